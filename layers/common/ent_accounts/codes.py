@@ -1,0 +1,46 @@
+"""Random one-time codes (links, challenges, sessions): handed out once, stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+TOKEN_BYTES = 32  # 256 bits: cannot be guessed, so a fast hash is enough to store it
+
+
+class Purpose(StrEnum):
+    CHALLENGE = "challenge"  # provisional password accepted: allows the first connection
+    ACCOUNT_ACTIVATION = "account_activation"  # validation link sent at first connection (or resent)
+    EMAIL_CHANGE = "email_change"
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+
+
+@dataclass
+class Code:
+    code_hash: str
+    purpose: Purpose
+    identifier: str
+    expires_at: datetime
+    email: str | None = None  # the address a validation link confirms
+    used: bool = False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def looks_like_token(token: str) -> bool:
+    """Cheap shape check before any lookup: forged or truncated codes never reach the table."""
+    return 40 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
+
+
+def same_secret(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -1,0 +1,74 @@
+"""Domain errors: each carries the API error code, the HTTP status and the French sentence for the user.
+
+Use cases raise them; one place in web/ turns them into answers.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid_request"
+    message = "La demande est invalide."
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None, **extra) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+        self.extra = extra  # additional documented keys of the error body, e.g. validation_deadline
+        self.headers: dict[str, str] = {}
+
+
+class InvalidRequest(DomainError):
+    pass
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+    message = "Identifiant ou mot de passe incorrect."
+
+
+class AccountPendingValidation(DomainError):
+    status = 403
+    code = "account_pending_validation"
+    message = (
+        "Ton compte est en attente de validation : ouvre le mail que tu as reçu et clique sur le lien de validation."
+    )
+
+
+class InvalidChallenge(DomainError):
+    status = 401
+    code = "invalid_challenge"
+    message = "Ta session de première connexion a expiré : reconnecte-toi avec ton mot de passe provisoire."
+
+
+class AlreadyCompleted(DomainError):
+    status = 409
+    code = "already_completed"
+    message = "La première connexion de ce compte a déjà été faite : connecte-toi avec ton mot de passe."
+
+
+class NotPending(DomainError):
+    status = 409
+    code = "not_pending"
+    message = "Ce compte n'attend pas de validation d'adresse mail."
+
+
+class InvalidOrExpiredCode(DomainError):
+    status = 410
+    code = "invalid_or_expired_code"
+    message = (
+        "Ce lien n'est pas valide ou a expiré. Si ton compte a été supprimé, demande à ton établissement "
+        "de t'en créer un nouveau."
+    )
+
+
+class MailUnavailable(DomainError):
+    status = 503
+    code = "mail_unavailable"
+    message = "Le mail n'a pas pu être envoyé pour le moment. Réessaie dans quelques minutes."
+
+    def __init__(self, message: str | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.headers["Retry-After"] = "60"

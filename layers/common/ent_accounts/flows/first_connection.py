@@ -1,0 +1,79 @@
+"""First connection: personal password, birth date, and optionally a personal e-mail to validate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ent_accounts.accounts import Status, validation_deadline
+from ent_accounts.codes import Purpose, hash_token, looks_like_token
+from ent_accounts.errors import AlreadyCompleted, InvalidChallenge, InvalidRequest
+from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
+from ent_accounts.passwords import hash_password, policy_error, provisional_matches
+from ent_accounts.services import Services
+from ent_accounts.store import Conflict
+
+BIRTH_DATE_MISMATCH = "La date de naissance ne correspond pas à celle connue de ton établissement."
+
+
+@dataclass(frozen=True)
+class FirstConnectionResult:
+    status: Status
+    validation_deadline: datetime | None
+
+
+def complete_first_connection(
+    services: Services,
+    challenge_token: str,
+    new_password: str,
+    birth_date: date,
+    email: str | None,
+    base_url: str,
+    request_id: str,
+) -> FirstConnectionResult:
+    store = services.store
+    challenge = store.get_code(hash_token(challenge_token)) if looks_like_token(challenge_token) else None
+    if challenge is None or challenge.purpose is not Purpose.CHALLENGE:
+        raise InvalidChallenge()
+    account = store.get_account(challenge.identifier)
+    if account is None:
+        raise InvalidChallenge()
+    if account.status is not Status.PROVISIONED:
+        raise AlreadyCompleted()
+    if challenge.used:
+        raise InvalidChallenge()
+
+    fields = {}
+    if reason := policy_error(new_password, account.identifier):
+        fields["new_password"] = reason
+    elif account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
+        fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
+    if account.birth_date and account.birth_date != birth_date:
+        fields["birth_date"] = BIRTH_DATE_MISMATCH
+    if fields:
+        raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
+
+    now = services.clock.now()
+    account.password_hash = hash_password(new_password)
+    account.provisional_password_hash = None
+    account.birth_date = birth_date
+    tx = store.transaction().use_code(challenge.code_hash)
+
+    if email:
+        account.status = Status.PENDING_VALIDATION
+        account.email, account.email_verified = email, False
+        account.validation_deadline = validation_deadline(now, services.settings.validation_months)
+        token, code = new_validation_code(account, email)
+        account.validation_code_hashes = {code.code_hash}
+        tx.put_code(code)
+        # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again.
+        send_validation_mail(services, account, token, base_url)
+    else:
+        account.status = Status.ACTIVE
+
+    tx.save_account(account).audit(account.identifier, "first_connection", request_id, status=account.status.value)
+    try:
+        tx.commit()
+    except Conflict:
+        raise AlreadyCompleted() from None
+    return FirstConnectionResult(account.status, account.validation_deadline)

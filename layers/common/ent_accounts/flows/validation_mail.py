@@ -1,0 +1,67 @@
+"""The validation mail: its code and link, first sending and re-sending (with an optional corrected address)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ent_accounts.accounts import Account, Status, normalize_identifier
+from ent_accounts.codes import Code, Purpose, hash_token, new_token
+from ent_accounts.errors import InvalidCredentials, NotPending
+from ent_accounts.mail import validation_mail
+from ent_accounts.passwords import burn_verify_time, verify_password
+from ent_accounts.services import Services
+from ent_accounts.store import Conflict
+
+VALIDATION_PAGE = "/valider-adresse-mail"
+
+
+def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
+    """A link code for `email`, valid until the account's deadline (when the account itself would go)."""
+    token = new_token()
+    code = Code(hash_token(token), Purpose.ACCOUNT_ACTIVATION, account.identifier, account.validation_deadline, email)
+    return token, code
+
+
+def validation_link(base_url: str, token: str) -> str:
+    return f"{base_url}{VALIDATION_PAGE}?code={quote(token)}"
+
+
+def send_validation_mail(services: Services, account: Account, token: str, base_url: str) -> None:
+    services.mailer.send(validation_mail(account.email, validation_link(base_url, token), account.validation_deadline))
+
+
+def resend_validation_mail(
+    services: Services, identifier: str, password: str, email: str | None, base_url: str, request_id: str
+) -> None:
+    """Send the validation mail again, to a corrected address if given; the deadline never moves.
+
+    A corrected address makes the links sent to the old one useless (their codes are deleted).
+    """
+    store = services.store
+    account = store.get_account(normalize_identifier(identifier))
+    if account is None or not account.password_hash:
+        burn_verify_time(password)
+        raise InvalidCredentials()
+    if not verify_password(account.password_hash, password):
+        raise InvalidCredentials()
+    if account.status is not Status.PENDING_VALIDATION:
+        raise NotPending()
+
+    tx = store.transaction()
+    if email and email != account.email:
+        for old in account.validation_code_hashes:
+            tx.delete_code(old)
+        account.validation_code_hashes = set()
+        account.email = email
+    token, code = new_validation_code(account, account.email)
+    account.validation_code_hashes.add(code.code_hash)
+    send_validation_mail(services, account, token, base_url)
+    tx.put_code(code).save_account(account).audit(account.identifier, "validation_mail_resent", request_id)
+    try:
+        tx.commit()
+    except Conflict:
+        # Someone changed the account meanwhile (validated it, or another resend): answer with its new state.
+        current = store.get_account(account.identifier)
+        if current is None or current.status is not Status.PENDING_VALIDATION:
+            raise NotPending() from None
+        raise

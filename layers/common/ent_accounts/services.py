@@ -1,0 +1,48 @@
+"""What a use case needs from the outside world (settings, clock, store, mailer), built once per container.
+
+Handlers call services(); tests and the local server replace parts with use(...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ent_accounts.clock import Clock
+from ent_accounts.mail import Mailer
+from ent_accounts.settings import Settings, current_settings
+from ent_accounts.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store
+    mailer: Mailer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        clock = clock or Clock()
+        store = Store(
+            settings.table_name,
+            clock,
+            expiry_shards=settings.expiry_shards,
+            audit_retention_days=settings.audit_retention_days,
+        )
+        return cls(settings=settings, clock=clock, store=store, mailer=Mailer(settings.mail_sender))
+
+
+_current: Services | None = None
+
+
+def services() -> Services:
+    global _current
+    if _current is None:
+        _current = Services.from_settings(current_settings())
+    return _current
+
+
+def use(replacement: Services | None) -> None:
+    """Replace the services of this process (None: rebuild from the environment on next use)."""
+    global _current
+    _current = replacement

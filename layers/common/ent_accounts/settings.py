@@ -1,0 +1,44 @@
+"""Typed settings, read once from the environment that template.yaml sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    mail_sender: str
+    # Empty means: derive the base URL of links from the request (API Gateway URL or the local server).
+    public_base_url: str = ""
+    validation_months: int = 3
+    challenge_minutes: int = 15
+    session_hours: int = 12
+    # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
+    # first connections never writes to a single hot partition; the sweep queries each shard.
+    expiry_shards: int = 8
+    audit_retention_days: int = 365
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        table_name = env.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise RuntimeError("TABLE_NAME is not set: the function cannot reach its table")
+        return cls(
+            table_name=table_name,
+            mail_sender=env.get("MAIL_SENDER", "noreply@ent.example.fr"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            validation_months=int(env.get("VALIDATION_MONTHS", "3")),
+            challenge_minutes=int(env.get("CHALLENGE_MINUTES", "15")),
+            session_hours=int(env.get("SESSION_HOURS", "12")),
+            expiry_shards=int(env.get("EXPIRY_SHARDS", "8")),
+            audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "365")),
+        )
+
+
+@lru_cache(maxsize=1)
+def current_settings() -> Settings:
+    return Settings.from_env()

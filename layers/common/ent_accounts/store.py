@@ -1,0 +1,386 @@
+"""Every DynamoDB access, and nothing else touches DynamoDB.
+
+One table holds accounts, one-time codes, sessions and audit events (see docs/DESIGN.md). Reads treat an
+item whose `expires_at` has passed as absent, because DynamoDB's TTL deletes it only days later. Every write
+that could race is conditional; several writes that belong together go in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ent_accounts.accounts import Account, Role, Status
+from ent_accounts.clock import Clock, epoch, from_epoch, iso
+from ent_accounts.codes import Code, Purpose
+
+ACCOUNT_SK = "ACCOUNT"
+EXPIRY_INDEX = "pending-by-deadline"
+SCHOOL_INDEX = "accounts-by-school"
+
+
+class Conflict(Exception):
+    """A conditional write lost: the item changed since it was read, or already exists."""
+
+
+class IdentifierTaken(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class ExpiredAccount:
+    identifier: str
+    code_hashes: frozenset[str]
+
+
+def _client_config():
+    from botocore.config import Config
+
+    # Standard retry mode backs off on throttling; short timeouts keep an API call under API Gateway's 29 s.
+    return Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
+def _account_key(identifier: str) -> dict:
+    return {"pk": {"S": f"ACCOUNT#{identifier}"}, "sk": {"S": ACCOUNT_SK}}
+
+
+def _code_key(code_hash: str) -> dict:
+    return {"pk": {"S": f"CODE#{code_hash}"}, "sk": {"S": "CODE"}}
+
+
+def _session_key(token_hash: str) -> dict:
+    return {"pk": {"S": f"SESSION#{token_hash}"}, "sk": {"S": "SESSION"}}
+
+
+class Store:
+    def __init__(
+        self,
+        table_name: str,
+        clock: Clock,
+        client: Any = None,
+        expiry_shards: int = 8,
+        audit_retention_days: int = 365,
+    ) -> None:
+        self.table_name = table_name
+        self.clock = clock
+        self.expiry_shards = expiry_shards
+        self.audit_retention_days = audit_retention_days
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("dynamodb", config=_client_config())
+        return self._client
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def create_account(self, account: Account) -> None:
+        """Add a new account; raises IdentifierTaken when the identifier exists (even expired, until swept)."""
+        from botocore.exceptions import ClientError
+
+        account.version = 1
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=self._account_item(account),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise IdentifierTaken(account.identifier) from None
+            raise
+
+    def get_account(self, identifier: str) -> Account | None:
+        answer = self.client.get_item(TableName=self.table_name, Key=_account_key(identifier), ConsistentRead=True)
+        item = answer.get("Item")
+        if item is None or self._expired(item):
+            return None
+        return _account_from_item(item)
+
+    def get_code(self, code_hash: str) -> Code | None:
+        answer = self.client.get_item(TableName=self.table_name, Key=_code_key(code_hash), ConsistentRead=True)
+        item = answer.get("Item")
+        if item is None or self._expired(item):
+            return None
+        return Code(
+            code_hash=code_hash,
+            purpose=Purpose(item["purpose"]["S"]),
+            identifier=item["identifier"]["S"],
+            expires_at=from_epoch(int(item["expires_at"]["N"])),
+            email=item.get("email", {}).get("S"),
+            used=item.get("used", {}).get("BOOL", False),
+        )
+
+    def put_code(self, code: Code) -> None:
+        self.client.put_item(
+            TableName=self.table_name, Item=_code_item(code), ConditionExpression="attribute_not_exists(pk)"
+        )
+
+    def put_session(self, token_hash: str, identifier: str, expires_at: datetime) -> None:
+        item = {
+            **_session_key(token_hash),
+            "identifier": {"S": identifier},
+            "created_at": {"S": iso(self.clock.now())},
+            "expires_at": {"N": str(epoch(expires_at))},
+        }
+        self.client.put_item(TableName=self.table_name, Item=item)
+
+    def session_identifier(self, token_hash: str) -> str | None:
+        answer = self.client.get_item(TableName=self.table_name, Key=_session_key(token_hash), ConsistentRead=True)
+        item = answer.get("Item")
+        if item is None or self._expired(item):
+            return None
+        return item["identifier"]["S"]
+
+    def transaction(self) -> Transaction:
+        return Transaction(self)
+
+    def events(self, identifier: str) -> list[dict[str, Any]]:
+        """Audit events of one account, oldest first."""
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserialize = TypeDeserializer().deserialize
+        events, start = [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            page = self.client.query(
+                TableName=self.table_name,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+                ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{identifier}"}, ":event": {"S": "EVENT#"}},
+                ConsistentRead=True,
+                **kwargs,
+            )
+            for item in page["Items"]:
+                if not self._expired(item):
+                    events.append({key: deserialize(value) for key, value in item.items()})
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return events
+
+    # --- expiry ---------------------------------------------------------------------------------
+
+    def expiry_shard(self, identifier: str) -> str:
+        digest = hashlib.sha256(identifier.encode("utf-8")).digest()
+        return str(int.from_bytes(digest[:4], "big") % self.expiry_shards)
+
+    def expired_pending_accounts(self, now: datetime) -> Iterator[ExpiredAccount]:
+        """Pending accounts past their deadline, read from the sparse index: reads grow with the expired ones only."""
+        for shard in range(self.expiry_shards):
+            start = None
+            while True:
+                kwargs = {"ExclusiveStartKey": start} if start else {}
+                page = self.client.query(
+                    TableName=self.table_name,
+                    IndexName=EXPIRY_INDEX,
+                    KeyConditionExpression="expiry_shard = :shard AND expires_at <= :now",
+                    ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"N": str(epoch(now))}},
+                    **kwargs,
+                )
+                for item in page["Items"]:
+                    yield ExpiredAccount(
+                        identifier=item["pk"]["S"].removeprefix("ACCOUNT#"),
+                        code_hashes=frozenset(item.get("validation_code_hashes", {}).get("SS", [])),
+                    )
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+
+    def delete_expired_account(self, expired: ExpiredAccount, now: datetime, request_id: str) -> bool:
+        """Delete the account, its codes and write the audit event at once; False when it changed meanwhile."""
+        tx = self.transaction()
+        tx.writes.append(
+            {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _account_key(expired.identifier),
+                    "ConditionExpression": "#status = :pending AND expires_at <= :now",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":pending": {"S": Status.PENDING_VALIDATION.value},
+                        ":now": {"N": str(epoch(now))},
+                    },
+                }
+            }
+        )
+        for code_hash in sorted(expired.code_hashes):
+            tx.writes.append({"Delete": {"TableName": self.table_name, "Key": _code_key(code_hash)}})
+        tx.audit(expired.identifier, "account_expired", request_id)
+        try:
+            tx.commit()
+        except Conflict:
+            return False
+        return True
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _expired(self, item: dict) -> bool:
+        expires_at = item.get("expires_at")
+        return expires_at is not None and int(expires_at["N"]) <= epoch(self.clock.now())
+
+    def _account_item(self, account: Account) -> dict:
+        item = {**_account_key(account.identifier), **_account_attributes(account)}
+        if account.status is Status.PENDING_VALIDATION and account.validation_deadline:
+            # Only pending accounts carry these two attributes: the TTL backstop and the sparse expiry index.
+            item["expires_at"] = {"N": str(epoch(account.validation_deadline))}
+            item["expiry_shard"] = {"S": self.expiry_shard(account.identifier)}
+        return item
+
+
+class Transaction:
+    """Writes that succeed or fail together (DynamoDB TransactWriteItems, up to 100 items)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.writes: list[dict] = []
+
+    def save_account(self, account: Account) -> Transaction:
+        """Replace the account if nobody changed it since it was read (optimistic lock on `version`)."""
+        expected = account.version
+        account.version = expected + 1
+        self.writes.append(
+            {
+                "Put": {
+                    "TableName": self.store.table_name,
+                    "Item": self.store._account_item(account),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+                }
+            }
+        )
+        return self
+
+    def put_code(self, code: Code) -> Transaction:
+        self.writes.append(
+            {
+                "Put": {
+                    "TableName": self.store.table_name,
+                    "Item": _code_item(code),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+        return self
+
+    def use_code(self, code_hash: str) -> Transaction:
+        """Mark a code used; fails if it was already used (a code works once)."""
+        self.writes.append(
+            {
+                "Update": {
+                    "TableName": self.store.table_name,
+                    "Key": _code_key(code_hash),
+                    "UpdateExpression": "SET used = :yes",
+                    "ConditionExpression": "attribute_exists(pk) AND used = :no",
+                    "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+                }
+            }
+        )
+        return self
+
+    def delete_code(self, code_hash: str) -> Transaction:
+        self.writes.append({"Delete": {"TableName": self.store.table_name, "Key": _code_key(code_hash)}})
+        return self
+
+    def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
+        """An audit event: what happened, when, from which request; never a secret."""
+        now = self.store.clock.now()
+        retention = now + timedelta(days=self.store.audit_retention_days)
+        item = {
+            "pk": {"S": f"ACCOUNT#{identifier}"},
+            "sk": {"S": f"EVENT#{iso(now)}#{secrets.token_hex(4)}"},
+            "type": {"S": event_type},
+            "time": {"S": iso(now)},
+            "request_id": {"S": request_id or "-"},
+            "expires_at": {"N": str(epoch(retention))},
+        }
+        item.update({key: {"S": str(value)} for key, value in details.items()})
+        self.writes.append({"Put": {"TableName": self.store.table_name, "Item": item}})
+        return self
+
+    def commit(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.store.client.transact_write_items(TransactItems=self.writes)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise Conflict(str(error.response.get("CancellationReasons", ""))) from None
+            raise
+
+
+def _code_item(code: Code) -> dict:
+    item = {
+        **_code_key(code.code_hash),
+        "purpose": {"S": code.purpose.value},
+        "identifier": {"S": code.identifier},
+        "expires_at": {"N": str(epoch(code.expires_at))},
+        "used": {"BOOL": code.used},
+    }
+    if code.email:
+        item["email"] = {"S": code.email}
+    return item
+
+
+def _account_attributes(account: Account) -> dict:
+    values: dict[str, Any] = {
+        "identifier": account.identifier,
+        "uai": account.uai,
+        "role": account.role.value,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "status": account.status.value,
+        "birth_date": account.birth_date.isoformat() if account.birth_date else None,
+        "class": account.school_class,
+        "provisional_password_hash": account.provisional_password_hash,
+        "password_hash": account.password_hash,
+        "email": account.email,
+        "pending_email": account.pending_email,
+        "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
+        "locked_until": iso(account.locked_until) if account.locked_until else None,
+        "created_at": iso(account.created_at) if account.created_at else None,
+    }
+    item = {key: {"S": value} for key, value in values.items() if value}
+    item["email_verified"] = {"BOOL": account.email_verified}
+    item["failed_logins"] = {"N": str(account.failed_logins)}
+    item["version"] = {"N": str(account.version)}
+    if account.validation_code_hashes:
+        item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
+    return item
+
+
+def _account_from_item(item: dict) -> Account:
+    def text(name: str) -> str | None:
+        return item.get(name, {}).get("S")
+
+    def instant(name: str) -> datetime | None:
+        value = text(name)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    birth_date = text("birth_date")
+    return Account(
+        identifier=item["identifier"]["S"],
+        uai=item["uai"]["S"],
+        role=Role(item["role"]["S"]),
+        first_name=item["first_name"]["S"],
+        last_name=item["last_name"]["S"],
+        status=Status(item["status"]["S"]),
+        birth_date=date.fromisoformat(birth_date) if birth_date else None,
+        school_class=text("class"),
+        provisional_password_hash=text("provisional_password_hash"),
+        password_hash=text("password_hash"),
+        email=text("email"),
+        email_verified=item.get("email_verified", {}).get("BOOL", False),
+        pending_email=text("pending_email"),
+        validation_deadline=instant("validation_deadline"),
+        validation_code_hashes=set(item.get("validation_code_hashes", {}).get("SS", [])),
+        failed_logins=int(item.get("failed_logins", {}).get("N", "0")),
+        locked_until=instant("locked_until"),
+        created_at=instant("created_at"),
+        version=int(item["version"]["N"]),
+    )

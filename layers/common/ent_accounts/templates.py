@@ -1,0 +1,60 @@
+"""Jinja2 environment for mails and pages: everything a user reads is French and lives in templates/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def _paris(moment: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Paris"))
+
+
+def french_date(moment: datetime) -> str:
+    """28 février 2027 (the day in Paris, where schools are)."""
+    local = _paris(moment)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def french_datetime(moment: datetime) -> str:
+    """28 février 2027 à 14 h 37."""
+    local = _paris(moment)
+    return f"{french_date(moment)} à {local.hour} h {local.minute:02d}"
+
+
+@lru_cache(maxsize=1)
+def environment():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["french_date"] = french_date
+    env.filters["french_datetime"] = french_datetime
+    return env
+
+
+def render(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)

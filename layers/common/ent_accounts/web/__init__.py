@@ -1,0 +1,1 @@
+"""HTTP: the Powertools REST resolver, request/response schemas, error answers, pages."""

@@ -1,0 +1,133 @@
+"""The REST resolver every function uses, and the one place that turns errors into answers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from ent_accounts.errors import DomainError
+from ent_accounts.store import Conflict
+
+log = logging.getLogger(__name__)
+
+# Security headers on every answer, JSON or page.
+BASE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+}
+
+FIELD_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "string_type": "Ce champ doit être du texte.",
+    "string_too_short": "Ce champ est obligatoire.",
+    "string_too_long": "Ce champ est trop long.",
+    "string_pattern_mismatch": "Le format de ce champ n'est pas valide.",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return body
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False),
+        headers=headers or {},
+    )
+
+
+def _field_errors(error: RequestValidationError) -> tuple[str, dict[str, str]]:
+    fields: dict[str, str] = {}
+    for detail in error.errors():
+        location = [str(part) for part in detail.get("loc", ())]
+        kind = detail.get("type", "")
+        if kind in ("json_invalid", "model_attributes_type", "dict_type") or location in (["body"], []):
+            return "Le corps de la requête doit être un objet JSON.", {}
+        name = location[-1] if len(location) > 1 else location[0]
+        # Custom validators already speak French; pydantic's own messages are replaced by ours.
+        message = detail.get("msg", "") if kind in _CUSTOM_TYPES else FIELD_MESSAGES.get(kind, "Valeur invalide.")
+        fields.setdefault(name, message)
+    return "Certains champs sont à corriger.", fields
+
+
+_CUSTOM_TYPES = {"date_format", "date_range", "email_format"}
+
+
+def create_app(*routers) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        body = error_body(error.code, error.message, error.fields, **error.extra)
+        return json_response(error.status, body, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        message, fields = _field_errors(error)
+        return json_response(400, error_body("invalid_request", message, fields))
+
+    @app.exception_handler(Conflict)
+    def conflict(_: Conflict) -> Response:
+        message = "Ton compte a été modifié pendant ta demande : recommence."
+        return json_response(409, error_body("conflict", message))
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        # The traceback goes to the log (which never holds secrets); the user gets a clear sentence.
+        log.exception("unexpected error")
+        message = "Le service rencontre un problème. Réessaie dans quelques minutes."
+        return json_response(500, error_body("internal_error", message))
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        return json_response(404, error_body("not_found", "Cette adresse n'existe pas."))
+
+    return app
+
+
+def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
+    """Resolve an API Gateway event and add the security headers every answer carries."""
+    answer = app.resolve(event, context)
+    multi = answer.setdefault("multiValueHeaders", {}) or {}
+    answer["multiValueHeaders"] = multi
+    present = {name.lower() for name in multi} | {name.lower() for name in (answer.get("headers") or {})}
+    for name, value in BASE_HEADERS.items():
+        if name.lower() not in present:
+            multi[name] = [value]
+    return answer
+
+
+def base_url(app: APIGatewayRestResolver) -> str:
+    """Where links in mails point: PUBLIC_BASE_URL, else the URL this request came to."""
+    from ent_accounts.services import services
+
+    configured = services().settings.public_base_url
+    if configured:
+        return configured
+    event = app.current_event
+    context = event.request_context
+    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+    # API Gateway sets domainName itself (a client cannot forge it as it can a Host header).
+    host = context.domain_name or headers.get("host") or "localhost"
+    scheme = headers.get("x-forwarded-proto", "https")
+    if host.endswith(".amazonaws.com"):
+        return f"{scheme}://{host}/{context.stage}"
+    return f"{scheme}://{host}"
+
+
+def request_id(app: APIGatewayRestResolver) -> str:
+    return app.current_event.request_context.request_id or "-"

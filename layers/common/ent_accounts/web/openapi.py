@@ -1,0 +1,20 @@
+"""The OpenAPI 3 document of the whole JSON API, generated from every function's routes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ent_accounts.web.api import create_app
+from ent_accounts.web.routes import first_connection, login, validate_email
+
+ROUTERS = [login.router, first_connection.router, validate_email.router]
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> str:
+    app = create_app(*ROUTERS)
+    return app.get_openapi_json_schema(
+        title="ENT accounts",
+        version="1.0.0",
+        description="Comptes de l'ENT : connexion, première connexion, validation de l'adresse mail.",
+    )

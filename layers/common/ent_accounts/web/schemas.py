@@ -1,0 +1,109 @@
+"""Request and response bodies of the JSON API (they also make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+
+def _iso_date(value: str) -> date:
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_format", "La date doit être au format AAAA-MM-JJ.") from None
+    if not date(1900, 1, 1) <= parsed <= date.today():
+        raise PydanticCustomError("date_range", "Cette date de naissance n'est pas plausible.")
+    return parsed
+
+
+def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PydanticCustomError("email_format", "Cette adresse mail n'est pas valide.") from None
+
+
+def _blank_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+IsoDate = Annotated[
+    str,
+    Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2011-05-14"], json_schema_extra={"format": "date"}),
+    AfterValidator(_iso_date),
+]
+Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(_email)]
+OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, examples=["jdupont12"])]
+# Bounded so that nobody makes the service hash megabytes; the policy is checked separately.
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+Token = Annotated[str, Field(min_length=1, max_length=128)]
+Instant = Annotated[str, Field(examples=["2027-02-28T14:37:00Z"])]
+
+
+class LoginRequest(BaseModel):
+    identifier: Identifier
+    password: Password
+
+
+class LoginResponse(BaseModel):
+    status: Literal["authenticated", "first_connection_required"]
+    session_token: str | None = None
+    challenge_token: str | None = None
+    expires_at: Instant
+
+
+class FirstConnectionRequest(BaseModel):
+    challenge_token: Token
+    new_password: Password
+    birth_date: IsoDate
+    email: OptionalEmail = None
+
+
+class FirstConnectionResponse(BaseModel):
+    status: Literal["pending_validation", "active"]
+    validation_deadline: Instant | None = None
+    recovery_email: bool
+
+
+class ResendValidationMailRequest(BaseModel):
+    identifier: Identifier
+    password: Password
+    email: OptionalEmail = None
+
+
+class SentResponse(BaseModel):
+    status: Literal["sent"]
+
+
+class ValidateEmailRequest(BaseModel):
+    code: Token
+
+
+class ValidateEmailResponse(BaseModel):
+    status: Literal["validated", "already_validated"]
+    purpose: Literal["account_activation", "email_change"]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    message: str
+    fields: dict[str, str] | None = None
+    validation_deadline: Instant | None = None
+
+
+def documented(status: int, description: str, model: type[BaseModel], *errors: int) -> dict[int, dict]:
+    """OpenAPI `responses` of a route: its success answer and the error statuses it can give."""
+    success = {"description": description, "content": {"application/json": {"model": model}}}
+    return {status: success, **error_responses(*errors)}
+
+
+def error_responses(*statuses: int) -> dict[int, dict]:
+    """OpenAPI entries for the error statuses a route can answer."""
+    content = {"application/json": {"model": ErrorResponse}}
+    return {status: {"description": "Erreur", "content": content} for status in statuses}

@@ -1,0 +1,1 @@
+"""Run the stack of template.yaml on one machine, without AWS and without Docker."""

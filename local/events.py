@@ -1,0 +1,141 @@
+"""Build the events AWS gives a function: API Gateway REST proxy events and EventBridge scheduled events."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded")
+
+
+def match_resource(resource: str, path: str) -> dict[str, str] | None:
+    """Path parameters when `path` matches the resource (`/api/admin/accounts/{identifier}`), else None."""
+    pattern = re.sub(r"\\\{(\w+)\\\+?\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(resource))
+    found = re.fullmatch(pattern, path)
+    return found.groupdict() if found else None
+
+
+def api_event(
+    method: str,
+    url: str,
+    *,
+    resource: str | None = None,
+    headers: list[tuple[str, str]] | dict[str, str] | None = None,
+    body: bytes | str | None = None,
+    stage: str = "local",
+    source_ip: str = "127.0.0.1",
+    host: str = "127.0.0.1:3000",
+) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as `sam local generate-event apigateway aws-proxy` shapes it."""
+    split = urlsplit(url)
+    path = split.path or "/"
+    pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.append(("Host", host))
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    query_pairs = parse_qsl(split.query, keep_blank_values=True)
+    query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query_pairs:
+        query[name] = value
+        multi_query.setdefault(name, []).append(value)
+
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    content_type = next((value for name, value in pairs if name.lower() == "content-type"), "")
+    is_text = raw is None or content_type.startswith(TEXT_TYPES) or not content_type
+    encoded_body: str | None
+    if raw is None:
+        encoded_body = None
+    elif is_text:
+        try:
+            encoded_body, is_text = raw.decode("utf-8"), True
+        except UnicodeDecodeError:
+            encoded_body, is_text = base64.b64encode(raw).decode("ascii"), False
+    else:
+        encoded_body = base64.b64encode(raw).decode("ascii")
+
+    resource = resource or path
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method.upper(),
+        "headers": single or None,
+        "multiValueHeaders": multi or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": match_resource(resource, path) or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "local",
+            "stage": stage,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "path": f"/{stage}{path}",
+            "resourcePath": resource,
+            "httpMethod": method.upper(),
+            "protocol": "HTTP/1.1",
+            "domainName": host,
+            "apiId": "local",
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": single.get("User-Agent", ""),
+                "accountId": None,
+                "caller": None,
+                "user": None,
+                "userArn": None,
+                "accessKey": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+            },
+        },
+        "body": encoded_body,
+        "isBase64Encoded": not is_text,
+    }
+
+
+def scheduled_event(function_arn: str = "arn:aws:events:eu-west-3:123456789012:rule/local") -> dict[str, Any]:
+    """An EventBridge "Scheduled Event", as a Schedule event source delivers it."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "eu-west-3",
+        "resources": [function_arn],
+        "detail": {},
+    }
+
+
+class LambdaContext:
+    """The context object a Python handler receives (the fields Powertools and our handlers read)."""
+
+    def __init__(self, function_name: str, memory_mb: int = 512, timeout_s: int = 10) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:eu-west-3:123456789012:function:{function_name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))

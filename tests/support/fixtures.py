@@ -1,0 +1,162 @@
+"""Fixtures: each integration test runs once on moto and once on DynamoDB Local, with SES from moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ent_accounts import services as services_module
+from ent_accounts.accounts import Account, Role
+from ent_accounts.clock import FrozenClock
+from ent_accounts.mail import Mailer
+from ent_accounts.passwords import hash_provisional, new_provisional_password
+from ent_accounts.services import Services
+from ent_accounts.settings import Settings
+from ent_accounts.store import Store
+from local import template
+from local.invoke import Functions
+from tests.support import dynamodb_local
+
+REGION = "eu-west-3"
+SENDER = "noreply@ent.example.fr"
+START = datetime(2026, 11, 30, 14, 37, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint():
+    reason = dynamodb_local.available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the DynamoDB Local tests: {reason}")
+        pytest.skip(reason)
+    server = dynamodb_local.DynamoDBLocal()
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture(params=["moto", "dynamodb_local"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@dataclass
+class Sent:
+    to: list[str]
+    subject: str
+    html: str
+
+
+@dataclass
+class World:
+    """Everything a test needs: the services the handlers use, the mails sent, and an HTTP-ish client."""
+
+    services: Services
+    clock: FrozenClock
+    ddb: Any
+    functions: Functions
+    backend: str
+    _ses_backend: Any = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    def mails(self) -> list[Sent]:
+        return [
+            Sent(list(message.destinations["ToAddresses"]), message.subject, message.body)
+            for message in self._ses_backend.sent_messages
+        ]
+
+    def provision(self, identifier: str = "jdupont12", birth_date: date | None = date(2011, 5, 14), **extra) -> str:
+        """Create an account as a school would, returning its provisional password."""
+        password = new_provisional_password()
+        account = Account(
+            identifier=identifier,
+            uai=extra.pop("uai", "0341234A"),
+            role=extra.pop("role", Role.STUDENT),
+            first_name=extra.pop("first_name", "Jeanne"),
+            last_name=extra.pop("last_name", "Dupont"),
+            birth_date=birth_date,
+            provisional_password_hash=hash_provisional(password),
+            created_at=self.clock.now(),
+            **extra,
+        )
+        self.store.create_account(account)
+        return password
+
+    def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
+        """Send a request through the function that serves it in template.yaml, as API Gateway would."""
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        raw = self.functions.invoke_http(method, url, headers=headers, body=body)
+        assert raw is not None, f"no function serves {method} {url}"
+        return Answer.from_proxy(raw)
+
+    def items(self) -> list[dict]:
+        pages = self.ddb.get_paginator("scan").paginate(TableName=self.store.table_name, ConsistentRead=True)
+        return [item for page in pages for item in page["Items"]]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, list[str]]
+    text: str
+
+    @classmethod
+    def from_proxy(cls, raw: dict) -> Answer:
+        headers: dict[str, list[str]] = {}
+        for name, value in (raw.get("headers") or {}).items():
+            headers.setdefault(name.lower(), []).append(value)
+        for name, values in (raw.get("multiValueHeaders") or {}).items():
+            headers.setdefault(name.lower(), []).extend(v for v in values if v not in headers.get(name.lower(), []))
+        return cls(raw["statusCode"], headers, raw.get("body") or "")
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+@pytest.fixture(scope="session")
+def functions() -> Functions:
+    return Functions()
+
+
+@pytest.fixture
+def world(backend, clock, functions, request) -> World:
+    endpoint = request.getfixturevalue("dynamodb_local_endpoint") if backend == "dynamodb_local" else None
+    with mock_aws():
+        ses = boto3.client("sesv2", region_name=REGION)
+        ses.create_email_identity(EmailIdentity="ent.example.fr")
+        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+        table = f"ent-accounts-{uuid.uuid4().hex[:12]}"
+        template.create_table(ddb, table)
+        settings = Settings(table_name=table, mail_sender=SENDER)
+        store = Store(table, clock, client=ddb, expiry_shards=settings.expiry_shards)
+        current = Services(settings=settings, clock=clock, store=store, mailer=Mailer(SENDER, client=ses))
+        services_module.use(current)
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        yield World(current, clock, ddb, functions, backend, ses_backends[DEFAULT_ACCOUNT_ID][REGION])
+        services_module.use(None)
+        if endpoint:
+            ddb.delete_table(TableName=table)
