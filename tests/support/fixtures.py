@@ -69,6 +69,7 @@ class World:
     functions: Functions
     backend: str
     _ses_backend: Any = field(default=None, repr=False)
+    provisional_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def store(self) -> Store:
@@ -95,6 +96,7 @@ class World:
             **extra,
         )
         self.store.create_account(account)
+        self.provisional_of[identifier] = password
         return password
 
     def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:

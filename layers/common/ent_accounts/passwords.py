@@ -54,6 +54,8 @@ def policy_error(password: str, identifier: str = "") -> str | None:
         return f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères."
     if len(password) > MAX_LENGTH:
         return f"Le mot de passe doit contenir au plus {MAX_LENGTH} caractères."
+    if password.lower() in _COMMON:
+        return "Ce mot de passe est trop courant : choisis-en un autre."
     kinds = sum(
         [
             any(c.islower() for c in password),
@@ -67,11 +69,8 @@ def policy_error(password: str, identifier: str = "") -> str | None:
             "Le mot de passe doit mélanger au moins 3 types de caractères parmi : minuscules, "
             "majuscules, chiffres et caractères spéciaux."
         )
-    lowered = password.lower()
-    if identifier and identifier.lower() in lowered:
+    if identifier and identifier.lower() in password.lower():
         return "Le mot de passe ne doit pas contenir ton identifiant."
-    if lowered in _COMMON:
-        return "Ce mot de passe est trop courant : choisis-en un autre."
     return None
 
 

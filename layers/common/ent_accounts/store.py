@@ -64,11 +64,13 @@ class Store:
         client: Any = None,
         expiry_shards: int = 8,
         audit_retention_days: int = 365,
+        page_size: int | None = None,
     ) -> None:
         self.table_name = table_name
         self.clock = clock
         self.expiry_shards = expiry_shards
         self.audit_retention_days = audit_retention_days
+        self.page_size = page_size  # None: DynamoDB's 1 MB pages; tests set a few items to exercise paging
         self._client = client
 
     @property
@@ -176,6 +178,8 @@ class Store:
             start = None
             while True:
                 kwargs = {"ExclusiveStartKey": start} if start else {}
+                if self.page_size:
+                    kwargs["Limit"] = self.page_size
                 page = self.client.query(
                     TableName=self.table_name,
                     IndexName=EXPIRY_INDEX,

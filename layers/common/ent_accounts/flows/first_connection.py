@@ -44,10 +44,10 @@ def complete_first_connection(
         raise InvalidChallenge()
 
     fields = {}
-    if reason := policy_error(new_password, account.identifier):
-        fields["new_password"] = reason
-    elif account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
+    if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
         fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
+    elif reason := policy_error(new_password, account.identifier):
+        fields["new_password"] = reason
     if account.birth_date and account.birth_date != birth_date:
         fields["birth_date"] = BIRTH_DATE_MISMATCH
     if fields:
