@@ -162,3 +162,36 @@ def world(backend, clock, functions, request) -> World:
         services_module.use(None)
         if endpoint:
             ddb.delete_table(TableName=table)
+
+
+class LogLines:
+    def __init__(self, stream):
+        self.stream = stream
+
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def json(self) -> list[dict]:
+        return [json.loads(line) for line in self.text().splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def log_lines():
+    """Every log line, formatted as in CloudWatch (Powertools JSON)."""
+    import io
+    import logging
+
+    from ent_accounts.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    root = logging.getLogger()
+    service = logging.getLogger(logger.name)
+    # Libraries log through the root logger at its default level, as in Lambda; the service logs at DEBUG.
+    targets = [root] if service.propagate else [root, service]
+    for target in targets:
+        target.addHandler(handler)
+    yield LogLines(stream)
+    for target in targets:
+        target.removeHandler(handler)

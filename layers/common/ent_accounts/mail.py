@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ent_accounts.errors import MailUnavailable
+from ent_accounts.observability import logger
 from ent_accounts.templates import render
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,9 @@ class Mailer:
                     }
                 },
             )
+            logger.info("mail sent", extra={"subject": mail.subject})
         except (ClientError, BotoCoreError) as error:
             # The error names the SES reason only; the mail body (which holds a link) is never logged.
             reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
-            log.warning("mail not sent", extra={"reason": reason})
+            logger.warning("mail not sent", extra={"reason": reason})
             raise MailUnavailable() from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -297,7 +298,8 @@ class Transaction:
         retention = now + timedelta(days=self.store.audit_retention_days)
         item = {
             "pk": {"S": f"ACCOUNT#{identifier}"},
-            "sk": {"S": f"EVENT#{iso(now)}#{secrets.token_hex(4)}"},
+            # Real nanoseconds break ties within a second, so events read back in the order they happened.
+            "sk": {"S": f"EVENT#{iso(now)}#{time.time_ns():020d}{secrets.token_hex(2)}"},
             "type": {"S": event_type},
             "time": {"S": iso(now)},
             "request_id": {"S": request_id or "-"},

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
+import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from ent_accounts.errors import DomainError
+from ent_accounts.observability import logger
 from ent_accounts.store import Conflict
-
-log = logging.getLogger(__name__)
 
 # Security headers on every answer, JSON or page.
 BASE_HEADERS = {
@@ -72,6 +71,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
+        logger.info("request refused", extra={"error": error.code, "fields": sorted(error.fields)})
         body = error_body(error.code, error.message, error.fields, **error.extra)
         return json_response(error.status, body, error.headers)
 
@@ -79,6 +79,10 @@ def create_app(*routers) -> APIGatewayRestResolver:
     def invalid_request(error: RequestValidationError) -> Response:
         message, fields = _field_errors(error)
         return json_response(400, error_body("invalid_request", message, fields))
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_utf8(_: UnicodeDecodeError) -> Response:
+        return json_response(400, error_body("invalid_request", "Le corps de la requête doit être du JSON en UTF-8."))
 
     @app.exception_handler(Conflict)
     def conflict(_: Conflict) -> Response:
@@ -88,7 +92,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         # The traceback goes to the log (which never holds secrets); the user gets a clear sentence.
-        log.exception("unexpected error")
+        logger.exception("unexpected error")
         message = "Le service rencontre un problème. Réessaie dans quelques minutes."
         return json_response(500, error_body("internal_error", message))
 
@@ -100,7 +104,8 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
 
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
-    """Resolve an API Gateway event and add the security headers every answer carries."""
+    """Resolve an API Gateway event, add the security headers every answer carries, log one access line."""
+    started = time.perf_counter()
     answer = app.resolve(event, context)
     multi = answer.setdefault("multiValueHeaders", {}) or {}
     answer["multiValueHeaders"] = multi
@@ -108,6 +113,9 @@ def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     for name, value in BASE_HEADERS.items():
         if name.lower() not in present:
             multi[name] = [value]
+    # The resource, not the path or query string: a link's code must never reach the log.
+    access = {"method": event.get("httpMethod"), "resource": event.get("resource"), "status": answer["statusCode"]}
+    logger.info("request", extra={**access, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return answer
 
 

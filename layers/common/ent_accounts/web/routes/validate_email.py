@@ -43,7 +43,7 @@ def post_validation_mail(body: ResendValidationMailRequest):
 
 
 @router.get("/valider-adresse-mail", include_in_schema=False)
-def get_validation_page(code: Annotated[str, Query(max_length=128)] = ""):
+def get_validation_page(code: Annotated[str, Query()] = ""):
     """The page a mail's link opens: validates and says so in French, or explains why the link fails."""
     login_url = f"{base_url(router)}/connexion"
     try:

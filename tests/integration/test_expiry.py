@@ -1,0 +1,126 @@
+"""The scheduled sweep deletes exactly the pending accounts past their deadline, reading only those."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from ent_accounts.flows.expiry import sweep_expired_accounts
+from ent_accounts.services import services
+from local.events import scheduled_event
+from tests.integration.helpers import first_connection, last_code, login
+
+DEADLINE = datetime(2027, 2, 28, 14, 37, tzinfo=UTC)
+
+
+def make_pending(world, identifier):
+    first_connection(world, identifier, world.provision(identifier), email=f"{identifier}@laposte.net")
+
+
+def items_read_by_queries(world):
+    """Count the items DynamoDB reads for every Query the client sends (botocore event hook)."""
+    counter = {"queries": 0, "items": 0}
+
+    def count(parsed, **_):
+        counter["queries"] += 1
+        counter["items"] += parsed.get("ScannedCount", 0)
+
+    world.ddb.meta.events.register("after-call.dynamodb.Query", count)
+    return counter
+
+
+def run_sweep(world):
+    return world.functions.invoke("ExpireAccountsFunction", scheduled_event())
+
+
+def test_sweep_deletes_exactly_the_expired_pending_accounts(world, log_lines):
+    for name in ("expire1", "expire2", "expire3"):
+        make_pending(world, name)
+    world.clock.advance(days=1)
+    make_pending(world, "laterpending")  # its deadline is one day later
+    world.provision("provisioned")
+    first_connection(world, "activenomail", world.provision("activenomail"))
+    make_pending(world, "validated")
+    world.call("POST", "/api/validate-email", {"code": last_code(world, "validated@laposte.net")})
+
+    world.clock.set(DEADLINE.replace(second=1))
+    reads = items_read_by_queries(world)
+    summary = run_sweep(world)
+
+    assert summary == {"expired_found": 3, "deleted": 3, "skipped": 0}
+    assert reads["items"] == 3  # the sparse index: reads grow with the expired accounts, not with the table
+    remaining = {i["pk"]["S"] for i in world.items() if i["sk"]["S"] == "ACCOUNT"}
+    assert remaining == {f"ACCOUNT#{n}" for n in ("laterpending", "provisioned", "activenomail", "validated")}
+    # Their codes went with them; an audit event tells what happened.
+    codes = [
+        i
+        for i in world.items()
+        if i.get("identifier", {}).get("S", "").startswith("expire")
+        and i["pk"]["S"].startswith("CODE#")
+        and i.get("purpose", {}).get("S") != "challenge"
+    ]
+    assert codes == []
+    assert [e["type"] for e in world.store.events("expire1")] == ["first_connection", "account_expired"]
+    # One summary line in the log, with the counts.
+    [summary_line] = [line for line in log_lines.json() if line.get("message") == "expired accounts swept"]
+    assert summary_line["deleted"] == 3 and summary_line["level"] == "INFO"
+
+
+def test_deadline_boundary_to_the_second(world):
+    make_pending(world, "jdupont12")
+    world.clock.set(DEADLINE.replace(second=0).replace(minute=36, second=59))
+    assert run_sweep(world)["deleted"] == 0
+    world.clock.set(DEADLINE.replace(second=1))
+    assert run_sweep(world)["deleted"] == 1
+    world.clock.set(DEADLINE.replace(second=2))
+    answer = login(world, "jdupont12", "Soleil-2026")
+    assert answer.status == 401  # as for an identifier that never existed
+
+
+def test_the_deleted_accounts_link_answers_expired(world):
+    make_pending(world, "jdupont12")
+    code = last_code(world)
+    world.clock.set(DEADLINE.replace(second=1))
+    run_sweep(world)
+    assert world.call("POST", "/api/validate-email", {"code": code}).status == 410
+    # The school can create the identifier again once the old account is gone.
+    world.provision("jdupont12")
+
+
+def test_running_twice_or_concurrently_deletes_each_account_once(world):
+    names = [f"eleve{i}" for i in range(6)]
+    for name in names:
+        make_pending(world, name)
+    world.clock.set(DEADLINE.replace(second=1))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(sweep_expired_accounts(services(), "r"))) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.deleted for r in results) == len(names)
+    assert run_sweep(world) == {"expired_found": 0, "deleted": 0, "skipped": 0}
+    expired_events = [e for n in names for e in world.store.events(n) if e["type"] == "account_expired"]
+    assert len(expired_events) == len(names)
+
+
+@pytest.mark.parametrize("page_size", [1, 2])
+def test_the_sweep_pages_through_results(world, page_size):
+    world.store.page_size = page_size
+    for i in range(7):
+        make_pending(world, f"eleve{i}")
+    world.clock.set(DEADLINE.replace(second=1))
+    assert run_sweep(world)["deleted"] == 7
+
+
+def test_an_account_validated_after_the_index_read_is_not_deleted(world):
+    make_pending(world, "jdupont12")
+    world.clock.set(DEADLINE.replace(second=1))
+    [expired] = list(world.store.expired_pending_accounts(world.clock.now()))
+    # Meanwhile (before the delete) the account changes: the conditional delete must refuse.
+    world.clock.set(DEADLINE.replace(minute=36))
+    world.call("POST", "/api/validate-email", {"code": last_code(world)})
+    assert world.store.delete_expired_account(expired, DEADLINE.replace(second=1), "r") is False
+    assert world.store.get_account("jdupont12").status == "ACTIVE"

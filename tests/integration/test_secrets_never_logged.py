@@ -1,0 +1,46 @@
+"""No password, code or token ever appears in a log line, at DEBUG, along the whole path and its errors."""
+
+from __future__ import annotations
+
+from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, last_code, login
+
+
+def test_no_secret_in_any_log_line(world, log_lines):
+    provisional = world.provision("jdupont12")
+    secrets = [provisional, NEW_PASSWORD, "Mauvais-Mot-9"]
+
+    login(world, "jdupont12", "Mauvais-Mot-9")
+    answer = login(world, "jdupont12", provisional)
+    challenge = answer.json()["challenge_token"]
+    secrets.append(challenge)
+    world.call(
+        "POST",
+        "/api/first-connection",
+        {"challenge_token": challenge, "new_password": "faible", "birth_date": BIRTH_DATE},
+    )
+    world.call(
+        "POST",
+        "/api/first-connection",
+        {
+            "challenge_token": challenge,
+            "new_password": NEW_PASSWORD,
+            "birth_date": BIRTH_DATE,
+            "email": "jeanne@laposte.net",
+        },
+    )
+    world.call("POST", "/api/validation-mail", {"identifier": "jdupont12", "password": NEW_PASSWORD})
+    codes = [last_code(world)]
+    world.call("POST", "/api/validate-email", {"code": codes[0]})
+    world.call("GET", f"/valider-adresse-mail?code={codes[0]}")
+    session = login(world, "jdupont12", NEW_PASSWORD).json()["session_token"]
+    secrets += ["faible", session, *codes]
+    world.call("POST", "/api/login", '{"identifier": "jdupont12", "password": "Mauvais-Mot-9"')  # broken JSON
+
+    text = log_lines.text()
+    assert log_lines.json(), "the handlers logged nothing: the capture is broken"
+    assert any(line.get("correlation_id") for line in log_lines.json())  # API Gateway request id
+    for secret in secrets:
+        assert secret not in text
+    # Nor their stored forms' source: hashes are not secrets, but the stored hash of a password is not logged either.
+    account = world.store.get_account("jdupont12")
+    assert account.password_hash not in text
