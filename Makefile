@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 SIMULATOR := amplify-dynamodb-simulator@2.9.30
 PYTEST_ARGS ?=
+ARGS ?=
 
 .PHONY: setup test lint run clean
 
@@ -31,6 +32,10 @@ lint: $(VENV)/.installed
 
 test: setup lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The service at http://127.0.0.1:$${PORT:-3000} with embedded AWS; ARGS="--dynamodb-local" or ARGS="--aws --table T".
+run: setup
+	$(BIN)/python -m local $(ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .aws-sam .pytest_cache

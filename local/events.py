@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -14,10 +13,21 @@ TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded")
 
 
 def match_resource(resource: str, path: str) -> dict[str, str] | None:
-    """Path parameters when `path` matches the resource (`/api/admin/accounts/{identifier}`), else None."""
-    pattern = re.sub(r"\\\{(\w+)\\\+?\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(resource))
-    found = re.fullmatch(pattern, path)
-    return found.groupdict() if found else None
+    """Path parameters when `path` matches the resource (`/accounts/{identifier}`, `/{proxy+}`), else None."""
+    wanted = [part for part in resource.split("/") if part]
+    given = [part for part in path.split("/") if part]
+    parameters: dict[str, str] = {}
+    for index, part in enumerate(wanted):
+        if index >= len(given):
+            return None
+        if part.startswith("{") and part.endswith("+}"):  # greedy: the rest of the path
+            parameters[part[1:-2]] = "/".join(given[index:])
+            return parameters
+        if part.startswith("{") and part.endswith("}"):
+            parameters[part[1:-1]] = given[index]
+        elif part != given[index]:
+            return None
+    return parameters if len(given) == len(wanted) else None
 
 
 def api_event(

@@ -21,9 +21,8 @@ from ent_accounts.passwords import hash_provisional, new_provisional_password
 from ent_accounts.services import Services
 from ent_accounts.settings import Settings
 from ent_accounts.store import Store
-from local import template
+from local import dynamodb_local, template
 from local.invoke import Functions
-from tests.support import dynamodb_local
 
 REGION = "eu-west-3"
 SENDER = "noreply@ent.example.fr"

@@ -1,4 +1,4 @@
-"""Start AWS's DynamoDB Local (the Java engine) for the tests; `make test` fetches it into .cache/."""
+"""Start AWS's DynamoDB Local (the Java engine) for the tests and the local server; `make setup` fetches it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-JAR_DIR = Path(__file__).resolve().parents[2] / ".cache" / "dynamodb-local"
+JAR_DIR = Path(__file__).resolve().parents[1] / ".cache" / "dynamodb-local"
 
 
 def available() -> str | None:

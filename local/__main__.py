@@ -1,0 +1,78 @@
+"""`python -m local`: serve template.yaml's API at http://127.0.0.1:3000 with embedded AWS (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from local import template
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    backend_choice = parser.add_mutually_exclusive_group()
+    backend_choice.add_argument(
+        "--dynamodb-local",
+        action="store_true",
+        help="AWS's DynamoDB Local (Java), data kept in .cache/local-data between runs",
+    )
+    backend_choice.add_argument(
+        "--aws", action="store_true", help="real AWS with your credentials and a deployed table"
+    )
+    parser.add_argument("--table", help="with --aws: the deployed table's name (stack output TableName)")
+    parser.add_argument("--data-dir", help="with --dynamodb-local: where the data is kept (default .cache/local-data)")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    sys.path.insert(0, str(template.ROOT / "layers" / "common"))
+    from local import backends
+    from local.server import LocalService, serve
+
+    if args.aws:
+        backend = backends.start_aws(args.table)
+    elif args.dynamodb_local:
+        backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
+    else:
+        backend = backends.start_moto()
+    service = LocalService(backend)
+    server = serve(service, args.host, args.port)
+    url = f"http://{args.host}:{server.server_port}"
+
+    lines = [
+        f"ENT accounts — local server ({backend.name}, table {backend.table_name})",
+        f"  URL:      {url}",
+        f"  Mailbox:  {url}/_dev/mail",
+        f"  OpenAPI:  {url}/api/openapi.json",
+    ]
+    if not args.no_demo and not args.aws:
+        from local.demo import ensure_demo_accounts
+
+        lines.append("  Demo accounts (identifier / provisional password / birth date):")
+        for demo in ensure_demo_accounts(service.services):
+            password = demo.provisional_password or f"(first connection done: {demo.status})"
+            lines.append(
+                f"    {demo.identifier:<10} {password:<14} {demo.birth_date or '-':<10} {demo.name}, {demo.role}"
+            )
+    lines.append(f"  Listening on {url} (ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)")
+    print("\n".join(lines), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if backend.stop:
+            backend.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

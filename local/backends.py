@@ -1,0 +1,104 @@
+"""Where the local server's AWS lives: moto in-process (default), DynamoDB Local, or real AWS."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local import template
+
+LOCAL_TABLE = "ent-accounts-local"
+DATA_DIR = template.ROOT / ".cache" / "local-data"
+REGION = "eu-west-3"
+
+
+@dataclass
+class Backend:
+    name: str
+    table_name: str
+    dynamodb: Any
+    ses: Any
+    stop: Any = None
+
+
+def parameter_defaults() -> dict[str, str]:
+    return {name: str(spec.get("Default", "")) for name, spec in template.load().get("Parameters", {}).items()}
+
+
+def resolve(value: Any, table_name: str) -> str:
+    """A template value with its intrinsic functions resolved for this machine (parameters take their defaults)."""
+    if isinstance(value, dict) and "Ref" in value:
+        name = value["Ref"]
+        if name == "AccountsTable":
+            return table_name
+        return parameter_defaults().get(name, name)
+    return str(value)
+
+
+def _fake_credentials() -> None:
+    # Embedded AWS needs credentials to sign requests, never real ones.
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local")  # noqa: S106
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+
+
+def _embedded_ses():
+    import boto3
+
+    ses = boto3.client("sesv2", region_name=REGION)
+    ses.create_email_identity(EmailIdentity=parameter_defaults().get("MailIdentity", "ent.example.fr"))
+    return ses
+
+
+def start_moto() -> Backend:
+    _fake_credentials()
+    import boto3
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    template.create_table(dynamodb, LOCAL_TABLE)
+    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop)
+
+
+def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
+    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES stays embedded (moto)."""
+    _fake_credentials()
+    import boto3
+    from moto import mock_aws
+
+    from local.dynamodb_local import DynamoDBLocal, available
+
+    reason = available()
+    if reason:
+        raise SystemExit(f"--dynamodb-local: {reason}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = DynamoDBLocal(data_dir=data_dir)
+    mock = mock_aws()
+    mock.start()  # SES only: requests to DynamoDB Local's address pass through
+    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=server.endpoint)
+    if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
+        template.create_table(dynamodb, LOCAL_TABLE)
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
+
+    def stop() -> None:
+        mock.stop()
+        server.stop()
+
+    return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop)
+
+
+def start_aws(table_name: str | None) -> Backend:
+    """Real AWS with the user's credentials and a deployed table (mail really leaves through SES)."""
+    import boto3
+
+    table_name = table_name or os.environ.get("TABLE_NAME")
+    if not table_name:
+        raise SystemExit("--aws needs the deployed table: --table NAME (see the stack's TableName output)")
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.describe_table(TableName=table_name)
+    return Backend("aws", table_name, dynamodb, boto3.client("sesv2"))

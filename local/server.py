@@ -1,0 +1,222 @@
+"""The local server: every route of template.yaml, served as API Gateway would, plus developer routes under /_dev/.
+
+HTTP request → API Gateway REST proxy event → the function's handler (imported once, one request at a time, like a
+warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import threading
+import traceback
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from local.backends import Backend, resolve
+from local.durations import shift
+from local.events import scheduled_event
+from local.invoke import Functions
+from local.mailbox import Mailbox
+
+log = logging.getLogger("local")
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class LocalService:
+    """The functions, the services they share (with a movable clock), the mailbox."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.functions = Functions()
+        self._locks = {logical_id: threading.Lock() for logical_id in self.functions.by_id}
+        self._environment()
+        from ent_accounts import services as services_module
+        from ent_accounts.clock import Clock
+        from ent_accounts.mail import Mailer
+        from ent_accounts.services import Services
+        from ent_accounts.settings import Settings
+        from ent_accounts.store import Store
+
+        settings = Settings.from_env()
+        self.clock = Clock()
+        store = Store(
+            settings.table_name,
+            self.clock,
+            client=backend.dynamodb,
+            expiry_shards=settings.expiry_shards,
+            audit_retention_days=settings.audit_retention_days,
+        )
+        self.services = Services(settings, self.clock, store, Mailer(settings.mail_sender, client=backend.ses))
+        services_module.use(self.services)
+        self.mailbox = Mailbox(self.clock)
+        self.mailbox.watch(backend.ses)
+
+    def _environment(self) -> None:
+        """The functions' environment from the template (all share this process, as they share Globals)."""
+        for function in self.functions.by_id.values():
+            for name, value in function.environment.items():
+                os.environ[name] = resolve(value, self.backend.table_name)
+
+    def invoke_http(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        source_ip: str,
+        host: str,
+        port: int,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        path = urlsplit(url).path
+        target = self.functions.route(method, path)
+        if target is None:
+            # What API Gateway answers for a path or method that no resource declares.
+            return 403, [("Content-Type", "application/json")], b'{"message":"Missing Authentication Token"}'
+        from local.events import api_event
+
+        forwarded = [("X-Forwarded-Proto", "http"), ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", str(port))]
+        event = api_event(
+            method,
+            url,
+            resource=target.resource,
+            headers=headers + forwarded,
+            body=body,
+            source_ip=source_ip,
+            host=host,
+        )
+        logical_id = target.function.logical_id
+        try:
+            with self._locks[logical_id]:
+                answer = self.functions.invoke(logical_id, event)
+            return to_http(answer)
+        except Exception:
+            log.error("%s failed:\n%s", logical_id, traceback.format_exc())
+            return 502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}'
+
+    def run_scheduled(self, logical_id: str) -> Any:
+        function = self.functions.by_id.get(logical_id)
+        if function is None or not function.schedules:
+            raise KeyError(logical_id)
+        with self._locks[logical_id]:
+            return self.functions.invoke(
+                logical_id, scheduled_event(f"arn:aws:events:eu-west-3:123456789012:rule/{logical_id}")
+            )
+
+    def move_clock(self, request: dict) -> dict:
+        if request.get("reset"):
+            self.clock.offset = timedelta(0)
+        elif "advance" in request:
+            now = self.clock.now()
+            self.clock.offset += shift(now, str(request["advance"])) - now
+        elif "set" in request:
+            from datetime import datetime
+
+            target = datetime.fromisoformat(str(request["set"]).replace("Z", "+00:00"))
+            self.clock.offset += target - self.clock.now()
+        return self.clock_state()
+
+    def clock_state(self) -> dict:
+        from ent_accounts.clock import iso
+
+        return {"now": iso(self.clock.now()), "offset_seconds": int(self.clock.offset.total_seconds())}
+
+
+def to_http(answer: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An API Gateway proxy answer as HTTP: single and multi-value headers, base64 bodies decoded."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int):
+        raise ValueError("malformed Lambda proxy response")
+    headers: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, values in (answer.get("multiValueHeaders") or {}).items():
+        for value in values:
+            headers.append((name, str(value)))
+        seen.add(name.lower())
+    for name, value in (answer.get("headers") or {}).items():
+        if name.lower() not in seen:
+            headers.append((name, str(value)))
+    body = answer.get("body") or ""
+    raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode("utf-8")
+    return answer["statusCode"], headers, raw
+
+
+def make_handler(service: LocalService):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "ent-accounts-local"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt: str, *args) -> None:  # one line per request, without the query string
+            log.info("%s %s → %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
+
+        def _body(self) -> bytes | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise ValueError("body too large")
+            return self.rfile.read(length) if length else None
+
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, status: int, value: Any) -> None:
+            self._send(status, [("Content-Type", "application/json")], json.dumps(value, ensure_ascii=False).encode())
+
+        def _dispatch(self) -> None:
+            try:
+                body = self._body()
+            except ValueError:
+                self._json(413, {"message": "Request Entity Too Large"})
+                return
+            path = urlsplit(self.path).path
+            if path.startswith("/_dev/"):
+                self._dev(path, body)
+                return
+            status, headers, raw = service.invoke_http(
+                self.command,
+                self.path,
+                list(self.headers.items()),
+                body,
+                self.client_address[0],
+                self.headers.get("Host", f"127.0.0.1:{self.server.server_port}"),
+                self.server.server_port,
+            )
+            self._send(status, headers, raw)
+
+        def _dev(self, path: str, body: bytes | None) -> None:
+            if self.command == "GET" and path == "/_dev/mail":
+                self._send(200, [("Content-Type", "text/html; charset=utf-8")], service.mailbox.page().encode())
+            elif self.command == "GET" and path == "/_dev/mail.json":
+                self._json(200, service.mailbox.as_json())
+            elif path == "/_dev/clock" and self.command in ("GET", "POST"):
+                try:
+                    request = json.loads(body or b"{}") if self.command == "POST" else {}
+                    self._json(200, service.move_clock(request) if request else service.clock_state())
+                except (ValueError, TypeError) as error:
+                    self._json(400, {"error": "invalid_request", "message": str(error)})
+            elif self.command == "POST" and path.startswith("/_dev/run/"):
+                try:
+                    self._json(200, {"result": service.run_scheduled(path.removeprefix("/_dev/run/"))})
+                except KeyError:
+                    self._json(404, {"error": "not_found", "message": "no scheduled function of that name"})
+            else:
+                self._json(404, {"error": "not_found", "message": "unknown development route"})
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+def serve(service: LocalService, host: str, port: int) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(service))
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,84 @@
+"""The leaflet's path and the expiry, driven over HTTP against the local server (embedded AWS)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+NEW_PASSWORD = "Soleil-2026"
+
+
+def login(server, identifier, password):
+    return server.request("POST", "/api/login", {"identifier": identifier, "password": password})
+
+
+def first_connection(server, identifier, email):
+    challenge = login(server, identifier, server.demo[identifier]).json()["challenge_token"]
+    body = {"challenge_token": challenge, "new_password": NEW_PASSWORD, "birth_date": "2011-05-14", "email": email}
+    return server.request("POST", "/api/first-connection", body)
+
+
+def mail_to(server, address):
+    mails = server.request("GET", "/_dev/mail.json").json()
+    return next(mail for mail in mails if address in mail["to"])  # newest first
+
+
+def link_of(mail):
+    return re.search(r'href="([^"]+)"', mail["html"]).group(1)
+
+
+def test_demo_accounts_are_printed(server):
+    assert set(server.demo) >= {"jdupont", "amartin", "pdupont"}
+    assert all(len(password) == 12 for password in server.demo.values())
+
+
+def test_the_leaflet_path_over_http(server):
+    answer = first_connection(server, "jdupont", "jeanne@laposte.net")
+    assert answer.status == 200 and answer.json()["status"] == "pending_validation"
+
+    mail = mail_to(server, "jeanne@laposte.net")
+    assert mail["subject"] == "Message des services en ligne - Activation de votre compte"
+    link = link_of(mail)
+    assert link.startswith(server.url + "/valider-adresse-mail?code=")  # links point to the local server
+
+    assert login(server, "jdupont", NEW_PASSWORD).status == 403
+    page = server.request("GET", urlsplit(link).path + "?" + urlsplit(link).query)
+    assert page.status == 200 and "Votre compte a été validé" in page.text
+
+    answer = login(server, "jdupont", NEW_PASSWORD)
+    assert answer.status == 200 and answer.json()["status"] == "authenticated"
+    assert answer.set_cookies and answer.set_cookies[0].startswith("session=")
+
+    mailbox = server.request("GET", "/_dev/mail")
+    assert mailbox.status == 200 and "jeanne@laposte.net" in mailbox.text and link.replace("&", "&amp;") in mailbox.text
+
+
+def test_expiry_with_the_development_clock(server):
+    assert first_connection(server, "amartin", "adam@laposte.net").json()["status"] == "pending_validation"
+    link = link_of(mail_to(server, "adam@laposte.net"))
+    try:
+        clock = server.request("POST", "/_dev/clock", {"advance": "P3M1D"})
+        assert clock.status == 200 and clock.json()["offset_seconds"] > 89 * 86400
+        swept = server.request("POST", "/_dev/run/ExpireAccountsFunction")
+        assert swept.status == 200 and swept.json()["result"]["deleted"] >= 1
+        unknown = login(server, "personne", NEW_PASSWORD)
+        answer = login(server, "amartin", NEW_PASSWORD)
+        assert answer.status == 401 and answer.json() == unknown.json()
+        page = server.request("GET", urlsplit(link).path + "?" + urlsplit(link).query)
+        assert page.status == 410 and "supprimé" in page.text
+    finally:
+        assert server.request("POST", "/_dev/clock", {"reset": True}).json()["offset_seconds"] == 0
+
+
+def test_api_gateway_answers_for_unknown_routes_and_dev_errors(server):
+    assert server.request("GET", "/").status == 403
+    assert server.request("GET", "/api/login").status == 403  # method not declared in the template
+    assert server.request("POST", "/_dev/run/LoginFunction").status == 404  # not a scheduled function
+    assert server.request("POST", "/_dev/clock", {"advance": "trois mois"}).status == 400
+
+
+def test_security_headers_and_form_of_json_answers(server):
+    answer = login(server, "jdupont", "faux")
+    assert answer.status == 401
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
