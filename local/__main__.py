@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
     else:
         backend = backends.start_moto()
-    service = LocalService(backend)
+    url = f"http://{args.host}:{args.port}"
+    service = LocalService(backend, url)
     server = serve(service, args.host, args.port)
-    url = f"http://{args.host}:{server.server_port}"
 
     lines = [
         f"ENT accounts — local server ({backend.name}, table {backend.table_name})",

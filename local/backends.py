@@ -27,13 +27,15 @@ def parameter_defaults() -> dict[str, str]:
     return {name: str(spec.get("Default", "")) for name, spec in template.load().get("Parameters", {}).items()}
 
 
-def resolve(value: Any, table_name: str) -> str:
+def resolve(value: Any, table_name: str, api_url: str) -> str:
     """A template value with its intrinsic functions resolved for this machine (parameters take their defaults)."""
     if isinstance(value, dict) and "Ref" in value:
         name = value["Ref"]
         if name == "AccountsTable":
             return table_name
         return parameter_defaults().get(name, name)
+    if isinstance(value, dict) and "Fn::Sub" in value and "${Api}" in str(value["Fn::Sub"]):
+        return api_url  # the API's URL is the local server's
     return str(value)
 
 

@@ -30,8 +30,9 @@ MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 class LocalService:
     """The functions, the services they share (with a movable clock), the mailbox."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, url: str = "http://127.0.0.1:3000") -> None:
         self.backend = backend
+        self.url = url
         self.functions = Functions()
         self._locks = {logical_id: threading.Lock() for logical_id in self.functions.by_id}
         self._environment()
@@ -60,7 +61,7 @@ class LocalService:
         """The functions' environment from the template (all share this process, as they share Globals)."""
         for function in self.functions.by_id.values():
             for name, value in function.environment.items():
-                os.environ[name] = resolve(value, self.backend.table_name)
+                os.environ[name] = resolve(value, self.backend.table_name, self.url)
 
     def invoke_http(
         self,

@@ -7,6 +7,9 @@ from ent_accounts.services import services
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
-    summary = sweep_expired_accounts(services(), request_id=context.aws_request_id).as_dict()
+    current = services()
+    # Reminders carry a link, and a scheduled run has no request to take the service's URL from.
+    base_url = current.settings.public_base_url or current.settings.api_url
+    summary = sweep_expired_accounts(current, context.aws_request_id, base_url).as_dict()
     logger.info("expired accounts swept", extra=summary)
     return summary

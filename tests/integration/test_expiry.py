@@ -49,8 +49,9 @@ def test_sweep_deletes_exactly_the_expired_pending_accounts(world, log_lines):
     reads = items_read_by_queries(world)
     summary = run_sweep(world)
 
-    assert summary == {"expired_found": 3, "deleted": 3, "skipped": 0}
-    assert reads["items"] == 3  # the sparse index: reads grow with the expired accounts, not with the table
+    # laterpending is a day from its deadline: its one-week reminder is due, and it is the only other item read.
+    assert summary == {"due_found": 4, "deleted": 3, "reminders_sent": 1, "reminders_failed": 0, "skipped": 0}
+    assert reads["items"] == 4  # the sparse index: reads grow with the accounts due, not with the table
     remaining = {i["pk"]["S"] for i in world.items() if i["sk"]["S"] == "ACCOUNT"}
     assert remaining == {f"ACCOUNT#{n}" for n in ("laterpending", "provisioned", "activenomail", "validated")}
     # Their codes went with them; an audit event tells what happened.
@@ -95,13 +96,17 @@ def test_running_twice_or_concurrently_deletes_each_account_once(world):
         make_pending(world, name)
     world.clock.set(DEADLINE.replace(second=1))
     results = []
-    threads = [threading.Thread(target=lambda: results.append(sweep_expired_accounts(services(), "r"))) for _ in "ab"]
+
+    def sweep():
+        results.append(sweep_expired_accounts(services(), "r", "https://ent.example.fr"))
+
+    threads = [threading.Thread(target=sweep) for _ in "ab"]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert sum(r.deleted for r in results) == len(names)
-    assert run_sweep(world) == {"expired_found": 0, "deleted": 0, "skipped": 0}
+    assert run_sweep(world)["due_found"] == 0
     expired_events = [e for n in names for e in world.store.events(n) if e["type"] == "account_expired"]
     assert len(expired_events) == len(names)
 
@@ -118,9 +123,57 @@ def test_the_sweep_pages_through_results(world, page_size):
 def test_an_account_validated_after_the_index_read_is_not_deleted(world):
     make_pending(world, "jdupont12")
     world.clock.set(DEADLINE.replace(second=1))
-    [expired] = list(world.store.expired_pending_accounts(world.clock.now()))
+    [expired] = list(world.store.due_pending_accounts(world.clock.now()))
     # Meanwhile (before the delete) the account changes: the conditional delete must refuse.
     world.clock.set(DEADLINE.replace(minute=36))
     world.call("POST", "/api/validate-email", {"code": last_code(world)})
     assert world.store.delete_expired_account(expired, DEADLINE.replace(second=1), "r") is False
     assert world.store.get_account("jdupont12").status == "ACTIVE"
+
+
+def test_reminders_a_month_and_a_week_before_each_sent_once(world):
+    make_pending(world, "jdupont12")  # deadline 2027-02-28 14:37 UTC
+    world.clock.set(datetime(2027, 1, 28, 14, 36, tzinfo=UTC))
+    assert run_sweep(world)["reminders_sent"] == 0  # a minute too early
+    world.clock.set(datetime(2027, 1, 28, 14, 37, tzinfo=UTC))
+    assert run_sweep(world)["reminders_sent"] == 1
+    assert run_sweep(world)["due_found"] == 0  # nothing more until the week before
+    reminder = world.mails()[-1]
+    assert reminder.to == ["jdupont12@laposte.net"]
+    assert reminder.subject == "Message des services en ligne - Votre compte sera bientôt supprimé"
+    assert "28 février 2027" in reminder.html
+    world.clock.set(datetime(2027, 2, 21, 14, 37, tzinfo=UTC))
+    assert run_sweep(world)["reminders_sent"] == 1
+    assert run_sweep(world)["reminders_sent"] == 0
+    assert len(world.mails()) == 3  # validation + two reminders
+    # The reminder's renewed link validates the account.
+    answer = world.call("POST", "/api/validate-email", {"code": last_code(world)})
+    assert answer.json()["status"] == "validated"
+    assert [e["type"] for e in world.store.events("jdupont12")].count("reminder_sent") == 2
+
+
+def test_a_late_sweep_sends_only_the_latest_reminder(world):
+    make_pending(world, "jdupont12")
+    world.clock.set(datetime(2027, 2, 25, tzinfo=UTC))
+    summary = run_sweep(world)
+    assert summary["reminders_sent"] == 1 and len(world.mails()) == 2
+    assert "une semaine" not in world.mails()[-1].html  # the text names the date, not a delay
+    assert run_sweep(world)["reminders_sent"] == 0
+
+
+def test_a_refused_reminder_is_tried_again_next_run(world):
+    make_pending(world, "jdupont12")
+    world.clock.set(datetime(2027, 1, 29, tzinfo=UTC))
+    world.services.mailer.sender = "noreply@unverified.example.com"
+    assert run_sweep(world)["reminders_failed"] == 1
+    world.services.mailer.sender = "noreply@ent.example.fr"
+    assert run_sweep(world)["reminders_sent"] == 1
+    assert len(world.mails()) == 2
+
+
+def test_no_reminder_for_validated_accounts(world):
+    make_pending(world, "jdupont12")
+    world.call("POST", "/api/validate-email", {"code": last_code(world)})
+    world.clock.set(datetime(2027, 2, 25, tzinfo=UTC))
+    assert run_sweep(world)["due_found"] == 0
+    assert len(world.mails()) == 1

@@ -40,9 +40,9 @@ def test_personal_password_opens_a_session_stored_only_as_hash(world):
     assert answer.status == 200
     body = answer.json()
     assert body["status"] == "authenticated"
-    assert body["expires_at"] == "2026-12-01T02:37:00Z"  # 12 hours
+    assert body["expires_at"] == "2026-11-30T15:07:00Z"  # 30 minutes without use
     cookie = answer.header("Set-Cookie")
-    assert f"session={body['session_token']}" in cookie
+    assert f"session={body['session_token']}" in cookie and "Max-Age=43200" in cookie  # 12 hours in all
     for attribute in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/"):
         assert attribute in cookie
     assert all(body["session_token"] not in str(item) for item in world.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -36,8 +36,8 @@ class Account:
     pending_email: str | None = None
     validation_deadline: datetime | None = None
     validation_code_hashes: set[str] = field(default_factory=set)
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    credential_version: int = 0  # bumped at each password change: older sessions and reset links stop working
+    reminder_stage: int = 0  # reminders already mailed before deletion: 0 none, 1 a month before, 2 a week before
     created_at: datetime | None = None
     version: int = 0
 
@@ -62,3 +62,29 @@ def add_months(moment: datetime, months: int) -> datetime:
 def validation_deadline(first_mail_sent_at: datetime, months: int = 3) -> datetime:
     """The moment a pending account is deleted: counted from the first validation mail, never moved."""
     return add_months(first_mail_sent_at, months)
+
+
+REMINDER_STAGES = {1: "month", 2: "week"}
+
+
+def reminder_time(deadline: datetime, stage: int) -> datetime:
+    """When reminder `stage` is due: one calendar month, then one week, before the deadline."""
+    return add_months(deadline, -1) if stage == 1 else deadline - timedelta(days=7)
+
+
+def next_event_at(account: Account) -> datetime | None:
+    """When the sweep must next look at a pending account: its next reminder, or its deletion."""
+    if account.status is not Status.PENDING_VALIDATION or account.validation_deadline is None:
+        return None
+    if account.reminder_stage < 2:
+        return reminder_time(account.validation_deadline, account.reminder_stage + 1)
+    return account.validation_deadline
+
+
+def due_reminder(account: Account, now: datetime) -> int | None:
+    """The reminder stage to mail now (the latest one due, never one already sent), or None."""
+    deadline = account.validation_deadline
+    if account.status is not Status.PENDING_VALIDATION or deadline is None or now >= deadline:
+        return None
+    due = [stage for stage in (1, 2) if now >= reminder_time(deadline, stage)]
+    return due[-1] if due and due[-1] > account.reminder_stage else None

@@ -27,6 +27,7 @@ class Code:
     expires_at: datetime
     email: str | None = None  # the address a validation link confirms
     used: bool = False
+    credential_version: int | None = None  # a reset link works only while the password it replaces is current
 
 
 def new_token() -> str:

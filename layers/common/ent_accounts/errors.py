@@ -72,3 +72,31 @@ class MailUnavailable(DomainError):
     def __init__(self, message: str | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.headers["Retry-After"] = "60"
+
+
+class AccountLocked(DomainError):
+    status = 429
+    code = "account_locked"
+    message = "Trop de tentatives de connexion. Réessaie plus tard."
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, (retry_after + 59) // 60)
+        plural = "s" if minutes > 1 else ""
+        super().__init__(f"Trop de tentatives de connexion. Réessaie dans {minutes} minute{plural}.")
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    message = "Trop de mails ont été envoyés pour ce compte. Réessaie dans une heure."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = "3600"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    message = "Ta session a expiré ou tu n'es pas connecté : connecte-toi."

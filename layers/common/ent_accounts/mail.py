@@ -19,15 +19,29 @@ class Mail:
     html: str
 
 
-def validation_mail(to: str, link: str, deadline: datetime) -> Mail:
-    """The leaflet's « Message des services en ligne - Activation de votre compte »."""
-    context = {"link": link, "deadline": deadline}
+SUBJECTS = {
+    "validation": "Message des services en ligne - Activation de votre compte",
+    "reminder": "Message des services en ligne - Votre compte sera bientôt supprimé",
+    "password_reset": "Message des services en ligne - Réinitialisation de votre mot de passe",
+    "password_changed": "Message des services en ligne - Votre mot de passe a été modifié",
+    "email_change": "Message des services en ligne - Confirmation de votre nouvelle adresse mail",
+    "email_change_notice": "Message des services en ligne - Changement d'adresse mail demandé",
+}
+
+
+def compose(kind: str, to: str, **context) -> Mail:
+    """A mail from templates/mail/<kind>.txt and .html (French, the HTML autoescaped)."""
     return Mail(
         to=to,
-        subject="Message des services en ligne - Activation de votre compte",
-        text=render("mail/validation.txt", **context),
-        html=render("mail/validation.html", **context),
+        subject=SUBJECTS[kind],
+        text=render(f"mail/{kind}.txt", **context),
+        html=render(f"mail/{kind}.html", **context),
     )
+
+
+def validation_mail(to: str, link: str, deadline: datetime) -> Mail:
+    """The leaflet's « Message des services en ligne - Activation de votre compte »."""
+    return compose("validation", to, link=link, deadline=deadline)
 
 
 class Mailer:
@@ -67,5 +81,13 @@ class Mailer:
         except (ClientError, BotoCoreError) as error:
             # The error names the SES reason only; the mail body (which holds a link) is never logged.
             reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
-            logger.warning("mail not sent", extra={"reason": reason})
+            logger.warning("mail not sent", extra={"reason": reason, "subject": mail.subject})
             raise MailUnavailable() from None
+
+    def send_notice(self, mail: Mail) -> bool:
+        """A notice that must not undo what already happened if SES fails (logged, answered normally)."""
+        try:
+            self.send(mail)
+        except MailUnavailable:
+            return False
+        return True

@@ -13,9 +13,14 @@ class Settings:
     mail_sender: str
     # Empty means: derive the base URL of links from the request (API Gateway URL or the local server).
     public_base_url: str = ""
+    api_url: str = ""  # the API's own URL, for links built outside a request (the sweep's reminders)
     validation_months: int = 3
     challenge_minutes: int = 15
-    session_hours: int = 12
+    session_idle_minutes: int = 30  # NIST SP 800-63B AAL2: 30 minutes idle …
+    session_hours: int = 12  # … and 12 hours in all
+    reset_link_minutes: int = 60
+    email_change_link_hours: int = 72
+    mails_per_hour: int = 5
     # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = 8
@@ -31,9 +36,14 @@ class Settings:
             table_name=table_name,
             mail_sender=env.get("MAIL_SENDER", "noreply@ent.example.fr"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            api_url=env.get("API_URL", "").rstrip("/"),
             validation_months=int(env.get("VALIDATION_MONTHS", "3")),
             challenge_minutes=int(env.get("CHALLENGE_MINUTES", "15")),
+            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             session_hours=int(env.get("SESSION_HOURS", "12")),
+            reset_link_minutes=int(env.get("RESET_LINK_MINUTES", "60")),
+            email_change_link_hours=int(env.get("EMAIL_CHANGE_LINK_HOURS", "72")),
+            mails_per_hour=int(env.get("MAILS_PER_HOUR", "5")),
             expiry_shards=int(env.get("EXPIRY_SHARDS", "8")),
             audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "365")),
         )

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ent_accounts.accounts import Account, Role, Status
+from ent_accounts.accounts import Account, Role, Status, next_event_at
 from ent_accounts.clock import Clock, epoch, from_epoch, iso
 from ent_accounts.codes import Code, Purpose
 
 ACCOUNT_SK = "ACCOUNT"
-EXPIRY_INDEX = "pending-by-deadline"
+EXPIRY_INDEX = "pending-by-next-event"
 SCHOOL_INDEX = "accounts-by-school"
 
 
@@ -33,9 +33,25 @@ class IdentifierTaken(Conflict):
 
 
 @dataclass(frozen=True)
-class ExpiredAccount:
+class DueAccount:
     identifier: str
     code_hashes: frozenset[str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Throttle:
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    identifier: str
+    credential_version: int
+    expires_at: datetime  # the sooner of the idle and the absolute limits
+    absolute_expires_at: datetime
+    refreshed_at: datetime
 
 
 def _client_config():
@@ -55,6 +71,28 @@ def _code_key(code_hash: str) -> dict:
 
 def _session_key(token_hash: str) -> dict:
     return {"pk": {"S": f"SESSION#{token_hash}"}, "sk": {"S": "SESSION"}}
+
+
+def _throttle_key(identifier: str) -> dict:
+    return {"pk": {"S": f"LOGIN#{identifier}"}, "sk": {"S": "THROTTLE"}}
+
+
+def _session_item(token_hash: str, session: Session) -> dict:
+    return {
+        **_session_key(token_hash),
+        "identifier": {"S": session.identifier},
+        "credential_version": {"N": str(session.credential_version)},
+        "expires_at": {"N": str(epoch(session.expires_at))},
+        "absolute_expires_at": {"N": str(epoch(session.absolute_expires_at))},
+        "refreshed_at": {"N": str(epoch(session.refreshed_at))},
+    }
+
+
+def _throttle_from_item(item: dict | None, store: Store) -> Throttle:
+    if item is None or store._expired(item):
+        return Throttle()
+    locked = item.get("locked_until")
+    return Throttle(int(item["failures"]["N"]), from_epoch(int(locked["N"])) if locked else None)
 
 
 class Store:
@@ -119,6 +157,7 @@ class Store:
             expires_at=from_epoch(int(item["expires_at"]["N"])),
             email=item.get("email", {}).get("S"),
             used=item.get("used", {}).get("BOOL", False),
+            credential_version=int(item["credential_version"]["N"]) if "credential_version" in item else None,
         )
 
     def put_code(self, code: Code) -> None:
@@ -126,24 +165,138 @@ class Store:
             TableName=self.table_name, Item=_code_item(code), ConditionExpression="attribute_not_exists(pk)"
         )
 
-    def put_session(self, token_hash: str, identifier: str, expires_at: datetime) -> None:
-        item = {
-            **_session_key(token_hash),
-            "identifier": {"S": identifier},
-            "created_at": {"S": iso(self.clock.now())},
-            "expires_at": {"N": str(epoch(expires_at))},
-        }
-        self.client.put_item(TableName=self.table_name, Item=item)
+    def put_session(self, token_hash: str, session: Session) -> None:
+        self.client.put_item(TableName=self.table_name, Item=_session_item(token_hash, session))
 
-    def session_identifier(self, token_hash: str) -> str | None:
+    def get_session(self, token_hash: str) -> Session | None:
         answer = self.client.get_item(TableName=self.table_name, Key=_session_key(token_hash), ConsistentRead=True)
         item = answer.get("Item")
         if item is None or self._expired(item):
             return None
-        return item["identifier"]["S"]
+        return Session(
+            identifier=item["identifier"]["S"],
+            credential_version=int(item["credential_version"]["N"]),
+            expires_at=from_epoch(int(item["expires_at"]["N"])),
+            absolute_expires_at=from_epoch(int(item["absolute_expires_at"]["N"])),
+            refreshed_at=from_epoch(int(item["refreshed_at"]["N"])),
+        )
+
+    def refresh_session(self, token_hash: str, expires_at: datetime, now: datetime) -> None:
+        """Push the idle limit back; a session deleted meanwhile (logout) stays deleted."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_session_key(token_hash),
+                UpdateExpression="SET expires_at = :expires, refreshed_at = :now",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":expires": {"N": str(epoch(expires_at))}, ":now": {"N": str(epoch(now))}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def delete_session(self, token_hash: str) -> None:
+        self.client.delete_item(TableName=self.table_name, Key=_session_key(token_hash))
+
+    # --- login throttling and mail limits ---------------------------------------------------------
+
+    def account_and_throttle(self, identifier: str) -> tuple[Account | None, Throttle]:
+        """The account and its failed-login counter in one round trip (BatchGetItem, strongly consistent)."""
+        answer = self.client.batch_get_item(
+            RequestItems={
+                self.table_name: {"Keys": [_account_key(identifier), _throttle_key(identifier)], "ConsistentRead": True}
+            }
+        )
+        items = {item["pk"]["S"]: item for item in answer["Responses"].get(self.table_name, [])}
+        while answer.get("UnprocessedKeys"):
+            answer = self.client.batch_get_item(RequestItems=answer["UnprocessedKeys"])
+            items.update({item["pk"]["S"]: item for item in answer["Responses"].get(self.table_name, [])})
+        account_item = items.get(f"ACCOUNT#{identifier}")
+        account = None if account_item is None or self._expired(account_item) else _account_from_item(account_item)
+        return account, _throttle_from_item(items.get(f"LOGIN#{identifier}"), self)
+
+    def get_throttle(self, identifier: str) -> Throttle:
+        answer = self.client.get_item(TableName=self.table_name, Key=_throttle_key(identifier), ConsistentRead=True)
+        return _throttle_from_item(answer.get("Item"), self)
+
+    def record_login_failure(self, identifier: str, lock_for, memory: timedelta) -> Throttle:
+        """Count one more failure atomically and lock for `lock_for(failures)`; forgotten `memory` after the last."""
+        now = self.clock.now()
+        answer = self.client.update_item(
+            TableName=self.table_name,
+            Key=_throttle_key(identifier),
+            UpdateExpression="SET failures = if_not_exists(failures, :zero) + :one, expires_at = :forget",
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":forget": {"N": str(epoch(now + memory))},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        failures = int(answer["Attributes"]["failures"]["N"])
+        lock = lock_for(failures)
+        if not lock:
+            return Throttle(failures)
+        locked_until = now + lock
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=_throttle_key(identifier),
+            UpdateExpression="SET locked_until = :until",
+            ExpressionAttributeValues={":until": {"N": str(epoch(locked_until))}},
+        )
+        return Throttle(failures, locked_until)
+
+    def clear_login_failures(self, identifier: str) -> None:
+        self.client.delete_item(TableName=self.table_name, Key=_throttle_key(identifier))
+
+    def take_mail_allowance(self, identifier: str, per_hour: int) -> bool:
+        """Count a mail for this identifier in the current hour; False when the hour's allowance is spent."""
+        from botocore.exceptions import ClientError
+
+        now = self.clock.now()
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"MAIL#{now:%Y-%m-%dT%H}"}},
+                UpdateExpression="SET mails = if_not_exists(mails, :zero) + :one, expires_at = :forget",
+                ConditionExpression="attribute_not_exists(mails) OR mails < :limit",
+                ExpressionAttributeValues={
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(per_hour)},
+                    ":forget": {"N": str(epoch(now + timedelta(hours=2)))},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def transaction(self) -> Transaction:
         return Transaction(self)
+
+    def audit_item(self, identifier: str, event_type: str, request_id: str, details: dict[str, str]) -> dict:
+        """An audit event: what happened, when, from which request; never a secret. Kept for the retention period."""
+        now = self.clock.now()
+        item = {
+            "pk": {"S": f"ACCOUNT#{identifier}"},
+            # Real nanoseconds break ties within a second, so events read back in the order they happened.
+            "sk": {"S": f"EVENT#{iso(now)}#{time.time_ns():020d}{secrets.token_hex(2)}"},
+            "type": {"S": event_type},
+            "time": {"S": iso(now)},
+            "request_id": {"S": request_id or "-"},
+            "expires_at": {"N": str(epoch(now + timedelta(days=self.audit_retention_days)))},
+        }
+        item.update({key: {"S": str(value)} for key, value in details.items()})
+        return item
+
+    def record_event(self, identifier: str, event_type: str, request_id: str, **details: str) -> None:
+        self.client.put_item(
+            TableName=self.table_name, Item=self.audit_item(identifier, event_type, request_id, details)
+        )
 
     def events(self, identifier: str) -> list[dict[str, Any]]:
         """Audit events of one account, oldest first."""
@@ -173,8 +326,8 @@ class Store:
         digest = hashlib.sha256(identifier.encode("utf-8")).digest()
         return str(int.from_bytes(digest[:4], "big") % self.expiry_shards)
 
-    def expired_pending_accounts(self, now: datetime) -> Iterator[ExpiredAccount]:
-        """Pending accounts past their deadline, read from the sparse index: reads grow with the expired ones only."""
+    def due_pending_accounts(self, now: datetime) -> Iterator[DueAccount]:
+        """Pending accounts with a reminder or their deletion due, from the sparse index: reads grow with those only."""
         for shard in range(self.expiry_shards):
             start = None
             while True:
@@ -184,20 +337,21 @@ class Store:
                 page = self.client.query(
                     TableName=self.table_name,
                     IndexName=EXPIRY_INDEX,
-                    KeyConditionExpression="expiry_shard = :shard AND expires_at <= :now",
+                    KeyConditionExpression="expiry_shard = :shard AND next_event_at <= :now",
                     ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"N": str(epoch(now))}},
                     **kwargs,
                 )
                 for item in page["Items"]:
-                    yield ExpiredAccount(
+                    yield DueAccount(
                         identifier=item["pk"]["S"].removeprefix("ACCOUNT#"),
                         code_hashes=frozenset(item.get("validation_code_hashes", {}).get("SS", [])),
+                        expires_at=from_epoch(int(item["expires_at"]["N"])),
                     )
                 start = page.get("LastEvaluatedKey")
                 if not start:
                     break
 
-    def delete_expired_account(self, expired: ExpiredAccount, now: datetime, request_id: str) -> bool:
+    def delete_expired_account(self, expired: DueAccount, now: datetime, request_id: str) -> bool:
         """Delete the account, its codes and write the audit event at once; False when it changed meanwhile."""
         tx = self.transaction()
         tx.writes.append(
@@ -231,10 +385,12 @@ class Store:
 
     def _account_item(self, account: Account) -> dict:
         item = {**_account_key(account.identifier), **_account_attributes(account)}
-        if account.status is Status.PENDING_VALIDATION and account.validation_deadline:
-            # Only pending accounts carry these two attributes: the TTL backstop and the sparse expiry index.
+        upcoming = next_event_at(account)
+        if upcoming is not None:
+            # Only pending accounts carry these: the TTL backstop, and the keys of the sparse index the sweep reads.
             item["expires_at"] = {"N": str(epoch(account.validation_deadline))}
             item["expiry_shard"] = {"S": self.expiry_shard(account.identifier)}
+            item["next_event_at"] = {"N": str(epoch(upcoming))}
         return item
 
 
@@ -293,20 +449,14 @@ class Transaction:
         return self
 
     def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
-        """An audit event: what happened, when, from which request; never a secret."""
-        now = self.store.clock.now()
-        retention = now + timedelta(days=self.store.audit_retention_days)
-        item = {
-            "pk": {"S": f"ACCOUNT#{identifier}"},
-            # Real nanoseconds break ties within a second, so events read back in the order they happened.
-            "sk": {"S": f"EVENT#{iso(now)}#{time.time_ns():020d}{secrets.token_hex(2)}"},
-            "type": {"S": event_type},
-            "time": {"S": iso(now)},
-            "request_id": {"S": request_id or "-"},
-            "expires_at": {"N": str(epoch(retention))},
-        }
-        item.update({key: {"S": str(value)} for key, value in details.items()})
-        self.writes.append({"Put": {"TableName": self.store.table_name, "Item": item}})
+        self.writes.append(
+            {
+                "Put": {
+                    "TableName": self.store.table_name,
+                    "Item": self.store.audit_item(identifier, event_type, request_id, details),
+                }
+            }
+        )
         return self
 
     def commit(self) -> None:
@@ -330,6 +480,8 @@ def _code_item(code: Code) -> dict:
     }
     if code.email:
         item["email"] = {"S": code.email}
+    if code.credential_version is not None:
+        item["credential_version"] = {"N": str(code.credential_version)}
     return item
 
 
@@ -348,12 +500,12 @@ def _account_attributes(account: Account) -> dict:
         "email": account.email,
         "pending_email": account.pending_email,
         "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
-        "locked_until": iso(account.locked_until) if account.locked_until else None,
         "created_at": iso(account.created_at) if account.created_at else None,
     }
     item = {key: {"S": value} for key, value in values.items() if value}
     item["email_verified"] = {"BOOL": account.email_verified}
-    item["failed_logins"] = {"N": str(account.failed_logins)}
+    item["credential_version"] = {"N": str(account.credential_version)}
+    item["reminder_stage"] = {"N": str(account.reminder_stage)}
     item["version"] = {"N": str(account.version)}
     if account.validation_code_hashes:
         item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
@@ -385,8 +537,8 @@ def _account_from_item(item: dict) -> Account:
         pending_email=text("pending_email"),
         validation_deadline=instant("validation_deadline"),
         validation_code_hashes=set(item.get("validation_code_hashes", {}).get("SS", [])),
-        failed_logins=int(item.get("failed_logins", {}).get("N", "0")),
-        locked_until=instant("locked_until"),
+        credential_version=int(item.get("credential_version", {}).get("N", "0")),
+        reminder_stage=int(item.get("reminder_stage", {}).get("N", "0")),
         created_at=instant("created_at"),
         version=int(item["version"]["N"]),
     )

@@ -1,30 +1,71 @@
-"""The scheduled sweep: delete pending accounts whose 3 months have passed (TTL is only a backstop)."""
+"""The scheduled sweep: reminders a month and a week before the deadline, then deletion of pending accounts whose
+3 months have passed (DynamoDB's TTL is only a backstop)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ent_accounts.accounts import REMINDER_STAGES, due_reminder
+from ent_accounts.flows.validation_mail import new_validation_code, validation_link
+from ent_accounts.mail import compose
+from ent_accounts.observability import logger
 from ent_accounts.services import Services
+from ent_accounts.store import Conflict, DueAccount
 
 
 @dataclass
 class SweepSummary:
-    expired_found: int = 0
+    due_found: int = 0
     deleted: int = 0
-    skipped: int = 0  # validated or deleted by someone else between the index read and the delete
+    reminders_sent: int = 0
+    reminders_failed: int = 0  # SES refused: the reminder is released, the next run tries again
+    skipped: int = 0  # validated or handled by a concurrent run between the index read and the write
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
-def sweep_expired_accounts(services: Services, request_id: str) -> SweepSummary:
-    """Safe to run twice or concurrently: each delete is conditional on the account still being expired."""
+def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -> SweepSummary:
+    """Safe to run twice or concurrently: every write is conditional on the account still being as read."""
     now = services.clock.now()
     summary = SweepSummary()
-    for expired in services.store.expired_pending_accounts(now):
-        summary.expired_found += 1
-        if services.store.delete_expired_account(expired, now, request_id):
-            summary.deleted += 1
+    for due in services.store.due_pending_accounts(now):
+        summary.due_found += 1
+        if due.expires_at <= now:
+            deleted = services.store.delete_expired_account(due, now, request_id)
+            summary.deleted += deleted
+            summary.skipped += not deleted
         else:
-            summary.skipped += 1
+            _remind(services, due, base_url, request_id, summary)
     return summary
+
+
+def _remind(services: Services, due: DueAccount, base_url: str, request_id: str, summary: SweepSummary) -> None:
+    """Claim the reminder (conditional write) before mailing it, so it is sent at most once."""
+    store, now = services.store, services.clock.now()
+    account = store.get_account(due.identifier)
+    stage = due_reminder(account, now) if account else None
+    if stage is None:
+        summary.skipped += 1
+        return
+    token, code = new_validation_code(account, account.email)
+    account.validation_code_hashes.add(code.code_hash)
+    previous_stage, account.reminder_stage = account.reminder_stage, stage
+    tx = store.transaction().put_code(code).save_account(account)
+    try:
+        tx.audit(account.identifier, "reminder_sent", request_id, before=REMINDER_STAGES[stage]).commit()
+    except Conflict:
+        summary.skipped += 1
+        return
+    mail = compose(
+        "reminder", account.email, link=validation_link(base_url, token), deadline=account.validation_deadline
+    )
+    if services.mailer.send_notice(mail):
+        summary.reminders_sent += 1
+        return
+    summary.reminders_failed += 1
+    account.reminder_stage = previous_stage
+    try:
+        store.transaction().save_account(account).commit()
+    except Conflict:
+        logger.warning("reminder released too late", extra={"stage": stage})

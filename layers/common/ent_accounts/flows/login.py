@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ent_accounts.accounts import Status, normalize_identifier
+from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
-from ent_accounts.errors import AccountPendingValidation, InvalidCredentials
-from ent_accounts.passwords import burn_verify_time, provisional_matches, verify_password
+from ent_accounts.errors import AccountPendingValidation
+from ent_accounts.flows.credentials import check_password
+from ent_accounts.flows.sessions import open_session
 from ent_accounts.services import Services
 
 
@@ -18,33 +19,23 @@ class LoginResult:
     status: str  # "authenticated" or "first_connection_required"
     token: str  # session token, or the challenge that allows the first connection
     expires_at: datetime
+    cookie_max_age: int = 0  # seconds the browser keeps the session cookie (the session's absolute lifetime)
 
 
-def login(services: Services, identifier: str, password: str) -> LoginResult:
-    """Every outcome costs exactly one argon2 verification, so timing never tells whether an account exists."""
-    account = services.store.get_account(normalize_identifier(identifier))
+def login(services: Services, identifier: str, password: str, request_id: str) -> LoginResult:
+    account = check_password(services, identifier, password, request_id, accept_provisional=True)
     now = services.clock.now()
 
-    if account is None:
-        burn_verify_time(password)
-        raise InvalidCredentials()
-
     if account.status is Status.PROVISIONED:
-        burn_verify_time(password)
-        if not (account.provisional_password_hash and provisional_matches(account.provisional_password_hash, password)):
-            raise InvalidCredentials()
         challenge = new_token()
         expires_at = now + timedelta(minutes=services.settings.challenge_minutes)
         services.store.put_code(Code(hash_token(challenge), Purpose.CHALLENGE, account.identifier, expires_at))
         return LoginResult("first_connection_required", challenge, expires_at)
 
-    if not (account.password_hash and verify_password(account.password_hash, password)):
-        raise InvalidCredentials()
-
     if account.status is Status.PENDING_VALIDATION:
         raise AccountPendingValidation(validation_deadline=iso(account.validation_deadline))
 
-    session = new_token()
-    expires_at = now + timedelta(hours=services.settings.session_hours)
-    services.store.put_session(hash_token(session), account.identifier, expires_at)
-    return LoginResult("authenticated", session, expires_at)
+    token, session = open_session(services, account)
+    services.store.record_event(account.identifier, "login_succeeded", request_id)
+    max_age = int((session.absolute_expires_at - now).total_seconds())
+    return LoginResult("authenticated", token, session.expires_at, max_age)

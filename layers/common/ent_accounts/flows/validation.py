@@ -29,15 +29,22 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         raise InvalidOrExpiredCode()
     if _already_confirmed(account, code.email):
         return ValidationResult("already_validated", code.purpose)
-    if code.used or account.status is not Status.PENDING_VALIDATION or account.email != code.email:
-        raise InvalidOrExpiredCode()
-
-    account.status = Status.ACTIVE
+    if code.purpose is Purpose.ACCOUNT_ACTIVATION:
+        if code.used or account.status is not Status.PENDING_VALIDATION or account.email != code.email:
+            raise InvalidOrExpiredCode()
+        account.status = Status.ACTIVE
+        account.validation_deadline = None
+        account.validation_code_hashes = set()
+        account.reminder_stage = 0
+        event = "email_validated"
+    else:  # an address change: only the latest address asked for can be confirmed
+        if code.used or account.status is not Status.ACTIVE or account.pending_email != code.email:
+            raise InvalidOrExpiredCode()
+        account.email, account.pending_email = code.email, None
+        event = "email_changed"
     account.email_verified = True
-    account.validation_deadline = None
-    account.validation_code_hashes = set()
     tx = store.transaction().use_code(code.code_hash).save_account(account)
-    tx.audit(account.identifier, "email_validated", request_id)
+    tx.audit(account.identifier, event, request_id)
     try:
         tx.commit()
     except Conflict:

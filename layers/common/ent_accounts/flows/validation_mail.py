@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ent_accounts.accounts import Account, Status, normalize_identifier
+from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
-from ent_accounts.errors import InvalidCredentials, NotPending
+from ent_accounts.errors import NotPending, TooManyRequests
+from ent_accounts.flows.credentials import check_password
 from ent_accounts.mail import validation_mail
-from ent_accounts.passwords import burn_verify_time, verify_password
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
 VALIDATION_PAGE = "/valider-adresse-mail"
+RESET_PAGE = "/reinitialiser-mot-de-passe"
 
 
 def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
@@ -24,6 +25,10 @@ def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
 
 def validation_link(base_url: str, token: str) -> str:
     return f"{base_url}{VALIDATION_PAGE}?code={quote(token)}"
+
+
+def reset_link(base_url: str, token: str) -> str:
+    return f"{base_url}{RESET_PAGE}?code={quote(token)}"
 
 
 def send_validation_mail(services: Services, account: Account, token: str, base_url: str) -> None:
@@ -38,14 +43,11 @@ def resend_validation_mail(
     A corrected address makes the links sent to the old one useless (their codes are deleted).
     """
     store = services.store
-    account = store.get_account(normalize_identifier(identifier))
-    if account is None or not account.password_hash:
-        burn_verify_time(password)
-        raise InvalidCredentials()
-    if not verify_password(account.password_hash, password):
-        raise InvalidCredentials()
+    account = check_password(services, identifier, password, request_id)
     if account.status is not Status.PENDING_VALIDATION:
         raise NotPending()
+    if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
+        raise TooManyRequests()
 
     tx = store.transaction()
     if email and email != account.email:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ent_accounts.web.api import create_app
-from ent_accounts.web.routes import first_connection, login, validate_email
+from ent_accounts.web.routes import account, first_connection, login, password_reset, validate_email
 
-ROUTERS = [login.router, first_connection.router, validate_email.router]
+ROUTERS = [login.router, first_connection.router, validate_email.router, account.router, password_reset.router]
 
 
 @lru_cache(maxsize=1)
@@ -16,5 +16,5 @@ def openapi_document() -> str:
     return app.get_openapi_json_schema(
         title="ENT accounts",
         version="1.0.0",
-        description="Comptes de l'ENT : connexion, première connexion, validation de l'adresse mail.",
+        description="Comptes de l'ENT : connexion, première connexion, adresse mail, gestion du compte.",
     )

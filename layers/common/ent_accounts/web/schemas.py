@@ -90,6 +90,53 @@ class ValidateEmailResponse(BaseModel):
     purpose: Literal["account_activation", "email_change"]
 
 
+class AccountResponse(BaseModel):
+    identifier: str
+    role: Literal["eleve", "parent"]
+    first_name: str
+    last_name: str
+    status: Literal["PROVISIONED", "PENDING_VALIDATION", "ACTIVE"]
+    email: str | None
+    email_verified: bool
+    pending_email: str | None
+    validation_deadline: Instant | None
+
+
+class EmailChangeRequest(BaseModel):
+    current_password: Password
+    new_email: Email
+    new_email_confirmation: Annotated[str, Field(max_length=254)]
+
+
+class ConfirmationSentResponse(BaseModel):
+    status: Literal["confirmation_sent"]
+
+
+class PasswordChangeRequest(BaseModel):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordChangedResponse(BaseModel):
+    status: Literal["password_changed"]
+    session_token: str | None = None
+    expires_at: Instant | None = None
+
+
+class ForgotPasswordRequest(BaseModel):
+    identifier: Identifier
+
+
+class AcceptedResponse(BaseModel):
+    status: Literal["accepted"]
+    message: str
+
+
+class ResetPasswordRequest(BaseModel):
+    code: Token
+    new_password: Password
+
+
 class ErrorResponse(BaseModel):
     error: str
     message: str

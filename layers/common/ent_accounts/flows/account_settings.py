@@ -1,0 +1,94 @@
+"""« Gérer son compte »: see the account, change the e-mail address (confirmed by a link), change the password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ent_accounts.accounts import Account
+from ent_accounts.clock import iso
+from ent_accounts.codes import Code, Purpose, hash_token, new_token
+from ent_accounts.errors import InvalidRequest, TooManyRequests
+from ent_accounts.flows.credentials import check_password
+from ent_accounts.flows.sessions import open_session
+from ent_accounts.flows.validation_mail import validation_link
+from ent_accounts.mail import compose
+from ent_accounts.passwords import hash_password, policy_error
+from ent_accounts.services import Services
+from ent_accounts.store import Session
+
+SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
+
+
+def account_view(account: Account) -> dict[str, Any]:
+    """What GET /api/account shows: never a secret."""
+    return {
+        "identifier": account.identifier,
+        "role": account.role.value,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "status": account.status.value,
+        "email": account.email,
+        "email_verified": account.email_verified,
+        "pending_email": account.pending_email,
+        "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
+    }
+
+
+def request_email_change(
+    services: Services,
+    account: Account,
+    current_password: str,
+    new_email: str,
+    confirmation: str,
+    base_url: str,
+    request_id: str,
+) -> None:
+    """Send a confirmation link to the new address and a notice to the old one; the address changes on the link."""
+    if new_email != confirmation:
+        raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
+    account = check_password(services, account.identifier, current_password, request_id)
+    if account.email == new_email and account.email_verified:
+        message = "C'est déjà l'adresse de ton compte."
+        raise InvalidRequest(message, fields={"new_email": message})
+    if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
+        raise TooManyRequests()
+
+    now = services.clock.now()
+    token = new_token()
+    expires_at = now + timedelta(hours=services.settings.email_change_link_hours)
+    code = Code(hash_token(token), Purpose.EMAIL_CHANGE, account.identifier, expires_at, new_email)
+    account.pending_email = new_email
+    services.mailer.send(
+        compose(
+            "email_change",
+            new_email,
+            identifier=account.identifier,
+            link=validation_link(base_url, token),
+            expires_at=expires_at,
+        )
+    )
+    tx = services.store.transaction().put_code(code).save_account(account)
+    tx.audit(account.identifier, "email_change_requested", request_id).commit()
+    if account.email and account.email_verified:
+        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+
+
+def change_password(
+    services: Services, account: Account, current_password: str, new_password: str, request_id: str
+) -> tuple[str, Session]:
+    """Change the password; every session ends, and the caller gets a new one."""
+    account = check_password(services, account.identifier, current_password, request_id)
+    if reason := policy_error(new_password, account.identifier):
+        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
+    account.password_hash = hash_password(new_password)
+    account.credential_version += 1
+    services.store.transaction().save_account(account).audit(
+        account.identifier, "password_changed", request_id
+    ).commit()
+    if account.has_recovery_address:
+        notice = compose(
+            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
+        )
+        services.mailer.send_notice(notice)
+    return open_session(services, account)

@@ -1,0 +1,58 @@
+"""Sessions: a random 256-bit token kept by the browser (cookie) or the portal (Bearer), stored only as its hash.
+
+A session ends on logout, after `session_idle_minutes` without use, after `session_hours` in all, and at once for
+every session of an account when its password changes (the session's credential_version no longer matches).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ent_accounts.accounts import Account, Status
+from ent_accounts.codes import hash_token, looks_like_token, new_token
+from ent_accounts.errors import NotAuthenticated
+from ent_accounts.services import Services
+from ent_accounts.store import Session
+
+REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
+
+
+def open_session(services: Services, account: Account) -> tuple[str, Session]:
+    now = services.clock.now()
+    absolute = now + timedelta(hours=services.settings.session_hours)
+    idle = now + timedelta(minutes=services.settings.session_idle_minutes)
+    session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now)
+    token = new_token()
+    services.store.put_session(hash_token(token), session)
+    return token, session
+
+
+def authenticate(services: Services, token: str | None) -> Account:
+    """The account of a live session, or NotAuthenticated."""
+    if not token or not looks_like_token(token):
+        raise NotAuthenticated()
+    token_hash = hash_token(token)
+    session = services.store.get_session(token_hash)
+    if session is None:
+        raise NotAuthenticated()
+    account = services.store.get_account(session.identifier)
+    if (
+        account is None
+        or account.status is not Status.ACTIVE
+        or account.credential_version != session.credential_version
+    ):
+        raise NotAuthenticated()
+    now = services.clock.now()
+    if now - session.refreshed_at >= REFRESH_EVERY:
+        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
+        services.store.refresh_session(token_hash, min(idle, session.absolute_expires_at), now)
+    return account
+
+
+def close_session(services: Services, token: str | None) -> None:
+    if token and looks_like_token(token):
+        services.store.delete_session(hash_token(token))
+
+
+def seconds_left(session: Session, now: datetime) -> int:
+    return max(0, int((session.absolute_expires_at - now).total_seconds()))

@@ -1,0 +1,109 @@
+"""Forgotten password: the same answer for everyone, a single-use link only to a validated address."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.helpers import NEW_PASSWORD, activate, first_connection, login
+from tests.support.links import code_in
+
+
+def forgot(world, identifier):
+    return world.call("POST", "/api/password/forgot", {"identifier": identifier})
+
+
+@pytest.fixture
+def accounts(world):
+    world.provision("validated")
+    activate(world, "validated", email="valide@laposte.net")
+    world.provision("noaddress")
+    activate(world, "noaddress")
+    first_connection(world, "pending", world.provision("pending"), email="pending@laposte.net")
+    world.provision("provisioned")
+    return world
+
+
+def reset_code(world):
+    [mail] = [m for m in world.mails() if "Réinitialisation" in m.subject]
+    return code_in(mail.html)
+
+
+def test_the_same_answer_whatever_the_identifier(accounts):
+    before = len(accounts.mails())
+    answers = [forgot(accounts, name) for name in ("validated", "noaddress", "pending", "provisioned", "personne")]
+    assert {a.status for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1
+    assert "demande à ton établissement" in answers[0].json()["message"]
+    mails = accounts.mails()[before:]
+    assert [m.to for m in mails] == [["valide@laposte.net"]]  # only the validated address gets a link
+    assert "validated" in mails[0].html and "/reinitialiser-mot-de-passe?code=" in mails[0].html
+
+
+def test_the_link_page_then_the_form_set_a_new_password(accounts):
+    forgot(accounts, "validated")
+    code = reset_code(accounts)
+    page = accounts.call("GET", f"/reinitialiser-mot-de-passe?code={code}")
+    assert page.status == 200 and 'name="new_password"' in page.text
+    assert page.header("Referrer-Policy") == "no-referrer"
+    form = f"code={code}&new_password=Nouveau-Mot-2&new_password_confirmation=Autre-Mot-3"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = accounts.call("POST", "/reinitialiser-mot-de-passe", form, headers=headers)
+    assert answer.status == 400 and "ne sont pas identiques" in answer.text
+    answer = accounts.call(
+        "POST", "/reinitialiser-mot-de-passe", form.replace("Autre-Mot-3", "Nouveau-Mot-2"), headers=headers
+    )
+    assert answer.status == 200 and "Ton mot de passe a été modifié" in answer.text
+    assert login(accounts, "validated", "Nouveau-Mot-2").json()["status"] == "authenticated"
+    again = accounts.call("GET", f"/reinitialiser-mot-de-passe?code={code}")
+    assert again.status == 410 and "a déjà servi" in again.text
+
+
+def test_reset_by_api_ends_sessions_lifts_the_lock_and_sends_a_notice(accounts):
+    session = login(accounts, "validated", NEW_PASSWORD).json()["session_token"]
+    for _ in range(5):
+        login(accounts, "validated", "Mauvais-Mot-1")
+    assert login(accounts, "validated", NEW_PASSWORD).status == 429
+    forgot(accounts, "validated")
+    answer = accounts.call(
+        "POST", "/api/password/reset", {"code": reset_code(accounts), "new_password": "Nouveau-Mot-2"}
+    )
+    assert answer.status == 200 and answer.json() == {"status": "password_changed"}
+    assert accounts.call("GET", "/api/account", headers={"Authorization": f"Bearer {session}"}).status == 401
+    assert login(accounts, "validated", "Nouveau-Mot-2").status == 200
+    assert accounts.mails()[-1].subject == "Message des services en ligne - Votre mot de passe a été modifié"
+
+
+def test_reused_expired_forged_and_superseded_links(accounts):
+    forgot(accounts, "validated")
+    code = reset_code(accounts)
+    assert (
+        accounts.call("POST", "/api/password/reset", {"code": "A" * 43, "new_password": "Nouveau-Mot-2"}).status == 410
+    )
+    accounts.clock.advance(minutes=60, seconds=1)
+    assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 410
+    accounts.clock.advance(minutes=-2)
+    ok = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"})
+    assert ok.status == 200
+    reused = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Encore-Autre-3"})
+    assert reused.status == 410 and reused.json()["error"] == "invalid_or_expired_code"
+
+
+def test_a_password_change_kills_outstanding_reset_links(accounts):
+    forgot(accounts, "validated")
+    code = reset_code(accounts)
+    token = login(accounts, "validated", NEW_PASSWORD).json()["session_token"]
+    accounts.call(
+        "POST",
+        "/api/account/password",
+        {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Pirate-Mot-9"}).status == 410
+
+
+def test_a_weak_new_password_is_refused_and_the_link_still_works(accounts):
+    forgot(accounts, "validated")
+    code = reset_code(accounts)
+    weak = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "faible"})
+    assert weak.status == 400 and "au moins 8" in weak.json()["fields"]["new_password"]
+    assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200

@@ -1,0 +1,110 @@
+"""Sessions: cookie or Bearer, idle and absolute limits, logout, and the end of every session on a new password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.helpers import NEW_PASSWORD, activate, login
+
+
+@pytest.fixture
+def active(world):
+    world.provision("jdupont12")
+    activate(world, "jdupont12", email="jeanne@laposte.net")
+    return world
+
+
+def sign_in(world, password=NEW_PASSWORD):
+    answer = login(world, "jdupont12", password)
+    assert answer.status == 200, answer.text
+    return answer.json()["session_token"]
+
+
+def me(world, token, how="bearer"):
+    headers = {"Authorization": f"Bearer {token}"} if how == "bearer" else {"Cookie": f"theme=dark; session={token}"}
+    return world.call("GET", "/api/account", headers=headers)
+
+
+def test_account_with_cookie_or_bearer_and_never_a_secret(active):
+    token = sign_in(active)
+    for how in ("bearer", "cookie"):
+        answer = me(active, token, how)
+        assert answer.status == 200
+        assert answer.json() == {
+            "identifier": "jdupont12",
+            "role": "eleve",
+            "first_name": "Jeanne",
+            "last_name": "Dupont",
+            "status": "ACTIVE",
+            "email": "jeanne@laposte.net",
+            "email_verified": True,
+            "pending_email": None,
+            "validation_deadline": None,
+        }
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer " + "x" * 43},
+        {"Cookie": "session="},
+        {"Cookie": "session=\x00bad"},
+        {"Authorization": "Basic a"},
+    ],
+)
+def test_no_valid_session_is_a_clear_401(active, headers):
+    answer = active.call("GET", "/api/account", headers=headers)
+    assert answer.status == 401 and answer.json()["error"] == "not_authenticated"
+
+
+def test_logout_ends_the_session_and_clears_the_cookie(active):
+    token = sign_in(active)
+    answer = active.call("POST", "/api/logout", headers={"Cookie": f"session={token}"})
+    assert answer.status == 204
+    assert "Max-Age=0" in answer.header("Set-Cookie")
+    assert me(active, token).status == 401
+    assert active.call("POST", "/api/logout").status == 204  # harmless without a session
+
+
+def test_idle_limit_and_its_refresh(active):
+    token = sign_in(active)
+    for _ in range(6):  # used every 20 minutes for 2 hours: still alive
+        active.clock.advance(minutes=20)
+        assert me(active, token).status == 200
+    active.clock.advance(minutes=31)
+    assert me(active, token).status == 401
+
+
+def test_absolute_limit(active):
+    token = sign_in(active)
+    start = active.clock.now()
+    while me(active, token).status == 200:  # used every 29 minutes: the idle limit never bites
+        active.clock.advance(minutes=29)
+        assert active.clock.now() - start < timedelta(hours=13)
+    assert timedelta(hours=12) <= active.clock.now() - start < timedelta(hours=12, minutes=29)
+
+
+def test_a_password_change_ends_every_other_session(active):
+    phone, laptop = sign_in(active), sign_in(active)
+    answer = active.call(
+        "POST",
+        "/api/account/password",
+        {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"},
+        headers={"Authorization": f"Bearer {laptop}"},
+    )
+    assert answer.status == 200 and answer.json()["status"] == "password_changed"
+    fresh = answer.json()["session_token"]
+    assert "session=" + fresh in answer.header("Set-Cookie")
+    assert me(active, phone).status == 401 and me(active, laptop).status == 401
+    assert me(active, fresh).status == 200
+    assert login(active, "jdupont12", NEW_PASSWORD).status == 401
+    assert login(active, "jdupont12", "Nouveau-Mot-2").status == 200
+
+
+def test_sessions_are_stored_only_as_hashes(active):
+    token = sign_in(active)
+    assert all(token not in str(item) for item in active.items())
