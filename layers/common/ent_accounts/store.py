@@ -223,18 +223,31 @@ class Store:
 
     def record_login_failure(self, identifier: str, lock_for, memory: timedelta) -> Throttle:
         """Count one more failure atomically and lock for `lock_for(failures)`; forgotten `memory` after the last."""
+        from botocore.exceptions import ClientError
+
         now = self.clock.now()
-        answer = self.client.update_item(
-            TableName=self.table_name,
-            Key=_throttle_key(identifier),
-            UpdateExpression="SET failures = if_not_exists(failures, :zero) + :one, expires_at = :forget",
-            ExpressionAttributeValues={
-                ":zero": {"N": "0"},
-                ":one": {"N": "1"},
-                ":forget": {"N": str(epoch(now + memory))},
-            },
-            ReturnValues="ALL_NEW",
-        )
+        values = {":one": {"N": "1"}, ":forget": {"N": str(epoch(now + memory))}}
+        try:
+            # Count on from a live counter …
+            answer = self.client.update_item(
+                TableName=self.table_name,
+                Key=_throttle_key(identifier),
+                UpdateExpression="SET failures = failures + :one, expires_at = :forget",
+                ConditionExpression="expires_at > :now",
+                ExpressionAttributeValues={**values, ":now": {"N": str(epoch(now))}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            # … or start again when there is none, or only one past its memory that TTL has not removed yet.
+            answer = self.client.update_item(
+                TableName=self.table_name,
+                Key=_throttle_key(identifier),
+                UpdateExpression="SET failures = :one, expires_at = :forget REMOVE locked_until",
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
         failures = int(answer["Attributes"]["failures"]["N"])
         lock = lock_for(failures)
         if not lock:
