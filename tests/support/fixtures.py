@@ -136,6 +136,15 @@ class Answer:
         return values[0] if values else None
 
 
+@pytest.fixture
+def racing_world(world) -> World:
+    """A world where threads race: only on DynamoDB Local, since moto does not apply a transaction atomically
+    across threads (two racing conditional deletes can both pass their condition there)."""
+    if world.backend == "moto":
+        pytest.skip("races need the real engine's atomic transactions (DynamoDB Local)")
+    return world
+
+
 @pytest.fixture(scope="session")
 def functions() -> Functions:
     return Functions()

@@ -52,6 +52,9 @@ class Session:
     expires_at: datetime  # the sooner of the idle and the absolute limits
     absolute_expires_at: datetime
     refreshed_at: datetime
+    # "full" for an active account; "pending" lets a browser that just proved the password of a pending account
+    # re-send its validation mail or correct the address, and nothing else.
+    scope: str = "full"
 
 
 def _client_config():
@@ -85,6 +88,7 @@ def _session_item(token_hash: str, session: Session) -> dict:
         "expires_at": {"N": str(epoch(session.expires_at))},
         "absolute_expires_at": {"N": str(epoch(session.absolute_expires_at))},
         "refreshed_at": {"N": str(epoch(session.refreshed_at))},
+        "scope": {"S": session.scope},
     }
 
 
@@ -179,6 +183,7 @@ class Store:
             expires_at=from_epoch(int(item["expires_at"]["N"])),
             absolute_expires_at=from_epoch(int(item["absolute_expires_at"]["N"])),
             refreshed_at=from_epoch(int(item["refreshed_at"]["N"])),
+            scope=item.get("scope", {}).get("S", "full"),
         )
 
     def refresh_session(self, token_hash: str, expires_at: datetime, now: datetime) -> None:
