@@ -53,6 +53,7 @@ def build(dist: Path) -> None:
     for kind, name in sorted(wanted):
         shutil.copy(dist / kind / name, TARGET / kind / Path(name).name)
     shutil.copy(Path(__file__).parent / "ent.css", TARGET / "ent.css")
+    shutil.copy(dist.parent / "LICENSE.md", TARGET / "LICENSE.md")  # the DSFR's licence travels with its files
     print(f"{len(css) // 1024} KiB of CSS, {len(wanted)} files → {TARGET}")
 
 
