@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from tests.browser.helpers import check, open_latest_mail_link, sign_in
 
 NEW_PASSWORD = "Soleil-2026"

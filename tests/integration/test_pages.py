@@ -24,8 +24,15 @@ def test_the_leaflet_journey_through_the_pages(world):
     page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
     assert page.status == 200 and "Choisis ton mot de passe" in page.text and "jdupont12" in page.text
 
-    page = browser.post("/premiere-connexion", {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD,
-                                                "birth_date": "2011-05-14", "email": "jeanne@laposte.net"})
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+            "birth_date": "2011-05-14",
+            "email": "jeanne@laposte.net",
+        },
+    )
     assert "Compte en attente de validation" in page.text
     assert "jeanne@laposte.net" in page.text and "28 février 2027" in page.text
     assert "first_connection" not in browser.cookies  # the challenge is spent and forgotten
@@ -58,16 +65,33 @@ def test_errors_appear_next_to_their_fields_and_typed_values_stay(world):
     assert 'href="#password"' in page.text  # the summary at the top links to the field
 
     browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
-    page = browser.post("/premiere-connexion", {"new_password": "faible", "new_password_confirmation": "faible",
-                                                "birth_date": "15/05/2011", "email": "jeanne@laposte.net"})
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": "faible",
+            "new_password_confirmation": "faible",
+            "birth_date": "15/05/2011",
+            "email": "jeanne@laposte.net",
+        },
+    )
     assert page.status == 400
     assert "au moins 8 caractères" in field_error(page, "new_password")
-    page = browser.post("/premiere-connexion", {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD,
-                                                "birth_date": "15/05/2011", "email": "jeanne@laposte.net"})
-    assert field_error(page, "birth_date") == "La date de naissance ne correspond pas à celle connue de ton établissement."
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+            "birth_date": "15/05/2011",
+            "email": "jeanne@laposte.net",
+        },
+    )
+    mismatch = "La date de naissance ne correspond pas à celle connue de ton établissement."
+    assert field_error(page, "birth_date") == mismatch
     assert 'value="jeanne@laposte.net"' in page.text and NEW_PASSWORD not in page.text
-    page = browser.post("/premiere-connexion", {"new_password": NEW_PASSWORD, "new_password_confirmation": "Autre-1a",
-                                                "birth_date": "2011-05-14"})
+    page = browser.post(
+        "/premiere-connexion",
+        {"new_password": NEW_PASSWORD, "new_password_confirmation": "Autre-1a", "birth_date": "2011-05-14"},
+    )
     assert field_error(page, "new_password_confirmation") == "Les deux mots de passe ne sont pas identiques."
 
 
@@ -77,8 +101,11 @@ def test_forms_refuse_forged_and_cross_site_posts(world):
     browser = Browser(world)
     browser.get("/connexion")
     assert browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD}, csrf=False).status == 403
-    cross = browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD},
-                         headers={"Origin": "https://pirate.example", "Sec-Fetch-Site": "cross-site"})
+    cross = browser.post(
+        "/connexion",
+        {"identifier": "jdupont12", "password": NEW_PASSWORD},
+        headers={"Origin": "https://pirate.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert cross.status == 403 and "session" not in browser.cookies
 
 
@@ -100,20 +127,32 @@ def test_the_address_change_page(world):
     browser.get("/connexion")
     browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
     browser.get("/mon-compte")
-    page = browser.post("/mon-compte/adresse", {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net",
-                                                "new_email_confirmation": "b@laposte.net"})
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "b@laposte.net"},
+    )
     assert field_error(page, "new_email_confirmation") == "Les deux adresses ne sont pas identiques."
-    page = browser.post("/mon-compte/adresse", {"current_password": "Mauvais-Mot-1", "new_email": "a@laposte.net",
-                                                "new_email_confirmation": "a@laposte.net"})
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": "Mauvais-Mot-1", "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
+    )
     assert field_error(page, "current_password") == "Identifiant ou mot de passe incorrect."
-    page = browser.post("/mon-compte/adresse", {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net",
-                                                "new_email_confirmation": "a@laposte.net"})
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
+    )
     assert "Un courriel vient de vous être envoyé à votre nouvelle adresse" in page.text
     page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-2].html)}")
     assert "Votre adresse mail a été modifiée" in page.text
     browser.get("/mon-compte")
-    page = browser.post("/mon-compte/mot-de-passe", {"password_current": NEW_PASSWORD, "new_password": "Nouveau-Mot-2",
-                                                     "new_password_confirmation": "Nouveau-Mot-2"})
+    page = browser.post(
+        "/mon-compte/mot-de-passe",
+        {
+            "password_current": NEW_PASSWORD,
+            "new_password": "Nouveau-Mot-2",
+            "new_password_confirmation": "Nouveau-Mot-2",
+        },
+    )
     assert "Ton mot de passe a été modifié" in page.text
     assert "<h1>Bureau</h1>" in browser.get("/bureau").text  # the new session cookie replaced the old one
 
