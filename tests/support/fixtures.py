@@ -17,10 +17,11 @@ from ent_accounts import services as services_module
 from ent_accounts.accounts import Account, Role
 from ent_accounts.clock import FrozenClock
 from ent_accounts.mail import Mailer
+from ent_accounts.mail import client_config as mail_client_config
 from ent_accounts.passwords import hash_provisional, new_provisional_password
 from ent_accounts.services import Services
 from ent_accounts.settings import Settings
-from ent_accounts.store import Store
+from ent_accounts.store import Store, client_config
 from local import dynamodb_local, template
 from local.invoke import Functions
 
@@ -137,11 +138,12 @@ class Answer:
 
 
 @pytest.fixture
-def racing_world(world) -> World:
-    """A world where threads race: only on DynamoDB Local, since moto does not apply a transaction atomically
-    across threads (two racing conditional deletes can both pass their condition there)."""
+def real_engine(world) -> World:
+    """The world on DynamoDB Local only, for what moto cannot show: threads racing (moto does not apply a
+    transaction atomically across threads) and DynamoDB faults injected at the HTTP layer (moto answers inside
+    botocore, so it would still execute a request whose answer the fault replaced)."""
     if world.backend == "moto":
-        pytest.skip("races need the real engine's atomic transactions (DynamoDB Local)")
+        pytest.skip("needs the real engine behind HTTP (DynamoDB Local)")
     return world
 
 
@@ -154,9 +156,10 @@ def functions() -> Functions:
 def world(backend, clock, functions, request) -> World:
     endpoint = request.getfixturevalue("dynamodb_local_endpoint") if backend == "dynamodb_local" else None
     with mock_aws():
-        ses = boto3.client("sesv2", region_name=REGION)
+        # The clients the service builds for itself: same retry mode and timeouts.
+        ses = boto3.client("sesv2", region_name=REGION, config=mail_client_config())
         ses.create_email_identity(EmailIdentity="ent.example.fr")
-        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=client_config())
         table = f"ent-accounts-{uuid.uuid4().hex[:12]}"
         template.create_table(ddb, table)
         settings = Settings(table_name=table, mail_sender=SENDER)

@@ -18,6 +18,7 @@ from typing import Any
 from ent_accounts.accounts import Account, Role, Status, next_event_at
 from ent_accounts.clock import Clock, epoch, from_epoch, iso
 from ent_accounts.codes import Code, Purpose
+from ent_accounts.errors import ServiceBusy
 
 ACCOUNT_SK = "ACCOUNT"
 EXPIRY_INDEX = "pending-by-next-event"
@@ -57,11 +58,11 @@ class Session:
     scope: str = "full"
 
 
-def _client_config():
+def client_config():
     from botocore.config import Config
 
     # Standard retry mode backs off on throttling; short timeouts keep an API call under API Gateway's 29 s.
-    return Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    return Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
 def _account_key(identifier: str) -> dict:
@@ -121,7 +122,7 @@ class Store:
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("dynamodb", config=_client_config())
+            self._client = boto3.client("dynamodb", config=client_config())
         return self._client
 
     # --- accounts -------------------------------------------------------------------------------
@@ -483,9 +484,13 @@ class Transaction:
         try:
             self.store.client.transact_write_items(TransactItems=self.writes)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise Conflict(str(error.response.get("CancellationReasons", ""))) from None
-            raise
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise Conflict(", ".join(sorted(code for code in reasons if code and code != "None"))) from None
+            # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
+            raise ServiceBusy() from None
 
 
 def _code_item(code: Code) -> dict:
