@@ -30,8 +30,12 @@ def signed_in():
     return authenticate(services(), session_token(router.current_event))
 
 
+SESSION = [{"session": []}, {"sessionCookie": []}]  # OpenAPI: either the Bearer token or the cookie
+
+
 @router.get(
     "/api/account",
+    security=SESSION,
     summary="Voir son compte (gérer son compte)",
     responses=documented(200, "Le compte", AccountResponse, 401),
 )
@@ -41,6 +45,7 @@ def get_account():
 
 @router.post(
     "/api/account/email",
+    security=SESSION,
     summary="Saisir ou changer l'adresse mail : confirmée par un lien envoyé à la nouvelle adresse",
     responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 429, 503),
 )
@@ -60,6 +65,7 @@ def post_account_email(body: EmailChangeRequest):
 
 @router.post(
     "/api/account/password",
+    security=SESSION,
     summary="Changer de mot de passe (toutes les autres sessions se terminent)",
     responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 429),
 )
@@ -74,7 +80,7 @@ def post_account_password(body: PasswordChangeRequest):
     return response
 
 
-@router.post("/api/logout", summary="Se déconnecter", responses={204: {"description": "Déconnecté"}})
+@router.post("/api/logout", summary="Se déconnecter", security=SESSION, responses={204: {"description": "Déconnecté"}})
 def post_logout():
     close_session(services(), session_token(router.current_event))
     response = Response(status_code=204, body="")
