@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -141,10 +143,39 @@ def functions() -> Functions:
     return Functions()
 
 
+@contextmanager
+def atomic_moto_requests():
+    """Make each moto request atomic, as each DynamoDB request is.
+
+    moto runs a request without isolation (a cancelled TransactWriteItems even restores a snapshot of the whole
+    table), so two threads can interleave inside one request: two conditional writes both win, or a rollback
+    erases another thread's write. Serialising requests keeps the races of the tests real (threads still
+    interleave between requests) without testing moto's own internals.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.__call__
+
+    def one_at_a_time(self, *args, **kwargs):
+        with _MOTO_LOCK:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = one_at_a_time
+    try:
+        yield
+    finally:
+        BotocoreStubber.__call__ = original
+
+
+_MOTO_LOCK = threading.RLock()
+
+
 @pytest.fixture
 def world(backend, clock, functions, request) -> World:
     endpoint = request.getfixturevalue("dynamodb_local_endpoint") if backend == "dynamodb_local" else None
-    with mock_aws():
+    # On DynamoDB Local, requests go to the real engine (moto only serves SES) and must stay concurrent.
+    atomic = atomic_moto_requests() if backend == "moto" else nullcontext()
+    with mock_aws(), atomic:
         ses = boto3.client("sesv2", region_name=REGION)
         ses.create_email_identity(EmailIdentity="ent.example.fr")
         ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
