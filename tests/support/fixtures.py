@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from ent_accounts import services as services_module
-from ent_accounts.accounts import Account, Role
+from ent_accounts.accounts import Account, Role, add_months
 from ent_accounts.clock import FrozenClock
 from ent_accounts.mail import Mailer
 from ent_accounts.passwords import hash_provisional, new_provisional_password
@@ -93,6 +93,7 @@ class World:
             last_name=extra.pop("last_name", "Dupont"),
             birth_date=birth_date,
             provisional_password_hash=hash_provisional(password),
+            provisional_expires_at=extra.pop("provisional_expires_at", add_months(self.clock.now(), 3)),
             created_at=self.clock.now(),
             **extra,
         )

@@ -40,8 +40,8 @@ def complete_first_connection(
         raise InvalidChallenge()
     if account.status is not Status.PROVISIONED:
         raise AlreadyCompleted()
-    if challenge.used:
-        raise InvalidChallenge()
+    if challenge.used or challenge.credential_version != account.credential_version:
+        raise InvalidChallenge()  # used, or the school reset the password since
 
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
@@ -56,6 +56,7 @@ def complete_first_connection(
     now = services.clock.now()
     account.password_hash = hash_password(new_password)
     account.provisional_password_hash = None
+    account.provisional_expires_at = None
     account.birth_date = birth_date
     tx = store.transaction().use_code(challenge.code_hash)
 
