@@ -5,9 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ent_accounts.web.api import create_app
-from ent_accounts.web.routes import account, first_connection, login, password_reset, validate_email
+from ent_accounts.web.routes import account, admin, first_connection, login, password_reset, validate_email
 
-ROUTERS = [login.router, first_connection.router, validate_email.router, account.router, password_reset.router]
+ROUTERS = [
+    login.router,
+    first_connection.router,
+    validate_email.router,
+    account.router,
+    password_reset.router,
+    admin.router,
+]
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 
-def _iso_date(value: str) -> date:
+def iso_date(value: str) -> date:
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -28,17 +28,17 @@ def _email(value: str) -> str:
         raise PydanticCustomError("email_format", "Cette adresse mail n'est pas valide.") from None
 
 
-def _blank_is_none(value):
+def blank_is_none(value):
     return None if isinstance(value, str) and not value.strip() else value
 
 
 IsoDate = Annotated[
     str,
     Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2011-05-14"], json_schema_extra={"format": "date"}),
-    AfterValidator(_iso_date),
+    AfterValidator(iso_date),
 ]
 Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(_email)]
-OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
+OptionalEmail = Annotated[Email | None, BeforeValidator(blank_is_none)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, examples=["jdupont12"])]
 # Bounded so that nobody makes the service hash megabytes; the policy is checked separately.
 Password = Annotated[str, Field(min_length=1, max_length=256)]
