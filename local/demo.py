@@ -38,7 +38,7 @@ def ensure_demo_accounts(services: Services) -> list[DemoAccount]:
     missing = [row for row in DEMO if _key(row) not in existing]
     issued = {}
     if missing:
-        issued = {_key(missing[one.row]): one for one in create_accounts(services, DEMO_SCHOOL, missing, "demo", ACTOR)}
+        issued = {_key(missing[one.row]): one for one in create_accounts(services, DEMO_SCHOOL, missing, ACTOR)}
     shown = []
     for row in DEMO:
         one = issued.get(_key(row))

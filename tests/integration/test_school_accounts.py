@@ -262,3 +262,10 @@ def test_letters_need_a_selection_that_exists_and_is_not_too_large(world, monkey
     monkeypatch.setattr(school_flows, "MAX_LETTERS", 1)
     answer = world.call("POST", "/api/admin/letters", {"uai": UAI, "class": "4e B"})
     assert answer.status == 400 and "au plus 1 lettres" in answer.json()["message"]
+
+
+def test_letters_are_never_reissued_for_a_whole_school_by_accident(world):
+    account = create_one(world)
+    answer = world.call("POST", "/api/admin/letters", {"uai": UAI})
+    assert answer.status == 400 and "une classe, un profil ou des identifiants" in answer.json()["message"]
+    assert login(world, "jdupont", account["provisional_password"]).json()["status"] == "first_connection_required"

@@ -191,7 +191,7 @@ def test_concurrent_imports_never_give_one_identifier_twice(world):
     def school_import(index):
         barrier.wait()
         try:
-            results[index] = create_accounts(services(), f"034123{index}A", rows[index], "r", "test")
+            results[index] = create_accounts(services(), f"034123{index}A", rows[index], "test")
         except Exception as error:  # reported below: a thread's exception would otherwise vanish
             errors.append(error)
 

@@ -31,3 +31,12 @@ def test_tampering_is_detected():
     raw[-1] ^= 1
     with pytest.raises(InvalidTag):
         unseal(KEY, "c", base64.b64encode(bytes(raw)).decode())
+
+
+def test_the_replay_record_of_a_whole_school_fits_in_a_dynamodb_item():
+    import json
+    import secrets
+
+    issued = [[n, f"mdelatourdauvergnela{n}", secrets.token_urlsafe(9), "2027-02-28T14:37:00Z"] for n in range(2000)]
+    plain = json.dumps({"login_url": "https://comptes.ent.example.fr/connexion", "issued": issued}).encode()
+    assert len(seal(KEY, "create-accounts#0341234A", plain)) < 100_000  # DynamoDB's item limit is 400 KB

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ent_accounts.accounts import Account, add_months
-from ent_accounts.errors import InvalidRequest
+from ent_accounts.errors import ChangedMeanwhile, InvalidRequest
 from ent_accounts.identifiers import ascii_letters, base_identifier, numbered
 from ent_accounts.observability import logger
 from ent_accounts.passwords import hash_provisional, new_provisional_password
@@ -27,6 +27,10 @@ from ent_accounts.store import Conflict
 MAX_ROWS = 2000
 TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 MAX_ATTEMPTS = 30
+# Cancellation reasons worth another attempt: a lost race (a condition that no longer holds, another transaction on
+# the same item) or throttling. Anything else (a malformed write) is a bug and is not retried.
+BACK_OFF = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+RETRYABLE = {"None", "ConditionalCheckFailed", *BACK_OFF}
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,12 @@ class Issued:
     provisional_password: str
 
 
-def create_accounts(services: Services, uai: str, rows: list[NewAccount], request_id: str, actor: str) -> list[Issued]:
-    """Create every row or none: rows are checked first, and chunks already written are deleted if a later one fails."""
+def create_accounts(services: Services, uai: str, rows: list[NewAccount], actor: str) -> list[Issued]:
+    """Create every row or none: rows are checked first, and chunks already written are deleted if a later one fails.
+
+    The creation is recorded on each account (created_at, created_by), not as one audit event per account, so that
+    an import costs one write per account plus one per name.
+    """
     bases = _checked_bases(rows)
     issued: list[Issued] = []
     try:
@@ -128,12 +136,14 @@ def _create_chunk(
             tx.commit()
             return issued
         except Conflict as conflict:
+            if set(conflict.reasons) - RETRYABLE:
+                raise RuntimeError(f"import transaction refused: {conflict.reasons}") from None
             for (base, used), reason in zip(writes, conflict.reasons, strict=False):
                 if reason == "ConditionalCheckFailed" and used is not None:
                     taken[base].add(used)
-            if "TransactionConflict" in conflict.reasons:
+            if BACK_OFF & set(conflict.reasons):
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
-    raise Conflict("identifiers still colliding", [])
+    raise ChangedMeanwhile("D'autres comptes sont créés au même moment avec ces noms : renvoyez la demande.")
 
 
 def _new_account(uai: str, row: NewAccount, index: int, identifier: str, now, expires, actor: str) -> Issued:

@@ -91,6 +91,10 @@ def reissue_letters(
     letters handed out before for these accounts stop working. Accounts that did their first connection are
     skipped (a school resets those one by one).
     """
+    if not (school_class or role or identifiers):
+        # Reissuing voids the letters already handed out: never for a whole school by accident.
+        message = "Choisissez les lettres à réimprimer : une classe, un profil ou des identifiants."
+        raise InvalidRequest(message, fields={"class": message})
     wanted = {identifier.strip().lower() for identifier in identifiers or []}
     selected = [
         account.identifier

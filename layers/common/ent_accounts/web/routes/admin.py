@@ -76,7 +76,7 @@ def post_accounts(
     current, link = services(), login_url()
 
     def work() -> dict:
-        issued = create_accounts(current, body.uai, rows, request_id(router), caller())
+        issued = create_accounts(current, body.uai, rows, caller())
         logger.info("accounts created", extra={"uai": body.uai, "accounts": len(issued), "by": caller()})
         return admin_views.kept_answer(issued, link)
 
