@@ -6,12 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 SIMULATOR := amplify-dynamodb-simulator@2.9.30
+AXE := .cache/axe-core/axe.min.js
+DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run clean
+.PHONY: setup test lint run static clean
 
-setup: $(VENV)/.installed $(DYNAMODB_LOCAL)
+setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt functions/admin/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +27,21 @@ $(DYNAMODB_LOCAL):
 	cd .cache && npm pack --silent $(SIMULATOR) >/dev/null
 	tar -xzf .cache/amplify-dynamodb-simulator-*.tgz -C .cache/dynamodb-local --strip-components=2 package/emulator
 	rm -f .cache/amplify-dynamodb-simulator-*.tgz
+
+# axe-core checks the pages' accessibility in the browser tests.
+$(AXE):
+	mkdir -p .cache/axe-core
+	cd .cache && npm pack --silent axe-core@4.14.1 >/dev/null
+	tar -xzf .cache/axe-core-*.tgz -C .cache/axe-core --strip-components=1 package/axe.min.js
+	rm -f .cache/axe-core-*.tgz
+
+# Rebuild the DSFR files the pages use (committed under layers/common/ent_accounts/static/).
+static: $(VENV)/.installed
+	rm -rf .cache/dsfr && mkdir -p .cache/dsfr
+	cd .cache && npm pack --silent $(DSFR) >/dev/null
+	tar -xzf .cache/gouvfr-dsfr-*.tgz -C .cache/dsfr --strip-components=1 package/dist package/LICENSE.md
+	rm -f .cache/gouvfr-dsfr-*.tgz
+	$(BIN)/python tools/build_dsfr.py .cache/dsfr/dist
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

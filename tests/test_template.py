@@ -36,8 +36,17 @@ def test_handler_imports_and_serves_exactly_its_template_routes(logical_id):
         (route.method.upper(), re.sub(r"<(\w+)>", r"{\1}", route.path))
         for route in app._static_routes + app._dynamic_routes
     }
-    declared = {(route.method, route.path) for route in function.routes}
-    assert served == declared
+    declared = {(route.method, route.path) for route in function.routes if "{proxy+}" not in route.path}
+    greedy = [route for route in function.routes if "{proxy+}" in route.path]
+    # A greedy resource ({proxy+}) is served by the app's routes under its prefix.
+    under_greedy = {
+        (method, path)
+        for method, path in served
+        for route in greedy
+        if method == route.method and path.startswith(route.path.split("{proxy+}")[0])
+    }
+    assert served - under_greedy == declared
+    assert all(any(path.startswith(r.path.split("{proxy+}")[0]) for _, path in under_greedy) for r in greedy)
 
 
 def test_every_function_folder_is_in_the_template():
@@ -139,7 +148,8 @@ def test_only_the_school_routes_need_a_signature():
                 assert "security" not in operation, (method, path)
     assert seen == 6
     body = translated["Resources"]["Api"]["Properties"]["Body"]
-    assert body["x-amazon-apigateway-binary-media-types"] == ["application/pdf"]
+    binary = set(body["x-amazon-apigateway-binary-media-types"])
+    assert binary & {"application/pdf", "*/*"}  # the letters' PDF leaves as bytes
 
 
 class _NoManagedPolicies:

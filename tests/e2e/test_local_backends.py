@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from local.dynamodb_local import available
-from tests.e2e.conftest import start_server
+from tests.support.server import start_server
 
 
 def test_dynamodb_local_keeps_accounts_between_runs(tmp_path):
@@ -21,8 +21,7 @@ def test_dynamodb_local_keeps_accounts_between_runs(tmp_path):
         }
         assert first.request("POST", "/api/first-connection", body).json()["status"] == "active"
     finally:
-        first.process.terminate()
-        first.process.wait(timeout=20)
+        first.stop()
 
     second = start_server("--dynamodb-local", "--data-dir", str(tmp_path))
     try:
@@ -33,5 +32,4 @@ def test_dynamodb_local_keeps_accounts_between_runs(tmp_path):
         again = second.request("POST", "/api/login", {"identifier": "amartin", "password": second.demo["amartin"]})
         assert again.json()["status"] == "first_connection_required"
     finally:
-        second.process.terminate()
-        second.process.wait(timeout=20)
+        second.stop()

@@ -71,7 +71,7 @@ def test_expiry_with_the_development_clock(server):
 
 
 def test_api_gateway_answers_for_unknown_routes_and_dev_errors(server):
-    assert server.request("GET", "/").status == 403
+    assert server.request("GET", "/nulle-part").status == 403
     assert server.request("GET", "/api/login").status == 403  # method not declared in the template
     assert server.request("POST", "/_dev/run/LoginFunction").status == 404  # not a scheduled function
     assert server.request("POST", "/_dev/clock", {"advance": "trois mois"}).status == 400

@@ -7,7 +7,7 @@ import sys
 
 import pypdf
 
-from tests.e2e.conftest import ROOT
+from tests.support.server import ROOT
 
 
 def ent_admin(server, *args: str) -> subprocess.CompletedProcess:

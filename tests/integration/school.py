@@ -46,7 +46,7 @@ def reset(world, identifier, uai=UAI):
 def letters_pdf(answer) -> bytes:
     assert answer.status == 200, answer.text
     assert answer.header("Content-Type") == "application/pdf"
-    return base64.b64decode(answer.text)  # API Gateway turns it into bytes for an Accept: application/pdf
+    return base64.b64decode(answer.text)  # the function's answer; API Gateway sends the bytes
 
 
 def items_text(world) -> str:

@@ -90,7 +90,8 @@ def test_the_deleted_accounts_link_answers_expired(world):
     world.provision("jdupont12")
 
 
-def test_running_twice_or_concurrently_deletes_each_account_once(world):
+def test_running_twice_or_concurrently_deletes_each_account_once(real_engine):
+    world = real_engine
     names = [f"eleve{i}" for i in range(6)]
     for name in names:
         make_pending(world, name)

@@ -117,7 +117,8 @@ def test_a_second_submission_is_told_the_first_connection_is_done(world):
         assert answer.status == 409 and answer.json()["error"] == "already_completed"
 
 
-def test_two_racing_first_connections_exactly_one_wins(world):
+def test_two_racing_first_connections_exactly_one_wins(real_engine):
+    world = real_engine
     provisional = world.provision("jdupont12")
     tokens = [challenge(world, "jdupont12", provisional) for _ in range(4)]
     barrier = threading.Barrier(len(tokens))

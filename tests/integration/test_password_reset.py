@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.helpers import NEW_PASSWORD, activate, first_connection, login
+from tests.support.browser import Browser
 from tests.support.links import code_in
 
 
@@ -42,20 +43,27 @@ def test_the_same_answer_whatever_the_identifier(accounts):
 def test_the_link_page_then_the_form_set_a_new_password(accounts):
     forgot(accounts, "validated")
     code = reset_code(accounts)
-    page = accounts.call("GET", f"/reinitialiser-mot-de-passe?code={code}")
+    browser = Browser(accounts)
+    page = browser.get(f"/reinitialiser-mot-de-passe?code={code}")
     assert page.status == 200 and 'name="new_password"' in page.text
     assert page.header("Referrer-Policy") == "no-referrer"
-    form = f"code={code}&new_password=Nouveau-Mot-2&new_password_confirmation=Autre-Mot-3"
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    answer = accounts.call("POST", "/reinitialiser-mot-de-passe", form, headers=headers)
+    fields = {"code": code, "new_password": "Nouveau-Mot-2", "new_password_confirmation": "Autre-Mot-3"}
+    answer = browser.post("/reinitialiser-mot-de-passe", fields)
     assert answer.status == 400 and "ne sont pas identiques" in answer.text
-    answer = accounts.call(
-        "POST", "/reinitialiser-mot-de-passe", form.replace("Autre-Mot-3", "Nouveau-Mot-2"), headers=headers
-    )
+    answer = browser.post("/reinitialiser-mot-de-passe", {**fields, "new_password_confirmation": "Nouveau-Mot-2"})
     assert answer.status == 200 and "Ton mot de passe a été modifié" in answer.text
     assert login(accounts, "validated", "Nouveau-Mot-2").json()["status"] == "authenticated"
-    again = accounts.call("GET", f"/reinitialiser-mot-de-passe?code={code}")
+    again = browser.get(f"/reinitialiser-mot-de-passe?code={code}")
     assert again.status == 410 and "a déjà servi" in again.text
+
+
+def test_the_reset_form_refuses_a_forged_post(accounts):
+    forgot(accounts, "validated")
+    code = reset_code(accounts)
+    fields = {"code": code, "new_password": "Pirate-Mot-9", "new_password_confirmation": "Pirate-Mot-9"}
+    answer = Browser(accounts).post("/reinitialiser-mot-de-passe", fields, csrf=False)
+    assert answer.status == 403 and "expiré" in answer.text
+    assert login(accounts, "validated", "Pirate-Mot-9").status == 401
 
 
 def test_reset_by_api_ends_sessions_lifts_the_lock_and_sends_a_notice(accounts):

@@ -25,7 +25,7 @@ def test_the_link_page_validates_and_a_second_click_is_harmless(pending):
     code = last_code(pending)
     page = pending.call("GET", f"/valider-adresse-mail?code={code}")
     assert page.status == 200 and page.header("Content-Type").startswith("text/html")
-    assert '<html lang="fr">' in page.text
+    assert '<html lang="fr"' in page.text
     assert "Votre compte a été validé. Vous pouvez maintenant accéder à vos services en ligne." in page.text
     assert page.header("Referrer-Policy") == "no-referrer"
     assert "frame-ancestors 'none'" in page.header("Content-Security-Policy")

@@ -102,6 +102,18 @@ class NotAuthenticated(DomainError):
     message = "Ta session a expiré ou tu n'es pas connecté : connecte-toi."
 
 
+class ServiceBusy(DomainError):
+    """AWS throttled us, timed out, or failed: nothing was half-done, and trying again shortly should work."""
+
+    status = 503
+    code = "service_unavailable"
+    message = "Le service est très sollicité en ce moment. Réessaie dans quelques secondes."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = "5"
+
+
 # --- school administration (read by school staff: "vous") -------------------------------------------
 
 

@@ -44,6 +44,13 @@ def validation_mail(to: str, link: str, deadline: datetime) -> Mail:
     return compose("validation", to, link=link, deadline=deadline)
 
 
+def client_config():
+    from botocore.config import Config
+
+    # Standard retry mode backs off on throttling; short timeouts keep an API call under API Gateway's 29 s.
+    return Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
 class Mailer:
     def __init__(self, sender: str, client: Any = None) -> None:
         self.sender = sender
@@ -53,10 +60,8 @@ class Mailer:
     def client(self):
         if self._client is None:
             import boto3
-            from botocore.config import Config
 
-            config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
-            self._client = boto3.client("sesv2", config=config)
+            self._client = boto3.client("sesv2", config=client_config())
         return self._client
 
     def send(self, mail: Mail) -> None:

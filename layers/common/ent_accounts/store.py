@@ -18,6 +18,7 @@ from typing import Any
 from ent_accounts.accounts import Account, Role, Status, next_event_at
 from ent_accounts.clock import Clock, epoch, from_epoch, iso
 from ent_accounts.codes import Code, Purpose
+from ent_accounts.errors import ServiceBusy
 
 ACCOUNT_SK = "ACCOUNT"
 EXPIRY_INDEX = "pending-by-next-event"
@@ -75,13 +76,16 @@ class Session:
     expires_at: datetime  # the sooner of the idle and the absolute limits
     absolute_expires_at: datetime
     refreshed_at: datetime
+    # "full" for an active account; "pending" lets a browser that just proved the password of a pending account
+    # re-send its validation mail or correct the address, and nothing else.
+    scope: str = "full"
 
 
-def _client_config():
+def client_config():
     from botocore.config import Config
 
     # Standard retry mode backs off on throttling; short timeouts keep an API call under API Gateway's 29 s.
-    return Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+    return Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
 def _account_key(identifier: str) -> dict:
@@ -112,6 +116,7 @@ def _session_item(token_hash: str, session: Session) -> dict:
         "expires_at": {"N": str(epoch(session.expires_at))},
         "absolute_expires_at": {"N": str(epoch(session.absolute_expires_at))},
         "refreshed_at": {"N": str(epoch(session.refreshed_at))},
+        "scope": {"S": session.scope},
     }
 
 
@@ -144,7 +149,7 @@ class Store:
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("dynamodb", config=_client_config())
+            self._client = boto3.client("dynamodb", config=client_config())
         return self._client
 
     # --- accounts -------------------------------------------------------------------------------
@@ -274,6 +279,7 @@ class Store:
             expires_at=from_epoch(int(item["expires_at"]["N"])),
             absolute_expires_at=from_epoch(int(item["absolute_expires_at"]["N"])),
             refreshed_at=from_epoch(int(item["refreshed_at"]["N"])),
+            scope=item.get("scope", {}).get("S", "full"),
         )
 
     def refresh_session(self, token_hash: str, expires_at: datetime, now: datetime) -> None:
@@ -619,10 +625,13 @@ class Transaction:
         try:
             self.store.client.transact_write_items(TransactItems=self.writes)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-                raise Conflict(",".join(reasons), reasons) from None
-            raise
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
+            if set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
+            # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
+            raise ServiceBusy() from None
 
 
 def _code_item(code: Code) -> dict:

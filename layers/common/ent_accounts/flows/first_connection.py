@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ent_accounts.accounts import Status, validation_deadline
-from ent_accounts.codes import Purpose, hash_token, looks_like_token
+from ent_accounts.accounts import Account, Status, validation_deadline
+from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
 from ent_accounts.errors import AlreadyCompleted, InvalidChallenge, InvalidRequest
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
@@ -20,6 +20,23 @@ BIRTH_DATE_MISMATCH = "La date de naissance ne correspond pas à celle connue de
 class FirstConnectionResult:
     status: Status
     validation_deadline: datetime | None
+    account: Account
+
+
+def challenged_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
+    """The challenge and the account still waiting for its first connection, or InvalidChallenge/AlreadyCompleted."""
+    store = services.store
+    challenge = store.get_code(hash_token(challenge_token)) if looks_like_token(challenge_token) else None
+    if challenge is None or challenge.purpose is not Purpose.CHALLENGE:
+        raise InvalidChallenge()
+    account = store.get_account(challenge.identifier)
+    if account is None:
+        raise InvalidChallenge()
+    if account.status is not Status.PROVISIONED:
+        raise AlreadyCompleted()
+    if challenge.used or challenge.credential_version != account.credential_version:
+        raise InvalidChallenge()  # used, or the school reset the password since
+    return challenge, account
 
 
 def complete_first_connection(
@@ -32,16 +49,7 @@ def complete_first_connection(
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
-    challenge = store.get_code(hash_token(challenge_token)) if looks_like_token(challenge_token) else None
-    if challenge is None or challenge.purpose is not Purpose.CHALLENGE:
-        raise InvalidChallenge()
-    account = store.get_account(challenge.identifier)
-    if account is None:
-        raise InvalidChallenge()
-    if account.status is not Status.PROVISIONED:
-        raise AlreadyCompleted()
-    if challenge.used or challenge.credential_version != account.credential_version:
-        raise InvalidChallenge()  # used, or the school reset the password since
+    challenge, account = challenged_account(services, challenge_token)
 
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
@@ -77,4 +85,4 @@ def complete_first_connection(
         tx.commit()
     except Conflict:
         raise AlreadyCompleted() from None
-    return FirstConnectionResult(account.status, account.validation_deadline)
+    return FirstConnectionResult(account.status, account.validation_deadline, account)

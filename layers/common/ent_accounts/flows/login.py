@@ -22,7 +22,11 @@ class LoginResult:
     cookie_max_age: int = 0  # seconds the browser keeps the session cookie (the session's absolute lifetime)
 
 
-def login(services: Services, identifier: str, password: str, request_id: str) -> LoginResult:
+def login(
+    services: Services, identifier: str, password: str, request_id: str, *, pending_session: bool = False
+) -> LoginResult:
+    """`pending_session`: a pending account gets a session limited to its validation mail (the pages use it)
+    instead of the API's 403."""
     account = check_password(services, identifier, password, request_id, accept_provisional=True)
     now = services.clock.now()
 
@@ -41,7 +45,11 @@ def login(services: Services, identifier: str, password: str, request_id: str) -
         return LoginResult("first_connection_required", challenge, expires_at)
 
     if account.status is Status.PENDING_VALIDATION:
-        raise AccountPendingValidation(validation_deadline=iso(account.validation_deadline))
+        if not pending_session:
+            raise AccountPendingValidation(validation_deadline=iso(account.validation_deadline))
+        token, session = open_session(services, account, scope="pending")
+        max_age = int((session.absolute_expires_at - now).total_seconds())
+        return LoginResult("pending_validation", token, session.expires_at, max_age)
 
     token, session = open_session(services, account)
     services.store.record_event(account.identifier, "login_succeeded", request_id)

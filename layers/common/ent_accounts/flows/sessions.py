@@ -17,18 +17,21 @@ from ent_accounts.store import Session
 REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
 
 
-def open_session(services: Services, account: Account) -> tuple[str, Session]:
+SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
+
+
+def open_session(services: Services, account: Account, scope: str = "full") -> tuple[str, Session]:
     now = services.clock.now()
     absolute = now + timedelta(hours=services.settings.session_hours)
     idle = now + timedelta(minutes=services.settings.session_idle_minutes)
-    session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now)
+    session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now, scope)
     token = new_token()
     services.store.put_session(hash_token(token), session)
     return token, session
 
 
-def authenticate(services: Services, token: str | None) -> Account:
-    """The account of a live session, or NotAuthenticated."""
+def authenticate(services: Services, token: str | None, scope: str = "full") -> Account:
+    """The account of a live session of this scope, or NotAuthenticated."""
     if not token or not looks_like_token(token):
         raise NotAuthenticated()
     token_hash = hash_token(token)
@@ -38,7 +41,8 @@ def authenticate(services: Services, token: str | None) -> Account:
     account = services.store.get_account(session.identifier)
     if (
         account is None
-        or account.status is not Status.ACTIVE
+        or session.scope != scope
+        or account.status is not SCOPE_STATUS[scope]
         or account.credential_version != session.credential_version
     ):
         raise NotAuthenticated()

@@ -38,12 +38,17 @@ def send_validation_mail(services: Services, account: Account, token: str, base_
 def resend_validation_mail(
     services: Services, identifier: str, password: str, email: str | None, base_url: str, request_id: str
 ) -> None:
+    """Send the validation mail again (the JSON API): the identifier and password prove who asks."""
+    account = check_password(services, identifier, password, request_id)
+    resend_to_account(services, account, email, base_url, request_id)
+
+
+def resend_to_account(services: Services, account: Account, email: str | None, base_url: str, request_id: str) -> None:
     """Send the validation mail again, to a corrected address if given; the deadline never moves.
 
     A corrected address makes the links sent to the old one useless (their codes are deleted).
     """
     store = services.store
-    account = check_password(services, identifier, password, request_id)
     if account.status is not Status.PENDING_VALIDATION:
         raise NotPending()
     if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):

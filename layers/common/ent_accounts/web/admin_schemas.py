@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from ent_accounts import schools
-from ent_accounts.web.schemas import Instant, blank_is_none, iso_date
+from ent_accounts.web.schemas import Instant, blank_is_none, parse_birth_date
 
 MAX_ROWS = 2000
 
@@ -19,7 +19,7 @@ def _birth_date(value: str) -> date:
     # The school's date in the API's format; the CLI turns spreadsheet dates (JJ/MM/AAAA) into it.
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError("date_format", "La date doit être au format AAAA-MM-JJ.")
-    return iso_date(value)
+    return parse_birth_date(value)
 
 
 def _uai(value: str) -> str:

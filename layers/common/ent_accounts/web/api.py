@@ -7,9 +7,13 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from botocore.exceptions import BotoCoreError, ClientError
 
-from ent_accounts.errors import DomainError
+from ent_accounts.errors import DomainError, ServiceBusy
 from ent_accounts.observability import logger
 from ent_accounts.store import Conflict
 
@@ -33,6 +37,24 @@ FIELD_MESSAGES = {
     "model_type": "Cet élément doit être un objet JSON.",
     "model_attributes_type": "Cet élément doit être un objet JSON.",
 }
+
+
+INTERNAL_ERROR = "Le service rencontre un problème. Réessaie dans quelques minutes."
+# Errors where AWS did nothing and a retry a little later should pass (after botocore's own retries).
+AWS_BUSY = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TooManyRequestsException",
+}
+
+
+def busy() -> Response:
+    error = ServiceBusy()
+    return json_response(error.status, error_body(error.code, error.message), error.headers)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -109,6 +131,25 @@ def create_app(*routers) -> APIGatewayRestResolver:
     def not_utf8(_: UnicodeDecodeError) -> Response:
         return json_response(400, error_body("invalid_request", "Le corps de la requête doit être du JSON en UTF-8."))
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(_: Exception) -> Response:
+        message = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
+        return json_response(415, error_body("unsupported_media_type", message))
+
+    @app.exception_handler(ClientError)
+    def aws_error(error: ClientError) -> Response:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in AWS_BUSY:
+            logger.warning("AWS busy", extra={"aws_error": code})
+            return busy()
+        logger.exception("unexpected AWS error")
+        return json_response(500, error_body("internal_error", INTERNAL_ERROR))
+
+    @app.exception_handler(BotoCoreError)
+    def aws_unreachable(error: BotoCoreError) -> Response:
+        logger.warning("AWS unreachable", extra={"aws_error": type(error).__name__})
+        return busy()
+
     @app.exception_handler(Conflict)
     def conflict(_: Conflict) -> Response:
         message = "Ton compte a été modifié pendant ta demande : recommence."
@@ -118,8 +159,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
     def unexpected(error: Exception) -> Response:
         # The traceback goes to the log (which never holds secrets); the user gets a clear sentence.
         logger.exception("unexpected error")
-        message = "Le service rencontre un problème. Réessaie dans quelques minutes."
-        return json_response(500, error_body("internal_error", message))
+        return json_response(500, error_body("internal_error", INTERNAL_ERROR))
 
     @app.not_found
     def not_found(_: Exception) -> Response:

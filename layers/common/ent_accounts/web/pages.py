@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aws_lambda_powertools.event_handler import Response
 
 from ent_accounts.templates import render
+from ent_accounts.web.csrf import csrf_token
 
-# No script at all on these pages; styles only from our own origin.
+# No script at all on these pages; styles, fonts and images only from our own origin.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 
 
-def page(template: str, status: int = 200, **context) -> Response:
+def page_for(router, template: str, status: int = 200, **context) -> Response:
+    """A page answering the request `router` is handling (its CSRF cookie, its base URL)."""
+    from ent_accounts.web.api import base_url
+
+    return page(template, status, event=router.current_event, base_url=base_url(router), **context)
+
+
+def page(template: str, status: int = 200, *, event=None, base_url: str = "", cookies=(), **context) -> Response:
+    """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it)."""
+    cookies = list(cookies)
+    if event is not None:
+        token, new_cookie = csrf_token(event)
+        context["csrf_token"] = token
+        if new_cookie:
+            cookies.append(new_cookie)
+    context.setdefault("root", urlsplit(base_url).path.rstrip("/"))
     return Response(
         status_code=status,
         content_type="text/html; charset=utf-8",
         body=render(f"pages/{template}", **context),
         headers={
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            # The URL of a link page carries a code: never send it to another site.
+            # Some pages' URLs carry a code: never send them to another site.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
         },
+        cookies=cookies,
     )

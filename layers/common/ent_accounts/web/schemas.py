@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 
-def iso_date(value: str) -> date:
+def parse_birth_date(value: str) -> date:
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -19,7 +19,7 @@ def iso_date(value: str) -> date:
     return parsed
 
 
-def _email(value: str) -> str:
+def normalize_email(value: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -35,9 +35,9 @@ def blank_is_none(value):
 IsoDate = Annotated[
     str,
     Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2011-05-14"], json_schema_extra={"format": "date"}),
-    AfterValidator(iso_date),
+    AfterValidator(parse_birth_date),
 ]
-Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(_email)]
+Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(normalize_email)]
 OptionalEmail = Annotated[Email | None, BeforeValidator(blank_is_none)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, examples=["jdupont12"])]
 # Bounded so that nobody makes the service hash megabytes; the policy is checked separately.

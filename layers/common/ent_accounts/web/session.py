@@ -7,21 +7,25 @@ from http.cookies import CookieError, SimpleCookie
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 COOKIE = "session"
+CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
 
 
-def session_token(event) -> str | None:
-    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-    authorization = headers.get("authorization", "")
-    if authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip() or None
-    raw = headers.get("cookie")
+def cookie_value(event, name: str) -> str | None:
+    raw = next((value for key, value in (event.headers or {}).items() if key.lower() == "cookie"), None)
     if not raw:
         return None
     try:
         jar = SimpleCookie(raw)
     except CookieError:
         return None
-    return jar[COOKIE].value if COOKIE in jar else None
+    return jar[name].value if name in jar else None
+
+
+def session_token(event) -> str | None:
+    authorization = next((v for k, v in (event.headers or {}).items() if k.lower() == "authorization"), "")
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return cookie_value(event, COOKIE)
 
 
 def session_cookie(token: str, max_age: int) -> Cookie:
@@ -32,5 +36,17 @@ def session_cookie(token: str, max_age: int) -> Cookie:
 
 def cleared_session_cookie() -> Cookie:
     cookie = Cookie(COOKIE, "", path="/", secure=True, http_only=True, max_age=0)
+    cookie.same_site = SameSite.LAX_MODE
+    return cookie
+
+
+def challenge_cookie(token: str, expires_at) -> Cookie:
+    cookie = Cookie(CHALLENGE_COOKIE, token, path="/", secure=True, http_only=True, expires=expires_at)
+    cookie.same_site = SameSite.LAX_MODE
+    return cookie
+
+
+def cleared_challenge_cookie() -> Cookie:
+    cookie = Cookie(CHALLENGE_COOKIE, "", path="/", secure=True, http_only=True, max_age=0)
     cookie.same_site = SameSite.LAX_MODE
     return cookie

@@ -144,7 +144,7 @@ def delete_account(identifier: str, uai: UaiQuery):
     description=(
         "Les mots de passe provisoires ne sont connus que sous forme d'empreinte : réimprimer une lettre en donne un "
         "nouveau, et les lettres déjà distribuées pour ces comptes ne fonctionnent plus. Seuls les comptes qui n'ont "
-        "pas fait leur première connexion sont concernés. Envoyer l'en-tête Accept: application/pdf."
+        "pas fait leur première connexion sont concernés."
     ),
     responses={
         200: {"description": "Les lettres, une page par compte", "content": {"application/pdf": {}}},

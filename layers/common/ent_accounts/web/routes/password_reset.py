@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from ent_accounts.errors import InvalidOrExpiredCode, InvalidRequest
+from ent_accounts.errors import DomainError, InvalidOrExpiredCode
 from ent_accounts.flows.password_reset import request_password_reset, reset_password, usable_reset_code
 from ent_accounts.services import services
 from ent_accounts.web.api import base_url, json_response, request_id
-from ent_accounts.web.pages import page
+from ent_accounts.web.csrf import csrf_valid
+from ent_accounts.web.forms import EXPIRED_FORM, PASSWORDS_DIFFER, REQUIRED, field_errors, form_data
+from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     AcceptedResponse,
     ForgotPasswordRequest,
@@ -49,32 +50,56 @@ def post_reset(body: ResetPasswordRequest):
     return json_response(200, {"status": "password_changed"})
 
 
+@router.get("/mot-de-passe-oublie", include_in_schema=False)
+def get_forgot_page():
+    return page_for(router, "forgot_password.html", errors={}, values={})
+
+
+@router.post("/mot-de-passe-oublie", include_in_schema=False)
+def post_forgot_page():
+    form = form_data(router.current_event)
+    values = {"identifier": form.get("identifier", "").strip()}
+    if not csrf_valid(router.current_event, form):
+        return page_for(router, "forgot_password.html", 403, errors={"_form": EXPIRED_FORM}, values=values)
+    if not values["identifier"] or len(values["identifier"]) > 64:
+        error = REQUIRED if not values["identifier"] else "Cet identifiant est trop long."
+        return page_for(router, "forgot_password.html", 400, errors={"identifier": error}, values=values)
+    try:
+        request_password_reset(services(), values["identifier"], base_url(router), request_id(router))
+    except DomainError as error:
+        return page_for(router, "forgot_password.html", error.status, errors=field_errors(error), values=values)
+    return page_for(router, "forgot_password.html", done=True, message=FORGOT_ANSWER)
+
+
 @router.get("/reinitialiser-mot-de-passe", include_in_schema=False)
 def get_reset_page(code: Annotated[str, Query()] = ""):
     """The page a reset mail's link opens: a form for the new password, or why the link does not work."""
     try:
         usable_reset_code(services(), code)
     except InvalidOrExpiredCode:
-        return page("password_reset.html", status=410, valid=False)
-    return page("password_reset.html", valid=True, code=code)
+        return page_for(router, "password_reset.html", 410, valid=False)
+    return page_for(router, "password_reset.html", valid=True, code=code, errors={})
 
 
 @router.post("/reinitialiser-mot-de-passe", include_in_schema=False)
 def post_reset_form():
-    """The form of that page (works without JavaScript). The code in the form is what a forger cannot know."""
-    form = parse_qs(router.current_event.decoded_body or "", keep_blank_values=True)
-    code = (form.get("code") or [""])[0]
-    password = (form.get("new_password") or [""])[0]
-    confirmation = (form.get("new_password_confirmation") or [""])[0]
-    if password != confirmation:
-        error = "Les deux mots de passe ne sont pas identiques."
-        return page(
-            "password_reset.html", status=400, valid=True, code=code, errors={"new_password_confirmation": error}
-        )
+    """The form of that page (works without JavaScript)."""
+    form = form_data(router.current_event)
+    code, password = form.get("code", ""), form.get("new_password", "")
+
+    def again(status: int, errors: dict[str, str]):
+        return page_for(router, "password_reset.html", status, valid=True, code=code, errors=errors)
+
+    if not csrf_valid(router.current_event, form):
+        return again(403, {"_form": EXPIRED_FORM})
+    if not password:
+        return again(400, {"new_password": REQUIRED})
+    if password != form.get("new_password_confirmation", ""):
+        return again(400, {"new_password_confirmation": PASSWORDS_DIFFER})
     try:
         reset_password(services(), code, password, request_id(router))
     except InvalidOrExpiredCode:
-        return page("password_reset.html", status=410, valid=False)
-    except InvalidRequest as error:
-        return page("password_reset.html", status=400, valid=True, code=code, errors=error.fields)
-    return page("password_reset.html", done=True, login_url=f"{base_url(router)}/connexion")
+        return page_for(router, "password_reset.html", 410, valid=False)
+    except DomainError as error:
+        return again(error.status, field_errors(error))
+    return page_for(router, "password_reset.html", done=True)

@@ -5,19 +5,24 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from ent_accounts.errors import InvalidOrExpiredCode
+from ent_accounts.errors import DomainError, InvalidOrExpiredCode, NotAuthenticated
+from ent_accounts.flows.sessions import authenticate
 from ent_accounts.flows.validation import validate_email
-from ent_accounts.flows.validation_mail import resend_validation_mail
+from ent_accounts.flows.validation_mail import resend_to_account, resend_validation_mail
 from ent_accounts.services import services
 from ent_accounts.web.api import base_url, json_response, request_id
-from ent_accounts.web.pages import page
+from ent_accounts.web.csrf import csrf_valid
+from ent_accounts.web.forms import EXPIRED_FORM, REQUIRED, checked, field_errors, form_data
+from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     ResendValidationMailRequest,
     SentResponse,
     ValidateEmailRequest,
     ValidateEmailResponse,
     documented,
+    normalize_email,
 )
+from ent_accounts.web.session import session_token
 
 router = Router()
 
@@ -49,6 +54,49 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
     try:
         result = validate_email(services(), code, request_id(router))
     except InvalidOrExpiredCode:
-        return page("email_validation.html", status=410, ok=False, login_url=login_url)
+        return page_for(router, "email_validation.html", 410, ok=False, login_url=login_url)
     already = result.status == "already_validated"
-    return page("email_validation.html", ok=True, already=already, purpose=result.purpose.value, login_url=login_url)
+    return page_for(
+        router, "email_validation.html", ok=True, already=already, purpose=result.purpose.value, login_url=login_url
+    )
+
+
+# --- the pending page ----------------------------------------------------------------------------
+
+NOT_SIGNED_IN = "Connecte-toi avec ton identifiant et ton mot de passe pour voir où en est ton compte."
+
+
+def _pending_account():
+    try:
+        return authenticate(services(), session_token(router.current_event), scope="pending"), None
+    except NotAuthenticated:
+        message = page_for(router, "message.html", 401, title="Compte en attente de validation", text=NOT_SIGNED_IN)
+        return None, message
+
+
+@router.get("/compte-en-attente", include_in_schema=False)
+def get_pending_page():
+    account, message = _pending_account()
+    return message or page_for(router, "pending.html", account=account, errors={}, values={})
+
+
+@router.post("/compte-en-attente", include_in_schema=False)
+def post_pending_page():
+    form = form_data(router.current_event)
+    account, message = _pending_account()
+    if message:
+        return message
+    values = {"email": form.get("email", "").strip()}
+    if not csrf_valid(router.current_event, form):
+        return page_for(router, "pending.html", 403, account=account, errors={"_form": EXPIRED_FORM}, values=values)
+    email = None
+    if form.get("action") == "correct":
+        email, error = checked(normalize_email, values["email"]) if values["email"] else (None, REQUIRED)
+        if error:
+            return page_for(router, "pending.html", 400, account=account, errors={"email": error}, values=values)
+    try:
+        resend_to_account(services(), account, email, base_url(router), request_id(router))
+    except DomainError as error:
+        errors = field_errors(error)
+        return page_for(router, "pending.html", error.status, account=account, errors=errors, values=values)
+    return page_for(router, "pending.html", account=account, sent=True, errors={}, values={})

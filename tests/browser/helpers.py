@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from tests.browser.conftest import axe_violations, screenshot
+
+NEW_PASSWORD = "Soleil-2026"
+
+
+def check(page, name: str, title_part: str) -> None:
+    """Every page: French, titled after its step, no serious accessibility violation, and a screenshot."""
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert title_part in page.title()
+    violations = axe_violations(page)
+    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
+    screenshot(page, name)
+
+
+def sign_in(page, identifier, password):
+    page.goto("/connexion")
+    page.get_by_label("Identifiant").fill(identifier)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def first_connection(page, password=NEW_PASSWORD, birth_date="2011-05-14", email=None):
+    page.get_by_label("Nouveau mot de passe").fill(password)
+    page.get_by_label("Confirmation du mot de passe").fill(password)
+    page.get_by_label("Date de naissance").fill(birth_date)
+    if email:
+        page.get_by_label("Adresse mail personnelle").fill(email)
+    page.get_by_role("button", name="Valider").click()
+
+
+def open_latest_mail_link(page, to):
+    """Open the local mailbox and click the link of the newest mail sent to `to`, as a person would."""
+    page.goto("/_dev/mail")
+    page.locator("article.mail", has_text=to).first.get_by_role("link").first.click()

@@ -1,0 +1,52 @@
+"""The forgotten-password journey and the e-mail change journey, in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.helpers import NEW_PASSWORD, check, first_connection, open_latest_mail_link, sign_in
+
+
+def activate_with_email(page, server, identifier, email):
+    sign_in(page, identifier, server.demo[identifier])
+    first_connection(page, birth_date="2011-05-14" if identifier == "jdupont" else "2010-01-01", email=email)
+    open_latest_mail_link(page, email)
+    assert page.get_by_text("Votre compte a été validé").is_visible()
+
+
+def test_forgotten_password(page, server):
+    activate_with_email(page, server, "jdupont", "jeanne@laposte.net")
+    page.goto("/connexion")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    check(page, "mot-de-passe-oublie", "Mot de passe oublié")
+    page.get_by_label("Identifiant").fill("jdupont")
+    page.get_by_role("button", name="Recevoir un lien").click()
+    assert page.get_by_text("demande à ton établissement").is_visible()
+
+    open_latest_mail_link(page, "jeanne@laposte.net")
+    page.wait_for_url(re.compile(r"/reinitialiser-mot-de-passe\?code="))
+    check(page, "reinitialiser-mot-de-passe", "Choisir un nouveau mot de passe")
+    page.get_by_label("Nouveau mot de passe").fill("Nouveau-Mot-2")
+    page.get_by_label("Confirmation du mot de passe").fill("Nouveau-Mot-2")
+    page.get_by_role("button", name="Valider").click()
+    assert page.get_by_role("heading", name="Ton mot de passe a été modifié").is_visible()
+
+    sign_in(page, "jdupont", "Nouveau-Mot-2")
+    page.wait_for_url(re.compile(r"/bureau$"))
+
+
+def test_email_change(page, server):
+    activate_with_email(page, server, "amartin", "adam@laposte.net")
+    sign_in(page, "amartin", NEW_PASSWORD)
+    page.get_by_role("link", name="Gérer son compte").first.click()
+    page.get_by_label("Mot de passe actuel").first.fill(NEW_PASSWORD)
+    page.get_by_label("Nouvelle adresse mail").fill("adam.martin@laposte.net")
+    page.get_by_label("Confirmation de l'adresse").fill("adam.martin@laposte.net")
+    page.get_by_role("button", name="Enregistrer l'adresse").click()
+    assert page.get_by_text("Un courriel vient de vous être envoyé à votre nouvelle adresse").is_visible()
+    check(page, "mon-compte-adresse-envoyee", "Gérer son compte")
+
+    open_latest_mail_link(page, "adam.martin@laposte.net")
+    assert page.get_by_text("Votre adresse mail a été modifiée").is_visible()
+    page.goto("/mon-compte")
+    assert page.get_by_text("adam.martin@laposte.net").is_visible()

@@ -1,0 +1,122 @@
+"""AWS failing under the service: SES refusing or throttling, DynamoDB throttling, cancelled transactions,
+timeouts. The user gets a clear French answer (503 with Retry-After when retrying helps), nothing is half-done,
+and the same request succeeds once AWS is back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, activate, challenge, first_connection, login
+from tests.support.faults import Faults
+
+
+def ses(world) -> Faults:
+    return Faults(world.services.mailer.client)
+
+
+def dynamodb(world) -> Faults:
+    return Faults(world.ddb)
+
+
+def assert_busy(answer, code):
+    assert answer.status == 503, answer.text
+    assert answer.json()["error"] == code and answer.json()["message"]
+    assert int(answer.header("Retry-After")) > 0
+
+
+@pytest.mark.parametrize("fault", ["Throttling", "MessageRejected", "timeout"])
+def test_ses_failing_at_first_connection(world, fault):
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    faults = ses(world)
+    faults.timeout("SendEmail") if fault == "timeout" else faults.error("SendEmail", fault)
+    body = {
+        "challenge_token": token,
+        "new_password": NEW_PASSWORD,
+        "birth_date": BIRTH_DATE,
+        "email": "jeanne@laposte.net",
+    }
+    assert_busy(world.call("POST", "/api/first-connection", body), "mail_unavailable")
+    assert world.store.get_account("jdupont12").status == "PROVISIONED"  # nothing stored
+    assert not any(i.get("purpose", {}).get("S") == "account_activation" for i in world.items())
+    faults.heal()
+    assert world.call("POST", "/api/first-connection", body).json()["status"] == "pending_validation"
+
+
+def test_ses_failing_at_resend_forgot_and_address_change(world):
+    first_connection(world, "pending1", world.provision("pending1"), email="p@laposte.net")
+    world.provision("active1")
+    activate(world, "active1", email="a@laposte.net")
+    session = login(world, "active1", NEW_PASSWORD).json()["session_token"]
+    before = world.items()
+    faults = ses(world).error("SendEmail", "Throttling")
+
+    assert_busy(
+        world.call(
+            "POST",
+            "/api/validation-mail",
+            {"identifier": "pending1", "password": NEW_PASSWORD, "email": "autre@laposte.net"},
+        ),
+        "mail_unavailable",
+    )
+    assert_busy(world.call("POST", "/api/password/forgot", {"identifier": "active1"}), "mail_unavailable")
+    change = {"current_password": NEW_PASSWORD, "new_email": "n@laposte.net", "new_email_confirmation": "n@laposte.net"}
+    assert_busy(
+        world.call("POST", "/api/account/email", change, headers={"Authorization": f"Bearer {session}"}),
+        "mail_unavailable",
+    )
+
+    accounts = {i["pk"]["S"]: i for i in world.items() if i["sk"]["S"] == "ACCOUNT"}
+    old = {i["pk"]["S"]: i for i in before if i["sk"]["S"] == "ACCOUNT"}
+    assert accounts == old  # no half-changed address, no code without its mail
+    codes = [i for i in world.items() if i["pk"]["S"].startswith("CODE#") and i["purpose"]["S"] != "challenge"]
+    assert len(codes) == len(
+        [i for i in before if i["pk"]["S"].startswith("CODE#") and i["purpose"]["S"] != "challenge"]
+    )
+
+    faults.heal()
+    assert world.call("POST", "/api/password/forgot", {"identifier": "active1"}).status == 202
+
+
+def test_dynamodb_throttling_once_is_retried_by_botocore(real_engine):
+    world = real_engine
+    world.provision("jdupont12")
+    activate(world, "jdupont12")
+    faults = dynamodb(world).error("BatchGetItem", "ProvisionedThroughputExceededException", times=1)
+    assert login(world, "jdupont12", NEW_PASSWORD).status == 200  # the standard retry mode absorbed it
+    assert faults.injected == 1
+
+
+@pytest.mark.parametrize("operation", ["BatchGetItem", "PutItem", "UpdateItem"])
+def test_dynamodb_throttling_that_lasts_is_a_503(real_engine, operation):
+    world = real_engine
+    world.provision("jdupont12")
+    activate(world, "jdupont12")
+    faults = dynamodb(world).error(operation, "ProvisionedThroughputExceededException")
+    answer = login(world, "jdupont12", NEW_PASSWORD if operation != "UpdateItem" else "Mauvais-Mot-1")
+    assert_busy(answer, "service_unavailable")
+    assert faults.injected == 3  # three attempts (botocore's standard mode), then a clear answer
+    faults.heal()
+    assert login(world, "jdupont12", NEW_PASSWORD).status == 200
+
+
+def test_a_cancelled_transaction_leaves_nothing_half_done(real_engine):
+    world = real_engine
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    faults = dynamodb(world).error("TransactWriteItems", "TransactionCanceledException")
+    body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": BIRTH_DATE}
+    answer = world.call("POST", "/api/first-connection", body)
+    assert answer.status in (409, 503) and answer.status != 500
+    assert world.store.get_account("jdupont12").status == "PROVISIONED"
+    faults.heal()
+    assert world.call("POST", "/api/first-connection", body).json()["status"] == "active"
+
+
+def test_a_timeout_is_a_503_and_the_retry_works(real_engine):
+    world = real_engine
+    world.provision("jdupont12")
+    activate(world, "jdupont12")
+    faults = dynamodb(world).timeout("BatchGetItem")
+    assert_busy(login(world, "jdupont12", NEW_PASSWORD), "service_unavailable")
+    assert faults.injected == 3
+    faults.heal()
+    assert login(world, "jdupont12", NEW_PASSWORD).status == 200

@@ -1,0 +1,178 @@
+"""The pages, driven as a browser without JavaScript would: forms, redirects, cookies, errors next to fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from tests.integration.helpers import NEW_PASSWORD, activate
+from tests.support.browser import Browser
+from tests.support.links import code_in
+
+
+def field_error(page, name):
+    found = re.search(rf'id="{name}-error">([^<]+)<', page.text)
+    return found.group(1) if found else None
+
+
+def test_the_leaflet_journey_through_the_pages(world):
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    assert "Connexion" in browser.get("/").text  # the base URL leads to the login page
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    assert page.status == 200 and "Choisis ton mot de passe" in page.text and "jdupont12" in page.text
+
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+            "birth_date": "2011-05-14",
+            "email": "jeanne@laposte.net",
+        },
+    )
+    assert "Compte en attente de validation" in page.text
+    assert "jeanne@laposte.net" in page.text and "28 février 2027" in page.text
+    assert "first_connection" not in browser.cookies  # the challenge is spent and forgotten
+
+    page = browser.post("/compte-en-attente", {"action": "resend"})
+    assert "Un nouveau mail de validation vient d" in page.text and len(world.mails()) == 2
+    page = browser.post("/compte-en-attente", {"action": "correct", "email": "jeanne.dupont@laposte.net"})
+    assert page.status == 200 and world.mails()[-1].to == ["jeanne.dupont@laposte.net"]
+
+    page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-1].html)}")
+    assert "Votre compte a été validé" in page.text
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
+    assert "<h1>Bureau</h1>" in page.text and "Gérer son compte" in page.text
+    page = browser.get("/mon-compte")
+    assert "Adresse validée" in page.text and "jeanne.dupont@laposte.net" in page.text
+    page = browser.post("/deconnexion", {})
+    assert "<h1>Connexion</h1>" in page.text
+    assert browser.get("/bureau").text.count("<h1>Connexion</h1>") == 1  # signed out: back to the login page
+
+
+def test_errors_appear_next_to_their_fields_and_typed_values_stay(world):
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": "Mauvais-Mot-1"})
+    assert page.status == 401
+    assert field_error(page, "password") == "Identifiant ou mot de passe incorrect."
+    assert 'value="jdupont12"' in page.text and "Mauvais-Mot-1" not in page.text
+    assert 'href="#password"' in page.text  # the summary at the top links to the field
+
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": "faible",
+            "new_password_confirmation": "faible",
+            "birth_date": "15/05/2011",
+            "email": "jeanne@laposte.net",
+        },
+    )
+    assert page.status == 400
+    assert "au moins 8 caractères" in field_error(page, "new_password")
+    page = browser.post(
+        "/premiere-connexion",
+        {
+            "new_password": NEW_PASSWORD,
+            "new_password_confirmation": NEW_PASSWORD,
+            "birth_date": "15/05/2011",
+            "email": "jeanne@laposte.net",
+        },
+    )
+    mismatch = "La date de naissance ne correspond pas à celle connue de ton établissement."
+    assert field_error(page, "birth_date") == mismatch
+    assert 'value="jeanne@laposte.net"' in page.text and NEW_PASSWORD not in page.text
+    page = browser.post(
+        "/premiere-connexion",
+        {"new_password": NEW_PASSWORD, "new_password_confirmation": "Autre-1a", "birth_date": "2011-05-14"},
+    )
+    assert field_error(page, "new_password_confirmation") == "Les deux mots de passe ne sont pas identiques."
+
+
+def test_forms_refuse_forged_and_cross_site_posts(world):
+    world.provision("jdupont12")
+    activate(world, "jdupont12")
+    browser = Browser(world)
+    browser.get("/connexion")
+    assert browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD}, csrf=False).status == 403
+    cross = browser.post(
+        "/connexion",
+        {"identifier": "jdupont12", "password": NEW_PASSWORD},
+        headers={"Origin": "https://pirate.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status == 403 and "session" not in browser.cookies
+
+
+def test_page_security_headers(world):
+    page = Browser(world).get("/connexion")
+    csp = page.header("Content-Security-Policy")
+    assert "script-src" not in csp and "default-src 'none'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.header("Strict-Transport-Security").startswith("max-age=")
+    assert page.header("X-Content-Type-Options") == "nosniff"
+    cookie = page.header("Set-Cookie")
+    assert cookie.startswith("__Host-csrf=") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_the_address_change_page(world):
+    world.provision("jdupont12")
+    activate(world, "jdupont12", email="ancienne@laposte.net")
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
+    browser.get("/mon-compte")
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "b@laposte.net"},
+    )
+    assert field_error(page, "new_email_confirmation") == "Les deux adresses ne sont pas identiques."
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": "Mauvais-Mot-1", "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
+    )
+    assert field_error(page, "current_password") == "Identifiant ou mot de passe incorrect."
+    page = browser.post(
+        "/mon-compte/adresse",
+        {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
+    )
+    assert "Un courriel vient de vous être envoyé à votre nouvelle adresse" in page.text
+    page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-2].html)}")
+    assert "Votre adresse mail a été modifiée" in page.text
+    browser.get("/mon-compte")
+    page = browser.post(
+        "/mon-compte/mot-de-passe",
+        {
+            "password_current": NEW_PASSWORD,
+            "new_password": "Nouveau-Mot-2",
+            "new_password_confirmation": "Nouveau-Mot-2",
+        },
+    )
+    assert "Ton mot de passe a été modifié" in page.text
+    assert "<h1>Bureau</h1>" in browser.get("/bureau").text  # the new session cookie replaced the old one
+
+
+def test_pending_page_without_a_session_explains(world):
+    page = Browser(world).get("/compte-en-attente")
+    assert page.status == 401 and "Connecte-toi" in page.text
+    page = Browser(world).get("/premiere-connexion")
+    assert page.status == 401 and "mot de passe provisoire" in page.text
+
+
+@pytest.mark.parametrize("path", ["dsfr.min.css", "fonts/Marianne-Regular.woff2", "icons/fr--error-fill.svg"])
+def test_static_files_are_cached_for_a_year(world, path):
+    from ent_accounts.web.static import asset_version
+
+    answer = world.call("GET", f"/static/{asset_version()}/{path}")
+    assert answer.status == 200
+    assert answer.header("Cache-Control") == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("path", ["..%2F..%2Fstore.py", "nope.css", "fonts/..%2F..%2Faccounts.py", "x/template.py"])
+def test_static_files_outside_the_folder_are_not_served(world, path):
+    assert world.call("GET", f"/static/v/{path}").status == 404
