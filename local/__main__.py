@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             )
     lines.append(f"  Listening on {url} (ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)")
     print("\n".join(lines), flush=True)
+    # A terminated server (SIGTERM: tests, process managers) stops like Ctrl+C, so that DynamoDB Local stops with it
+    # instead of living on as an orphaned Java process.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -72,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         if backend.stop:
             backend.stop()
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -1,20 +1,24 @@
-"""Demo accounts of the local server, created as a school would (printed with their provisional passwords)."""
+"""Demo accounts of the local server, created as a school creates them (the provisioning flow), printed with their
+provisional passwords."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from ent_accounts.accounts import Account, Role, Status
-from ent_accounts.passwords import hash_provisional, new_provisional_password
+from ent_accounts.accounts import Role, Status
+from ent_accounts.flows.provisioning import create_accounts
+from ent_accounts.flows.school import reset_by_school
+from ent_accounts.schools import NewAccount
 from ent_accounts.services import Services
 
-DEMO = [
-    ("jdupont", "Jeanne", "Dupont", Role.STUDENT, date(2011, 5, 14), "4e B"),
-    ("amartin", "Adam", "Martin", Role.STUDENT, None, "3e A"),
-    ("pdupont", "Paul", "Dupont", Role.PARENT, None, None),
-]
 DEMO_SCHOOL = "0341234A"
+DEMO = [
+    NewAccount("Dupont", "Jeanne", Role.STUDENT, date(2011, 5, 14), "4e B"),  # → jdupont
+    NewAccount("Martin", "Adam", Role.STUDENT, None, "3e A"),  # → amartin
+    NewAccount("Dupont", "Paul", Role.PARENT),  # → pdupont
+]
+ACTOR = "local-demo"
 
 
 @dataclass
@@ -30,36 +34,33 @@ class DemoAccount:
 def ensure_demo_accounts(services: Services) -> list[DemoAccount]:
     """Create the demo accounts, or give those still waiting for their first connection a new provisional password
     (only its hash is stored, so a restarted server with kept data cannot print the old one)."""
+    existing = {(a.last_name, a.first_name, a.role): a for a in services.store.school_accounts(DEMO_SCHOOL)}
+    missing = [row for row in DEMO if _key(row) not in existing]
+    issued = {}
+    if missing:
+        issued = {_key(missing[one.row]): one for one in create_accounts(services, DEMO_SCHOOL, missing, ACTOR)}
     shown = []
-    for identifier, first_name, last_name, role, birth_date, school_class in DEMO:
-        password = new_provisional_password()
-        account = services.store.get_account(identifier)
-        if account is None:
-            account = Account(
-                identifier,
-                DEMO_SCHOOL,
-                role,
-                first_name,
-                last_name,
-                birth_date=birth_date,
-                school_class=school_class,
-                provisional_password_hash=hash_provisional(password),
-                created_at=services.clock.now(),
-            )
-            services.store.create_account(account)
-        elif account.status is Status.PROVISIONED:
-            account.provisional_password_hash = hash_provisional(password)
-            services.store.transaction().save_account(account).commit()
+    for row in DEMO:
+        one = issued.get(_key(row))
+        if one is None and existing[_key(row)].status is Status.PROVISIONED:
+            one = reset_by_school(services, DEMO_SCHOOL, existing[_key(row)].identifier, "demo", ACTOR)
+        if one is not None:
+            identifier, password, status = one.account.identifier, one.provisional_password, Status.PROVISIONED
         else:
-            password = None
+            account = existing[_key(row)]
+            identifier, password, status = account.identifier, None, account.status
         shown.append(
             DemoAccount(
                 identifier,
-                f"{first_name} {last_name}",
-                role.value,
-                birth_date.isoformat() if birth_date else None,
+                f"{row.first_name} {row.last_name}",
+                row.role.value,
+                row.birth_date.isoformat() if row.birth_date else None,
                 password,
-                account.status.value,
+                status.value,
             )
         )
     return shown
+
+
+def _key(row: NewAccount) -> tuple[str, str, str]:
+    return (row.last_name, row.first_name, row.role.value)

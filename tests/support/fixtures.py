@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from ent_accounts import services as services_module
-from ent_accounts.accounts import Account, Role
+from ent_accounts.accounts import Account, Role, add_months
 from ent_accounts.clock import FrozenClock
 from ent_accounts.mail import Mailer
 from ent_accounts.mail import client_config as mail_client_config
@@ -92,6 +94,7 @@ class World:
             last_name=extra.pop("last_name", "Dupont"),
             birth_date=birth_date,
             provisional_password_hash=hash_provisional(password),
+            provisional_expires_at=extra.pop("provisional_expires_at", add_months(self.clock.now(), 3)),
             created_at=self.clock.now(),
             **extra,
         )
@@ -152,10 +155,39 @@ def functions() -> Functions:
     return Functions()
 
 
+@contextmanager
+def atomic_moto_requests():
+    """Make each moto request atomic, as each DynamoDB request is.
+
+    moto runs a request without isolation (a cancelled TransactWriteItems even restores a snapshot of the whole
+    table), so two threads can interleave inside one request: two conditional writes both win, or a rollback
+    erases another thread's write. Serialising requests keeps the races of the tests real (threads still
+    interleave between requests) without testing moto's own internals.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.__call__
+
+    def one_at_a_time(self, *args, **kwargs):
+        with _MOTO_LOCK:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = one_at_a_time
+    try:
+        yield
+    finally:
+        BotocoreStubber.__call__ = original
+
+
+_MOTO_LOCK = threading.RLock()
+
+
 @pytest.fixture
 def world(backend, clock, functions, request) -> World:
     endpoint = request.getfixturevalue("dynamodb_local_endpoint") if backend == "dynamodb_local" else None
-    with mock_aws():
+    # On DynamoDB Local, requests go to the real engine (moto only serves SES) and must stay concurrent.
+    atomic = atomic_moto_requests() if backend == "moto" else nullcontext()
+    with mock_aws(), atomic:
         # The clients the service builds for itself: same retry mode and timeouts.
         ses = boto3.client("sesv2", region_name=REGION, config=mail_client_config())
         ses.create_email_identity(EmailIdentity="ent.example.fr")

@@ -30,6 +30,7 @@ class Account:
     birth_date: date | None = None
     school_class: str | None = None
     provisional_password_hash: str | None = None  # SHA-256 of the random provisional password
+    provisional_expires_at: datetime | None = None  # the provisional password works until then (printed on the letter)
     password_hash: str | None = None  # argon2id of the personal password
     email: str | None = None
     email_verified: bool = False
@@ -39,11 +40,23 @@ class Account:
     credential_version: int = 0  # bumped at each password change: older sessions and reset links stop working
     reminder_stage: int = 0  # reminders already mailed before deletion: 0 none, 1 a month before, 2 a week before
     created_at: datetime | None = None
+    created_by: str | None = (
+        None  # who created it (the caller's IAM identity): a bulk import writes no event per account
+    )
     version: int = 0
 
     @property
     def has_recovery_address(self) -> bool:
         return bool(self.email and self.email_verified)
+
+    def provisional_password_valid(self, now: datetime) -> bool:
+        """A provisional password works for a limited time; an account without a recorded limit fails closed."""
+        return (
+            self.status is Status.PROVISIONED
+            and bool(self.provisional_password_hash)
+            and self.provisional_expires_at is not None
+            and now < self.provisional_expires_at
+        )
 
 
 def normalize_identifier(raw: str) -> str:

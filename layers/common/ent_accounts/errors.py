@@ -112,3 +112,34 @@ class ServiceBusy(DomainError):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message)
         self.headers["Retry-After"] = "5"
+
+
+# --- school administration (read by school staff: "vous") -------------------------------------------
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    message = "Aucun compte de cet identifiant dans cet établissement."
+
+
+class ChangedMeanwhile(DomainError):
+    status = 409
+    code = "conflict"
+    message = "Ce compte a été modifié pendant la demande : recommencez."
+
+
+class RequestInProgress(DomainError):
+    status = 409
+    code = "request_in_progress"
+    message = "Cette demande est déjà en cours de traitement : renvoyez-la dans une minute avec la même clé."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = "30"
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    code = "idempotency_key_reused"
+    message = "Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé."

@@ -15,6 +15,7 @@ class Settings:
     public_base_url: str = ""
     api_url: str = ""  # the API's own URL, for links built outside a request (the sweep's reminders)
     validation_months: int = 3
+    provisional_password_months: int = 3  # as on the national system's letters
     challenge_minutes: int = 15
     session_idle_minutes: int = 30  # NIST SP 800-63B AAL2: 30 minutes idle …
     session_hours: int = 12  # … and 12 hours in all
@@ -38,6 +39,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             api_url=env.get("API_URL", "").rstrip("/"),
             validation_months=int(env.get("VALIDATION_MONTHS", "3")),
+            provisional_password_months=int(env.get("PROVISIONAL_PASSWORD_MONTHS", "3")),
             challenge_minutes=int(env.get("CHALLENGE_MINUTES", "15")),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             session_hours=int(env.get("SESSION_HOURS", "12")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,7 +26,15 @@ SCHOOL_INDEX = "accounts-by-school"
 
 
 class Conflict(Exception):
-    """A conditional write lost: the item changed since it was read, or already exists."""
+    """A conditional write lost: the item changed since it was read, or already exists.
+
+    `reasons` holds, for a cancelled transaction, one code per write in order ("None" for those that were fine,
+    "ConditionalCheckFailed", "TransactionConflict", …), so a caller can redo only what failed.
+    """
+
+    def __init__(self, message: str = "", reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []
 
 
 class IdentifierTaken(Conflict):
@@ -38,6 +46,21 @@ class DueAccount:
     identifier: str
     code_hashes: frozenset[str]
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SchoolAccount:
+    """An account as a school's list shows it (read from the school index: never a secret)."""
+
+    identifier: str
+    role: str
+    first_name: str
+    last_name: str
+    school_class: str | None
+    status: Status
+    email_verified: bool
+    validation_deadline: datetime | None
+    provisional_expires_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,10 @@ def _code_key(code_hash: str) -> dict:
 
 def _session_key(token_hash: str) -> dict:
     return {"pk": {"S": f"SESSION#{token_hash}"}, "sk": {"S": "SESSION"}}
+
+
+def _counter_key(base: str) -> dict:
+    return {"pk": {"S": f"IDENTIFIER#{base}"}, "sk": {"S": "COUNTER"}}
 
 
 def _throttle_key(identifier: str) -> dict:
@@ -149,6 +176,74 @@ class Store:
         if item is None or self._expired(item):
             return None
         return _account_from_item(item)
+
+    # --- schools --------------------------------------------------------------------------------
+
+    def identifier_counters(self, bases: Iterable[str]) -> dict[str, int]:
+        """How many identifiers of each base were ever handed out (0: never used), read strongly consistent."""
+        wanted = sorted(set(bases))
+        counters = dict.fromkeys(wanted, 0)
+        for start in range(0, len(wanted), 100):
+            keys = [_counter_key(base) for base in wanted[start : start + 100]]
+            request: dict | None = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table_name, []):
+                    counters[item["pk"]["S"].removeprefix("IDENTIFIER#")] = int(item["allocated"]["N"])
+                request = answer.get("UnprocessedKeys") or None
+        return counters
+
+    def get_accounts(self, identifiers: Iterable[str]) -> dict[str, Account]:
+        """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
+        wanted, found = sorted(set(identifiers)), {}
+        for start in range(0, len(wanted), 100):
+            keys = [_account_key(identifier) for identifier in wanted[start : start + 100]]
+            request: dict | None = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table_name, []):
+                    if not self._expired(item):
+                        found[item["identifier"]["S"]] = _account_from_item(item)
+                request = answer.get("UnprocessedKeys") or None
+        return found
+
+    def school_accounts(self, uai: str) -> list[SchoolAccount]:
+        """Every account of a school, from the school index (eventually consistent: a change may lag a moment).
+
+        A pending account past its deadline is left out, as every read treats it as deleted.
+        """
+        now, accounts, start = self.clock.now(), [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            if self.page_size:
+                kwargs["Limit"] = self.page_size
+            page = self.client.query(
+                TableName=self.table_name,
+                IndexName=SCHOOL_INDEX,
+                KeyConditionExpression="uai = :uai",
+                ExpressionAttributeValues={":uai": {"S": uai}},
+                **kwargs,
+            )
+            for item in page["Items"]:
+                account = _school_account_from_item(item)
+                if account.validation_deadline is None or account.validation_deadline > now:
+                    accounts.append(account)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return accounts
+
+    def idempotency_layer(self, scope: str):
+        """Powertools' idempotency records in this table: pk=IDEMPOTENCY#<scope>, sk=<key's hash>, TTL expires_at."""
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        return DynamoDBPersistenceLayer(
+            table_name=self.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value=f"IDEMPOTENCY#{scope}",
+            expiry_attr="expires_at",
+            boto3_client=self.client,
+        )
 
     def get_code(self, code_hash: str) -> Code | None:
         answer = self.client.get_item(TableName=self.table_name, Key=_code_key(code_hash), ConsistentRead=True)
@@ -420,6 +515,52 @@ class Transaction:
         self.store = store
         self.writes: list[dict] = []
 
+    def create_account(self, account: Account) -> Transaction:
+        """A new account; the write fails if the identifier exists (even expired, until swept)."""
+        account.version = 1
+        self.writes.append(
+            {
+                "Put": {
+                    "TableName": self.store.table_name,
+                    "Item": self.store._account_item(account),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+        return self
+
+    def claim_numbers(self, base: str, seen: int, upto: int) -> Transaction:
+        """Move a base's counter from `seen` (as read) to `upto`; fails if another import moved it meanwhile."""
+        values = {":upto": {"N": str(upto)}}
+        if seen:
+            values[":seen"] = {"N": str(seen)}
+        self.writes.append(
+            {
+                "Update": {
+                    "TableName": self.store.table_name,
+                    "Key": _counter_key(base),
+                    "UpdateExpression": "SET allocated = :upto",
+                    "ConditionExpression": "allocated = :seen" if seen else "attribute_not_exists(pk)",
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        )
+        return self
+
+    def delete_account(self, account: Account) -> Transaction:
+        """Delete the account if nobody changed it since it was read."""
+        self.writes.append(
+            {
+                "Delete": {
+                    "TableName": self.store.table_name,
+                    "Key": _account_key(account.identifier),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(account.version)}},
+                }
+            }
+        )
+        return self
+
     def save_account(self, account: Account) -> Transaction:
         """Replace the account if nobody changed it since it was read (optimistic lock on `version`)."""
         expected = account.version
@@ -486,9 +627,9 @@ class Transaction:
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
-            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
-                raise Conflict(", ".join(sorted(code for code in reasons if code and code != "None"))) from None
+            reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
+            if set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
             # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
             raise ServiceBusy() from None
 
@@ -519,11 +660,13 @@ def _account_attributes(account: Account) -> dict:
         "birth_date": account.birth_date.isoformat() if account.birth_date else None,
         "class": account.school_class,
         "provisional_password_hash": account.provisional_password_hash,
+        "provisional_expires_at": iso(account.provisional_expires_at) if account.provisional_expires_at else None,
         "password_hash": account.password_hash,
         "email": account.email,
         "pending_email": account.pending_email,
         "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
         "created_at": iso(account.created_at) if account.created_at else None,
+        "created_by": account.created_by,
     }
     item = {key: {"S": value} for key, value in values.items() if value}
     item["email_verified"] = {"BOOL": account.email_verified}
@@ -533,6 +676,24 @@ def _account_attributes(account: Account) -> dict:
     if account.validation_code_hashes:
         item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
     return item
+
+
+def _school_account_from_item(item: dict) -> SchoolAccount:
+    def instant(name: str) -> datetime | None:
+        value = item.get(name, {}).get("S")
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    return SchoolAccount(
+        identifier=item["identifier"]["S"],
+        role=item["role"]["S"],
+        first_name=item["first_name"]["S"],
+        last_name=item["last_name"]["S"],
+        school_class=item.get("class", {}).get("S"),
+        status=Status(item["status"]["S"]),
+        email_verified=item.get("email_verified", {}).get("BOOL", False),
+        validation_deadline=instant("validation_deadline"),
+        provisional_expires_at=instant("provisional_expires_at"),
+    )
 
 
 def _account_from_item(item: dict) -> Account:
@@ -554,6 +715,7 @@ def _account_from_item(item: dict) -> Account:
         birth_date=date.fromisoformat(birth_date) if birth_date else None,
         school_class=text("class"),
         provisional_password_hash=text("provisional_password_hash"),
+        provisional_expires_at=instant("provisional_expires_at"),
         password_hash=text("password_hash"),
         email=text("email"),
         email_verified=item.get("email_verified", {}).get("BOOL", False),
@@ -563,5 +725,6 @@ def _account_from_item(item: dict) -> Account:
         credential_version=int(item.get("credential_version", {}).get("N", "0")),
         reminder_stage=int(item.get("reminder_stage", {}).get("N", "0")),
         created_at=instant("created_at"),
+        created_by=text("created_by"),
         version=int(item["version"]["N"]),
     )

@@ -16,6 +16,7 @@ def check_password(
 
     Every attempt that reaches a password costs exactly one argon2 verification (a provisional password is checked
     by SHA-256, so the argon2 work is done on a dummy hash), so timing never tells whether an account exists.
+    An expired provisional password is refused exactly like a wrong one (same answer, same work, counted).
     """
     identifier = normalize_identifier(identifier)
     store, now = services.store, services.clock.now()
@@ -28,8 +29,7 @@ def check_password(
         matches = (
             account is not None
             and accept_provisional
-            and account.status is Status.PROVISIONED
-            and bool(account.provisional_password_hash)
+            and account.provisional_password_valid(now)
             and provisional_matches(account.provisional_password_hash, password)
         )
     else:

@@ -34,8 +34,8 @@ def challenged_account(services: Services, challenge_token: str) -> tuple[Code, 
         raise InvalidChallenge()
     if account.status is not Status.PROVISIONED:
         raise AlreadyCompleted()
-    if challenge.used:
-        raise InvalidChallenge()
+    if challenge.used or challenge.credential_version != account.credential_version:
+        raise InvalidChallenge()  # used, or the school reset the password since
     return challenge, account
 
 
@@ -64,6 +64,7 @@ def complete_first_connection(
     now = services.clock.now()
     account.password_hash = hash_password(new_password)
     account.provisional_password_hash = None
+    account.provisional_expires_at = None
     account.birth_date = birth_date
     tx = store.transaction().use_code(challenge.code_hash)
 

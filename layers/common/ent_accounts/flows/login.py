@@ -33,7 +33,15 @@ def login(
     if account.status is Status.PROVISIONED:
         challenge = new_token()
         expires_at = now + timedelta(minutes=services.settings.challenge_minutes)
-        services.store.put_code(Code(hash_token(challenge), Purpose.CHALLENGE, account.identifier, expires_at))
+        # Bound to the current credentials: a school reset meanwhile makes this challenge useless.
+        code = Code(
+            hash_token(challenge),
+            Purpose.CHALLENGE,
+            account.identifier,
+            expires_at,
+            credential_version=account.credential_version,
+        )
+        services.store.put_code(code)
         return LoginResult("first_connection_required", challenge, expires_at)
 
     if account.status is Status.PENDING_VALIDATION:

@@ -31,6 +31,11 @@ FIELD_MESSAGES = {
     "string_too_short": "Ce champ est obligatoire.",
     "string_too_long": "Ce champ est trop long.",
     "string_pattern_mismatch": "Le format de ce champ n'est pas valide.",
+    "too_short": "Cette liste ne doit pas être vide.",
+    "too_long": "Cette liste est trop longue.",
+    "list_type": "Ce champ doit être une liste.",
+    "model_type": "Cet élément doit être un objet JSON.",
+    "model_attributes_type": "Cet élément doit être un objet JSON.",
 }
 
 
@@ -71,19 +76,39 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
 
 def _field_errors(error: RequestValidationError) -> tuple[str, dict[str, str]]:
     fields: dict[str, str] = {}
+    rows: set[int] = set()
     for detail in error.errors():
         location = [str(part) for part in detail.get("loc", ())]
         kind = detail.get("type", "")
-        if kind in ("json_invalid", "model_attributes_type", "dict_type") or location in (["body"], []):
+        if kind == "json_invalid" or len(location) <= 1:  # the body itself is not an object
             return "Le corps de la requête doit être un objet JSON.", {}
-        name = location[-1] if len(location) > 1 else location[0]
+        name = _field_name(location[1:])
+        if location[1:2] == ["accounts"] and location[2:3] and location[2].isdigit():
+            rows.add(int(location[2]))
         # Custom validators already speak French; pydantic's own messages are replaced by ours.
         message = detail.get("msg", "") if kind in _CUSTOM_TYPES else FIELD_MESSAGES.get(kind, "Valeur invalide.")
         fields.setdefault(name, message)
+    if rows:
+        # A school's list of accounts: nothing was stored, and the rows to fix are named (counted from 1).
+        numbers = ", ".join(str(row + 1) for row in sorted(rows)[:20]) + (" …" if len(rows) > 20 else "")
+        return f"Rien n'a été enregistré : {len(rows)} ligne(s) à corriger ({numbers}).", fields
     return "Certains champs sont à corriger.", fields
 
 
-_CUSTOM_TYPES = {"date_format", "date_range", "email_format"}
+def _field_name(parts: list[str]) -> str:
+    """`identifier`, or for a field inside a list `accounts[3].last_name`."""
+    return parts[0] + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in parts[1:])
+
+
+_CUSTOM_TYPES = {
+    "date_format",
+    "date_range",
+    "email_format",
+    "uai_format",
+    "name_format",
+    "role_value",
+    "class_format",
+}
 
 
 def create_app(*routers) -> APIGatewayRestResolver:

@@ -7,9 +7,16 @@ from functools import lru_cache
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
 from ent_accounts.web.api import create_app
-from ent_accounts.web.routes import account, first_connection, login, password_reset, validate_email
+from ent_accounts.web.routes import account, admin, first_connection, login, password_reset, validate_email
 
-ROUTERS = [login.router, first_connection.router, validate_email.router, account.router, password_reset.router]
+ROUTERS = [
+    login.router,
+    first_connection.router,
+    validate_email.router,
+    account.router,
+    password_reset.router,
+    admin.router,
+]
 
 
 SECURITY_SCHEMES = {

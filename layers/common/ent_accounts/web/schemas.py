@@ -28,7 +28,7 @@ def normalize_email(value: str) -> str:
         raise PydanticCustomError("email_format", "Cette adresse mail n'est pas valide.") from None
 
 
-def _blank_is_none(value):
+def blank_is_none(value):
     return None if isinstance(value, str) and not value.strip() else value
 
 
@@ -38,7 +38,7 @@ IsoDate = Annotated[
     AfterValidator(parse_birth_date),
 ]
 Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(normalize_email)]
-OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
+OptionalEmail = Annotated[Email | None, BeforeValidator(blank_is_none)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, examples=["jdupont12"])]
 # Bounded so that nobody makes the service hash megabytes; the policy is checked separately.
 Password = Annotated[str, Field(min_length=1, max_length=256)]

@@ -1,0 +1,152 @@
+"""What a school does with its accounts after creating them: look, follow activation, reset, reissue, delete.
+
+Every use case is scoped to one school (UAI): an account of another school is answered as absent and never changed.
+"""
+
+from __future__ import annotations
+
+from ent_accounts.accounts import Account, Status
+from ent_accounts.errors import ChangedMeanwhile, InvalidRequest, NotFound
+from ent_accounts.flows.provisioning import Issued, provisional_expiry
+from ent_accounts.passwords import hash_provisional, new_provisional_password
+from ent_accounts.services import Services
+from ent_accounts.store import Conflict, SchoolAccount
+
+MAX_LETTERS = 500  # one request's reissued letters: a class, a level, the parents of a few classes
+CODES_PER_TRANSACTION = 90  # a transaction holds 100 writes; codes beyond are left to expire (their account moved on)
+ACCOUNTS_PER_TRANSACTION = 50  # each with its audit event
+
+
+def school_account(services: Services, uai: str, identifier: str) -> Account:
+    account = services.store.get_account(identifier.strip().lower())
+    if account is None or account.uai != uai:
+        raise NotFound()
+    return account
+
+
+def school_accounts(
+    services: Services, uai: str, status: Status | None = None, school_class: str | None = None
+) -> list[SchoolAccount]:
+    """The school's accounts, by class and name, optionally only one status (e.g. those still to validate)."""
+    accounts = [
+        account
+        for account in services.store.school_accounts(uai)
+        if (status is None or account.status is status)
+        and (school_class is None or (account.school_class or "").casefold() == school_class.casefold())
+    ]
+    return sorted(
+        accounts, key=lambda a: ((a.school_class or "").casefold(), a.last_name.casefold(), a.first_name.casefold())
+    )
+
+
+def reset_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> Issued:
+    """A new provisional password: the account goes back to its first connection and every session ends.
+
+    A validated address is kept (the student can still recover a forgotten password with it); an address that was
+    never validated is dropped with its links, and the 3-month deadline with it: the account is PROVISIONED again.
+    """
+    account = school_account(services, uai, identifier)
+    password = new_provisional_password()
+    stale_codes = _back_to_first_connection(services, account, password)
+    tx = services.store.transaction().save_account(account)
+    for code_hash in stale_codes[:CODES_PER_TRANSACTION]:
+        tx.delete_code(code_hash)
+    tx.audit(account.identifier, "password_reset_by_school", request_id, by=actor)
+    try:
+        tx.commit()
+    except Conflict:
+        raise ChangedMeanwhile() from None
+    services.store.clear_login_failures(account.identifier)
+    return Issued(0, account, password)
+
+
+def delete_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> None:
+    """Delete the account and its links, keeping an audit event (its identifier is never given again)."""
+    account = school_account(services, uai, identifier)
+    tx = services.store.transaction().delete_account(account)
+    for code_hash in sorted(account.validation_code_hashes)[:CODES_PER_TRANSACTION]:
+        tx.delete_code(code_hash)
+    created = account.created_at.isoformat() if account.created_at else "-"
+    tx.audit(account.identifier, "account_deleted_by_school", request_id, by=actor, uai=uai, created_at=created)
+    try:
+        tx.commit()
+    except Conflict:
+        raise ChangedMeanwhile() from None
+    services.store.clear_login_failures(account.identifier)
+
+
+def reissue_letters(
+    services: Services,
+    uai: str,
+    request_id: str,
+    actor: str,
+    *,
+    school_class: str | None = None,
+    role: str | None = None,
+    identifiers: list[str] | None = None,
+) -> list[Issued]:
+    """New provisional passwords for the selected accounts still waiting for their first connection.
+
+    The old passwords are known only as hashes, so a letter can only be printed again with a new password: the
+    letters handed out before for these accounts stop working. Accounts that did their first connection are
+    skipped (a school resets those one by one).
+    """
+    if not (school_class or role or identifiers):
+        # Reissuing voids the letters already handed out: never for a whole school by accident.
+        message = "Choisissez les lettres à réimprimer : une classe, un profil ou des identifiants."
+        raise InvalidRequest(message, fields={"class": message})
+    wanted = {identifier.strip().lower() for identifier in identifiers or []}
+    selected = [
+        account.identifier
+        for account in school_accounts(services, uai, Status.PROVISIONED, school_class)
+        if (role is None or account.role == role) and (not wanted or account.identifier in wanted)
+    ]
+    if not selected:
+        raise NotFound("Aucun compte de cette sélection n'attend sa première connexion.")
+    if len(selected) > MAX_LETTERS:
+        raise InvalidRequest(
+            f"{len(selected)} comptes sélectionnés : au plus {MAX_LETTERS} lettres par demande.",
+            fields={"class": "Sélection trop large : choisissez une classe."},
+        )
+    issued = []
+    for start in range(0, len(selected), ACCOUNTS_PER_TRANSACTION):
+        issued += _reissue(services, selected[start : start + ACCOUNTS_PER_TRANSACTION], request_id, actor)
+    order = {identifier: index for index, identifier in enumerate(selected)}
+    return sorted(issued, key=lambda one: order[one.account.identifier])
+
+
+def _reissue(services: Services, identifiers: list[str], request_id: str, actor: str) -> list[Issued]:
+    """One transaction for a batch; an account changed meanwhile (a first connection) is read again or skipped."""
+    for _ in range(3):
+        accounts = [a for a in services.store.get_accounts(identifiers).values() if a.status is Status.PROVISIONED]
+        tx, issued = services.store.transaction(), []
+        for account in accounts:
+            password = new_provisional_password()
+            _back_to_first_connection(services, account, password)
+            tx.save_account(account).audit(account.identifier, "letter_reissued_by_school", request_id, by=actor)
+            issued.append(Issued(0, account, password))
+        if not issued:
+            return []
+        try:
+            tx.commit()
+            return issued
+        except Conflict:
+            continue
+    raise ChangedMeanwhile("Des comptes ont changé pendant la demande : recommencez.")
+
+
+def _back_to_first_connection(services: Services, account: Account, password: str) -> list[str]:
+    """Put the account back at its first connection with a new provisional password; returns the links to delete."""
+    stale_codes = sorted(account.validation_code_hashes)
+    account.status = Status.PROVISIONED
+    account.password_hash = None
+    account.provisional_password_hash = hash_provisional(password)
+    account.provisional_expires_at = provisional_expiry(services)
+    account.credential_version += 1  # every session, challenge and reset link of the old credentials stops working
+    if not account.email_verified:
+        account.email = None
+    account.pending_email = None
+    account.validation_deadline = None
+    account.validation_code_hashes = set()
+    account.reminder_stage = 0
+    return stale_codes

@@ -1,0 +1,72 @@
+"""What a school sends about its students and parents: its code (UAI), names, roles, classes, and their checks.
+
+The checks answer in French (the school reads them) and return None when the value is acceptable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from ent_accounts.accounts import Role
+from ent_accounts.identifiers import ascii_letters
+
+# UAI (unité administrative immatriculée): 7 digits and a check letter, e.g. 0341234A.
+UAI_PATTERN = re.compile(r"^[0-9]{7}[A-Z]$")
+UAI_MESSAGE = "Le code de l'établissement (UAI) doit comporter 7 chiffres suivis d'une lettre, par exemple 0341234A."
+
+NAME_MAX_LENGTH = 60
+CLASS_MAX_LENGTH = 20
+_NAME_PUNCTUATION = set(" -'’.")
+_CLASS_PUNCTUATION = set(" -_/.°'’")
+ROLE_MESSAGE = "Le profil doit être « eleve » ou « parent »."
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """One row of a school's list, checked and tidied."""
+
+    last_name: str
+    first_name: str
+    role: Role
+    birth_date: date | None = None
+    school_class: str | None = None
+
+
+def normalize_uai(raw: str | None) -> str | None:
+    """The UAI in capitals, or None when it is not 7 digits and a letter."""
+    value = (raw or "").strip().upper()
+    return value if UAI_PATTERN.match(value) else None
+
+
+def tidy(text: str) -> str:
+    """Spaces collapsed and trimmed, Unicode composed (an é typed in two code points is one)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def name_error(name: str) -> str | None:
+    if not name:
+        return "Ce champ est obligatoire."
+    if len(name) > NAME_MAX_LENGTH:
+        return f"Ce nom est trop long (au plus {NAME_MAX_LENGTH} caractères)."
+    if any(not (char.isalpha() or char in _NAME_PUNCTUATION or unicodedata.category(char) == "Mn") for char in name):
+        return "Un nom ne peut contenir que des lettres, des espaces, des traits d'union et des apostrophes."
+    if not ascii_letters(name):
+        return "Un nom doit contenir au moins une lettre de l'alphabet latin (l'identifiant en est tiré)."
+    return None
+
+
+def class_error(school_class: str) -> str | None:
+    if len(school_class) > CLASS_MAX_LENGTH:
+        return f"Le nom de la classe est trop long (au plus {CLASS_MAX_LENGTH} caractères)."
+    if any(not (char.isalnum() or char in _CLASS_PUNCTUATION) for char in school_class):
+        return "Le nom de la classe ne peut contenir que des lettres, des chiffres, des espaces et - _ / . °"
+    return None
+
+
+def parse_role(raw: str) -> Role | None:
+    """`eleve` or `parent`, whatever the case and accents (`Élève` is eleve)."""
+    spelled = ascii_letters(raw)
+    return next((role for role in Role if role.value == spelled), None)

@@ -1,0 +1,150 @@
+"""Bodies of the school routes (/api/admin/…): checked with French messages the school reads, and documented."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from ent_accounts import schools
+from ent_accounts.web.schemas import Instant, blank_is_none, parse_birth_date
+
+MAX_ROWS = 2000
+
+
+def _birth_date(value: str) -> date:
+    # The school's date in the API's format; the CLI turns spreadsheet dates (JJ/MM/AAAA) into it.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_format", "La date doit être au format AAAA-MM-JJ.")
+    return parse_birth_date(value)
+
+
+def _uai(value: str) -> str:
+    uai = schools.normalize_uai(value)
+    if uai is None:
+        raise PydanticCustomError("uai_format", schools.UAI_MESSAGE)
+    return uai
+
+
+def _name(value: str) -> str:
+    value = schools.tidy(value)
+    if error := schools.name_error(value):
+        raise PydanticCustomError("name_format", error)
+    return value
+
+
+def _role(value: str) -> str:
+    role = schools.parse_role(value)
+    if role is None:
+        raise PydanticCustomError("role_value", schools.ROLE_MESSAGE)
+    return role.value
+
+
+def _class(value: str) -> str:
+    value = schools.tidy(value)
+    if error := schools.class_error(value):
+        raise PydanticCustomError("class_format", error)
+    return value
+
+
+Uai = Annotated[
+    str, Field(max_length=20, examples=["0341234A"], description="Code UAI de l'établissement"), AfterValidator(_uai)
+]
+PersonName = Annotated[str, Field(max_length=200, examples=["Le Bihan-Pérez"]), AfterValidator(_name)]
+RoleName = Annotated[str, Field(max_length=20, json_schema_extra={"enum": ["eleve", "parent"]}), AfterValidator(_role)]
+SchoolClass = Annotated[str, Field(max_length=100, examples=["4e B"]), AfterValidator(_class)]
+OptionalSchoolClass = Annotated[SchoolClass | None, BeforeValidator(blank_is_none)]
+BirthDate = Annotated[
+    str,
+    Field(max_length=10, examples=["2011-05-14"], json_schema_extra={"format": "date"}),
+    AfterValidator(_birth_date),
+]
+OptionalBirthDate = Annotated[BirthDate | None, BeforeValidator(blank_is_none)]
+StatusName = Literal["PROVISIONED", "PENDING_VALIDATION", "ACTIVE"]
+
+
+class NewAccountRow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    last_name: PersonName
+    first_name: PersonName
+    birth_date: OptionalBirthDate = None
+    role: RoleName
+    school_class: OptionalSchoolClass = Field(None, alias="class")
+
+
+class CreateAccountsRequest(BaseModel):
+    uai: Uai
+    accounts: Annotated[list[NewAccountRow], Field(min_length=1, max_length=MAX_ROWS)]
+
+
+class IssuedAccount(BaseModel):
+    """A created or reset account with its provisional password: shown this once, never stored in clear."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    row: int = Field(description="Index de la ligne dans la demande (à partir de 0)")
+    identifier: str
+    provisional_password: str
+    provisional_expires_at: Instant
+    last_name: str
+    first_name: str
+    role: Literal["eleve", "parent"]
+    birth_date: str | None = None
+    school_class: str | None = Field(None, alias="class")
+
+
+class CreateAccountsResponse(BaseModel):
+    uai: str
+    login_url: str
+    accounts: list[IssuedAccount]
+
+
+class ResetResponse(IssuedAccount):
+    uai: str
+    login_url: str
+    status: Literal["PROVISIONED"]
+
+
+class SchoolAccountView(BaseModel):
+    """An account as the school sees it: never a secret, nor the personal e-mail address itself."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    identifier: str
+    role: Literal["eleve", "parent"]
+    first_name: str
+    last_name: str
+    school_class: str | None = Field(None, alias="class")
+    status: StatusName
+    email_verified: bool
+    validation_deadline: Instant | None
+    provisional_expires_at: Instant | None
+    deadline: Instant | None = Field(
+        description="L'échéance à surveiller : validation de l'adresse mail, ou fin du mot de passe provisoire"
+    )
+
+
+class SchoolAccountList(BaseModel):
+    uai: str
+    accounts: list[SchoolAccountView]
+
+
+class SchoolAccountDetail(SchoolAccountView):
+    uai: str
+    birth_date: str | None
+    has_email: bool
+    created_at: Instant | None
+
+
+class LettersRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    uai: Uai
+    school_class: OptionalSchoolClass = Field(None, alias="class")
+    role: Annotated[RoleName | None, BeforeValidator(blank_is_none)] = None
+    identifiers: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)] = []
+    school_name: Annotated[str | None, Field(max_length=120), BeforeValidator(blank_is_none)] = None

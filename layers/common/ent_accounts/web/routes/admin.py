@@ -1,0 +1,176 @@
+"""School routes (/api/admin/…): IAM-authorised in AWS (template.yaml), each scoped to one school's UAI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+
+from ent_accounts import schools
+from ent_accounts.accounts import Status
+from ent_accounts.errors import InvalidRequest
+from ent_accounts.flows.provisioning import create_accounts
+from ent_accounts.flows.school import (
+    delete_by_school,
+    reissue_letters,
+    reset_by_school,
+    school_account,
+    school_accounts,
+)
+from ent_accounts.idempotency import checked_key, run_once
+from ent_accounts.observability import logger
+from ent_accounts.services import services
+from ent_accounts.web import admin_views
+from ent_accounts.web.admin_schemas import (
+    CreateAccountsRequest,
+    CreateAccountsResponse,
+    LettersRequest,
+    ResetResponse,
+    SchoolAccountDetail,
+    SchoolAccountList,
+)
+from ent_accounts.web.api import base_url, json_response, request_id
+from ent_accounts.web.schemas import documented, error_responses
+
+router = Router()
+
+UaiQuery = Annotated[str, Query(max_length=20, description="Code UAI de l'établissement", examples=["0341234A"])]
+STATUS_MESSAGE = "Le statut doit être PROVISIONED, PENDING_VALIDATION ou ACTIVE."
+
+
+def caller() -> str:
+    """Who signed the request (IAM user or role ARN, set by API Gateway); `local` on the local server."""
+    identity = router.current_event.request_context.identity
+    return identity.user_arn or identity.caller or "local"
+
+
+def checked_uai(raw: str) -> str:
+    uai = schools.normalize_uai(raw)
+    if uai is None:
+        raise InvalidRequest(schools.UAI_MESSAGE, fields={"uai": schools.UAI_MESSAGE})
+    return uai
+
+
+def login_url() -> str:
+    return f"{base_url(router)}/connexion"
+
+
+@router.post(
+    "/api/admin/accounts",
+    summary="Créer les comptes d'un établissement (jusqu'à 2 000), avec leurs mots de passe provisoires",
+    description=(
+        "Toutes les lignes sont vérifiées d'abord : si une seule est invalide, aucun compte n'est créé. "
+        "L'en-tête Idempotency-Key (32 à 128 caractères aléatoires) est obligatoire : renvoyer la même demande avec "
+        "la même clé redonne la même réponse sans créer les comptes une deuxième fois."
+    ),
+    responses=documented(201, "Comptes créés", CreateAccountsResponse, 400, 409, 422),
+)
+def post_accounts(
+    body: CreateAccountsRequest,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", description="32 à 128 caractères")] = None,
+):
+    key = checked_key(router.current_event.headers.get("Idempotency-Key") or idempotency_key)
+    rows = admin_views.new_accounts(body.accounts)
+    current, link = services(), login_url()
+
+    def work() -> dict:
+        issued = create_accounts(current, body.uai, rows, caller())
+        logger.info("accounts created", extra={"uai": body.uai, "accounts": len(issued), "by": caller()})
+        return admin_views.kept_answer(issued, link)
+
+    payload = admin_views.import_payload(rows)
+    kept = run_once(current, f"create-accounts#{body.uai}", key, payload, work, router.lambda_context)
+    return json_response(201, admin_views.created_answer(body.uai, body.accounts, kept))
+
+
+@router.get(
+    "/api/admin/accounts",
+    summary="Lister les comptes d'un établissement, par statut, avec leurs échéances",
+    responses=documented(200, "Les comptes", SchoolAccountList, 400),
+)
+def get_accounts(
+    uai: UaiQuery,
+    status: Annotated[str | None, Query(description="PROVISIONED, PENDING_VALIDATION ou ACTIVE")] = None,
+    school_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
+):
+    uai = checked_uai(uai)
+    wanted = None
+    if status:
+        wanted = next((value for value in Status if value.value == status.strip().upper()), None)
+        if wanted is None:
+            raise InvalidRequest(STATUS_MESSAGE, fields={"status": STATUS_MESSAGE})
+    accounts = school_accounts(services(), uai, wanted, schools.tidy(school_class) if school_class else None)
+    now = services().clock.now()
+    return json_response(200, {"uai": uai, "accounts": [admin_views.listed(a, now) for a in accounts]})
+
+
+@router.get(
+    "/api/admin/accounts/<identifier>",
+    summary="Voir un compte de l'établissement (jamais de secret)",
+    responses=documented(200, "Le compte", SchoolAccountDetail, 400, 404),
+)
+def get_account(identifier: str, uai: UaiQuery):
+    account = school_account(services(), checked_uai(uai), identifier)
+    return json_response(200, admin_views.detail(account, services().clock.now()))
+
+
+@router.post(
+    "/api/admin/accounts/<identifier>/password-reset",
+    summary="Réinitialiser le mot de passe : nouveau mot de passe provisoire, retour à la première connexion",
+    description="Toutes les sessions du compte se terminent. Une adresse mail déjà validée est conservée.",
+    responses=documented(200, "Nouveau mot de passe provisoire", ResetResponse, 400, 404, 409),
+)
+def post_password_reset(identifier: str, uai: UaiQuery):
+    uai = checked_uai(uai)
+    issued = reset_by_school(services(), uai, identifier, request_id(router), caller())
+    return json_response(200, admin_views.reset_answer(issued, uai, login_url()))
+
+
+@router.delete(
+    "/api/admin/accounts/<identifier>",
+    summary="Supprimer un compte (son identifiant ne sera jamais redonné)",
+    responses={204: {"description": "Compte supprimé"}, **error_responses(400, 404, 409)},
+)
+def delete_account(identifier: str, uai: UaiQuery):
+    delete_by_school(services(), checked_uai(uai), identifier, request_id(router), caller())
+    return Response(status_code=204, body="")
+
+
+@router.post(
+    "/api/admin/letters",
+    summary="Réimprimer les lettres d'accès d'une sélection (nouveaux mots de passe provisoires), en PDF",
+    description=(
+        "Les mots de passe provisoires ne sont connus que sous forme d'empreinte : réimprimer une lettre en donne un "
+        "nouveau, et les lettres déjà distribuées pour ces comptes ne fonctionnent plus. Seuls les comptes qui n'ont "
+        "pas fait leur première connexion sont concernés."
+    ),
+    responses={
+        200: {"description": "Les lettres, une page par compte", "content": {"application/pdf": {}}},
+        **error_responses(400, 404, 409),
+    },
+)
+def post_letters(body: LettersRequest):
+    from ent_accounts.letters import render_pdf  # fpdf2 is loaded only when letters are printed
+
+    issued = reissue_letters(
+        services(),
+        body.uai,
+        request_id(router),
+        caller(),
+        school_class=body.school_class,
+        role=body.role,
+        identifiers=body.identifiers,
+    )
+    letters = [admin_views.letter(one, login_url(), body.school_name) for one in issued]
+    file_name = admin_views.letters_file_name(body.uai, body.school_class)
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(letters),
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name}"',
+            "X-Letters-Count": str(len(letters)),
+        },
+    )
