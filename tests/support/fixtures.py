@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -27,6 +28,25 @@ from local.invoke import Functions
 REGION = "eu-west-3"
 SENDER = "noreply@ent.example.fr"
 START = datetime(2026, 11, 30, 14, 37, tzinfo=UTC)
+
+
+def _atomic_moto_requests() -> None:
+    """DynamoDB applies each request atomically; moto does not under threads (a transaction copies the tables while
+    another thread changes them, and both can pass their conditions). One lock per request gives the racing tests
+    the real guarantee: requests still interleave, each one is whole."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    call_action = DynamoHandler.call_action
+
+    def atomic_call_action(self):
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = atomic_call_action
+
+
+_atomic_moto_requests()
 
 
 @pytest.fixture(scope="session")
