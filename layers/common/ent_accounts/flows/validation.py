@@ -43,6 +43,7 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         account.email, account.pending_email = code.email, None
         event = "email_changed"
     account.email_verified = True
+    account.clear_undeliverable()  # the link came through: the address receives mail
     tx = store.transaction().use_code(code.code_hash).save_account(account)
     tx.audit(account.identifier, event, request_id)
     try:
