@@ -63,6 +63,8 @@ class LocalService:
         for function in self.functions.by_id.values():
             for name, value in function.environment.items():
                 os.environ[name] = resolve(value, self.backend.table_name, self.url)
+        # CloudWatch metrics (EMF lines on stdout) mean nothing on this machine and would bury the server's output.
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
     def invoke_http(
         self,

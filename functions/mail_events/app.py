@@ -4,11 +4,13 @@ import json
 from collections import Counter
 
 from ent_accounts.flows.mail_events import record_mail_event
+from ent_accounts.metrics import publish_metrics
 from ent_accounts.observability import logger
 from ent_accounts.services import services
 
 
 @logger.inject_lambda_context(clear_state=True)
+@publish_metrics
 def lambda_handler(event, context):
     outcomes: Counter[str] = Counter()
     for record in event["Records"]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ent_accounts import metrics
 from ent_accounts.accounts import ascii_address
 from ent_accounts.errors import AddressUndeliverable, MailUnavailable
 from ent_accounts.observability import logger
@@ -121,6 +122,7 @@ class Mailer:
         recipient = ascii_address(mail.to)
         if not recipient.isascii():
             # SES cannot deliver to a non-ASCII local part (no SMTPUTF8): no need to ask it.
+            metrics.count(metrics.MAILS_REJECTED)
             logger.warning("mail not sent: address not ASCII", extra={"subject": mail.subject})
             raise AddressUndeliverable()
         request: dict[str, Any] = {
@@ -148,10 +150,13 @@ class Mailer:
             else:
                 reason, message = type(error).__name__, ""
             if refused_recipient(reason, message):
+                metrics.count(metrics.MAILS_REJECTED)
                 logger.warning("mail refused for its address", extra={"reason": reason, "subject": mail.subject})
                 raise AddressUndeliverable() from None
+            metrics.count(metrics.MAILS_FAILED)
             logger.warning("mail not sent", extra={"reason": reason, "subject": mail.subject})
             raise MailUnavailable() from None
+        metrics.count(metrics.MAILS_SENT)
         logger.info("mail sent", extra={"subject": mail.subject, "kind": mail.kind})
 
     def send_notice(self, mail: Mail) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ent_accounts import metrics
 from ent_accounts.accounts import REMINDER_STAGES, due_reminder
 from ent_accounts.deliverability import can_receive
 from ent_accounts.flows.validation_mail import new_validation_code, validation_link
@@ -39,6 +40,9 @@ def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -
             summary.skipped += not deleted
         else:
             _remind(services, due, base_url, request_id, summary)
+    # Emitted at every run, zeros included: the alarm on unusual deletions and the dashboard read them.
+    metrics.count(metrics.ACCOUNTS_EXPIRED, summary.deleted)
+    metrics.count(metrics.REMINDERS_SENT, summary.reminders_sent)
     return summary
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Status, validation_deadline
 from ent_accounts.codes import Purpose, hash_token, looks_like_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
@@ -80,4 +81,5 @@ def complete_first_connection(
         tx.commit()
     except Conflict:
         raise AlreadyCompleted() from None
+    metrics.count(metrics.FIRST_CONNECTIONS)
     return FirstConnectionResult(account.status, account.validation_deadline)

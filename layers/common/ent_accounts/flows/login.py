@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
@@ -43,5 +44,6 @@ def login(services: Services, identifier: str, password: str, request_id: str) -
 
     token, session = open_session(services, account)
     services.store.record_event(account.identifier, "login_succeeded", request_id)
+    metrics.count(metrics.LOGINS)
     max_age = int((session.absolute_expires_at - now).total_seconds())
     return LoginResult("authenticated", token, session.expires_at, max_age)

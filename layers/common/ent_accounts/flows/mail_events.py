@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ent_accounts import metrics
 from ent_accounts.accounts import same_address
 from ent_accounts.deliverability import BOUNCE, COMPLAINT
 from ent_accounts.mail import identifier_from_tags
@@ -31,9 +32,11 @@ def record_mail_event(services: Services, event: dict[str, Any], request_id: str
             outcomes["transient_bounce"] += 1
             return outcomes
         reason, recipients = BOUNCE, [r.get("emailAddress", "") for r in bounce.get("bouncedRecipients", [])]
+        metrics.count(metrics.BOUNCES, len(recipients))
     elif kind == "Complaint":
         complaint = event.get("complaint", {})
         reason, recipients = COMPLAINT, [r.get("emailAddress", "") for r in complaint.get("complainedRecipients", [])]
+        metrics.count(metrics.COMPLAINTS, len(recipients))
     else:
         outcomes["ignored"] += 1
         return outcomes

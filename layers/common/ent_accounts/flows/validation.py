@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import Purpose, hash_token, looks_like_token
 from ent_accounts.errors import InvalidOrExpiredCode
@@ -54,6 +55,7 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         if current is not None and _already_confirmed(current, code.email):
             return ValidationResult("already_validated", code.purpose)
         raise InvalidOrExpiredCode() from None
+    metrics.count(metrics.VALIDATIONS)
     return ValidationResult("validated", code.purpose)
 
 
