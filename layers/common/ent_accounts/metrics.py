@@ -18,7 +18,7 @@ metrics.set_default_dimensions(stage=os.environ.get("STAGE", "local"))
 
 LOGINS = "Logins"  # sessions opened with the personal password
 LOGIN_FAILURES = "LoginFailures"  # wrong password or unknown identifier, wherever a password is checked
-LOCK_OUTS = "LockOuts"  # an identifier newly locked after repeated failures
+LOCK_OUTS = "LockOuts"  # locks imposed after repeated failures (each longer lock counts again)
 FIRST_CONNECTIONS = "FirstConnections"
 VALIDATIONS = "Validations"  # addresses confirmed by a link (account activation or address change)
 ACCOUNTS_EXPIRED = "AccountsExpired"  # pending accounts deleted by the sweep (emitted at every run, even 0)
