@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,16 +28,54 @@ def parameter_defaults() -> dict[str, str]:
     return {name: str(spec.get("Default", "")) for name, spec in template.load().get("Parameters", {}).items()}
 
 
+PSEUDO_PARAMETERS = {"AWS::Region": REGION, "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+
+
 def resolve(value: Any, table_name: str, api_url: str) -> str:
-    """A template value with its intrinsic functions resolved for this machine (parameters take their defaults)."""
+    """A template value with its intrinsic functions resolved for this machine (parameters take their defaults):
+    Ref (parameters, the table, resources with a Name), Fn::If on the template's Conditions, Fn::Sub."""
     if isinstance(value, dict) and "Ref" in value:
         name = value["Ref"]
         if name == "AccountsTable":
             return table_name
-        return parameter_defaults().get(name, name)
-    if isinstance(value, dict) and "Fn::Sub" in value and "${Api}" in str(value["Fn::Sub"]):
-        return api_url  # the API's URL is the local server's
+        if name in PSEUDO_PARAMETERS:
+            return PSEUDO_PARAMETERS[name]
+        defaults = parameter_defaults()
+        if name in defaults:
+            return defaults[name]
+        resource_name = template.load()["Resources"].get(name, {}).get("Properties", {}).get("Name")
+        return resolve(resource_name, table_name, api_url) if resource_name else name
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        return resolve(when_true if condition_holds(condition) else when_false, table_name, api_url)
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        if "${Api}" in str(value["Fn::Sub"]):
+            return api_url  # the API's URL is the local server's
+        text = value["Fn::Sub"]
+        names = {**PSEUDO_PARAMETERS, **parameter_defaults()}
+        return re.sub(r"\$\{([^}!]+)\}", lambda found: names.get(found.group(1), found.group(0)), text)
     return str(value)
+
+
+def condition_holds(name: str) -> bool:
+    """A condition of template.yaml, evaluated with the parameters' defaults."""
+
+    def holds(expression: Any) -> bool:
+        for key in ("Condition", "Fn::Condition"):  # JSON spelling, and the short tag !Condition as read here
+            if key in expression:
+                return condition_holds(expression[key])
+        if "Fn::Not" in expression:
+            return not holds(expression["Fn::Not"][0])
+        if "Fn::And" in expression:
+            return all(holds(part) for part in expression["Fn::And"])
+        if "Fn::Or" in expression:
+            return any(holds(part) for part in expression["Fn::Or"])
+        if "Fn::Equals" in expression:
+            left, right = (resolve(side, "", "") for side in expression["Fn::Equals"])
+            return left == right
+        raise ValueError(f"unsupported condition: {expression}")
+
+    return holds(template.load()["Conditions"][name])
 
 
 def _fake_credentials() -> None:

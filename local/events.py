@@ -1,8 +1,10 @@
-"""Build the events AWS gives a function: API Gateway REST proxy events and EventBridge scheduled events."""
+"""Build the events AWS gives a function: API Gateway REST proxy events, EventBridge scheduled events, and SES
+bounce and complaint events delivered by SNS."""
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -149,3 +151,72 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def ses_event(
+    event_type: str,
+    send_params: dict[str, Any],
+    *,
+    recipients: list[str] | None = None,
+    bounce_type: str = "Permanent",
+    bounce_subtype: str = "General",
+) -> dict[str, Any]:
+    """The record SES event publishing sends for a mail (Bounce or Complaint), built from that mail's SendEmail
+    parameters: its recipients, and its tags under mail.tags (name → list of values), as SES copies them."""
+    to = recipients or list(send_params["Destination"].get("ToAddresses", []))
+    tags = {tag["Name"]: [tag["Value"]] for tag in send_params.get("EmailTags", [])}
+    if send_params.get("ConfigurationSetName"):
+        tags["ses:configuration-set"] = [send_params["ConfigurationSetName"]]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    record: dict[str, Any] = {
+        "eventType": event_type,
+        "mail": {
+            "timestamp": now,
+            "source": send_params["FromEmailAddress"],
+            "sendingAccountId": "123456789012",
+            "messageId": str(uuid.uuid4()),
+            "destination": to,
+            "tags": tags,
+        },
+    }
+    if event_type == "Bounce":
+        record["bounce"] = {
+            "bounceType": bounce_type,
+            "bounceSubType": bounce_subtype,
+            "bouncedRecipients": [
+                {"emailAddress": address, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1"}
+                for address in to
+            ],
+            "timestamp": now,
+            "feedbackId": str(uuid.uuid4()),
+        }
+    elif event_type == "Complaint":
+        record["complaint"] = {
+            "complainedRecipients": [{"emailAddress": address} for address in to],
+            "timestamp": now,
+            "feedbackId": str(uuid.uuid4()),
+            "complaintFeedbackType": "abuse",
+        }
+    return record
+
+
+def sns_event(message: dict[str, Any], topic_arn: str = "arn:aws:sns:eu-west-3:123456789012:mail-events") -> dict:
+    """An SNS notification as Lambda receives it, carrying `message` as JSON."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": str(uuid.uuid4()),
+                    "TopicArn": topic_arn,
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }

@@ -28,6 +28,7 @@ class Mailbox:
     def __init__(self, clock=None) -> None:
         self.clock = clock
         self._mails: list[Mail] = []
+        self._requests: list[dict] = []  # each mail's SendEmail parameters (tags included), for simulated SES events
         self._pending = threading.local()
         self._lock = threading.Lock()
 
@@ -46,6 +47,7 @@ class Mailbox:
         simple = params["Content"]["Simple"]
         now = self.clock.now() if self.clock else datetime.now(UTC)
         with self._lock:
+            self._requests.append(params)
             self._mails.append(
                 Mail(
                     number=len(self._mails) + 1,
@@ -57,6 +59,14 @@ class Mailbox:
                     html=simple["Body"].get("Html", {}).get("Data", ""),
                 )
             )
+
+    def last_request_to(self, address: str) -> dict | None:
+        """The SendEmail parameters of the newest mail sent to `address`."""
+        with self._lock:
+            for params in reversed(self._requests):
+                if address.casefold() in (to.casefold() for to in params["Destination"].get("ToAddresses", [])):
+                    return params
+        return None
 
     def newest_first(self) -> list[Mail]:
         with self._lock:

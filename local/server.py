@@ -52,7 +52,8 @@ class LocalService:
             expiry_shards=settings.expiry_shards,
             audit_retention_days=settings.audit_retention_days,
         )
-        self.services = Services(settings, self.clock, store, Mailer(settings.mail_sender, client=backend.ses))
+        mailer = Mailer(settings.mail_sender, client=backend.ses, configuration_set=settings.mail_configuration_set)
+        self.services = Services(settings, self.clock, store, mailer)
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
         self.mailbox.watch(backend.ses)
@@ -62,6 +63,8 @@ class LocalService:
         for function in self.functions.by_id.values():
             for name, value in function.environment.items():
                 os.environ[name] = resolve(value, self.backend.table_name, self.url)
+        # CloudWatch metrics (EMF lines on stdout) mean nothing on this machine and would bury the server's output.
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
     def invoke_http(
         self,
@@ -107,6 +110,25 @@ class LocalService:
             return self.functions.invoke(
                 logical_id, scheduled_event(f"arn:aws:events:eu-west-3:123456789012:rule/{logical_id}")
             )
+
+    def mail_event(self, request: dict) -> Any:
+        """What SES would publish about the newest mail to `to`: a Bounce (default) or a Complaint, handed through SNS
+        to the function subscribed to the mail events topic, as in AWS."""
+        from local.events import ses_event, sns_event
+
+        to = str(request.get("to", ""))
+        event_type = str(request.get("type", "Bounce"))
+        if event_type not in ("Bounce", "Complaint"):
+            raise ValueError("type must be Bounce or Complaint")
+        sent = self.mailbox.last_request_to(to)
+        if sent is None:
+            raise LookupError(f"no mail was sent to {to!r}")
+        subscribed = [function for function in self.functions.by_id.values() if function.topics]
+        if not subscribed:
+            raise LookupError("no function of the template is subscribed to an SNS topic")
+        logical_id = subscribed[0].logical_id
+        with self._locks[logical_id]:
+            return self.functions.invoke(logical_id, sns_event(ses_event(event_type, sent, recipients=[to])))
 
     def move_clock(self, request: dict) -> dict:
         if request.get("reset"):
@@ -204,6 +226,13 @@ def make_handler(service: LocalService):
                     self._json(200, service.move_clock(request) if request else service.clock_state())
                 except (ValueError, TypeError) as error:
                     self._json(400, {"error": "invalid_request", "message": str(error)})
+            elif self.command == "POST" and path == "/_dev/mail-event":
+                try:
+                    self._json(200, {"result": service.mail_event(json.loads(body or b"{}"))})
+                except (ValueError, TypeError) as error:
+                    self._json(400, {"error": "invalid_request", "message": str(error)})
+                except LookupError as error:
+                    self._json(404, {"error": "not_found", "message": str(error)})
             elif self.command == "POST" and path.startswith("/_dev/run/"):
                 try:
                     self._json(200, {"result": service.run_scheduled(path.removeprefix("/_dev/run/"))})

@@ -50,6 +50,7 @@ class Function:
     environment: dict[str, Any] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # logical ids of the SNS topics it is subscribed to
 
 
 @lru_cache(maxsize=4)
@@ -73,6 +74,9 @@ def functions(path: Path = TEMPLATE) -> dict[str, Function]:
                 function.routes.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
             elif event["Type"] in ("Schedule", "ScheduleV2"):
                 function.schedules.append(str(event["Properties"]["Schedule"]))
+            elif event["Type"] == "SNS":
+                topic = event["Properties"]["Topic"]
+                function.topics.append(topic["Ref"] if isinstance(topic, dict) and "Ref" in topic else str(topic))
         found[logical_id] = function
     return found
 

@@ -1,11 +1,13 @@
 """Lambda handler: the scheduled sweep that deletes pending accounts past their 3-month deadline."""
 
 from ent_accounts.flows.expiry import sweep_expired_accounts
+from ent_accounts.metrics import publish_metrics
 from ent_accounts.observability import logger
 from ent_accounts.services import services
 
 
 @logger.inject_lambda_context(clear_state=True)
+@publish_metrics
 def lambda_handler(event, context):
     current = services()
     # Reminders carry a link, and a scheduled run has no request to take the service's URL from.

@@ -82,3 +82,14 @@ def test_security_headers_and_form_of_json_answers(server):
     assert answer.status == 401
     assert answer.headers["Content-Type"] == "application/json"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_bounce_simulated_by_the_dev_route_reaches_the_pending_answer(server):
+    assert first_connection(server, "pdupont", "paul@laposte.nt").status == 200
+    event = server.request("POST", "/_dev/mail-event", {"to": "paul@laposte.nt"})
+    assert event.status == 200 and event.json() == {"result": {"marked": 1}}
+
+    answer = login(server, "pdupont", NEW_PASSWORD)
+    assert answer.status == 403 and answer.json()["email_undeliverable"]["address"] == "paul@laposte.nt"
+    unknown = server.request("POST", "/_dev/mail-event", {"to": "personne@laposte.net"})
+    assert unknown.status == 404

@@ -42,6 +42,7 @@ def test_account_with_cookie_or_bearer_and_never_a_secret(active):
             "email_verified": True,
             "pending_email": None,
             "validation_deadline": None,
+            "email_undeliverable": None,
         }
 
 

@@ -32,6 +32,25 @@ SENDER = "noreply@ent.example.fr"
 START = datetime(2026, 11, 30, 14, 37, tzinfo=UTC)
 
 
+def _atomic_moto_requests() -> None:
+    """DynamoDB applies each request atomically; moto does not under threads (a transaction copies the tables while
+    another thread changes them, and both can pass their conditions). One lock per request gives the racing tests
+    the real guarantee: requests still interleave, each one is whole."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    call_action = DynamoHandler.call_action
+
+    def atomic_call_action(self):
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = atomic_call_action
+
+
+_atomic_moto_requests()
+
+
 @pytest.fixture(scope="session")
 def dynamodb_local_endpoint():
     reason = dynamodb_local.available()

@@ -39,6 +39,10 @@ class Account:
     validation_code_hashes: set[str] = field(default_factory=set)
     credential_version: int = 0  # bumped at each password change: older sessions and reset links stop working
     reminder_stage: int = 0  # reminders already mailed before deletion: 0 none, 1 a month before, 2 a week before
+    # An address of this account that SES reported as not receiving our mail (permanent bounce or complaint), and
+    # why ("bounce" or "complaint"). It concerns `email` or `pending_email`; it goes when that address goes.
+    undeliverable_email: str | None = None
+    undeliverable_reason: str | None = None
     created_at: datetime | None = None
     created_by: str | None = (
         None  # who created it (the caller's IAM identity): a bulk import writes no event per account
@@ -57,6 +61,32 @@ class Account:
             and self.provisional_expires_at is not None
             and now < self.provisional_expires_at
         )
+
+    def is_undeliverable(self, address: str | None) -> bool:
+        """True when SES told us mail to this address of the account does not arrive."""
+        return bool(address and self.undeliverable_email and same_address(address, self.undeliverable_email))
+
+    def clear_undeliverable(self) -> None:
+        self.undeliverable_email = self.undeliverable_reason = None
+
+    def forget_stale_undeliverable(self) -> None:
+        """Drop the mark once its address is neither the account's address nor the one waiting for confirmation."""
+        if not (self.is_undeliverable(self.email) or self.is_undeliverable(self.pending_email)):
+            self.clear_undeliverable()
+
+
+def same_address(a: str, b: str) -> bool:
+    """Addresses as mail servers compare them in practice: case-insensitive, domain in its ASCII (IDNA) form."""
+    return ascii_address(a).casefold() == ascii_address(b).casefold()
+
+
+def ascii_address(address: str) -> str:
+    """The address with its domain in IDNA form (SES takes only ASCII domains); the local part is kept as is."""
+    local, _, domain = address.rpartition("@")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}" if local else address
+    except UnicodeError:
+        return address
 
 
 def normalize_identifier(raw: str) -> str:

@@ -74,6 +74,25 @@ class MailUnavailable(DomainError):
         self.headers["Retry-After"] = "60"
 
 
+class AddressUndeliverable(DomainError):
+    """Mail to this address cannot arrive (SES refused it, or reported it bounced): the user must give another one.
+
+    Nothing was stored, so the same request with another address works.
+    """
+
+    status = 400
+    code = "email_undeliverable"
+    message = "Nos mails ne peuvent pas être remis à cette adresse : vérifie-la ou indique une autre adresse mail."
+
+    def __init__(self, field: str = "email", message: str | None = None) -> None:
+        message = message or self.message
+        super().__init__(message, fields={field: message})
+
+    def for_field(self, field: str) -> AddressUndeliverable:
+        """The same refusal, attached to the form field that held the address."""
+        return AddressUndeliverable(field, self.message)
+
+
 class AccountLocked(DomainError):
     status = 429
     code = "account_locked"

@@ -1,12 +1,20 @@
-"""Mails: French text + HTML from templates, sent through SES (v2 API)."""
+"""Mails: French text + HTML from templates, sent through SES (v2 API) with the stack's configuration set.
+
+Every mail carries its account's identifier as an SES message tag: SES event publishing copies the tags into the
+bounce and complaint notifications, so the mail_events function knows which account an address belongs to without
+an index from addresses to accounts (an address can belong to several accounts: siblings, a parent).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ent_accounts.errors import MailUnavailable
+from ent_accounts import metrics
+from ent_accounts.accounts import ascii_address
+from ent_accounts.errors import AddressUndeliverable, MailUnavailable
 from ent_accounts.observability import logger
 from ent_accounts.templates import render
 
@@ -17,6 +25,8 @@ class Mail:
     subject: str
     text: str
     html: str
+    kind: str = ""  # the template, e.g. "validation": a message tag, to read bounces by kind in SES
+    identifier: str = ""  # the account the mail is about: a message tag, so bounces find their account
 
 
 SUBJECTS = {
@@ -28,20 +38,63 @@ SUBJECTS = {
     "email_change_notice": "Message des services en ligne - Changement d'adresse mail demandé",
 }
 
+# SES message tags take only these characters (and at most 256 of them).
+_TAG_VALUE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+ACCOUNT_TAG = "account"
+ACCOUNT_HEX_TAG = "account_hex"  # an identifier with other characters, hex-encoded (UTF-8)
+KIND_TAG = "kind"
 
-def compose(kind: str, to: str, **context) -> Mail:
+
+def compose(kind: str, to: str, *, identifier: str, **context) -> Mail:
     """A mail from templates/mail/<kind>.txt and .html (French, the HTML autoescaped)."""
     return Mail(
         to=to,
         subject=SUBJECTS[kind],
-        text=render(f"mail/{kind}.txt", **context),
-        html=render(f"mail/{kind}.html", **context),
+        text=render(f"mail/{kind}.txt", identifier=identifier, **context),
+        html=render(f"mail/{kind}.html", identifier=identifier, **context),
+        kind=kind,
+        identifier=identifier,
     )
 
 
-def validation_mail(to: str, link: str, deadline: datetime) -> Mail:
+def validation_mail(to: str, link: str, deadline: datetime, identifier: str) -> Mail:
     """The leaflet's « Message des services en ligne - Activation de votre compte »."""
-    return compose("validation", to, link=link, deadline=deadline)
+    return compose("validation", to, identifier=identifier, link=link, deadline=deadline)
+
+
+def message_tags(mail: Mail) -> list[dict[str, str]]:
+    tags = [{"Name": KIND_TAG, "Value": mail.kind}] if _TAG_VALUE.fullmatch(mail.kind) else []
+    if _TAG_VALUE.fullmatch(mail.identifier):
+        tags.append({"Name": ACCOUNT_TAG, "Value": mail.identifier})
+    elif mail.identifier and _TAG_VALUE.fullmatch(encoded := mail.identifier.encode("utf-8").hex()):
+        tags.append({"Name": ACCOUNT_HEX_TAG, "Value": encoded})
+    return tags
+
+
+def identifier_from_tags(tags: dict[str, list[str]]) -> str | None:
+    """The account a bounce or complaint is about, from the tags SES publishes with it (name → list of values)."""
+    if values := tags.get(ACCOUNT_TAG):
+        return values[0]
+    if values := tags.get(ACCOUNT_HEX_TAG):
+        try:
+            return bytes.fromhex(values[0]).decode("utf-8")
+        except ValueError:
+            return None
+    return None
+
+
+def refused_recipient(code: str, message: str) -> bool:
+    """Whether SES refused the recipient's address itself, rather than the sender, the quota or the service.
+
+    SES answers BadRequestException for an address it cannot send to ("Illegal address", "Local address contains
+    control or whitespace", "Domain contains illegal character"...); the older answer for a blocked address was
+    MessageRejected "Address blacklisted". An unverified address in the SES sandbox ("Email address is not
+    verified") is the operator's problem, not the student's: it stays a 503.
+    """
+    text = message.lower()
+    if code in ("BadRequestException", "InvalidParameterValue"):
+        return "address" in text or "domain" in text
+    return code == "MessageRejected" and ("blacklist" in text or "suppress" in text)
 
 
 def client_config():
@@ -52,8 +105,10 @@ def client_config():
 
 
 class Mailer:
-    def __init__(self, sender: str, client: Any = None) -> None:
+    def __init__(self, sender: str, client: Any = None, configuration_set: str = "") -> None:
         self.sender = sender
+        # The stack's SES configuration set: its event destination publishes bounces and complaints.
+        self.configuration_set = configuration_set
         self._client = client
 
     @property
@@ -65,34 +120,54 @@ class Mailer:
         return self._client
 
     def send(self, mail: Mail) -> None:
-        """Send or raise MailUnavailable; the caller has stored nothing yet, so a retry is always possible."""
+        """Send, or raise AddressUndeliverable (this address cannot receive mail: ask for another) or MailUnavailable
+        (SES cannot send now: retry). The caller has stored nothing yet, so either way a retry is possible."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        recipient = ascii_address(mail.to)
+        if not recipient.isascii():
+            # SES cannot deliver to a non-ASCII local part (no SMTPUTF8): no need to ask it.
+            metrics.count(metrics.MAILS_REJECTED)
+            logger.warning("mail not sent: address not ASCII", extra={"subject": mail.subject})
+            raise AddressUndeliverable()
+        request: dict[str, Any] = {
+            "FromEmailAddress": self.sender,
+            "Destination": {"ToAddresses": [recipient]},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": mail.text, "Charset": "UTF-8"},
+                        "Html": {"Data": mail.html, "Charset": "UTF-8"},
+                    },
+                }
+            },
+            "EmailTags": message_tags(mail),
+        }
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
         try:
-            self.client.send_email(
-                FromEmailAddress=self.sender,
-                Destination={"ToAddresses": [mail.to]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
-                        "Body": {
-                            "Text": {"Data": mail.text, "Charset": "UTF-8"},
-                            "Html": {"Data": mail.html, "Charset": "UTF-8"},
-                        },
-                    }
-                },
-            )
-            logger.info("mail sent", extra={"subject": mail.subject})
+            self.client.send_email(**request)
         except (ClientError, BotoCoreError) as error:
-            # The error names the SES reason only; the mail body (which holds a link) is never logged.
-            reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            # The log names the SES reason only; the mail body (which holds a link) is never logged.
+            if isinstance(error, ClientError):
+                reason, message = error.response["Error"]["Code"], error.response["Error"].get("Message", "")
+            else:
+                reason, message = type(error).__name__, ""
+            if refused_recipient(reason, message):
+                metrics.count(metrics.MAILS_REJECTED)
+                logger.warning("mail refused for its address", extra={"reason": reason, "subject": mail.subject})
+                raise AddressUndeliverable() from None
+            metrics.count(metrics.MAILS_FAILED)
             logger.warning("mail not sent", extra={"reason": reason, "subject": mail.subject})
             raise MailUnavailable() from None
+        metrics.count(metrics.MAILS_SENT)
+        logger.info("mail sent", extra={"subject": mail.subject, "kind": mail.kind})
 
     def send_notice(self, mail: Mail) -> bool:
-        """A notice that must not undo what already happened if SES fails (logged, answered normally)."""
+        """A notice that must not undo what already happened if it cannot leave (logged, answered normally)."""
         try:
             self.send(mail)
-        except MailUnavailable:
+        except (MailUnavailable, AddressUndeliverable):
             return False
         return True

@@ -29,7 +29,8 @@ class Services:
             expiry_shards=settings.expiry_shards,
             audit_retention_days=settings.audit_retention_days,
         )
-        return cls(settings=settings, clock=clock, store=store, mailer=Mailer(settings.mail_sender))
+        mailer = Mailer(settings.mail_sender, configuration_set=settings.mail_configuration_set)
+        return cls(settings=settings, clock=clock, store=store, mailer=mailer)
 
 
 _current: Services | None = None

@@ -11,6 +11,7 @@ from functools import lru_cache
 class Settings:
     table_name: str
     mail_sender: str
+    mail_configuration_set: str = ""  # the SES configuration set every mail goes through (empty: none, locally)
     # Empty means: derive the base URL of links from the request (API Gateway URL or the local server).
     public_base_url: str = ""
     api_url: str = ""  # the API's own URL, for links built outside a request (the sweep's reminders)
@@ -36,6 +37,7 @@ class Settings:
         return cls(
             table_name=table_name,
             mail_sender=env.get("MAIL_SENDER", "noreply@ent.example.fr"),
+            mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", "").strip(),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             api_url=env.get("API_URL", "").rstrip("/"),
             validation_months=int(env.get("VALIDATION_MONTHS", "3")),

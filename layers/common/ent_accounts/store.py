@@ -665,6 +665,8 @@ def _account_attributes(account: Account) -> dict:
         "email": account.email,
         "pending_email": account.pending_email,
         "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
+        "undeliverable_email": account.undeliverable_email,
+        "undeliverable_reason": account.undeliverable_reason,
         "created_at": iso(account.created_at) if account.created_at else None,
         "created_by": account.created_by,
     }
@@ -724,6 +726,8 @@ def _account_from_item(item: dict) -> Account:
         validation_code_hashes=set(item.get("validation_code_hashes", {}).get("SS", [])),
         credential_version=int(item.get("credential_version", {}).get("N", "0")),
         reminder_stage=int(item.get("reminder_stage", {}).get("N", "0")),
+        undeliverable_email=text("undeliverable_email"),
+        undeliverable_reason=text("undeliverable_reason"),
         created_at=instant("created_at"),
         created_by=text("created_by"),
         version=int(item["version"]["N"]),

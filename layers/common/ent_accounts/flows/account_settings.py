@@ -8,7 +8,8 @@ from typing import Any
 from ent_accounts.accounts import Account
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
-from ent_accounts.errors import InvalidRequest, TooManyRequests
+from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
+from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.flows.validation_mail import validation_link
@@ -32,6 +33,8 @@ def account_view(account: Account) -> dict[str, Any]:
         "email_verified": account.email_verified,
         "pending_email": account.pending_email,
         "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
+        # SES reported that mail to `email` or `pending_email` does not arrive: the page asks for another address.
+        "email_undeliverable": undeliverable_view(account),
     }
 
 
@@ -51,6 +54,7 @@ def request_email_change(
     if account.email == new_email and account.email_verified:
         message = "C'est déjà l'adresse de ton compte."
         raise InvalidRequest(message, fields={"new_email": message})
+    refuse_if_known_undeliverable(account, new_email, "new_email")
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
 
@@ -59,18 +63,16 @@ def request_email_change(
     expires_at = now + timedelta(hours=services.settings.email_change_link_hours)
     code = Code(hash_token(token), Purpose.EMAIL_CHANGE, account.identifier, expires_at, new_email)
     account.pending_email = new_email
-    services.mailer.send(
-        compose(
-            "email_change",
-            new_email,
-            identifier=account.identifier,
-            link=validation_link(base_url, token),
-            expires_at=expires_at,
-        )
-    )
+    account.forget_stale_undeliverable()
+    link = validation_link(base_url, token)
+    confirmation = compose("email_change", new_email, identifier=account.identifier, link=link, expires_at=expires_at)
+    try:
+        services.mailer.send(confirmation)
+    except AddressUndeliverable as refused:
+        raise refused.for_field("new_email") from None
     tx = services.store.transaction().put_code(code).save_account(account)
     tx.audit(account.identifier, "email_change_requested", request_id).commit()
-    if account.email and account.email_verified:
+    if account.email and account.email_verified and can_receive(account, account.email):
         services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
 
 
@@ -86,7 +88,7 @@ def change_password(
     services.store.transaction().save_account(account).audit(
         account.identifier, "password_changed", request_id
     ).commit()
-    if account.has_recovery_address:
+    if account.has_recovery_address and can_receive(account, account.email):
         notice = compose(
             "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ent_accounts import lockout
+from ent_accounts import lockout, metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.errors import AccountLocked, InvalidCredentials
 from ent_accounts.passwords import burn_verify_time, provisional_matches, verify_password
@@ -37,6 +37,9 @@ def check_password(
 
     if not matches:
         counted = store.record_login_failure(identifier, lockout.lock_after, lockout.FAILURE_MEMORY)
+        metrics.count(metrics.LOGIN_FAILURES)
+        if counted.locked_until:
+            metrics.count(metrics.LOCK_OUTS)
         if account is not None:
             store.record_event(identifier, "login_failed", request_id, failures=str(counted.failures))
             if counted.locked_until:

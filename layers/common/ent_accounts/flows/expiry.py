@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ent_accounts import metrics
 from ent_accounts.accounts import REMINDER_STAGES, due_reminder
+from ent_accounts.deliverability import can_receive
 from ent_accounts.flows.validation_mail import new_validation_code, validation_link
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
@@ -19,6 +21,7 @@ class SweepSummary:
     deleted: int = 0
     reminders_sent: int = 0
     reminders_failed: int = 0  # SES refused: the reminder is released, the next run tries again
+    reminders_undeliverable: int = 0  # not mailed: SES reported that the address bounces (the student is told)
     skipped: int = 0  # validated or handled by a concurrent run between the index read and the write
 
     def as_dict(self) -> dict[str, int]:
@@ -37,6 +40,9 @@ def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -
             summary.skipped += not deleted
         else:
             _remind(services, due, base_url, request_id, summary)
+    # Emitted at every run, zeros included: the alarm on unusual deletions and the dashboard read them.
+    metrics.count(metrics.ACCOUNTS_EXPIRED, summary.deleted)
+    metrics.count(metrics.REMINDERS_SENT, summary.reminders_sent)
     return summary
 
 
@@ -48,6 +54,18 @@ def _remind(services: Services, due: DueAccount, base_url: str, request_id: str,
     if stage is None:
         summary.skipped += 1
         return
+    if not can_receive(account, account.email):
+        # Another mail to an address that bounced would only hurt the sender's reputation. The stage is claimed all
+        # the same, so the account is not read again before its next reminder or its deletion.
+        account.reminder_stage = stage
+        tx = store.transaction().save_account(account)
+        try:
+            tx.audit(account.identifier, "reminder_not_sent", request_id, before=REMINDER_STAGES[stage]).commit()
+        except Conflict:
+            summary.skipped += 1
+            return
+        summary.reminders_undeliverable += 1
+        return
     token, code = new_validation_code(account, account.email)
     account.validation_code_hashes.add(code.code_hash)
     previous_stage, account.reminder_stage = account.reminder_stage, stage
@@ -57,8 +75,9 @@ def _remind(services: Services, due: DueAccount, base_url: str, request_id: str,
     except Conflict:
         summary.skipped += 1
         return
+    link = validation_link(base_url, token)
     mail = compose(
-        "reminder", account.email, link=validation_link(base_url, token), deadline=account.validation_deadline
+        "reminder", account.email, identifier=account.identifier, link=link, deadline=account.validation_deadline
     )
     if services.mailer.send_notice(mail):
         summary.reminders_sent += 1

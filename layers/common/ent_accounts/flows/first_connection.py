@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
+from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import AlreadyCompleted, InvalidChallenge, InvalidRequest
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
@@ -60,6 +62,7 @@ def complete_first_connection(
         fields["birth_date"] = BIRTH_DATE_MISMATCH
     if fields:
         raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
+    refuse_if_known_undeliverable(account, email, "email")
 
     now = services.clock.now()
     account.password_hash = hash_password(new_password)
@@ -71,11 +74,13 @@ def complete_first_connection(
     if email:
         account.status = Status.PENDING_VALIDATION
         account.email, account.email_verified = email, False
+        account.forget_stale_undeliverable()
         account.validation_deadline = validation_deadline(now, services.settings.validation_months)
         token, code = new_validation_code(account, email)
         account.validation_code_hashes = {code.code_hash}
         tx.put_code(code)
-        # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again.
+        # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again
+        # (with another address when SES refused this one).
         send_validation_mail(services, account, token, base_url)
     else:
         account.status = Status.ACTIVE
@@ -85,4 +90,5 @@ def complete_first_connection(
         tx.commit()
     except Conflict:
         raise AlreadyCompleted() from None
+    metrics.count(metrics.FIRST_CONNECTIONS)
     return FirstConnectionResult(account.status, account.validation_deadline, account)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
+from ent_accounts.deliverability import PENDING_MESSAGE, undeliverable_view
 from ent_accounts.errors import AccountPendingValidation
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.sessions import open_session
@@ -45,13 +47,19 @@ def login(
         return LoginResult("first_connection_required", challenge, expires_at)
 
     if account.status is Status.PENDING_VALIDATION:
+        deadline = iso(account.validation_deadline)
         if not pending_session:
-            raise AccountPendingValidation(validation_deadline=iso(account.validation_deadline))
+            # The API tells the student when the validation mail could not be delivered, so they correct it.
+            if undeliverable := undeliverable_view(account):
+                message = PENDING_MESSAGE.format(address=undeliverable["address"])
+                raise AccountPendingValidation(message, validation_deadline=deadline, email_undeliverable=undeliverable)
+            raise AccountPendingValidation(validation_deadline=deadline)
         token, session = open_session(services, account, scope="pending")
         max_age = int((session.absolute_expires_at - now).total_seconds())
         return LoginResult("pending_validation", token, session.expires_at, max_age)
 
     token, session = open_session(services, account)
     services.store.record_event(account.identifier, "login_succeeded", request_id)
+    metrics.count(metrics.LOGINS)
     max_age = int((session.absolute_expires_at - now).total_seconds())
     return LoginResult("authenticated", token, session.expires_at, max_age)

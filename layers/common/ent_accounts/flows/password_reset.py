@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
-from ent_accounts.errors import InvalidOrExpiredCode, InvalidRequest, TooManyRequests
+from ent_accounts.deliverability import can_receive
+from ent_accounts.errors import AddressUndeliverable, InvalidOrExpiredCode, InvalidRequest, TooManyRequests
 from ent_accounts.flows.validation_mail import reset_link
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error
@@ -29,6 +30,10 @@ def request_password_reset(services: Services, identifier: str, base_url: str, r
     if account.status is not Status.ACTIVE or not account.has_recovery_address:
         store.record_event(identifier, "password_reset_refused_no_address", request_id)
         return
+    if not can_receive(account, account.email):
+        # SES reported that this address bounces: another mail would only hurt the sender's reputation.
+        store.record_event(identifier, "password_reset_refused_undeliverable", request_id)
+        return
     now = services.clock.now()
     token = new_token()
     expires_at = now + timedelta(minutes=services.settings.reset_link_minutes)
@@ -43,7 +48,12 @@ def request_password_reset(services: Services, identifier: str, base_url: str, r
     mail = compose(
         "password_reset", account.email, identifier=identifier, link=reset_link(base_url, token), expires_at=expires_at
     )
-    services.mailer.send(mail)
+    try:
+        services.mailer.send(mail)
+    except AddressUndeliverable:
+        # The same answer as for every other case: whether the account has a working address is nobody's business.
+        store.record_event(identifier, "password_reset_refused_undeliverable", request_id)
+        return
     store.transaction().put_code(code).audit(identifier, "password_reset_requested", request_id).commit()
 
 
@@ -71,6 +81,9 @@ def reset_password(services: Services, token: str, new_password: str, request_id
     except Conflict:
         raise InvalidOrExpiredCode("Ce lien de réinitialisation a déjà servi.") from None
     services.store.clear_login_failures(account.identifier)
-    notice = compose("password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now())
-    services.mailer.send_notice(notice)
+    if can_receive(account, account.email):
+        notice = compose(
+            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
+        )
+        services.mailer.send_notice(notice)
     return account

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import Purpose, hash_token, looks_like_token
 from ent_accounts.errors import InvalidOrExpiredCode
@@ -43,6 +44,7 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         account.email, account.pending_email = code.email, None
         event = "email_changed"
     account.email_verified = True
+    account.clear_undeliverable()  # the link came through: the address receives mail
     tx = store.transaction().use_code(code.code_hash).save_account(account)
     tx.audit(account.identifier, event, request_id)
     try:
@@ -53,6 +55,7 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         if current is not None and _already_confirmed(current, code.email):
             return ValidationResult("already_validated", code.purpose)
         raise InvalidOrExpiredCode() from None
+    metrics.count(metrics.VALIDATIONS)
     return ValidationResult("validated", code.purpose)
 
 

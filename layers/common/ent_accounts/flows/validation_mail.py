@@ -6,7 +6,8 @@ from urllib.parse import quote
 
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
-from ent_accounts.errors import NotPending, TooManyRequests
+from ent_accounts.deliverability import refuse_if_known_undeliverable
+from ent_accounts.errors import AddressUndeliverable, NotPending, TooManyRequests
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.mail import validation_mail
 from ent_accounts.services import Services
@@ -32,7 +33,13 @@ def reset_link(base_url: str, token: str) -> str:
 
 
 def send_validation_mail(services: Services, account: Account, token: str, base_url: str) -> None:
-    services.mailer.send(validation_mail(account.email, validation_link(base_url, token), account.validation_deadline))
+    """Send it to the account's address; AddressUndeliverable names the form's `email` field."""
+    link = validation_link(base_url, token)
+    mail = validation_mail(account.email, link, account.validation_deadline, account.identifier)
+    try:
+        services.mailer.send(mail)
+    except AddressUndeliverable as refused:
+        raise refused.for_field("email") from None
 
 
 def resend_validation_mail(
@@ -46,20 +53,24 @@ def resend_validation_mail(
 def resend_to_account(services: Services, account: Account, email: str | None, base_url: str, request_id: str) -> None:
     """Send the validation mail again, to a corrected address if given; the deadline never moves.
 
-    A corrected address makes the links sent to the old one useless (their codes are deleted).
+    A corrected address makes the links sent to the old one useless (their codes are deleted), and clears what SES
+    said about the old one. The address SES reported as undeliverable is refused: the student must correct it.
     """
     store = services.store
     if account.status is not Status.PENDING_VALIDATION:
         raise NotPending()
+    corrected = bool(email) and email != account.email
+    refuse_if_known_undeliverable(account, email if corrected else account.email, "email")
     if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
 
     tx = store.transaction()
-    if email and email != account.email:
+    if corrected:
         for old in account.validation_code_hashes:
             tx.delete_code(old)
         account.validation_code_hashes = set()
         account.email = email
+        account.forget_stale_undeliverable()
     token, code = new_validation_code(account, account.email)
     account.validation_code_hashes.add(code.code_hash)
     send_validation_mail(services, account, token, base_url)

@@ -90,6 +90,14 @@ class ValidateEmailResponse(BaseModel):
     purpose: Literal["account_activation", "email_change"]
 
 
+class UndeliverableEmail(BaseModel):
+    """SES reported that mail to this address of the account does not arrive: ask the student for another one."""
+
+    address: str
+    reason: Literal["bounce", "complaint"]
+    message: str
+
+
 class AccountResponse(BaseModel):
     identifier: str
     role: Literal["eleve", "parent"]
@@ -100,6 +108,7 @@ class AccountResponse(BaseModel):
     email_verified: bool
     pending_email: str | None
     validation_deadline: Instant | None
+    email_undeliverable: UndeliverableEmail | None = None
 
 
 class EmailChangeRequest(BaseModel):
@@ -142,6 +151,7 @@ class ErrorResponse(BaseModel):
     message: str
     fields: dict[str, str] | None = None
     validation_deadline: Instant | None = None
+    email_undeliverable: UndeliverableEmail | None = None  # with 403 account_pending_validation
 
 
 def documented(status: int, description: str, model: type[BaseModel], *errors: int) -> dict[int, dict]:

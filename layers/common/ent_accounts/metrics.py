@@ -1,0 +1,68 @@
+"""Business metrics: counted where things happen (flows, mailer), published as CloudWatch EMF log lines.
+
+Powertools Metrics writes one JSON line per invocation to stdout; CloudWatch turns it into metrics of the
+namespace POWERTOOLS_METRICS_NAMESPACE (EntAccounts) with the dimensions `service` and `stage`, so the dev and prod
+stacks of one account never mix. The alarms and the dashboard of template.yaml read these names.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "EntAccounts"), service="ent-accounts")
+metrics.set_default_dimensions(stage=os.environ.get("STAGE", "local"))
+
+LOGINS = "Logins"  # sessions opened with the personal password
+LOGIN_FAILURES = "LoginFailures"  # wrong password or unknown identifier, wherever a password is checked
+LOCK_OUTS = "LockOuts"  # locks imposed after repeated failures (each longer lock counts again)
+FIRST_CONNECTIONS = "FirstConnections"
+VALIDATIONS = "Validations"  # addresses confirmed by a link (account activation or address change)
+ACCOUNTS_EXPIRED = "AccountsExpired"  # pending accounts deleted by the sweep (emitted at every run, even 0)
+REMINDERS_SENT = "RemindersSent"
+MAILS_SENT = "MailsSent"
+MAILS_FAILED = "MailsFailed"  # SES unavailable or refusing to send (503 for the user, or a reminder retried)
+MAILS_REJECTED = "MailsRejected"  # SES refused the recipient's address itself (400: give another address)
+BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
+COMPLAINTS = "Complaints"
+
+ALL = (
+    LOGINS,
+    LOGIN_FAILURES,
+    LOCK_OUTS,
+    FIRST_CONNECTIONS,
+    VALIDATIONS,
+    ACCOUNTS_EXPIRED,
+    REMINDERS_SENT,
+    MAILS_SENT,
+    MAILS_FAILED,
+    MAILS_REJECTED,
+    BOUNCES,
+    COMPLAINTS,
+)
+
+
+def count(name: str, value: int = 1) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def publish_metrics(handler):
+    """Write the invocation's metrics when the handler ends, whatever the outcome; nothing when none was counted.
+
+    Powertools' own log_metrics warns on every invocation without a metric (most GET requests count nothing), and
+    keeps the metrics in memory when POWERTOOLS_METRICS_DISABLED is set (the local server): both are avoided here.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(event, context):
+        try:
+            return handler(event, context)
+        finally:
+            if metrics.metric_set:
+                metrics.flush_metrics()
+                metrics.clear_metrics()
+
+    return wrapper

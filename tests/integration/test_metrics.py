@@ -1,0 +1,97 @@
+"""Business metrics, as CloudWatch reads them: the EMF lines each function writes at the end of an invocation."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from ent_accounts.metrics import metrics
+from local.events import scheduled_event, ses_event, sns_event
+from local.mailbox import Mailbox
+from tests.integration.helpers import NEW_PASSWORD, first_connection, last_code, login
+
+
+class Emitted:
+    def __init__(self, capsys) -> None:
+        self.capsys = capsys
+        self.documents: list[dict] = []
+
+    def totals(self) -> Counter[str]:
+        """The sum of every metric written since the last call, checking each line is EMF CloudWatch accepts."""
+        for line in self.capsys.readouterr().out.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                self.documents.append(json.loads(line))
+        totals: Counter[str] = Counter()
+        for document in self.documents:
+            [directive] = document["_aws"]["CloudWatchMetrics"]
+            assert directive["Namespace"] == "EntAccounts"
+            assert sorted(directive["Dimensions"][0]) == ["service", "stage"]
+            assert document["service"] == "ent-accounts"
+            for metric in directive["Metrics"]:
+                assert metric["Unit"] == "Count"
+                totals[metric["Name"]] += sum(document[metric["Name"]])
+        self.documents.clear()
+        return +totals  # zeros dropped: a metric written as 0 is checked separately
+
+
+@pytest.fixture
+def emitted(capsys, monkeypatch) -> Emitted:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
+    metrics.clear_metrics()
+    found = Emitted(capsys)
+    found.totals()  # forget what came before
+    return found
+
+
+def test_the_leaflets_path_counts_each_step(world, emitted):
+    first_connection(world, "jdupont12", world.provision("jdupont12"), email="jeanne@laposte.net")
+    assert emitted.totals() == {"FirstConnections": 1, "MailsSent": 1}
+    world.call("POST", "/api/validate-email", {"code": last_code(world)})
+    assert emitted.totals() == {"Validations": 1}
+    login(world, "jdupont12", NEW_PASSWORD)
+    assert emitted.totals() == {"Logins": 1}
+
+
+def test_failures_and_the_lock_out_are_counted(world, emitted):
+    first_connection(world, "jdupont12", world.provision("jdupont12"))
+    emitted.totals()
+    for attempt in range(5):
+        login(world, "jdupont12", f"Mauvais-{attempt}-Xy")
+    login(world, "personne", "Mauvais-0-Xy")  # unknown identifiers count as failures too
+    assert emitted.totals() == {"LoginFailures": 6, "LockOuts": 1}
+
+
+def test_mail_that_cannot_leave_is_counted(world, emitted):
+    world.services.mailer.sender = "noreply@unverified.example.com"  # SES refuses an unverified sender
+    provisional = world.provision("jdupont12")
+    token = login(world, "jdupont12", provisional).json()["challenge_token"]
+    body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": "2011-05-14", "email": "j@l.net"}
+    assert world.call("POST", "/api/first-connection", body).status == 503
+    assert emitted.totals() == {"MailsFailed": 1}
+
+
+def test_the_sweep_always_writes_its_deletions_even_zero(world, emitted):
+    for name in ("expire1", "expire2"):
+        first_connection(world, name, world.provision(name), email=f"{name}@laposte.net")
+    emitted.totals()
+    world.functions.invoke("ExpireAccountsFunction", scheduled_event())
+    line = emitted.capsys.readouterr().out
+    assert '"AccountsExpired":[0.0]' in line  # the alarm's metric exists every day, not only when it deletes
+    world.clock.set(datetime(2027, 2, 28, 14, 37, 1, tzinfo=UTC))
+    world.functions.invoke("ExpireAccountsFunction", scheduled_event())
+    assert emitted.totals() == {"AccountsExpired": 2}
+
+
+def test_bounces_and_complaints_are_counted(world, emitted):
+    sent = Mailbox(world.clock)
+    sent.watch(world.services.mailer.client)
+    first_connection(world, "jdupont12", world.provision("jdupont12"), email="jeanne@laposte.nt")
+    emitted.totals()
+    request = sent.last_request_to("jeanne@laposte.nt")
+    world.functions.invoke("MailEventsFunction", sns_event(ses_event("Bounce", request)))
+    world.functions.invoke("MailEventsFunction", sns_event(ses_event("Complaint", request)))
+    assert emitted.totals() == {"Bounces": 1, "Complaints": 1}

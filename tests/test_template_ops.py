@@ -1,0 +1,166 @@
+"""What ops rely on in template.yaml and samconfig.toml: alarms that ring for every function, a dashboard that
+parses, retries and a failure queue for background work, throttling, and a README that documents what is there."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from local import template
+from tests.support import posture
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = template.load()
+RESOURCES = SOURCE["Resources"]
+FUNCTIONS = sorted(template.functions())
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_function_is_in_the_errors_and_throttles_alarms():
+    alarms = posture.alarms(SOURCE)
+    for name in ("FunctionErrorsAlarm", "FunctionThrottlesAlarm"):
+        assert posture.alarmed_functions(alarms[name]) == set(FUNCTIONS), name
+        assert len([query for query in alarms[name]["Metrics"] if "MetricStat" in query]) <= 10  # CloudWatch's limit
+
+
+def test_the_alarm_check_notices_a_function_left_out_of_the_sum():
+    alarm = {
+        "Metrics": [
+            {"Id": "total", "Expression": "SUM([a])"},
+            *(
+                {"Id": query_id, "MetricStat": {"Metric": {"Dimensions": [{"Name": "FunctionName", "Value": ref}]}}}
+                for query_id, ref in (("a", {"Ref": "AFunction"}), ("b", {"Ref": "BFunction"}))
+            ),
+        ]
+    }
+    assert posture.alarmed_functions(alarm) == {"AFunction"}
+
+
+def test_the_alarms_ops_asked_for_exist_and_mail_the_alarm_topic():
+    alarms = posture.alarms(SOURCE)
+    watched = {(alarm.get("Namespace"), alarm.get("MetricName")) for alarm in alarms.values()}
+    assert {
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),  # the sweep or a mail event failed every retry
+        ("EntAccounts", "AccountsExpired"),  # the sweep deleted an unusual number of accounts
+        ("EntAccounts", "MailsFailed"),
+        ("AWS/SES", "Reputation.BounceRate"),
+        ("AWS/SES", "Reputation.ComplaintRate"),
+    } <= watched
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["TreatMissingData"] == "notBreaching", name  # quiet nights are not incidents
+    subscription = RESOURCES["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail" and subscription["Properties"]["Endpoint"] == {
+        "Ref": "AlarmEmail"
+    }
+
+
+def test_the_metric_alarms_read_the_names_and_dimensions_the_code_writes():
+    from ent_accounts import metrics
+
+    for alarm in posture.alarms(SOURCE).values():
+        if alarm.get("Namespace") == "EntAccounts":
+            assert alarm["MetricName"] in metrics.ALL
+            assert {d["Name"] for d in alarm["Dimensions"]} == {"service", "stage"}
+
+
+def test_the_dashboard_parses_and_shows_every_function_and_alarm():
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))
+    assert {widget["type"] for widget in dashboard["widgets"]} == {"alarm", "metric"}
+    for function in FUNCTIONS:
+        assert f'"${{{function}}}"' in body, function
+    for alarm in posture.alarms(SOURCE):
+        assert f"${{{alarm}.Arn}}" in body, alarm
+    from ent_accounts import metrics
+
+    assert all(f'"{name}"' in body for name in metrics.ALL)
+
+
+def test_the_sweep_retries_runs_alone_and_its_failures_are_kept():
+    sweep = RESOURCES["ExpireAccountsFunction"]["Properties"]
+    assert sweep["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["HasSweepConcurrency", {"Ref": "SweepReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    queue_arn = {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+    assert sweep["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert sweep["EventInvokeConfig"]["DestinationConfig"]["OnFailure"] == {"Type": "SQS", "Destination": queue_arn}
+    schedule = sweep["Events"]["Daily"]["Properties"]
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0 and schedule["DeadLetterConfig"] == {"Arn": queue_arn}
+    # EventBridge may write to the queue only for this rule (its name is fixed so the policy can say so).
+    [statement] = RESOURCES["FailedEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    rule_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+    assert rule_arn.endswith("rule/" + schedule["Name"]["Fn::Sub"])
+
+
+def test_mail_events_retry_and_keep_their_failures_too():
+    function = RESOURCES["MailEventsFunction"]["Properties"]
+    assert function["Events"]["MailEvents"] == {"Type": "SNS", "Properties": {"Topic": {"Ref": "MailEventsTopic"}}}
+    assert function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["FailedEventsQueue", "Arn"]
+    }
+    destination = RESOURCES["MailEventDestination"]["Properties"]["EventDestination"]
+    assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"] and destination["Enabled"] is True
+
+
+def test_every_mail_goes_through_the_configuration_set():
+    assert SOURCE["Globals"]["Function"]["Environment"]["Variables"]["MAIL_CONFIGURATION_SET"] == {
+        "Ref": "MailConfigurationSet"
+    }
+
+
+def test_the_api_stage_is_throttled_and_traced():
+    api = RESOURCES["Api"]["Properties"]
+    [settings] = api["MethodSettings"]
+    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiBurstLimit"}
+    assert api["TracingEnabled"] is True and SOURCE["Globals"]["Function"]["Tracing"] == "Active"
+
+
+def test_debug_log_sampling_is_wired_to_its_parameter():
+    variables = SOURCE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_LOGGER_SAMPLE_RATE"] == {"Ref": "DebugLogSampleRate"}
+    parameter = SOURCE["Parameters"]["DebugLogSampleRate"]
+    assert 0 <= parameter["Default"] <= 1 and (parameter["MinValue"], parameter["MaxValue"]) == (0, 1)
+
+
+def test_every_parameter_has_a_description_and_prod_refuses_the_example_settings():
+    for name, parameter in SOURCE["Parameters"].items():
+        assert parameter.get("Description"), name
+    assertions = SOURCE["Rules"]["ProductionSettings"]["Assertions"]
+    refused = [assertion["Assert"]["Fn::Not"][0]["Fn::Equals"] for assertion in assertions]
+    assert [{"Ref": "MailIdentity"}, "ent.example.fr"] in refused and [{"Ref": "AlarmEmail"}, ""] in refused
+
+
+def test_samconfig_deploys_dev_and_prod_in_paris_and_confirms_prod_changes():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    for env in ("dev", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"])
+        assert deploy["stack_name"] == f"ent-accounts-{env}" and deploy["region"] == "eu-west-3"
+        assert deploy["resolve_s3"] is True and deploy["capabilities"] == "CAPABILITY_IAM"
+        assert overrides["Stage"] == env and overrides["Environment"] == env
+        assert set(overrides) <= set(SOURCE["Parameters"])
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
+
+
+def _readme_section(title: str) -> str:
+    start = README.index(f"## {title}")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end > 0 else None]
+
+
+def test_the_readme_deploy_section_lists_every_parameter_and_output():
+    section = _readme_section("Deploying")
+    documented = set(re.findall(r"^\| (?:\*\*)?`(\w+)`(?:\*\*)? \|", section, re.M))
+    assert set(SOURCE["Parameters"]) <= documented
+    assert set(SOURCE["Outputs"]) - {f"{function}Name" for function in FUNCTIONS} <= documented
+    assert "<Function>Name" in section or "FunctionName" in section  # the function-name outputs, as one line
+    for alarm in posture.alarms(SOURCE):
+        assert alarm in section, alarm
+    assert "https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html" in section
+    assert "sam build && sam deploy --guided --config-env dev" in section

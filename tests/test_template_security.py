@@ -1,0 +1,151 @@
+"""The security posture of template.yaml: least-privilege IAM, admin routes behind IAM, encryption, point-in-time
+recovery, log retention. Each check runs on the real template and on an example it must catch."""
+
+from __future__ import annotations
+
+import pytest
+
+from local import template
+from tests.support import posture
+
+SOURCE = template.load()
+
+
+def test_no_wildcard_action_in_any_policy_sam_generates_or_we_write():
+    assert posture.wildcard_actions(posture.transformed()["Resources"]) == []
+
+
+def test_no_policy_on_every_resource():
+    assert posture.wildcard_resources(posture.transformed()["Resources"]) == []
+
+
+def test_roles_carry_only_the_logs_and_traces_managed_policies():
+    assert posture.unexpected_managed_policies(posture.transformed()["Resources"]) == []
+
+
+def test_services_let_into_our_topic_and_queue_are_bound_to_this_account():
+    assert posture.unconditioned_service_principals(posture.transformed()["Resources"]) == []
+
+
+def test_mail_can_leave_only_from_the_sender_identity_through_the_stacks_configuration_set():
+    statements = [
+        statement
+        for _, statement in posture._statements(posture.transformed()["Resources"])
+        if "ses:" in str(statement["Action"])
+    ]
+    assert statements and all(statement["Action"] == "ses:SendEmail" for statement in statements)
+    resources = {str(resource) for statement in statements for resource in posture._as_list(statement["Resource"])}
+    assert resources == {
+        str({"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailIdentity}"}),
+        str(
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+                "${MailConfigurationSet}"
+            }
+        ),
+    }
+
+
+def test_admin_routes_are_iam_authorised():
+    assert posture.unauthorised_admin_routes(SOURCE) == []
+
+
+def test_only_functions_that_mail_may_send_mail():
+    senders = {
+        logical_id
+        for logical_id, resource in SOURCE["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and {"Ref": "MailSendingPolicy"} in resource["Properties"].get("Policies", [])
+    }
+    assert senders == {
+        "FirstConnectionFunction",
+        "ValidateEmailFunction",
+        "AccountFunction",
+        "PasswordResetFunction",
+        "ExpireAccountsFunction",
+    }
+
+
+def test_the_table_is_encrypted_recoverable_retained_and_protected_in_prod():
+    assert posture.table_problems(SOURCE) == []
+
+
+def test_queues_are_encrypted():
+    assert posture.unencrypted_queues(SOURCE) == []
+
+
+def test_every_function_has_a_log_group_with_retention():
+    assert posture.functions_without_log_retention(SOURCE) == []
+
+
+# --- each check catches what it is for ----------------------------------------------------------------------------
+
+
+def _role(*statements, managed=()):
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "ManagedPolicyArns": list(managed),
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": list(statements)}}],
+        },
+    }
+
+
+def test_the_iam_checks_catch_wildcards_broad_managed_policies_and_open_service_principals():
+    resources = {
+        "Role": _role(
+            {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:::table/t"},
+            {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+            managed=["arn:aws:iam::aws:policy/AdministratorAccess"],
+        ),
+        "TopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "PolicyDocument": {
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"}, "Action": "sns:Publish"}
+                    ]
+                }
+            },
+        },
+    }
+    assert posture.wildcard_actions(resources) == ["Role: dynamodb:*"]
+    assert posture.wildcard_resources(resources) == ["Role: ['ses:SendEmail'] on *"]
+    assert posture.unexpected_managed_policies(resources) == ["Role: arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert posture.unconditioned_service_principals(resources) == ["TopicPolicy: ses.amazonaws.com"]
+
+
+@pytest.mark.parametrize(
+    ("auth", "default", "open_routes"),
+    [
+        (None, None, ["Create: POST /api/admin/accounts"]),
+        ({"Authorizer": "NONE"}, "AWS_IAM", ["Create: POST /api/admin/accounts"]),
+        ({"Authorizer": "AWS_IAM"}, None, []),
+        (None, "AWS_IAM", []),
+    ],
+)
+def test_the_admin_check_catches_a_route_anyone_could_call(auth, default, open_routes):
+    route = {"RestApiId": {"Ref": "Api"}, "Path": "/api/admin/accounts", "Method": "post"}
+    event = {"Type": "Api", "Properties": route}
+    if auth:
+        event["Properties"]["Auth"] = auth
+    api = {"Type": "AWS::Serverless::Api", "Properties": {"Auth": {"DefaultAuthorizer": default}} if default else {}}
+    function = {"Type": "AWS::Serverless::Function", "Properties": {"Events": {"Create": event}}}
+    assert posture.unauthorised_admin_routes({"Resources": {"Api": api, "AdminFunction": function}}) == open_routes
+
+
+def test_the_storage_checks_catch_an_unprotected_table_a_plain_queue_and_logs_kept_forever():
+    source = {
+        "Resources": {
+            "AccountsTable": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {}},
+            "FnLogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${Fn}"}},
+            },
+        }
+    }
+    assert len(posture.table_problems(source)) == 5
+    assert posture.unencrypted_queues(source) == ["Queue"]
+    assert posture.functions_without_log_retention(source) == ["Fn"]
