@@ -11,7 +11,7 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
@@ -46,7 +46,14 @@ def test_every_operation_holds_under_generated_requests(api_schema, operation_id
     )
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES // 2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES // 2,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # report the failing request as found: shrinking takes minutes
+        suppress_health_check=list(HealthCheck),
+    )
     def holds(case):
         response = case.call_and_validate(excluded_checks=EXCLUDED)
         record("requests fuzzed")

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -69,7 +70,7 @@ def start_server(*extra: str, env: dict[str, str] | None = None) -> LocalServer:
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=open(ROOT / ".cache" / f"local-server-{port}.log", "w"),  # noqa: SIM115 (kept for the process)
         text=True,
     )
     lines = []
@@ -86,5 +87,12 @@ def start_server(*extra: str, env: dict[str, str] | None = None) -> LocalServer:
     else:
         process.kill()
         raise RuntimeError("local server did not start:\n" + "".join(lines))
+    # Keep reading what the server prints (its functions' JSON logs): a full pipe would block the server.
+    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
     demo = dict(re.findall(r"^\s{4}(\w+)\s+([A-Za-z0-9]{12})\s", "".join(lines), re.M))
     return LocalServer(f"http://127.0.0.1:{port}", demo, process)
+
+
+def _drain(stream) -> None:
+    for _ in stream:
+        pass
