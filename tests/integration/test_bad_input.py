@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.figures import record
+
 VALID = {
     "/api/login": {"identifier": "jdupont12", "password": "Soleil-2026"},
     "/api/first-connection": {"challenge_token": "x" * 43, "new_password": "Soleil-2026", "birth_date": "2011-05-14"},
@@ -15,6 +17,7 @@ NOT_AN_OBJECT = ["", "{", "[]", "null", "42", '"texte"', "{'identifier': 'a'}", 
 
 
 def assert_clear_400(answer, field=None):
+    record("bad inputs tried")
     assert answer.status == 400, answer.text
     body = answer.json()
     assert body["error"] == "invalid_request"

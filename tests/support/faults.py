@@ -9,6 +9,8 @@ import json
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
+from tests.support.figures import record
+
 
 class _Raw:
     def __init__(self, body: bytes) -> None:
@@ -37,6 +39,7 @@ class Faults:
                 return None
             left["n"] -= 1
             self.injected += 1
+            record("AWS faults injected")
             body = json.dumps({"__type": code, "message": "injected fault", "Message": "injected fault"}).encode()
             headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}
             return AWSResponse(request.url, status, headers, _Raw(body))
@@ -52,6 +55,7 @@ class Faults:
                 return None
             left["n"] -= 1
             self.injected += 1
+            record("AWS faults injected")
             raise ReadTimeoutError(endpoint_url=request.url)
 
         self._register(operation, hang)

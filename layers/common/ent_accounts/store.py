@@ -412,6 +412,13 @@ class Store:
             TableName=self.table_name, Item=self.audit_item(identifier, event_type, request_id, details)
         )
 
+    def record_unknown_login_failure(self, identifier: str, request_id: str, keep: timedelta) -> None:
+        """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
+        item = self.audit_item(identifier, "login_failed_unknown_identifier", request_id, {})
+        item["pk"] = {"S": f"LOGIN#{identifier}"}
+        item["expires_at"] = {"N": str(epoch(self.clock.now() + keep))}
+        self.client.put_item(TableName=self.table_name, Item=item)
+
     def events(self, identifier: str) -> list[dict[str, Any]]:
         """Audit events of one account, oldest first."""
         from boto3.dynamodb.types import TypeDeserializer

@@ -42,8 +42,11 @@ def check_password(
             metrics.count(metrics.LOCK_OUTS)
         if account is not None:
             store.record_event(identifier, "login_failed", request_id, failures=str(counted.failures))
-            if counted.locked_until:
-                store.record_event(identifier, "account_locked", request_id, until=counted.locked_until.isoformat())
+        else:
+            # The same write for an unknown identifier, so the answer takes the same time (kept one day).
+            store.record_unknown_login_failure(identifier, request_id, lockout.FAILURE_MEMORY)
+        if account is not None and counted.locked_until:
+            store.record_event(identifier, "account_locked", request_id, until=counted.locked_until.isoformat())
         if counted.locked_until:
             raise AccountLocked(lockout.retry_after_seconds(counted.locked_until, now))
         raise InvalidCredentials()
