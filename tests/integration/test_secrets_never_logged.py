@@ -44,3 +44,50 @@ def test_no_secret_in_any_log_line(world, log_lines):
     # Nor their stored forms' source: hashes are not secrets, but the stored hash of a password is not logged either.
     account = world.store.get_account("jdupont12")
     assert account.password_hash not in text
+
+
+def test_each_secret_appears_only_where_it_is_meant_to(world, log_lines):
+    """Passwords never leave the request; each code travels in its own mail only; no error body repeats a secret."""
+    provisional = world.provision("jdupont12")
+    answers = []
+
+    def call(*args, **kwargs):
+        answers.append(world.call(*args, **kwargs))
+        return answers[-1]
+
+    challenge = call("POST", "/api/login", {"identifier": "jdupont12", "password": provisional}).json()
+    call(
+        "POST",
+        "/api/first-connection",
+        {"challenge_token": challenge["challenge_token"], "new_password": "x", "birth_date": BIRTH_DATE},
+    )
+    call(
+        "POST",
+        "/api/first-connection",
+        {
+            "challenge_token": challenge["challenge_token"],
+            "new_password": NEW_PASSWORD,
+            "birth_date": BIRTH_DATE,
+            "email": "jeanne@laposte.net",
+        },
+    )
+    activation = last_code(world)
+    call("POST", "/api/validate-email", {"code": activation})
+    call("POST", "/api/password/forgot", {"identifier": "jdupont12"})
+    reset = last_code(world)
+    call("POST", "/api/password/reset", {"code": reset, "new_password": "faible"})
+    call("POST", "/api/password/reset", {"code": reset, "new_password": "Nouveau-Mot-2"})
+    call("POST", "/api/password/reset", {"code": reset, "new_password": "Nouveau-Mot-2"})  # used: 410
+
+    mails = world.mails()
+    for secret in (provisional, NEW_PASSWORD, "Nouveau-Mot-2", challenge["challenge_token"]):
+        assert all(secret not in mail.html for mail in mails)
+    # validation mail, reset mail, notice of the new password: each code only in its own mail
+    assert [activation in mail.html for mail in mails] == [True, False, False]
+    assert [reset in mail.html for mail in mails] == [False, True, False]
+    for answer in answers[1:]:  # the first answer hands the challenge out, as documented
+        for secret in (provisional, NEW_PASSWORD, "Nouveau-Mot-2", "faible", activation, reset):
+            assert secret not in answer.text
+    stored = str(world.items())
+    for secret in (provisional, NEW_PASSWORD, "Nouveau-Mot-2", activation, reset, challenge["challenge_token"]):
+        assert secret not in stored and secret not in log_lines.text()
