@@ -11,7 +11,7 @@ DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run static clean
+.PHONY: setup test lint run static fuzz security-figures clean
 
 setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
@@ -53,6 +53,17 @@ test: setup lint
 # The service at http://127.0.0.1:$${PORT:-3000} with embedded AWS; ARGS="--dynamodb-local" or ARGS="--aws --table T".
 run: setup
 	$(BIN)/python -m local $(ARGS)
+
+# Ten times the CI's fuzzing (about 11,000 generated requests).
+fuzz: setup
+	FUZZ_EXAMPLES=1100 $(BIN)/pytest -p no:xdist tests/fuzz
+
+# The figures of SECURITY.md: run the security tests, then add up what they tried.
+security-figures: setup
+	$(BIN)/python -m tests.support.figures --reset
+	$(BIN)/pytest -q -n 2 tests/fuzz tests/integration/test_faults.py tests/integration/test_races.py \
+		tests/integration/test_bad_input.py tests/integration/test_abuse.py tests/integration/test_lockout.py
+	$(BIN)/python -m tests.support.figures
 
 clean:
 	rm -rf $(VENV) .cache .aws-sam .pytest_cache
