@@ -212,25 +212,14 @@ class Store:
 
         A pending account past its deadline is left out, as every read treats it as deleted.
         """
-        now, accounts, start = self.clock.now(), [], None
-        while True:
-            kwargs = {"ExclusiveStartKey": start} if start else {}
-            if self.page_size:
-                kwargs["Limit"] = self.page_size
-            page = self.client.query(
-                TableName=self.table_name,
-                IndexName=SCHOOL_INDEX,
-                KeyConditionExpression="uai = :uai",
-                ExpressionAttributeValues={":uai": {"S": uai}},
-                **kwargs,
-            )
-            for item in page["Items"]:
-                account = _school_account_from_item(item)
-                if account.validation_deadline is None or account.validation_deadline > now:
-                    accounts.append(account)
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return accounts
+        now = self.clock.now()
+        query = {
+            "IndexName": SCHOOL_INDEX,
+            "KeyConditionExpression": "uai = :uai",
+            "ExpressionAttributeValues": {":uai": {"S": uai}},
+        }
+        accounts = (_school_account_from_item(item) for item in self._query_items(**query))
+        return [a for a in accounts if a.validation_deadline is None or a.validation_deadline > now]
 
     def idempotency_layer(self, scope: str):
         """Powertools' idempotency records in this table: pk=IDEMPOTENCY#<scope>, sk=<key's hash>, TTL expires_at."""
@@ -424,22 +413,12 @@ class Store:
         from boto3.dynamodb.types import TypeDeserializer
 
         deserialize = TypeDeserializer().deserialize
-        events, start = [], None
-        while True:
-            kwargs = {"ExclusiveStartKey": start} if start else {}
-            page = self.client.query(
-                TableName=self.table_name,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
-                ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{identifier}"}, ":event": {"S": "EVENT#"}},
-                ConsistentRead=True,
-                **kwargs,
-            )
-            for item in page["Items"]:
-                if not self._expired(item):
-                    events.append({key: deserialize(value) for key, value in item.items()})
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return events
+        items = self._query_items(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+            ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{identifier}"}, ":event": {"S": "EVENT#"}},
+            ConsistentRead=True,
+        )
+        return [{key: deserialize(value) for key, value in item.items()} for item in items if not self._expired(item)]
 
     # --- expiry ---------------------------------------------------------------------------------
 
@@ -450,27 +429,32 @@ class Store:
     def due_pending_accounts(self, now: datetime) -> Iterator[DueAccount]:
         """Pending accounts with a reminder or their deletion due, from the sparse index: reads grow with those only."""
         for shard in range(self.expiry_shards):
-            start = None
-            while True:
-                kwargs = {"ExclusiveStartKey": start} if start else {}
-                if self.page_size:
-                    kwargs["Limit"] = self.page_size
-                page = self.client.query(
-                    TableName=self.table_name,
-                    IndexName=EXPIRY_INDEX,
-                    KeyConditionExpression="expiry_shard = :shard AND next_event_at <= :now",
-                    ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"N": str(epoch(now))}},
-                    **kwargs,
+            items = self._query_items(
+                IndexName=EXPIRY_INDEX,
+                KeyConditionExpression="expiry_shard = :shard AND next_event_at <= :now",
+                ExpressionAttributeValues={":shard": {"S": str(shard)}, ":now": {"N": str(epoch(now))}},
+            )
+            for item in items:
+                yield DueAccount(
+                    identifier=item["pk"]["S"].removeprefix("ACCOUNT#"),
+                    code_hashes=frozenset(item.get("validation_code_hashes", {}).get("SS", [])),
+                    expires_at=from_epoch(int(item["expires_at"]["N"])),
                 )
-                for item in page["Items"]:
-                    yield DueAccount(
-                        identifier=item["pk"]["S"].removeprefix("ACCOUNT#"),
-                        code_hashes=frozenset(item.get("validation_code_hashes", {}).get("SS", [])),
-                        expires_at=from_epoch(int(item["expires_at"]["N"])),
-                    )
-                start = page.get("LastEvaluatedKey")
-                if not start:
-                    break
+
+    def _query_items(self, **query) -> Iterator[dict]:
+        """Every item a Query finds, page after page (pages of `page_size` items when set)."""
+        start = None
+        while True:
+            page = self.client.query(
+                TableName=self.table_name,
+                **query,
+                **({"ExclusiveStartKey": start} if start else {}),
+                **({"Limit": self.page_size} if self.page_size else {}),
+            )
+            yield from page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
     def delete_expired_account(self, expired: DueAccount, now: datetime, request_id: str) -> bool:
         """Delete the account, its codes and write the audit event at once; False when it changed meanwhile."""

@@ -28,25 +28,24 @@ def session_token(event) -> str | None:
     return cookie_value(event, COOKIE)
 
 
-def session_cookie(token: str, max_age: int) -> Cookie:
-    cookie = Cookie(COOKIE, token, path="/", secure=True, http_only=True, max_age=max_age)
+def _cookie(name: str, value: str, **lifetime) -> Cookie:
+    """Cookies of ours: whole site, HTTPS only, out of reach of scripts, not sent by cross-site subrequests."""
+    cookie = Cookie(name, value, path="/", secure=True, http_only=True, **lifetime)
     cookie.same_site = SameSite.LAX_MODE
     return cookie
+
+
+def session_cookie(token: str, max_age: int) -> Cookie:
+    return _cookie(COOKIE, token, max_age=max_age)
 
 
 def cleared_session_cookie() -> Cookie:
-    cookie = Cookie(COOKIE, "", path="/", secure=True, http_only=True, max_age=0)
-    cookie.same_site = SameSite.LAX_MODE
-    return cookie
+    return _cookie(COOKIE, "", max_age=0)
 
 
 def challenge_cookie(token: str, expires_at) -> Cookie:
-    cookie = Cookie(CHALLENGE_COOKIE, token, path="/", secure=True, http_only=True, expires=expires_at)
-    cookie.same_site = SameSite.LAX_MODE
-    return cookie
+    return _cookie(CHALLENGE_COOKIE, token, expires=expires_at)
 
 
 def cleared_challenge_cookie() -> Cookie:
-    cookie = Cookie(CHALLENGE_COOKIE, "", path="/", secure=True, http_only=True, max_age=0)
-    cookie.same_site = SameSite.LAX_MODE
-    return cookie
+    return _cookie(CHALLENGE_COOKIE, "", max_age=0)
