@@ -11,7 +11,7 @@ DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run static clean
+.PHONY: setup test lint run static clean bench
 
 setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
@@ -53,6 +53,10 @@ test: setup lint
 # The service at http://127.0.0.1:$${PORT:-3000} with embedded AWS; ARGS="--dynamodb-local" or ARGS="--aws --table T".
 run: setup
 	$(BIN)/python -m local $(ARGS)
+
+# What the service costs (issue 8): prints a table and writes bench/results.json; ARGS="--quick" for the smoke mode.
+bench: setup
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .aws-sam .pytest_cache
