@@ -15,7 +15,10 @@ def render(results: dict[str, Any]) -> str:
             return True
         return False
 
-    if not failed("cold_start"):
+    def present(name: str) -> bool:
+        return name in results and not failed(name)
+
+    if present("cold_start"):
         cold = results["cold_start"]
         boto3 = cold["boto3_import_ms"]
         for name, figures in cold["functions"].items():
@@ -28,7 +31,7 @@ def render(results: dict[str, Any]) -> str:
                     "pays only for what it uses",
                 )
             )
-    if not failed("round_trips"):
+    if present("round_trips"):
         for name, figures in results["round_trips"].items():
             if name == "section_seconds":
                 continue
@@ -40,7 +43,7 @@ def render(results: dict[str, Any]) -> str:
                     "the minimum",
                 )
             )
-    if not failed("login_cost"):
+    if present("login_cost"):
         login = results["login_cost"]
         rows.append(
             (
@@ -58,7 +61,7 @@ def render(results: dict[str, Any]) -> str:
                 "",
             )
         )
-    if not failed("sweep_cost"):
+    if present("sweep_cost"):
         sweep = results["sweep_cost"]
         rows.append(
             (
@@ -69,7 +72,7 @@ def render(results: dict[str, Any]) -> str:
                 f"≤ {sweep['target_read_per_deleted']}",
             )
         )
-    if not failed("bulk_import"):
+    if present("bulk_import"):
         bulk = results["bulk_import"]
         rows.append(
             (
@@ -79,19 +82,19 @@ def render(results: dict[str, Any]) -> str:
                 "",
             )
         )
-    if not failed("size"):
+    if present("size"):
         size = results["size"]
         for name, figures in size["artefacts"].items():
-            target = f"< {size['layer_target_mb']} MB unzipped" if "Layer" in name else "code only"
+            target = f"< {size['layer_target_kb'] / 1000:.0f} MB unzipped" if "Layer" in name else "code only"
             rows.append(
                 (
                     f"size {name}",
-                    f"{figures['unzipped_mb']:.2f} MB unzipped, {figures['zipped_mb']:.2f} MB zipped",
+                    f"{figures['unzipped_kb']:,.1f} kB unzipped, {figures['zipped_kb']:,.1f} kB zipped",
                     "",
                     target,
                 )
             )
-    if not failed("memory"):
+    if present("memory"):
         mem = results["memory"]
         for name, figures in mem["functions"].items():
             if "error" in figures:
