@@ -226,7 +226,7 @@ MINIMUM = {
     "login (personal)": (2, "read account + counter (1), session and audit event in 1 BatchWriteItem"),
     "e-mail change": (4, "session (1), account + counter (1), mail allowance (1), 1 transaction"),
     "forgot": (3, "take the mail allowance (1), read the account (1), write the reset code (1)"),
-    "reset": (3, "read the code (1), the account (1), 1 transaction (password, code used, audit)"),
+    "reset": (3, "read the code (1), the account (1), 1 transaction (password, code used, audit, lock-out lifted)"),
     "sweep per expired account": (1, "1 transaction each (account, codes, audit); the 8 shard queries are shared"),
 }
 
