@@ -11,7 +11,7 @@ DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run static fuzz security-figures clean
+.PHONY: setup test lint run static fuzz security-figures bench clean
 
 setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
@@ -64,6 +64,10 @@ security-figures: setup
 	$(BIN)/pytest -q -n 2 tests/fuzz tests/integration/test_faults.py tests/integration/test_races.py \
 		tests/integration/test_bad_input.py tests/integration/test_abuse.py tests/integration/test_lockout.py
 	$(BIN)/python -m tests.support.figures
+
+# What the service costs (issue 8): prints a table and writes bench/results.json; ARGS="--quick" for the smoke mode.
+bench: setup
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .aws-sam .pytest_cache

@@ -86,7 +86,7 @@ def test_dynamodb_throttling_once_is_retried_by_botocore(real_engine):
     assert faults.injected == 1
 
 
-@pytest.mark.parametrize("operation", ["BatchGetItem", "PutItem", "UpdateItem"])
+@pytest.mark.parametrize("operation", ["BatchGetItem", "BatchWriteItem", "UpdateItem"])
 def test_dynamodb_throttling_that_lasts_is_a_503(real_engine, operation):
     world = real_engine
     world.provision("jdupont12")

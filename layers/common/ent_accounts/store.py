@@ -254,8 +254,22 @@ class Store:
             TableName=self.table_name, Item=_code_item(code), ConditionExpression="attribute_not_exists(pk)"
         )
 
-    def put_session(self, token_hash: str, session: Session) -> None:
-        self.client.put_item(TableName=self.table_name, Item=_session_item(token_hash, session))
+    def put_session(self, token_hash: str, session: Session, event: tuple[str, str] | None = None) -> None:
+        """The session; with `event` (type, request id), its audit event in the same request (one BatchWriteItem:
+        the session is new, so neither write has a condition to check)."""
+        if event is None:
+            self.client.put_item(TableName=self.table_name, Item=_session_item(token_hash, session))
+            return
+        audit = self.audit_item(session.identifier, event[0], event[1], {})
+        requests = {
+            self.table_name: [{"PutRequest": {"Item": item}} for item in (_session_item(token_hash, session), audit)]
+        }
+        for attempt in range(3):
+            requests = self.client.batch_write_item(RequestItems=requests).get("UnprocessedItems")
+            if not requests:
+                return
+            time.sleep(0.05 * 2**attempt)  # DynamoDB left some writes unprocessed (throttled): back off
+        raise ServiceBusy()
 
     def get_session(self, token_hash: str) -> Session | None:
         answer = self.client.get_item(TableName=self.table_name, Key=_session_key(token_hash), ConsistentRead=True)

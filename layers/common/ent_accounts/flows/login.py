@@ -58,8 +58,7 @@ def login(
         max_age = int((session.absolute_expires_at - now).total_seconds())
         return LoginResult("pending_validation", token, session.expires_at, max_age)
 
-    token, session = open_session(services, account)
-    services.store.record_event(account.identifier, "login_succeeded", request_id)
+    token, session = open_session(services, account, event=("login_succeeded", request_id))
     metrics.count(metrics.LOGINS)
     max_age = int((session.absolute_expires_at - now).total_seconds())
     return LoginResult("authenticated", token, session.expires_at, max_age)

@@ -20,13 +20,16 @@ REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a bus
 SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
 
 
-def open_session(services: Services, account: Account, scope: str = "full") -> tuple[str, Session]:
+def open_session(
+    services: Services, account: Account, scope: str = "full", event: tuple[str, str] | None = None
+) -> tuple[str, Session]:
+    """A new session; `event` (type, request id) is audited in the same request."""
     now = services.clock.now()
     absolute = now + timedelta(hours=services.settings.session_hours)
     idle = now + timedelta(minutes=services.settings.session_idle_minutes)
     session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now, scope)
     token = new_token()
-    services.store.put_session(hash_token(token), session)
+    services.store.put_session(hash_token(token), session, event)
     return token, session
 
 
