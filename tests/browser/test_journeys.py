@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.helpers import check, open_latest_mail_link, sign_in
 
 NEW_PASSWORD = "Soleil-2026"
@@ -23,14 +25,14 @@ def test_the_leaflet_journey(page, server):
     page.get_by_role("button", name="Valider").click()
 
     page.wait_for_url(re.compile(r"/compte-en-attente$"))
-    assert page.get_by_role("heading", name="Compte en attente de validation").is_visible()
+    expect(page.get_by_role("heading", name="Compte en attente de validation")).to_be_visible()
     check(page, "compte-en-attente", "Compte en attente de validation")
     page.get_by_role("button", name="Renvoyer le mail", exact=True).click()
-    assert page.get_by_text("Un nouveau mail de validation vient d'être envoyé").is_visible()
+    expect(page.get_by_text("Un nouveau mail de validation vient d'être envoyé")).to_be_visible()
 
     open_latest_mail_link(page, "jeanne@laposte.net")
     page.wait_for_url(re.compile(r"/valider-adresse-mail\?code="))
-    assert page.get_by_text("Votre compte a été validé").is_visible()
+    expect(page.get_by_text("Votre compte a été validé")).to_be_visible()
     check(page, "valider-adresse-mail", "Confirmation de votre adresse mail")
 
     page.get_by_role("link", name="Accéder aux services").click()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.helpers import NEW_PASSWORD, check, first_connection, open_latest_mail_link, sign_in
 
 
 def activate_with_email(page, server, identifier, email):
     sign_in(page, identifier, server.demo[identifier])
     first_connection(page, birth_date="2011-05-14" if identifier == "jdupont" else "2010-01-01", email=email)
+    page.wait_for_url(re.compile(r"/compte-en-attente$"))  # as a person would: the mail is read after this page
     open_latest_mail_link(page, email)
-    assert page.get_by_text("Votre compte a été validé").is_visible()
+    expect(page.get_by_text("Votre compte a été validé")).to_be_visible()
 
 
 def test_forgotten_password(page, server):
@@ -21,7 +24,7 @@ def test_forgotten_password(page, server):
     check(page, "mot-de-passe-oublie", "Mot de passe oublié")
     page.get_by_label("Identifiant").fill("jdupont")
     page.get_by_role("button", name="Recevoir un lien").click()
-    assert page.get_by_text("demande à ton établissement").is_visible()
+    expect(page.get_by_text("demande à ton établissement")).to_be_visible()
 
     open_latest_mail_link(page, "jeanne@laposte.net")
     page.wait_for_url(re.compile(r"/reinitialiser-mot-de-passe\?code="))
@@ -29,7 +32,7 @@ def test_forgotten_password(page, server):
     page.get_by_label("Nouveau mot de passe").fill("Nouveau-Mot-2")
     page.get_by_label("Confirmation du mot de passe").fill("Nouveau-Mot-2")
     page.get_by_role("button", name="Valider").click()
-    assert page.get_by_role("heading", name="Ton mot de passe a été modifié").is_visible()
+    expect(page.get_by_role("heading", name="Ton mot de passe a été modifié")).to_be_visible()
 
     sign_in(page, "jdupont", "Nouveau-Mot-2")
     page.wait_for_url(re.compile(r"/bureau$"))
@@ -43,10 +46,10 @@ def test_email_change(page, server):
     page.get_by_label("Nouvelle adresse mail").fill("adam.martin@laposte.net")
     page.get_by_label("Confirmation de l'adresse").fill("adam.martin@laposte.net")
     page.get_by_role("button", name="Enregistrer l'adresse").click()
-    assert page.get_by_text("Un courriel vient de vous être envoyé à votre nouvelle adresse").is_visible()
+    expect(page.get_by_text("Un courriel vient de vous être envoyé à votre nouvelle adresse")).to_be_visible()
     check(page, "mon-compte-adresse-envoyee", "Gérer son compte")
 
     open_latest_mail_link(page, "adam.martin@laposte.net")
-    assert page.get_by_text("Votre adresse mail a été modifiée").is_visible()
+    expect(page.get_by_text("Votre adresse mail a été modifiée")).to_be_visible()
     page.goto("/mon-compte")
-    assert page.get_by_text("adam.martin@laposte.net").is_visible()
+    expect(page.get_by_text("adam.martin@laposte.net")).to_be_visible()
