@@ -1,0 +1,139 @@
+"""Run every function of the template from a built layer alone, as Lambda would: no site-packages, only the layer,
+the function's code and what the Lambda runtime brings (boto3). Started by tests/test_layer_build.py with `python -S`;
+it prints one JSON line: what each call answered.
+
+Stdlib only until the layer is on sys.path: a module the layer lacks fails here as it would in Lambda.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import zoneinfo
+from pathlib import Path
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    plan = json.load(sys.stdin)
+    sys.path[:0] = plan["sys_path"]
+    zoneinfo.reset_tzpath(to=[])  # no system zone files: the layer's own tzdata must answer, as it may in Lambda
+    events = _load("local_events", Path(plan["events_module"]))
+    context = events.LambdaContext("smoke")
+
+    handlers = {
+        logical_id: getattr(_load(f"function_{logical_id}", Path(code_dir) / f"{module}.py"), attribute)
+        for logical_id, (code_dir, module, attribute) in plan["functions"].items()
+    }
+    answers: dict[str, object] = {}
+
+    def call(label: str, logical_id: str, method: str, url: str, resource: str, body=None, headers=None) -> dict:
+        headers = dict(headers or {})
+        if body is not None:
+            body = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        event = events.api_event(method, url, resource=resource, body=body, headers=headers)
+        raw = handlers[logical_id](event, context)
+        answers[label] = raw["statusCode"]
+        return raw
+
+    # A school's account, created with the layer's own code (argon2 for the provisional password).
+    from ent_accounts.flows.provisioning import create_accounts  # noqa: F401  (imported as the admin function does)
+    from ent_accounts.services import services
+
+    password = _provision(services())
+
+    credentials = {"identifier": "jdupont12", "password": password}
+    raw = call("login", "LoginFunction", "POST", "/api/login", "/api/login", credentials)
+    token = json.loads(raw["body"])["challenge_token"]
+    body = {"challenge_token": token, "new_password": "Soleil-2026", "birth_date": "2011-05-14"}
+    call(
+        "first_connection_bad_email",
+        "FirstConnectionFunction",
+        "POST",
+        "/api/first-connection",
+        "/api/first-connection",
+        {**body, "email": "pas une adresse"},
+    )
+    call(
+        "first_connection",
+        "FirstConnectionFunction",
+        "POST",
+        "/api/first-connection",
+        "/api/first-connection",
+        {**body, "email": "jeanne@laposte.net"},
+    )
+    call("page_login", "LoginFunction", "GET", "/connexion", "/connexion")
+    call("page_pending", "ValidateEmailFunction", "GET", "/compte-en-attente", "/compte-en-attente")
+    call(
+        "validate_unknown_code",
+        "ValidateEmailFunction",
+        "GET",
+        "/valider-adresse-mail?code=" + "x" * 43,
+        "/valider-adresse-mail",
+    )
+    call(
+        "forgot",
+        "PasswordResetFunction",
+        "POST",
+        "/api/password/forgot",
+        "/api/password/forgot",
+        {"identifier": "jdupont12"},
+    )
+    call("account_without_session", "AccountFunction", "GET", "/api/account", "/api/account")
+    call("openapi", "OpenApiFunction", "GET", "/api/openapi.json", "/api/openapi.json")
+    raw = call("page_forgot", "PasswordResetFunction", "GET", "/mot-de-passe-oublie", "/mot-de-passe-oublie")
+    stylesheet = next(part for part in raw["body"].split('"') if part.startswith("/static/") and part.endswith(".css"))
+    call("static", "StaticFunction", "GET", stylesheet, "/static/{proxy+}")
+    call("admin_list", "AdminFunction", "GET", "/api/admin/accounts?uai=0341234A", "/api/admin/accounts")
+    answers["sweep"] = handlers["ExpireAccountsFunction"](
+        {"source": "aws.events", "detail-type": "Scheduled Event"}, context
+    )
+    recipient = {"emailAddress": "jeanne@laposte.net"}
+    bounce = {
+        "eventType": "Bounce",
+        "mail": {"destination": ["jeanne@laposte.net"]},
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [recipient]},
+    }
+    handlers["MailEventsFunction"]({"Records": [{"Sns": {"Message": json.dumps(bounce)}}]}, context)
+    answers["mail_event"] = "handled"
+    answers["loaded_from"] = sorted(
+        {name.split(".")[0] for name, module in sys.modules.items() if _under(module, plan["sys_path"][0])}
+    )
+    print(json.dumps(answers, default=str))
+
+
+def _provision(services) -> str:
+    from ent_accounts.accounts import Account, Role, add_months
+    from ent_accounts.passwords import hash_provisional, new_provisional_password
+
+    password = new_provisional_password()
+    now = services.clock.now()
+    account = Account(
+        identifier="jdupont12",
+        uai="0341234A",
+        role=Role.STUDENT,
+        first_name="Jeanne",
+        last_name="Dupont",
+        birth_date=__import__("datetime").date(2011, 5, 14),
+        provisional_password_hash=hash_provisional(password),
+        provisional_expires_at=add_months(now, 3),
+        created_at=now,
+    )
+    services.store.create_account(account)
+    return password
+
+
+def _under(module, folder: str) -> bool:
+    return str(getattr(module, "__file__", "") or "").startswith(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The shared layer as `sam build` makes it (layers/common/Makefile): pruned, under 10 MB, and still enough for every
+function when it runs alone, with nothing but the layer, its code and the Lambda runtime's boto3."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from local import template
+from local.backends import resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER_SOURCE = ROOT / "layers" / "common"
+# What the Lambda Python runtime brings besides the standard library.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+MACHINE_PLATFORM = {"x86_64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64"}
+
+
+def _make_variables() -> dict[str, str]:
+    text = (LAYER_SOURCE / "Makefile").read_text()
+    return dict(re.findall(r"^(\w+) \?= (.+)$", text, flags=re.M))
+
+
+def _build(artifacts: Path, platform: str) -> Path:
+    variables = [f"ARTIFACTS_DIR={artifacts}", f"PLATFORM={platform}", f"PYTHON={sys.executable}"]
+    result = subprocess.run(
+        ["make", "-s", "build-CommonLayer", *variables],
+        cwd=LAYER_SOURCE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return artifacts / "python"
+
+
+def _size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_the_layer_is_built_for_the_template_runtime_and_architecture():
+    variables = _make_variables()
+    function_globals = template.load()["Globals"]["Function"]
+    assert variables["PYTHON_VERSION"] == function_globals["Runtime"].removeprefix("python")
+    [architecture] = function_globals["Architectures"]
+    assert variables["PLATFORM"] == {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}[architecture]
+    layer = template.load()["Resources"]["CommonLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
+
+
+@pytest.fixture(scope="module")
+def lambda_layer(tmp_path_factory) -> Path:
+    """The layer for Lambda's platform, as sam build makes it."""
+    return _build(tmp_path_factory.mktemp("layer-lambda"), _make_variables()["PLATFORM"])
+
+
+def test_the_layer_is_under_10_mb_and_holds_only_what_functions_load(lambda_layer):
+    assert _size(lambda_layer) < 10_000_000
+    names = {path.name for path in lambda_layer.iterdir()}
+    assert {"ent_accounts", "pydantic_core", "argon2", "jinja2", "aws_lambda_powertools", "email_validator"} <= names
+    assert not names & {"boto3", "botocore", "dns", "pycparser", "fpdf", "PIL", "cryptography"}
+    assert (lambda_layer / "ent_accounts" / "templates" / "mail" / "validation.html").exists()
+    assert not list(lambda_layer.rglob("__pycache__"))
+    zones = lambda_layer / "tzdata" / "zoneinfo"
+    assert sorted(str(p.relative_to(zones)) for p in zones.rglob("*") if p.name != "__init__.py" and p.is_file()) == [
+        "Europe/Paris",
+        "UTC",
+    ]
+
+
+@pytest.fixture
+def aws_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint, monkeypatch):
+    """The same layer built for this machine: each handler imported and called (pages, JSON, mail, the sweep, mail
+    events) in a Python without site-packages. A pruned module that is needed fails this test."""
+    platform = MACHINE_PLATFORM.get(os.uname().machine) or pytest.skip("no manylinux wheels for this machine")
+    layer = _build(tmp_path / "layer", platform)
+    runtime = tmp_path / "runtime"  # boto3 and its dependencies, as the Lambda runtime has them
+    runtime.mkdir()
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    for name in RUNTIME_PACKAGES:
+        (runtime / name).symlink_to(site_packages / name)
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    client = boto3.client("dynamodb", region_name="eu-west-3", endpoint_url=aws_endpoint)
+    template.create_table(client, "accounts")
+    boto3.client("sesv2", region_name="eu-west-3", endpoint_url=aws_endpoint).create_email_identity(
+        EmailIdentity="ent.example.fr"
+    )
+
+    functions = template.functions()
+    env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
+    for function in functions.values():
+        for name, value in function.environment.items():
+            env[name] = resolve(value, "accounts", "https://ent.example.fr")
+    env.update(
+        AWS_ENDPOINT_URL=aws_endpoint,
+        AWS_DEFAULT_REGION="eu-west-3",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        MAIL_SENDER="noreply@ent.example.fr",
+        MAIL_CONFIGURATION_SET="",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    plan = {
+        "sys_path": [str(layer), str(runtime)],
+        "events_module": str(ROOT / "local" / "events.py"),
+        "functions": {
+            logical_id: [str(f.code_dir), *f.handler.rsplit(".", 1)]
+            for logical_id, f in functions.items()
+            if not (f.code_dir / "requirements.txt").exists()  # the school function brings its own packages
+        }
+        | {"AdminFunction": [str(functions["AdminFunction"].code_dir), "app", "lambda_handler"]},
+    }
+    result = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "tests" / "support" / "layer_smoke.py")],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers.pop("loaded_from") and answers == {
+        "login": 200,
+        "first_connection_bad_email": 400,
+        "first_connection": 200,
+        "page_login": 200,
+        "page_pending": 401,  # without a session: a page that says to sign in again
+        "validate_unknown_code": 410,
+        "forgot": 202,
+        "account_without_session": 401,
+        "openapi": 200,
+        "page_forgot": 200,
+        "static": 200,
+        "admin_list": 200,
+        "sweep": answers["sweep"],
+        "mail_event": "handled",
+    }, answers
+
+
+def test_the_isolated_run_does_catch_a_missing_package(tmp_path):
+    """The check above is not a formality: the same interpreter, without the layer, cannot load a handler."""
+    bare = {"PATH": os.environ["PATH"]}
+    result = subprocess.run([sys.executable, "-S", "-c", "import pydantic"], capture_output=True, text=True, env=bare)
+    assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
+    assert shutil.which("make"), "make builds the layer (BuildMethod: makefile)"
