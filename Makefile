@@ -15,7 +15,7 @@ ARGS ?=
 
 setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
-$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt functions/admin/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt layers/admin/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt

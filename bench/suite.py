@@ -453,7 +453,7 @@ def _tree_size(folder: Path) -> tuple[int, int]:
 
 
 def artefact_size() -> dict[str, Any]:
-    env = _child_env(SAM_CLI_TELEMETRY="0")
+    env = _child_env(SAM_CLI_TELEMETRY="0", PYTHON=PYTHON)  # PYTHON: the pip that layers/common/Makefile runs
     sam = str(Path(PYTHON).parent / "sam")
     with tempfile.TemporaryDirectory() as build:
         started = time.perf_counter()

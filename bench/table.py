@@ -85,7 +85,10 @@ def render(results: dict[str, Any]) -> str:
     if present("size"):
         size = results["size"]
         for name, figures in size["artefacts"].items():
-            target = f"< {size['layer_target_kb'] / 1000:.0f} MB unzipped" if "Layer" in name else "code only"
+            target = {
+                "CommonLayer": f"< {size['layer_target_kb'] / 1000:.0f} MB unzipped",
+                "AdminLayer": "the school function only",
+            }.get(name, "code only")
             rows.append(
                 (
                     f"size {name}",

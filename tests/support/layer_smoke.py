@@ -93,6 +93,16 @@ def main() -> None:
     stylesheet = next(part for part in raw["body"].split('"') if part.startswith("/static/") and part.endswith(".css"))
     call("static", "StaticFunction", "GET", stylesheet, "/static/{proxy+}")
     call("admin_list", "AdminFunction", "GET", "/api/admin/accounts?uai=0341234A", "/api/admin/accounts")
+    # The school function with its own layer: an import (Powertools Idempotency, the answer sealed by cryptography),
+    # its replay, and the access letters (fpdf2).
+    rows = {"uai": "0341234A", "accounts": [{"last_name": "Martin", "first_name": "Adam", "role": "eleve"}]}
+    key = {"Idempotency-Key": "k" * 32}
+    call("admin_import", "AdminFunction", "POST", "/api/admin/accounts", "/api/admin/accounts", rows, key)
+    call("admin_import_replay", "AdminFunction", "POST", "/api/admin/accounts", "/api/admin/accounts", rows, key)
+    raw = call("admin_letters", "AdminFunction", "POST", "/api/admin/letters", "/api/admin/letters",
+               {"uai": "0341234A", "identifiers": ["amartin"]})  # fmt: skip
+    headers = {**(raw.get("headers") or {}), **{k: v[-1] for k, v in (raw.get("multiValueHeaders") or {}).items()}}
+    answers["admin_letters_type"] = headers.get("Content-Type")
     answers["sweep"] = handlers["ExpireAccountsFunction"](
         {"source": "aws.events", "detail-type": "Scheduled Event"}, context
     )

@@ -1,7 +1,7 @@
 """Access letters ("Compte d'accès aux services en ligne"): one printed page per account, as a PDF (fpdf2).
 
 The French text lives in templates/letters/ (one template per role) in a tiny line markup; this module lays it out.
-fpdf2 is imported on first use: only the admin function (functions/admin/requirements.txt) and the school CLI ship it.
+fpdf2 is imported on first use: only the admin function (layers/admin/requirements.txt) and the school CLI ship it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Seal data with a key only the client holds: AES-256-GCM (the cryptography package), key derived by HKDF-SHA256.
 
 Used for answers kept for a replay: they carry provisional passwords, which the table must never hold in clear.
-cryptography is imported on first use; only the functions that seal ship it (functions/admin/requirements.txt).
+cryptography is imported on first use; only the functions that seal ship it (layers/admin/requirements.txt).
 """
 
 from __future__ import annotations
