@@ -11,6 +11,7 @@ from ent_accounts.errors import AlreadyCompleted
 from ent_accounts.flows.first_connection import complete_first_connection
 from ent_accounts.services import services
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, challenge, login
+from tests.support.links import code_in
 
 
 def submit(world, token, password=NEW_PASSWORD, birth_date=BIRTH_DATE, email=None):
@@ -108,13 +109,52 @@ def test_forged_and_expired_challenges_are_refused(world):
     assert "mot de passe provisoire" in answer.json()["message"]
 
 
-def test_a_second_submission_is_told_the_first_connection_is_done(world):
+def test_the_same_form_sent_again_gets_the_same_answer_and_no_second_mail(world):
+    """A double click or a browser retry once the first connection is done: answered like the first submission."""
     provisional = world.provision("jdupont12")
     first, second = challenge(world, "jdupont12", provisional), challenge(world, "jdupont12", provisional)
-    assert submit(world, first).status == 200
+    done = submit(world, first, email="jeanne@laposte.net")
+    assert done.status == 200 and done.json()["status"] == "pending_validation"
     for token in (first, second):
-        answer = submit(world, token)
+        again = submit(world, token, email="jeanne@laposte.net")
+        assert again.status == 200 and again.json() == done.json()
+    assert len(world.mails()) == 1
+    assert world.store.get_account("jdupont12").version == 2  # nothing written again
+
+
+def test_a_different_second_submission_is_told_the_first_connection_is_done(world):
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    assert submit(world, token).status == 200
+    for other in [{"password": "Autre-Mot-2026"}, {"email": "jeanne@laposte.net"}]:
+        answer = submit(world, token, **other)
         assert answer.status == 409 and answer.json()["error"] == "already_completed"
+    # The other password was checked as a login checks it: a failure counted towards the lock-out.
+    assert [e["type"] for e in world.store.events("jdupont12")].count("login_failed") == 1
+    assert world.store.get_account("jdupont12").email is None
+
+
+def test_a_double_click_gets_the_pending_page_twice_and_both_links_work(real_engine):
+    world = real_engine
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def click() -> None:
+        barrier.wait()
+        answers.append(submit(world, token, email="jeanne@laposte.net"))
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status for a in answers] == [200, 200]
+    assert {a.json()["status"] for a in answers} == {"pending_validation"}
+    codes = [code_in(mail.html) for mail in world.mails()]
+    assert 1 <= len(codes) <= 2  # two when both requests got as far as the mail
+    outcomes = [world.call("POST", "/api/validate-email", {"code": code}).json()["status"] for code in codes]
+    assert outcomes[0] == "validated" and outcomes[1:] in ([], ["already_validated"])
+    assert world.store.get_account("jdupont12").status == "ACTIVE"
 
 
 def test_two_racing_first_connections_exactly_one_wins(real_engine):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
-from ent_accounts.errors import AlreadyCompleted, InvalidChallenge, InvalidRequest
+from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge, InvalidRequest
+from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
@@ -51,7 +52,13 @@ def complete_first_connection(
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
-    challenge, account = challenged_account(services, challenge_token)
+    try:
+        challenge, account = challenged_account(services, challenge_token)
+    except AlreadyCompleted:
+        challenge = store.get_code(hash_token(challenge_token))
+        if challenge is None:  # gone in between: its lifetime ended
+            raise
+        return same_submission_again(services, challenge.identifier, new_password, email, request_id)
 
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
@@ -70,6 +77,7 @@ def complete_first_connection(
     account.provisional_expires_at = None
     account.birth_date = birth_date
     tx = store.transaction().use_code(challenge.code_hash)
+    code = None  # the validation link's code, when there is an address
 
     if email:
         account.status = Status.PENDING_VALIDATION
@@ -89,6 +97,37 @@ def complete_first_connection(
     try:
         tx.commit()
     except Conflict:
-        raise AlreadyCompleted() from None
+        # Most often a double click: the other submission of this form won, and this one's mail is already sent.
+        return same_submission_again(
+            services, account.identifier, new_password, email, request_id, code if email else None
+        )
     metrics.count(metrics.FIRST_CONNECTIONS)
+    return FirstConnectionResult(account.status, account.validation_deadline, account)
+
+
+def same_submission_again(
+    services: Services,
+    identifier: str,
+    new_password: str,
+    email: str | None,
+    request_id: str,
+    mailed_code: Code | None = None,
+) -> FirstConnectionResult:
+    """A first connection submitted again once done (a double click, a browser retry): the same password and address
+    get the same answer as the first submission, not an error. The password is checked as a login checks it (lock-out,
+    failures counted), so this is no way to guess it. When this submission's mail already went out, its link is made
+    to work as well. Anything else is AlreadyCompleted, as before."""
+    try:
+        account = check_password(services, identifier, new_password, request_id)
+    except DomainError:
+        raise AlreadyCompleted() from None
+    if account.email != email or account.status is Status.PROVISIONED:
+        raise AlreadyCompleted()
+    if mailed_code is not None and account.status is Status.PENDING_VALIDATION:
+        account.validation_code_hashes.add(mailed_code.code_hash)
+        code = replace(mailed_code, expires_at=account.validation_deadline)  # the account's deadline, to the second
+        try:
+            services.store.transaction().put_code(code).save_account(account).commit()
+        except Conflict:
+            raise AlreadyCompleted() from None
     return FirstConnectionResult(account.status, account.validation_deadline, account)
