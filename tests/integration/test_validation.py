@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.integration.helpers import NEW_PASSWORD, first_connection, last_code, login
@@ -123,3 +125,26 @@ def test_validation_clears_the_ttl(pending):
     assert pending.store.get_account("jdupont12") is not None
     [item] = [i for i in pending.items() if i["sk"]["S"] == "ACCOUNT"]
     assert "expires_at" not in item and "expiry_shard" not in item
+
+
+def test_a_double_click_on_resend_sends_two_links_that_both_work(real_engine):
+    world = real_engine
+    first_connection(world, "jdupont12", world.provision("jdupont12"), email="jeanne@laposte.net")
+    barrier, answers = threading.Barrier(2), []
+
+    def click() -> None:
+        barrier.wait()
+        answers.append(resend(world).status)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [202, 202]
+    _first_link, *resent = [code_in(mail.html) for mail in world.mails()]
+    assert len(resent) == 2
+    account = world.store.get_account("jdupont12")
+    assert len(account.validation_code_hashes) == 3  # the first link and both new ones
+    assert world.call("POST", "/api/validate-email", {"code": resent[1]}).json()["status"] == "validated"
+    assert world.call("POST", "/api/validate-email", {"code": resent[0]}).json()["status"] == "already_validated"

@@ -78,8 +78,14 @@ def resend_to_account(services: Services, account: Account, email: str | None, b
     try:
         tx.commit()
     except Conflict:
-        # Someone changed the account meanwhile (validated it, or another resend): answer with its new state.
+        # Someone changed the account meanwhile: validated it (answered with its new state), or sent it again to the
+        # same address (a double click on "renvoyer"): then this mail's link, already sent, is added and works too.
         current = store.get_account(account.identifier)
         if current is None or current.status is not Status.PENDING_VALIDATION:
             raise NotPending() from None
-        raise
+        if current.email != account.email:
+            raise
+        current.validation_code_hashes.add(code.code_hash)
+        store.transaction().put_code(code).save_account(current).audit(
+            account.identifier, "validation_mail_resent", request_id
+        ).commit()
