@@ -32,17 +32,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
     args = parser.parse_args(argv)
 
+    # A terminated server (SIGTERM: tests, process managers) stops like Ctrl+C, so that DynamoDB Local stops with it
+    # instead of living on as an orphaned Java process. Installed first: a SIGTERM may come at any moment.
+    signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     sys.path.insert(0, str(template.ROOT / "layers" / "common"))
     from local import backends
+
+    try:
+        if args.aws:
+            backend = backends.start_aws(args.table)
+        elif args.dynamodb_local:
+            backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
+        else:
+            backend = backends.start_moto()
+    except KeyboardInterrupt:
+        return 130  # stopped while starting (DynamoDB Local stops itself, see local/dynamodb_local.py)
+    try:
+        return _serve(args, backend, started)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        if backend.stop:
+            backend.stop()
+
+
+def _serve(args: argparse.Namespace, backend, started: float) -> int:
     from local.server import LocalService, serve
 
-    if args.aws:
-        backend = backends.start_aws(args.table)
-    elif args.dynamodb_local:
-        backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
-    else:
-        backend = backends.start_moto()
     url = f"http://{args.host}:{args.port}"
     service = LocalService(backend, url)
     server = serve(service, args.host, args.port)
@@ -64,17 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             )
     lines.append(f"  Listening on {url} (ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)")
     print("\n".join(lines), flush=True)
-    # A terminated server (SIGTERM: tests, process managers) stops like Ctrl+C, so that DynamoDB Local stops with it
-    # instead of living on as an orphaned Java process.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server_close()
-        if backend.stop:
-            backend.stop()
     return 0
 
 

@@ -119,11 +119,15 @@ def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
         raise SystemExit(f"--dynamodb-local: {reason}")
     data_dir.mkdir(parents=True, exist_ok=True)
     server = DynamoDBLocal(data_dir=data_dir)
+    try:
+        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=server.endpoint)
+        if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
+            template.create_table(dynamodb, LOCAL_TABLE)
+    except BaseException:  # interrupted or failed while starting: never leave Java running
+        server.stop()
+        raise
     mock = mock_aws()
     mock.start()  # SES only: requests to DynamoDB Local's address pass through
-    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=server.endpoint)
-    if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
-        template.create_table(dynamodb, LOCAL_TABLE)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
 
     def stop() -> None:

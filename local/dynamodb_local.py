@@ -48,7 +48,11 @@ class DynamoDBLocal:
             stderr=subprocess.DEVNULL,
             env={**os.environ},
         )
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:  # not started, or interrupted while starting: never leave Java running
+            self.stop()
+            raise
 
     def _wait(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -68,3 +72,4 @@ class DynamoDBLocal:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
