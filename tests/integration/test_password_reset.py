@@ -115,3 +115,24 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(accounts):
     weak = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "faible"})
     assert weak.status == 400 and "au moins 8" in weak.json()["fields"]["new_password"]
     assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
+
+
+def test_a_reset_reads_the_code_and_the_account_then_writes_once(accounts):
+    for _ in range(5):
+        login(accounts, "validated", "Mauvais-Mot-1")
+    forgot(accounts, "validated")
+    calls = []
+
+    def count(model, **_):
+        calls.append(model.name)
+
+    accounts.ddb.meta.events.register("before-call.dynamodb.*", count)
+    try:
+        body = {"code": reset_code(accounts), "new_password": "Nouveau-Mot-2"}
+        assert accounts.call("POST", "/api/password/reset", body).status == 200
+    finally:
+        accounts.ddb.meta.events.unregister("before-call.dynamodb.*", count)
+    # The lock-out counter is deleted inside the transaction (password, code used, audit, sessions ended).
+    assert calls == ["GetItem", "GetItem", "TransactWriteItems"]
+    assert accounts.store.get_throttle("validated").failures == 0
+    assert login(accounts, "validated", "Nouveau-Mot-2").status == 200

@@ -613,6 +613,14 @@ class Transaction:
         self.writes.append({"Delete": {"TableName": self.store.table_name, "Key": _code_key(code_hash)}})
         return self
 
+    def clear_login_failures(self, identifier: str) -> Transaction:
+        """Lift the lock-out and forget the failures (the counter may not exist: deleting nothing is fine).
+
+        A failed login counted at the same moment cancels the transaction (TransactionConflict on the counter):
+        commit with `retries`."""
+        self.writes.append({"Delete": {"TableName": self.store.table_name, "Key": _throttle_key(identifier)}})
+        return self
+
     def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
         self.writes.append(
             {
@@ -624,19 +632,26 @@ class Transaction:
         )
         return self
 
-    def commit(self) -> None:
+    def commit(self, retries: int = 0) -> None:
+        """Write everything or nothing; Conflict when a condition failed or another write to one of the items was in
+        flight (TransactionConflict). `retries`: how many more times to send it when it was cancelled only by writes
+        in flight (no condition failed, nothing was written), after a short pause."""
         from botocore.exceptions import ClientError
 
-        try:
-            self.store.client.transact_write_items(TransactItems=self.writes)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
-            if set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
-                raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
-            # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
-            raise ServiceBusy() from None
+        for attempt in range(retries + 1):
+            try:
+                self.store.client.transact_write_items(TransactItems=self.writes)
+                return
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
+                if not set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
+                    # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
+                    raise ServiceBusy() from None
+                if "ConditionalCheckFailed" in reasons or attempt == retries:
+                    raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
+            time.sleep(0.02 * 2**attempt)  # let the write in flight finish
 
 
 def _code_item(code: Code) -> dict:
