@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, login
+from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, login
 from tests.support.links import code_in
 
 
@@ -119,20 +119,6 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(active)
     )
     assert ok.status == 200
     assert active.mails()[notice_count].subject.endswith("Votre mot de passe a été modifié")
-
-
-def dynamodb_requests(world, action):
-    """The DynamoDB requests `action` sends (a botocore event hook on the store's client), and its result."""
-    calls = []
-
-    def count(model, **_):
-        calls.append(model.name)
-
-    world.ddb.meta.events.register("before-call.dynamodb.*", count)
-    try:
-        return action(), calls
-    finally:
-        world.ddb.meta.events.unregister("before-call.dynamodb.*", count)
 
 
 def test_the_session_check_reads_the_account_with_its_lock_out_counter_once(active):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, first_connection, login
+from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, first_connection, login
 from tests.support.browser import Browser
 from tests.support.links import code_in
 
@@ -121,17 +121,9 @@ def test_a_reset_reads_the_code_and_the_account_then_writes_once(accounts):
     for _ in range(5):
         login(accounts, "validated", "Mauvais-Mot-1")
     forgot(accounts, "validated")
-    calls = []
-
-    def count(model, **_):
-        calls.append(model.name)
-
-    accounts.ddb.meta.events.register("before-call.dynamodb.*", count)
-    try:
-        body = {"code": reset_code(accounts), "new_password": "Nouveau-Mot-2"}
-        assert accounts.call("POST", "/api/password/reset", body).status == 200
-    finally:
-        accounts.ddb.meta.events.unregister("before-call.dynamodb.*", count)
+    body = {"code": reset_code(accounts), "new_password": "Nouveau-Mot-2"}
+    answer, calls = dynamodb_requests(accounts, lambda: accounts.call("POST", "/api/password/reset", body))
+    assert answer.status == 200
     # The lock-out counter is deleted inside the transaction (password, code used, audit, sessions ended).
     assert calls == ["GetItem", "GetItem", "TransactWriteItems"]
     assert accounts.store.get_throttle("validated").failures == 0
