@@ -495,12 +495,11 @@ class Store:
                 tx.commit()
                 return left
             except Conflict as conflict:
-                failed = {
-                    owner: reason for owner, reason in zip(owners, conflict.reasons, strict=False) if reason != "None"
-                }
+                reasons = list(zip(owners, conflict.reasons, strict=False))
+            failed = {owner for owner, reason in reasons if reason != "None"}
             if not failed:
                 return []  # nothing tells which account failed: leave them all to the next run
-            changed = {owner for owner, reason in failed.items() if reason == "ConditionalCheckFailed"}
+            changed = {owner for owner, reason in reasons if reason == "ConditionalCheckFailed"}
             if not changed and pauses < 2:
                 time.sleep(0.02 * 2**pauses)  # let the write in flight finish
                 pauses += 1
