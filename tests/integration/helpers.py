@@ -42,3 +42,17 @@ def activate(world, identifier, email=None):
 def last_code(world, to=None):
     mails = [mail for mail in world.mails() if to is None or to in mail.to]
     return code_in(mails[-1].html)
+
+
+def dynamodb_requests(world, action):
+    """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's client)."""
+    calls = []
+
+    def count(model, **_):
+        calls.append(model.name)
+
+    world.ddb.meta.events.register("before-call.dynamodb.*", count)
+    try:
+        return action(), calls
+    finally:
+        world.ddb.meta.events.unregister("before-call.dynamodb.*", count)

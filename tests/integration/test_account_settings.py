@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, login
+from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, login
 from tests.support.links import code_in
 
 
@@ -119,3 +119,33 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(active)
     )
     assert ok.status == 200
     assert active.mails()[notice_count].subject.endswith("Votre mot de passe a été modifié")
+
+
+def test_the_session_check_reads_the_account_with_its_lock_out_counter_once(active):
+    headers = signed_in(active, "jdupont12")
+    answer, calls = dynamodb_requests(active, lambda: change_email(active, headers, "nouvelle@laposte.net"))
+    assert answer.status == 202
+    # session, account + counter (read once for the session and the password), mail allowance, 1 transaction
+    assert calls == ["GetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems"]
+    body = {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"}
+    answer, calls = dynamodb_requests(active, lambda: active.call("POST", "/api/account/password", body, headers))
+    assert answer.status == 200
+    assert calls == ["GetItem", "BatchGetItem", "TransactWriteItems", "PutItem"]  # … and the new session
+
+
+def test_a_signed_in_account_locked_out_meanwhile_cannot_change_address_or_password(active):
+    headers = signed_in(active, "jdupont12")
+    for _ in range(5):
+        login(active, "jdupont12", "Mauvais-Mot-1")
+    locked = change_email(active, headers, "nouvelle@laposte.net")
+    assert locked.status == 429 and locked.header("Retry-After")
+    body = {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"}
+    assert active.call("POST", "/api/account/password", body, headers=headers).status == 429
+    assert active.store.get_account("jdupont12").pending_email is None
+    # Once the lock has passed, the right password works and forgets the failures; a wrong one still counts.
+    active.clock.advance(minutes=1, seconds=1)
+    wrong = change_email(active, headers, "nouvelle@laposte.net", password="Mauvais-Mot-1")
+    assert wrong.status == 429  # the sixth failure locks again, for 2 minutes
+    active.clock.advance(minutes=2, seconds=1)
+    assert change_email(active, headers, "nouvelle@laposte.net").status == 202
+    assert active.store.get_throttle("jdupont12").failures == 0

@@ -10,7 +10,9 @@ import pytest
 from ent_accounts.flows.expiry import sweep_expired_accounts
 from ent_accounts.services import services
 from local.events import scheduled_event
-from tests.integration.helpers import first_connection, last_code, login
+from tests.integration.helpers import dynamodb_requests, first_connection, last_code, login
+from tests.support.faults import Faults
+from tests.support.fixtures import START
 
 DEADLINE = datetime(2027, 2, 28, 14, 37, tzinfo=UTC)
 
@@ -179,3 +181,54 @@ def test_no_reminder_for_validated_accounts(world):
     world.clock.set(datetime(2027, 2, 25, tzinfo=UTC))
     assert run_sweep(world)["due_found"] == 0
     assert len(world.mails()) == 1
+
+
+def test_expired_accounts_are_deleted_together_as_many_as_a_transaction_holds(world):
+    names = [f"eleve{i:02d}" for i in range(35)]
+    for name in names:
+        make_pending(world, name)  # 3 writes to delete each (the account, its code, the audit event): 33 in 100
+    world.clock.set(DEADLINE.replace(second=1))
+    summary, calls = dynamodb_requests(world, lambda: run_sweep(world))
+    assert summary["deleted"] == len(names) and summary["skipped"] == 0
+    # The shards' queries, then 2 transactions for 35 accounts.
+    assert calls == ["Query"] * world.services.settings.expiry_shards + ["TransactWriteItems"] * 2
+    left = [i for i in world.items() if i.get("identifier", {}).get("S", "").startswith("eleve")]
+    assert [i["pk"]["S"] for i in left if i.get("purpose", {}).get("S") != "challenge"] == []
+    for name in names:
+        assert [e["type"] for e in world.store.events(name)] == ["first_connection", "account_expired"]
+
+
+def test_an_account_validated_meanwhile_stays_and_the_others_of_its_transaction_go(world):
+    for name in ("eleve1", "eleve2", "eleve3"):
+        make_pending(world, name)
+    world.clock.set(DEADLINE.replace(second=1))
+    due = list(world.store.due_pending_accounts(world.clock.now()))
+    world.clock.set(DEADLINE.replace(minute=36))
+    world.call("POST", "/api/validate-email", {"code": last_code(world, "eleve2@laposte.net")})
+    deleted = world.store.delete_expired_accounts(due, DEADLINE.replace(second=1), "r")
+    assert sorted(d.identifier for d in deleted) == ["eleve1", "eleve3"]
+    assert world.store.get_account("eleve2").status == "ACTIVE"
+    assert world.store.get_account("eleve1") is None and world.store.get_account("eleve3") is None
+    assert "account_expired" not in [e["type"] for e in world.store.events("eleve2")]
+    assert [e["type"] for e in world.store.events("eleve3")][-1] == "account_expired"
+
+
+# Two accounts in one transaction (account, code, audit each), cancelled by a write in flight on the second's code.
+IN_FLIGHT = {"CancellationReasons": [{"Code": c} for c in ("None",) * 4 + ("TransactionConflict", "None")]}
+
+
+def test_a_sweep_cancelled_by_a_write_in_flight_is_sent_again_then_leaves_that_account_to_the_next_run(real_engine):
+    world = real_engine
+    for name in ("eleve1", "eleve2"):
+        make_pending(world, name)
+    world.clock.set(DEADLINE.replace(second=1))
+    faults = Faults(world.ddb).error("TransactWriteItems", "TransactionCanceledException", times=1, details=IN_FLIGHT)
+    assert run_sweep(world)["deleted"] == 2 and faults.injected == 1
+    world.clock.set(START)
+    for name in ("eleve3", "eleve4"):
+        make_pending(world, name)
+    world.clock.set(DEADLINE.replace(second=1))
+    faults = Faults(world.ddb).error("TransactWriteItems", "TransactionCanceledException", times=3, details=IN_FLIGHT)
+    summary = run_sweep(world)
+    assert (summary["deleted"], summary["skipped"], faults.injected) == (1, 1, 3)  # sent 3 times, then without it
+    assert run_sweep(world)["deleted"] == 1  # the next run finds it again

@@ -8,6 +8,7 @@ import pytest
 
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, activate, challenge, first_connection, login
 from tests.support.faults import Faults
+from tests.support.links import code_in
 
 
 def ses(world) -> Faults:
@@ -120,3 +121,40 @@ def test_a_timeout_is_a_503_and_the_retry_works(real_engine):
     assert faults.injected == 3
     faults.heal()
     assert login(world, "jdupont12", NEW_PASSWORD).status == 200
+
+
+def locked_with_reset_link(world):
+    """An active account locked out by 5 failures, and a reset link mailed to it."""
+    world.provision("jdupont12")
+    activate(world, "jdupont12", email="jeanne@laposte.net")
+    for _ in range(5):
+        login(world, "jdupont12", "Mauvais-Mot-1")
+    assert world.call("POST", "/api/password/forgot", {"identifier": "jdupont12"}).status == 202
+    return code_in(world.mails()[-1].html)
+
+
+# The reset's transaction: code used, account, lock-out counter deleted, audit event. A failed login counted while
+# it runs cancels it with TransactionConflict on the counter, and nothing is written.
+IN_FLIGHT = {"CancellationReasons": [{"Code": code} for code in ("None", "None", "TransactionConflict", "None")]}
+
+
+def test_a_reset_cancelled_by_a_failed_login_in_flight_is_sent_again(real_engine):
+    world = real_engine
+    code = locked_with_reset_link(world)
+    faults = dynamodb(world).error("TransactWriteItems", "TransactionCanceledException", times=1, details=IN_FLIGHT)
+    answer = world.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"})
+    assert answer.status == 200 and faults.injected == 1
+    assert login(world, "jdupont12", "Nouveau-Mot-2").status == 200  # the password changed and the lock is lifted
+
+
+def test_a_reset_that_stays_in_conflict_is_a_503_and_the_link_still_works(real_engine):
+    world = real_engine
+    code = locked_with_reset_link(world)
+    faults = dynamodb(world).error("TransactWriteItems", "TransactionCanceledException", details=IN_FLIGHT)
+    answer = world.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"})
+    assert_busy(answer, "service_unavailable")
+    assert faults.injected == 3  # sent three times, then a clear answer
+    faults.heal()
+    assert world.store.get_throttle("jdupont12").locked_until is not None  # nothing was written: still locked
+    assert world.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
+    assert login(world, "jdupont12", "Nouveau-Mot-2").status == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, first_connection, login
+from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, first_connection, login
 from tests.support.browser import Browser
 from tests.support.links import code_in
 
@@ -115,3 +115,16 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(accounts):
     weak = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "faible"})
     assert weak.status == 400 and "au moins 8" in weak.json()["fields"]["new_password"]
     assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
+
+
+def test_a_reset_reads_the_code_and_the_account_then_writes_once(accounts):
+    for _ in range(5):
+        login(accounts, "validated", "Mauvais-Mot-1")
+    forgot(accounts, "validated")
+    body = {"code": reset_code(accounts), "new_password": "Nouveau-Mot-2"}
+    answer, calls = dynamodb_requests(accounts, lambda: accounts.call("POST", "/api/password/reset", body))
+    assert answer.status == 200
+    # The lock-out counter is deleted inside the transaction (password, code used, audit, sessions ended).
+    assert calls == ["GetItem", "GetItem", "TransactWriteItems"]
+    assert accounts.store.get_throttle("validated").failures == 0
+    assert login(accounts, "validated", "Nouveau-Mot-2").status == 200

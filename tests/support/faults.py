@@ -30,8 +30,11 @@ class Faults:
         self.injected = 0
         self._hooks: list[tuple[str, object]] = []
 
-    def error(self, operation: str, code: str, times: int = 1000, status: int = 400) -> Faults:
-        """The next `times` calls of `operation` (e.g. "GetItem", "SendEmail") answer this AWS error."""
+    def error(
+        self, operation: str, code: str, times: int = 1000, status: int = 400, details: dict | None = None
+    ) -> Faults:
+        """The next `times` calls of `operation` (e.g. "GetItem", "SendEmail") answer this AWS error (with the error's
+        own fields in `details`, e.g. a cancelled transaction's CancellationReasons)."""
         left = {"n": times}
 
         def answer(request, **_):
@@ -40,7 +43,8 @@ class Faults:
             left["n"] -= 1
             self.injected += 1
             record("AWS faults injected")
-            body = json.dumps({"__type": code, "message": "injected fault", "Message": "injected fault"}).encode()
+            fields = {"__type": code, "message": "injected fault", "Message": "injected fault", **(details or {})}
+            body = json.dumps(fields).encode()
             headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}
             return AWSResponse(request.url, status, headers, _Raw(body))
 

@@ -21,6 +21,7 @@ from ent_accounts.codes import Code, Purpose
 from ent_accounts.errors import ServiceBusy
 
 ACCOUNT_SK = "ACCOUNT"
+TRANSACTION_WRITES = 100  # DynamoDB's limit on the writes of one TransactWriteItems
 EXPIRY_INDEX = "pending-by-next-event"
 SCHOOL_INDEX = "accounts-by-school"
 
@@ -472,7 +473,46 @@ class Store:
 
     def delete_expired_account(self, expired: DueAccount, now: datetime, request_id: str) -> bool:
         """Delete the account, its codes and write the audit event at once; False when it changed meanwhile."""
-        tx = self.transaction()
+        return bool(self.delete_expired_accounts([expired], now, request_id))
+
+    def delete_expired_accounts(self, expired: list[DueAccount], now: datetime, request_id: str) -> list[DueAccount]:
+        """Delete these accounts, their codes, and write their audit events, in one transaction (at most
+        TRANSACTION_WRITES writes: see `expiry_writes`); the accounts deleted are returned.
+
+        Each account's delete is conditional (still pending, past its deadline): one that changed meanwhile (validated,
+        or deleted by another run) cancels the transaction, and the transaction is sent again without it. Cancelled
+        only by writes in flight on the same items, it is sent again after a pause, twice at most, then without the
+        accounts concerned, which the next run finds again.
+        """
+        left, pauses = list(expired), 0
+        while left:
+            tx, owners = self.transaction(), []
+            for due in left:
+                before = len(tx.writes)
+                self._expire(tx, due, now, request_id)
+                owners += [due.identifier] * (len(tx.writes) - before)
+            try:
+                tx.commit()
+                return left
+            except Conflict as conflict:
+                reasons = list(zip(owners, conflict.reasons, strict=False))
+            failed = {owner for owner, reason in reasons if reason != "None"}
+            if not failed:
+                return []  # nothing tells which account failed: leave them all to the next run
+            changed = {owner for owner, reason in reasons if reason == "ConditionalCheckFailed"}
+            if not changed and pauses < 2:
+                time.sleep(0.02 * 2**pauses)  # let the write in flight finish
+                pauses += 1
+                continue
+            left = [due for due in left if due.identifier not in (changed or failed)]
+        return []
+
+    @staticmethod
+    def expiry_writes(expired: DueAccount) -> int:
+        """How many writes deleting this account takes: the account, its codes, its audit event."""
+        return 2 + len(expired.code_hashes)
+
+    def _expire(self, tx: Transaction, expired: DueAccount, now: datetime, request_id: str) -> None:
         tx.writes.append(
             {
                 "Delete": {
@@ -490,11 +530,6 @@ class Store:
         for code_hash in sorted(expired.code_hashes):
             tx.writes.append({"Delete": {"TableName": self.table_name, "Key": _code_key(code_hash)}})
         tx.audit(expired.identifier, "account_expired", request_id)
-        try:
-            tx.commit()
-        except Conflict:
-            return False
-        return True
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -613,6 +648,14 @@ class Transaction:
         self.writes.append({"Delete": {"TableName": self.store.table_name, "Key": _code_key(code_hash)}})
         return self
 
+    def clear_login_failures(self, identifier: str) -> Transaction:
+        """Lift the lock-out and forget the failures (the counter may not exist: deleting nothing is fine).
+
+        A failed login counted at the same moment cancels the transaction (TransactionConflict on the counter):
+        commit with `retries`."""
+        self.writes.append({"Delete": {"TableName": self.store.table_name, "Key": _throttle_key(identifier)}})
+        return self
+
     def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
         self.writes.append(
             {
@@ -624,19 +667,26 @@ class Transaction:
         )
         return self
 
-    def commit(self) -> None:
+    def commit(self, retries: int = 0) -> None:
+        """Write everything or nothing; Conflict when a condition failed or another write to one of the items was in
+        flight (TransactionConflict). `retries`: how many more times to send it when it was cancelled only by writes
+        in flight (no condition failed, nothing was written), after a short pause."""
         from botocore.exceptions import ClientError
 
-        try:
-            self.store.client.transact_write_items(TransactItems=self.writes)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
-            if set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
-                raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
-            # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
-            raise ServiceBusy() from None
+        for attempt in range(retries + 1):
+            try:
+                self.store.client.transact_write_items(TransactItems=self.writes)
+                return
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
+                if not set(reasons) & {"ConditionalCheckFailed", "TransactionConflict"}:
+                    # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
+                    raise ServiceBusy() from None
+                if "ConditionalCheckFailed" in reasons or attempt == retries:
+                    raise Conflict(", ".join(sorted({code for code in reasons if code != "None"})), reasons) from None
+            time.sleep(0.02 * 2**attempt)  # let the write in flight finish
 
 
 def _code_item(code: Code) -> dict:

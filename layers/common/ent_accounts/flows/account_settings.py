@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from ent_accounts.flows.validation_mail import validation_link
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error
 from ent_accounts.services import Services
-from ent_accounts.store import Session
+from ent_accounts.store import Session, Throttle
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
 
@@ -46,11 +47,16 @@ def request_email_change(
     confirmation: str,
     base_url: str,
     request_id: str,
+    throttle: Throttle | None = None,
 ) -> None:
-    """Send a confirmation link to the new address and a notice to the old one; the address changes on the link."""
+    """Send a confirmation link to the new address and a notice to the old one; the address changes on the link.
+
+    `throttle`: the lock-out counter read with `account` by the session check (`authenticate_with_throttle`); the
+    password is then checked against them without reading either again. Without it, both are read here.
+    """
     if new_email != confirmation:
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
-    account = check_password(services, account.identifier, current_password, request_id)
+    account = _check_password(services, account, throttle, current_password, request_id)
     if account.email == new_email and account.email_verified:
         message = "C'est déjà l'adresse de ton compte."
         raise InvalidRequest(message, fields={"new_email": message})
@@ -77,10 +83,15 @@ def request_email_change(
 
 
 def change_password(
-    services: Services, account: Account, current_password: str, new_password: str, request_id: str
+    services: Services,
+    account: Account,
+    current_password: str,
+    new_password: str,
+    request_id: str,
+    throttle: Throttle | None = None,
 ) -> tuple[str, Session]:
-    """Change the password; every session ends, and the caller gets a new one."""
-    account = check_password(services, account.identifier, current_password, request_id)
+    """Change the password; every session ends, and the caller gets a new one (`throttle`: as for an e-mail change)."""
+    account = _check_password(services, account, throttle, current_password, request_id)
     if reason := policy_error(new_password, account.identifier):
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
@@ -94,3 +105,12 @@ def change_password(
         )
         services.mailer.send_notice(notice)
     return open_session(services, account)
+
+
+def _check_password(
+    services: Services, account: Account, throttle: Throttle | None, password: str, request_id: str
+) -> Account:
+    """The signed-in account, once its current password is proven (against the account and counter as read, when the
+    counter is given). A copy is returned to change: the caller's stays as stored (a page shows it after a refusal)."""
+    already_read = (copy.deepcopy(account), throttle) if throttle is not None else None
+    return check_password(services, account.identifier, password, request_id, already_read=already_read)

@@ -7,20 +7,29 @@ from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.errors import AccountLocked, InvalidCredentials
 from ent_accounts.passwords import burn_verify_time, provisional_matches, verify_password
 from ent_accounts.services import Services
+from ent_accounts.store import Throttle
 
 
 def check_password(
-    services: Services, identifier: str, password: str, request_id: str, *, accept_provisional: bool = False
+    services: Services,
+    identifier: str,
+    password: str,
+    request_id: str,
+    *,
+    accept_provisional: bool = False,
+    already_read: tuple[Account, Throttle] | None = None,
 ) -> Account:
     """The account this password opens, or InvalidCredentials / AccountLocked.
 
     Every attempt that reaches a password costs exactly one argon2 verification (a provisional password is checked
     by SHA-256, so the argon2 work is done on a dummy hash), so timing never tells whether an account exists.
     An expired provisional password is refused exactly like a wrong one (same answer, same work, counted).
+    `already_read`: the account and its lock-out counter, read together earlier in the same request (a signed-in
+    use case: `authenticate_with_throttle`), so that neither is read again.
     """
     identifier = normalize_identifier(identifier)
     store, now = services.store, services.clock.now()
-    account, throttle = store.account_and_throttle(identifier)
+    account, throttle = already_read or store.account_and_throttle(identifier)
     if throttle.locked_until and throttle.locked_until > now:
         raise AccountLocked(lockout.retry_after_seconds(throttle.locked_until, now))
 

@@ -12,7 +12,7 @@ from ent_accounts.flows.validation_mail import new_validation_code, validation_l
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
-from ent_accounts.store import Conflict, DueAccount
+from ent_accounts.store import TRANSACTION_WRITES, Conflict, DueAccount
 
 
 @dataclass
@@ -30,16 +30,26 @@ class SweepSummary:
 
 def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -> SweepSummary:
     """Safe to run twice or concurrently: every write is conditional on the account still being as read."""
-    now = services.clock.now()
+    store, now = services.store, services.clock.now()
     summary = SweepSummary()
-    for due in services.store.due_pending_accounts(now):
+    expired: list[DueAccount] = []  # deleted together, as many as one transaction holds
+
+    def delete_expired() -> None:
+        deleted = len(store.delete_expired_accounts(expired, now, request_id))
+        summary.deleted += deleted
+        summary.skipped += len(expired) - deleted
+        expired.clear()
+
+    for due in store.due_pending_accounts(now):
         summary.due_found += 1
-        if due.expires_at <= now:
-            deleted = services.store.delete_expired_account(due, now, request_id)
-            summary.deleted += deleted
-            summary.skipped += not deleted
-        else:
+        if due.expires_at > now:
             _remind(services, due, base_url, request_id, summary)
+            continue
+        if expired and sum(map(store.expiry_writes, expired)) + store.expiry_writes(due) > TRANSACTION_WRITES:
+            delete_expired()
+        expired.append(due)
+    if expired:
+        delete_expired()
     # Emitted at every run, zeros included: the alarm on unusual deletions and the dashboard read them.
     metrics.count(metrics.ACCOUNTS_EXPIRED, summary.deleted)
     metrics.count(metrics.REMINDERS_SENT, summary.reminders_sent)

@@ -7,7 +7,13 @@ from datetime import timedelta
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
 from ent_accounts.deliverability import can_receive
-from ent_accounts.errors import AddressUndeliverable, InvalidOrExpiredCode, InvalidRequest, TooManyRequests
+from ent_accounts.errors import (
+    AddressUndeliverable,
+    InvalidOrExpiredCode,
+    InvalidRequest,
+    ServiceBusy,
+    TooManyRequests,
+)
 from ent_accounts.flows.validation_mail import reset_link
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error
@@ -76,11 +82,14 @@ def reset_password(services: Services, token: str, new_password: str, request_id
     account.password_hash = hash_password(new_password)
     account.credential_version += 1
     tx = services.store.transaction().use_code(code.code_hash).save_account(account)
+    tx.clear_login_failures(account.identifier).audit(account.identifier, "password_reset", request_id)
     try:
-        tx.audit(account.identifier, "password_reset", request_id).commit()
-    except Conflict:
+        # Retried when only cancelled by a write in flight, e.g. a failed login counted at the same moment.
+        tx.commit(retries=2)
+    except Conflict as conflict:
+        if "ConditionalCheckFailed" not in conflict.reasons:
+            raise ServiceBusy() from None  # still in conflict with other writes: nothing was written, try again
         raise InvalidOrExpiredCode("Ce lien de réinitialisation a déjà servi.") from None
-    services.store.clear_login_failures(account.identifier)
     if can_receive(account, account.email):
         notice = compose(
             "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()

@@ -12,7 +12,7 @@ from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import hash_token, looks_like_token, new_token
 from ent_accounts.errors import NotAuthenticated
 from ent_accounts.services import Services
-from ent_accounts.store import Session
+from ent_accounts.store import Session, Throttle
 
 REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
 
@@ -35,13 +35,28 @@ def open_session(
 
 def authenticate(services: Services, token: str | None, scope: str = "full") -> Account:
     """The account of a live session of this scope, or NotAuthenticated."""
+    return _authenticate(services, token, scope, with_throttle=False)[0]
+
+
+def authenticate_with_throttle(services: Services, token: str | None) -> tuple[Account, Throttle]:
+    """`authenticate`, with the account's lock-out counter read in the same request (one BatchGetItem), for a use
+    case that checks the password again (`check_password(..., already_read=...)` then reads nothing more)."""
+    return _authenticate(services, token, "full", with_throttle=True)
+
+
+def _authenticate(
+    services: Services, token: str | None, scope: str, with_throttle: bool
+) -> tuple[Account, Throttle | None]:
     if not token or not looks_like_token(token):
         raise NotAuthenticated()
     token_hash = hash_token(token)
     session = services.store.get_session(token_hash)
     if session is None:
         raise NotAuthenticated()
-    account = services.store.get_account(session.identifier)
+    if with_throttle:
+        account, throttle = services.store.account_and_throttle(session.identifier)
+    else:
+        account, throttle = services.store.get_account(session.identifier), None
     if (
         account is None
         or session.scope != scope
@@ -53,7 +68,7 @@ def authenticate(services: Services, token: str | None, scope: str = "full") -> 
     if now - session.refreshed_at >= REFRESH_EVERY:
         idle = now + timedelta(minutes=services.settings.session_idle_minutes)
         services.store.refresh_session(token_hash, min(idle, session.absolute_expires_at), now)
-    return account
+    return account, throttle
 
 
 def close_session(services: Services, token: str | None) -> None:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
-from ent_accounts.flows.sessions import authenticate, close_session
+from ent_accounts.flows.sessions import authenticate, authenticate_with_throttle, close_session
 from ent_accounts.services import services
 from ent_accounts.web.api import base_url, json_response, request_id
 from ent_accounts.web.csrf import csrf_valid
@@ -30,6 +30,11 @@ def signed_in():
     return authenticate(services(), session_token(router.current_event))
 
 
+def signed_in_with_throttle():
+    """The account and its lock-out counter, in one read, for the routes that check the password again."""
+    return authenticate_with_throttle(services(), session_token(router.current_event))
+
+
 SESSION = [{"session": []}, {"sessionCookie": []}]  # OpenAPI: either the Bearer token or the cookie
 NO_CONTENT = {"description": "Déconnecté"}
 
@@ -51,7 +56,7 @@ def get_account():
     responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 429, 503),
 )
 def post_account_email(body: EmailChangeRequest):
-    account = signed_in()
+    account, throttle = signed_in_with_throttle()
     request_email_change(
         services(),
         account,
@@ -60,6 +65,7 @@ def post_account_email(body: EmailChangeRequest):
         body.new_email_confirmation,
         base_url(router),
         request_id(router),
+        throttle,
     )
     return json_response(202, {"status": "confirmation_sent"})
 
@@ -71,9 +77,11 @@ def post_account_email(body: EmailChangeRequest):
     responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 429),
 )
 def post_account_password(body: PasswordChangeRequest):
-    account = signed_in()
+    account, throttle = signed_in_with_throttle()
     current = services()
-    token, session = change_password(current, account, body.current_password, body.new_password, request_id(router))
+    token, session = change_password(
+        current, account, body.current_password, body.new_password, request_id(router), throttle
+    )
     answer = {"status": "password_changed", "session_token": token, "expires_at": iso(session.expires_at)}
     response = json_response(200, answer)
     max_age = int((session.absolute_expires_at - current.clock.now()).total_seconds())
@@ -101,6 +109,14 @@ def _signed_in_page():
         return None, redirect(f"{base_url(router)}/connexion")
 
 
+def _signed_in_form():
+    """(account, lock-out counter, None) for a signed-in browser posting its password, else (None, None, a redirect)."""
+    try:
+        return *signed_in_with_throttle(), None
+    except NotAuthenticated:
+        return None, None, redirect(f"{base_url(router)}/connexion")
+
+
 def _my_account(account, status: int = 200, **context):
     context.setdefault("errors", {})
     context.setdefault("values", {})
@@ -121,7 +137,7 @@ def get_my_account():
 
 @router.post("/mon-compte/adresse", include_in_schema=False)
 def post_my_address():
-    account, away = _signed_in_page()
+    account, throttle, away = _signed_in_form()
     if away:
         return away
     form = form_data(router.current_event)
@@ -142,7 +158,14 @@ def post_my_address():
         return _my_account(account, 400, errors=errors, values=values)
     try:
         request_email_change(
-            services(), account, form["current_password"], new_email, new_email, base_url(router), request_id(router)
+            services(),
+            account,
+            form["current_password"],
+            new_email,
+            new_email,
+            base_url(router),
+            request_id(router),
+            throttle,
         )
     except DomainError as error:
         return _my_account(account, error.status, errors=field_errors(error, "current_password"), values=values)
@@ -151,7 +174,7 @@ def post_my_address():
 
 @router.post("/mon-compte/mot-de-passe", include_in_schema=False)
 def post_my_password():
-    account, away = _signed_in_page()
+    account, throttle, away = _signed_in_form()
     if away:
         return away
     form = form_data(router.current_event)
@@ -165,7 +188,7 @@ def post_my_password():
     current = services()
     try:
         token, session = change_password(
-            current, account, form["password_current"], form["new_password"], request_id(router)
+            current, account, form["password_current"], form["new_password"], request_id(router), throttle
         )
     except DomainError as error:
         errors = field_errors(error, "password_current")
