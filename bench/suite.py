@@ -157,6 +157,12 @@ class World:
         if patient:
             config = config.merge(Config(read_timeout=300, retries={"mode": "standard", "max_attempts": 5}))
         self.ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=backend.endpoint, config=config)
+        if backend.server:
+            # moto (here for SES) inspects every request of every client, then lets DynamoDB Local's through:
+            # ≈ 0.25 ms of CPU per login that a Lambda function, without moto, never spends.
+            from moto.core.models import botocore_stubber
+
+            self.ddb.meta.events.unregister("before-send", botocore_stubber)
         self.table = f"bench-{uuid.uuid4().hex[:12]}"
         template.create_table(self.ddb, self.table)
         self.clock = FrozenClock(START)
@@ -321,12 +327,22 @@ def login_cost(world: World, logins: int) -> dict[str, Any]:
     world.store.transaction().save_account(account).commit()
     body = {"identifier": identifier, "password": NEW_PASSWORD}
     world.call("POST", "/api/login", body)  # warm: imports, clients, connection pool
+    # Only the handler is timed: finding the function and building its event is API Gateway's work, not Lambda's.
+    from local.events import LambdaContext, api_event
+
+    target = world.functions.route("POST", "/api/login")
+    login_handler = world.functions.handler(target.function.logical_id)
+    context = LambdaContext(target.function.logical_id)
+    headers = {"Content-Type": "application/json"}
     handler_cpu, handler_wall, verify_cpu = [], [], []
     for _ in range(logins):
+        event = api_event("POST", "/api/login", resource=target.resource, headers=headers, body=json.dumps(body))
         cpu, wall = time.process_time(), time.perf_counter()
-        world.call("POST", "/api/login", body)
+        answer = login_handler(event, context)
         handler_cpu.append(time.process_time() - cpu)
         handler_wall.append(time.perf_counter() - wall)
+        if answer["statusCode"] != 200:
+            raise RuntimeError(f"login: {answer['statusCode']} {answer['body'][:300]}")
         cpu = time.process_time()
         if not verify_password(account.password_hash, NEW_PASSWORD):
             raise RuntimeError("the password does not verify")
