@@ -29,3 +29,16 @@ def test_quick_mode_writes_every_section(tmp_path):
         assert section in results, section
         assert "error" not in results[section], results[section]
     assert "| what | measured |" in done.stdout
+
+
+def test_the_local_server_benchmark_runs_the_readme_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.local_server", "--logins", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "run command to 'Listening'" in done.stdout and "POST /api/login" in done.stdout
