@@ -32,23 +32,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
     args = parser.parse_args(argv)
 
-    # A terminated server (SIGTERM: tests, process managers) stops like Ctrl+C, so that DynamoDB Local stops with it
-    # instead of living on as an orphaned Java process. Installed first: a SIGTERM may come at any moment.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # A terminated server (SIGTERM: tests, process managers) must stop DynamoDB Local with it, not leave an orphaned
+    # Java process. While the backend starts, a stop request (SIGTERM or Ctrl+C) is only noted, and acted on once
+    # there is a backend to stop; from then on it interrupts like Ctrl+C.
+    stop_requested = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, frame: stop_requested.append(signum))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     sys.path.insert(0, str(template.ROOT / "layers" / "common"))
     from local import backends
 
+    if args.aws:
+        backend = backends.start_aws(args.table)
+    elif args.dynamodb_local:
+        backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
+    else:
+        backend = backends.start_moto()
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        if args.aws:
-            backend = backends.start_aws(args.table)
-        elif args.dynamodb_local:
-            backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
-        else:
-            backend = backends.start_moto()
-    except KeyboardInterrupt:
-        return 130  # stopped while starting (DynamoDB Local stops itself, see local/dynamodb_local.py)
-    try:
+        if stop_requested:
+            return 0
         return _serve(args, backend, started)
     except KeyboardInterrupt:
         return 0
