@@ -232,3 +232,22 @@ def test_a_sweep_cancelled_by_a_write_in_flight_is_sent_again_then_leaves_that_a
     summary = run_sweep(world)
     assert (summary["deleted"], summary["skipped"], faults.injected) == (1, 1, 3)  # sent 3 times, then without it
     assert run_sweep(world)["deleted"] == 1  # the next run finds it again
+
+
+def test_an_account_with_more_codes_than_a_transaction_holds_is_still_deleted(world):
+    """Data written before resends were capped: one account's codes alone exceed a transaction's 100 writes."""
+    from ent_accounts.codes import Code, Purpose, hash_token, new_token
+
+    make_pending(world, "manylinks")
+    make_pending(world, "other")
+    account = world.store.get_account("manylinks")
+    for _ in range(120):
+        code = Code(hash_token(new_token()), Purpose.ACCOUNT_ACTIVATION, "manylinks", account.validation_deadline)
+        account.validation_code_hashes.add(code.code_hash)
+        world.store.transaction().put_code(code).commit()
+    world.store.transaction().save_account(account).commit()
+
+    world.clock.set(DEADLINE.replace(second=1))
+    summary = run_sweep(world)
+    assert summary["deleted"] == 2 and summary["skipped"] == 0
+    assert world.store.get_account("manylinks") is None and world.store.get_account("other") is None

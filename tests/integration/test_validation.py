@@ -148,3 +148,15 @@ def test_a_double_click_on_resend_sends_two_links_that_both_work(real_engine):
     assert len(account.validation_code_hashes) == 3  # the first link and both new ones
     assert world.call("POST", "/api/validate-email", {"code": resent[1]}).json()["status"] == "validated"
     assert world.call("POST", "/api/validate-email", {"code": resent[0]}).json()["status"] == "already_validated"
+
+
+def test_links_do_not_pile_up_past_five(pending):
+    """Each resend adds a link; once five are out, the next one voids the older ones (the account stays small)."""
+    codes = [last_code(pending)]
+    for _ in range(6):
+        pending.clock.advance(hours=1)  # past the hourly mail limit
+        assert resend(pending).status == 202
+        codes.append(code_in(pending.mails()[-1].html))
+    assert len(pending.store.get_account("jdupont12").validation_code_hashes) == 2  # the 6th voided 5, the 7th added
+    assert pending.call("POST", "/api/validate-email", {"code": codes[0]}).status == 410
+    assert pending.call("POST", "/api/validate-email", {"code": codes[-1]}).json()["status"] == "validated"

@@ -15,6 +15,7 @@ from ent_accounts.store import Conflict
 
 VALIDATION_PAGE = "/valider-adresse-mail"
 RESET_PAGE = "/reinitialiser-mot-de-passe"
+LIVE_LINKS = 5  # validation links that work at once; a sixth resend voids the older ones
 
 
 def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
@@ -65,10 +66,13 @@ def resend_to_account(services: Services, account: Account, email: str | None, b
         raise TooManyRequests()
 
     tx = store.transaction()
-    if corrected:
+    if corrected or len(account.validation_code_hashes) >= LIVE_LINKS:
+        # A corrected address voids the links sent to the old one; past LIVE_LINKS resends, the older links stop
+        # working too, so that the account (and the sweep's transaction deleting it) stays small.
         for old in account.validation_code_hashes:
             tx.delete_code(old)
         account.validation_code_hashes = set()
+    if corrected:
         account.email = email
         account.forget_stale_undeliverable()
     token, code = new_validation_code(account, account.email)
