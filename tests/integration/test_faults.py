@@ -158,3 +158,37 @@ def test_a_reset_that_stays_in_conflict_is_a_503_and_the_link_still_works(real_e
     assert world.store.get_throttle("jdupont12").locked_until is not None  # nothing was written: still locked
     assert world.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
     assert login(world, "jdupont12", "Nouveau-Mot-2").status == 200
+
+
+FIRST_CONNECTION_IN_FLIGHT = {"CancellationReasons": [{"Code": c} for c in ("None", "TransactionConflict", "None")]}
+
+
+def submit_first_connection(world, token):
+    body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": BIRTH_DATE}
+    return world.call("POST", "/api/first-connection", {**body, "email": "jeanne@laposte.net"})
+
+
+def test_a_first_connection_cancelled_by_a_write_in_flight_is_sent_again(real_engine):
+    world = real_engine
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    faults = dynamodb(world).error(
+        "TransactWriteItems", "TransactionCanceledException", times=1, details=FIRST_CONNECTION_IN_FLIGHT
+    )
+    answer = submit_first_connection(world, token)
+    assert answer.status == 200 and answer.json()["status"] == "pending_validation"
+    assert faults.injected == 1
+    assert world.store.get_throttle("jdupont12").failures == 0  # not a failed login
+
+
+def test_a_first_connection_that_stays_in_conflict_is_a_503_and_the_form_works_again(real_engine):
+    world = real_engine
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    in_flight = FIRST_CONNECTION_IN_FLIGHT
+    faults = dynamodb(world).error("TransactWriteItems", "TransactionCanceledException", details=in_flight)
+    assert_busy(submit_first_connection(world, token), "service_unavailable")
+    assert faults.injected == 3
+    faults.heal()
+    assert world.store.get_account("jdupont12").status == "PROVISIONED"  # nothing was written
+    assert world.store.get_throttle("jdupont12").failures == 0
+    assert "login_failed" not in [e["type"] for e in world.store.events("jdupont12")]
+    assert submit_first_connection(world, token).json()["status"] == "pending_validation"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 
@@ -176,3 +177,40 @@ def test_static_files_are_cached_for_a_year(world, path):
 @pytest.mark.parametrize("path", ["..%2F..%2Fstore.py", "nope.css", "fonts/..%2F..%2Faccounts.py", "x/template.py"])
 def test_static_files_outside_the_folder_are_not_served(world, path):
     assert world.call("GET", f"/static/v/{path}").status == 404
+
+
+FIRST_CONNECTION_FORM = {
+    "new_password": NEW_PASSWORD,
+    "new_password_confirmation": NEW_PASSWORD,
+    "birth_date": "2011-05-14",
+    "email": "jeanne@laposte.net",
+}
+
+
+def test_the_first_connection_form_sent_twice_shows_the_pending_page_twice(world):
+    """A double click whose second request comes after the first one is done: the same page, not an error."""
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    second_click = copy.copy(browser)  # the same cookies and form, sent again
+    second_click.cookies = dict(browser.cookies)
+    assert "Compte en attente de validation" in browser.post("/premiere-connexion", FIRST_CONNECTION_FORM).text
+    page = second_click.post("/premiere-connexion", FIRST_CONNECTION_FORM)
+    assert page.status == 200 and "Compte en attente de validation" in page.text
+    assert len(world.mails()) == 1
+
+
+def test_a_busy_table_during_the_first_connection_form_shows_the_form_again_with_retry_after(real_engine):
+    from tests.support.faults import Faults
+
+    world = real_engine
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    in_flight = {"CancellationReasons": [{"Code": c} for c in ("None", "TransactionConflict", "None")]}
+    Faults(world.ddb).error("TransactWriteItems", "TransactionCanceledException", details=in_flight)
+    page = browser.post("/premiere-connexion", FIRST_CONNECTION_FORM)
+    assert page.status == 503 and int(page.header("Retry-After")) > 0
+    assert "Choisis ton mot de passe" in page.text and 'value="jeanne@laposte.net"' in page.text

@@ -9,7 +9,7 @@ from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
-from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge, InvalidRequest
+from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge, InvalidRequest, ServiceBusy
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
@@ -26,8 +26,8 @@ class FirstConnectionResult:
     account: Account
 
 
-def challenged_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
-    """The challenge and the account still waiting for its first connection, or InvalidChallenge/AlreadyCompleted."""
+def challenge_and_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
+    """The challenge (unexpired) and its account, whatever the account's state; or InvalidChallenge."""
     store = services.store
     challenge = store.get_code(hash_token(challenge_token)) if looks_like_token(challenge_token) else None
     if challenge is None or challenge.purpose is not Purpose.CHALLENGE:
@@ -35,11 +35,21 @@ def challenged_account(services: Services, challenge_token: str) -> tuple[Code, 
     account = store.get_account(challenge.identifier)
     if account is None:
         raise InvalidChallenge()
+    return challenge, account
+
+
+def challenged_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
+    """The challenge and the account still waiting for its first connection, or InvalidChallenge/AlreadyCompleted."""
+    challenge, account = challenge_and_account(services, challenge_token)
     if account.status is not Status.PROVISIONED:
         raise AlreadyCompleted()
+    _check_still_valid(challenge, account)
+    return challenge, account
+
+
+def _check_still_valid(challenge: Code, account: Account) -> None:
     if challenge.used or challenge.credential_version != account.credential_version:
         raise InvalidChallenge()  # used, or the school reset the password since
-    return challenge, account
 
 
 def complete_first_connection(
@@ -52,13 +62,10 @@ def complete_first_connection(
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
-    try:
-        challenge, account = challenged_account(services, challenge_token)
-    except AlreadyCompleted:
-        challenge = store.get_code(hash_token(challenge_token))
-        if challenge is None:  # gone in between: its lifetime ended
-            raise
-        return same_submission_again(services, challenge.identifier, new_password, email, request_id)
+    challenge, account = challenge_and_account(services, challenge_token)
+    if account.status is not Status.PROVISIONED:
+        return same_submission_again(services, account.identifier, new_password, email, request_id)
+    _check_still_valid(challenge, account)
 
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
@@ -95,12 +102,15 @@ def complete_first_connection(
 
     tx.save_account(account).audit(account.identifier, "first_connection", request_id, status=account.status.value)
     try:
-        tx.commit()
-    except Conflict:
+        tx.commit(retries=2)  # cancelled only by a write in flight (e.g. a failed login counted): sent again
+    except Conflict as conflict:
+        if "ConditionalCheckFailed" not in conflict.reasons:
+            raise ServiceBusy() from None  # nothing was written: the same form can be sent again
+        current = store.get_account(account.identifier)
+        if current is None or current.status is Status.PROVISIONED:
+            raise InvalidChallenge() from None  # the school reset the password meanwhile: log in again
         # Most often a double click: the other submission of this form won, and this one's mail is already sent.
-        return same_submission_again(
-            services, account.identifier, new_password, email, request_id, code if email else None
-        )
+        return same_submission_again(services, account.identifier, new_password, email, request_id, code)
     metrics.count(metrics.FIRST_CONNECTIONS)
     return FirstConnectionResult(account.status, account.validation_deadline, account)
 

@@ -23,8 +23,11 @@ def page_for(router, template: str, status: int = 200, **context) -> Response:
     return page(template, status, event=router.current_event, base_url=base_url(router), **context)
 
 
-def page(template: str, status: int = 200, *, event=None, base_url: str = "", cookies=(), **context) -> Response:
-    """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it)."""
+def page(
+    template: str, status: int = 200, *, event=None, base_url: str = "", cookies=(), error=None, **context
+) -> Response:
+    """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it).
+    `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does."""
     cookies = list(cookies)
     if event is not None:
         token, new_cookie = csrf_token(event)
@@ -41,6 +44,7 @@ def page(template: str, status: int = 200, *, event=None, base_url: str = "", co
             # Some pages' URLs carry a code: never send them to another site.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
+            **(error.headers if error is not None else {}),
         },
         cookies=cookies,
     )

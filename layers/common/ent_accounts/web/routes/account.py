@@ -168,7 +168,8 @@ def post_my_address():
             throttle,
         )
     except DomainError as error:
-        return _my_account(account, error.status, errors=field_errors(error, "current_password"), values=values)
+        errors = field_errors(error, "current_password")
+        return _my_account(account, error.status, errors=errors, values=values, error=error)
     return _my_account(services().store.get_account(account.identifier), email_sent=True)
 
 
@@ -194,7 +195,7 @@ def post_my_password():
         errors = field_errors(error, "password_current")
         if "current_password" in errors:
             errors["password_current"] = errors.pop("current_password")
-        return _my_account(account, error.status, errors=errors)
+        return _my_account(account, error.status, errors=errors, error=error)
     max_age = int((session.absolute_expires_at - current.clock.now()).total_seconds())
     return _my_account(account, password_changed=True, cookies=[session_cookie(token, max_age)])
 

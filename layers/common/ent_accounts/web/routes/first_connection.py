@@ -5,7 +5,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge
-from ent_accounts.flows.first_connection import challenged_account, complete_first_connection
+from ent_accounts.flows.first_connection import (
+    challenge_and_account,
+    challenged_account,
+    complete_first_connection,
+)
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.services import services
 from ent_accounts.web.api import base_url, json_response, request_id
@@ -62,15 +66,21 @@ FIRST_CONNECTION_EXPIRED = (
 )
 
 
-def _challenge_or_message():
-    """(challenge token, account) of this browser's first connection, or the page telling it to log in again."""
+def _challenge_or_message(*, done_too: bool = False):
+    """(challenge token, account) of this browser's first connection, or the page telling it to log in again.
+    `done_too`: an account whose first connection is done is returned too (the same form sent again, see
+    `same_submission_again`)."""
     token = cookie_value(router.current_event, CHALLENGE_COOKIE) or ""
     try:
-        _, account = challenged_account(services(), token)
+        _, account = (challenge_and_account if done_too else challenged_account)(services(), token)
     except (InvalidChallenge, AlreadyCompleted) as error:
-        text = error.message if isinstance(error, AlreadyCompleted) else FIRST_CONNECTION_EXPIRED
-        return None, page_for(router, "message.html", error.status, title="Première connexion", text=text, kind="info")
+        return None, _message(error)
     return (token, account), None
+
+
+def _message(error: InvalidChallenge | AlreadyCompleted):
+    text = error.message if isinstance(error, AlreadyCompleted) else FIRST_CONNECTION_EXPIRED
+    return page_for(router, "message.html", error.status, title="Première connexion", text=text, kind="info")
 
 
 @router.get("/premiere-connexion", include_in_schema=False)
@@ -84,15 +94,21 @@ def get_first_connection_page():
 @router.post("/premiere-connexion", include_in_schema=False)
 def post_first_connection_page():
     form = form_data(router.current_event)
-    found, message = _challenge_or_message()
+    found, message = _challenge_or_message(done_too=True)
     if message:
         return message
     token, account = found
     values = {"birth_date": form.get("birth_date", "").strip(), "email": form.get("email", "").strip()}
 
-    def again(status: int, errors: dict[str, str]):
+    def again(status: int, errors: dict[str, str], error=None):
         return page_for(
-            router, "first_connection.html", status, identifier=account.identifier, errors=errors, values=values
+            router,
+            "first_connection.html",
+            status,
+            identifier=account.identifier,
+            errors=errors,
+            values=values,
+            error=error,
         )
 
     if not csrf_valid(router.current_event, form):
@@ -112,10 +128,10 @@ def post_first_connection_page():
         result = complete_first_connection(
             services(), token, password, birth_date, email, base_url(router), request_id(router)
         )
-    except (InvalidChallenge, AlreadyCompleted):
-        return _challenge_or_message()[1]
+    except (InvalidChallenge, AlreadyCompleted) as error:
+        return _message(error)
     except DomainError as error:
-        return again(error.status, field_errors(error))
+        return again(error.status, field_errors(error), error)
     pending = result.status is Status.PENDING_VALIDATION
     session, opened = open_session(services(), result.account, scope="pending" if pending else "full")
     max_age = int((opened.absolute_expires_at - services().clock.now()).total_seconds())

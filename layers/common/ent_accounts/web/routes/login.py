@@ -59,9 +59,7 @@ def post_login_page():
     except InvalidCredentials as error:
         return page_for(router, "login.html", 401, errors={"password": error.message}, values=values)
     except DomainError as error:  # locked: the message says for how long
-        response = page_for(router, "login.html", error.status, errors={"_form": error.message}, values=values)
-        response.headers.update(error.headers)
-        return response
+        return page_for(router, "login.html", error.status, errors={"_form": error.message}, values=values, error=error)
     base = base_url(router)
     if result.status == "first_connection_required":
         return redirect(f"{base}/premiere-connexion", [challenge_cookie(result.token, result.expires_at)])

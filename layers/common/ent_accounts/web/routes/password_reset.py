@@ -67,7 +67,8 @@ def post_forgot_page():
     try:
         request_password_reset(services(), values["identifier"], base_url(router), request_id(router))
     except DomainError as error:
-        return page_for(router, "forgot_password.html", error.status, errors=field_errors(error), values=values)
+        errors = field_errors(error)
+        return page_for(router, "forgot_password.html", error.status, errors=errors, values=values, error=error)
     return page_for(router, "forgot_password.html", done=True, message=FORGOT_ANSWER)
 
 
@@ -87,8 +88,8 @@ def post_reset_form():
     form = form_data(router.current_event)
     code, password = form.get("code", ""), form.get("new_password", "")
 
-    def again(status: int, errors: dict[str, str]):
-        return page_for(router, "password_reset.html", status, valid=True, code=code, errors=errors)
+    def again(status: int, errors: dict[str, str], error=None):
+        return page_for(router, "password_reset.html", status, valid=True, code=code, errors=errors, error=error)
 
     if not csrf_valid(router.current_event, form):
         return again(403, {"_form": EXPIRED_FORM})
@@ -101,5 +102,5 @@ def post_reset_form():
     except InvalidOrExpiredCode:
         return page_for(router, "password_reset.html", 410, valid=False)
     except DomainError as error:
-        return again(error.status, field_errors(error))
+        return again(error.status, field_errors(error), error)
     return page_for(router, "password_reset.html", done=True)

@@ -98,5 +98,7 @@ def post_pending_page():
         resend_to_account(services(), account, email, base_url(router), request_id(router))
     except DomainError as error:
         errors = field_errors(error)
-        return page_for(router, "pending.html", error.status, account=account, errors=errors, values=values)
+        return page_for(
+            router, "pending.html", error.status, account=account, errors=errors, values=values, error=error
+        )
     return page_for(router, "pending.html", account=account, sent=True, errors={}, values={})
