@@ -40,6 +40,9 @@ UNUSED = {
     "bin": "no console scripts",
 }
 
+# The metadata of the packages removed whole above.
+UNUSED_DISTRIBUTIONS = ["cffi", "dnspython", "jmespath", "pycparser"]
+
 # Time zones: the pages show Paris time; the runtime's own zoneinfo comes first, this is the fallback.
 KEPT_ZONES = {"Europe/Paris", "UTC"}
 
@@ -51,6 +54,9 @@ def prune(root: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    for distribution in UNUSED_DISTRIBUTIONS:
+        for metadata in root.glob(f"{distribution}-*.dist-info"):
+            shutil.rmtree(metadata)
     for cache in list(root.rglob("__pycache__")):
         shutil.rmtree(cache)  # Lambda compiles on first import; stale caches only add weight
     for record in root.glob("*.dist-info/RECORD"):

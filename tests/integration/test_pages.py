@@ -214,3 +214,10 @@ def test_a_busy_table_during_the_first_connection_form_shows_the_form_again_with
     page = browser.post("/premiere-connexion", FIRST_CONNECTION_FORM)
     assert page.status == 503 and int(page.header("Retry-After")) > 0
     assert "Choisis ton mot de passe" in page.text and 'value="jeanne@laposte.net"' in page.text
+
+
+def test_an_identifier_longer_than_any_school_issues_is_refused_next_to_its_field(world):
+    browser = Browser(world)
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"identifier": "\U0001f600" * 600, "password": "x"})  # 2,400 bytes
+    assert page.status == 400 and field_error(page, "identifier") == "Cet identifiant est trop long."

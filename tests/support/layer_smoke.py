@@ -115,7 +115,11 @@ def main() -> None:
     handlers["MailEventsFunction"]({"Records": [{"Sns": {"Message": json.dumps(bounce)}}]}, context)
     answers["mail_event"] = "handled"
     answers["loaded_from"] = sorted(
-        {name.split(".")[0] for name, module in sys.modules.items() if _under(module, plan["sys_path"][0])}
+        {
+            name.split(".")[0]
+            for name, module in sys.modules.items()
+            if any(_under(module, layer) for layer in plan["sys_path"][:-1])  # the layers, not the runtime
+        }
     )
     print(json.dumps(answers, default=str))
 

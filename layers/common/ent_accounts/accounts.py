@@ -89,6 +89,9 @@ def ascii_address(address: str) -> str:
         return address
 
 
+IDENTIFIER_MAX = 64  # longer than any identifier a school issues (and far below DynamoDB's key limit)
+
+
 def normalize_identifier(raw: str) -> str:
     """Identifiers are case-insensitive on input and stored lower-case."""
     return raw.strip().lower()

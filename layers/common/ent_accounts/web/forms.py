@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from ent_accounts.errors import DomainError
 
+IDENTIFIER_TOO_LONG = "Cet identifiant est trop long."
 MAX_FIELD = 1024  # no form field of ours is longer; bigger values are cut, then refused by validation
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from ent_accounts.accounts import IDENTIFIER_MAX
+
 
 def parse_birth_date(value: str) -> date:
     try:
@@ -39,7 +41,7 @@ IsoDate = Annotated[
 ]
 Email = Annotated[str, Field(max_length=254, examples=["prenom.nom@laposte.net"]), AfterValidator(normalize_email)]
 OptionalEmail = Annotated[Email | None, BeforeValidator(blank_is_none)]
-Identifier = Annotated[str, Field(min_length=1, max_length=64, examples=["jdupont12"])]
+Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX, examples=["jdupont12"])]
 # Bounded so that nobody makes the service hash megabytes; the policy is checked separately.
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Token = Annotated[str, Field(min_length=1, max_length=128)]
