@@ -221,3 +221,16 @@ def test_an_identifier_longer_than_any_school_issues_is_refused_next_to_its_fiel
     browser.get("/connexion")
     page = browser.post("/connexion", {"identifier": "\U0001f600" * 600, "password": "x"})  # 2,400 bytes
     assert page.status == 400 and field_error(page, "identifier") == "Cet identifiant est trop long."
+
+
+def test_when_aws_is_busy_a_page_says_so_in_french_not_in_json(world):
+    from tests.support.faults import Faults
+
+    provisional = world.provision("jdupont12")
+    browser = Browser(world)
+    browser.get("/connexion")
+    Faults(world.ddb).error("BatchGetItem", "ProvisionedThroughputExceededException")
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    assert page.status == 503 and page.header("Content-Type").startswith("text/html")
+    assert int(page.header("Retry-After")) > 0
+    assert '<html lang="fr"' in page.text and "Réessaie" in page.text

@@ -40,6 +40,7 @@ FIELD_MESSAGES = {
 
 
 INTERNAL_ERROR = "Le service rencontre un problème. Réessaie dans quelques minutes."
+INVALID_VALUE = "Une des valeurs envoyées est trop longue ou mal formée."
 # Errors where AWS did nothing and a retry a little later should pass (after botocore's own retries).
 AWS_BUSY = {
     "ProvisionedThroughputExceededException",
@@ -50,11 +51,6 @@ AWS_BUSY = {
     "ServiceUnavailable",
     "TooManyRequestsException",
 }
-
-
-def busy() -> Response:
-    error = ServiceBusy()
-    return json_response(error.status, error_body(error.code, error.message), error.headers)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -116,11 +112,28 @@ def create_app(*routers) -> APIGatewayRestResolver:
     for router in routers:
         app.include_router(router)
 
+    def error_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+        """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""
+        event = app.current_event
+        if event is None or event.path.startswith(("/api/", "/static/")):
+            return json_response(status, body, headers)
+        from ent_accounts.web.pages import page
+
+        return page(
+            "message.html",
+            status,
+            base_url=base_url(app),
+            title="Erreur",
+            text=body["message"],
+            kind="error",
+            headers=headers,
+        )
+
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
         logger.info("request refused", extra={"error": error.code, "fields": sorted(error.fields)})
         body = error_body(error.code, error.message, error.fields, **error.extra)
-        return json_response(error.status, body, error.headers)
+        return error_answer(error.status, body, error.headers)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
@@ -136,34 +149,43 @@ def create_app(*routers) -> APIGatewayRestResolver:
         message = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
         return json_response(415, error_body("unsupported_media_type", message))
 
+    def busy_answer() -> Response:
+        error = ServiceBusy()
+        return error_answer(error.status, error_body(error.code, error.message), error.headers)
+
     @app.exception_handler(ClientError)
     def aws_error(error: ClientError) -> Response:
         code = error.response.get("Error", {}).get("Code", "")
         if code in AWS_BUSY:
             logger.warning("AWS busy", extra={"aws_error": code})
-            return busy()
+            return busy_answer()
+        if code == "ValidationException":
+            # DynamoDB refused a value our checks let through (a key or an item too big): the request's fault as
+            # far as the user can tell, but logged as an error so that the check gets fixed.
+            logger.exception("a request DynamoDB refused as invalid")
+            return error_answer(400, error_body("invalid_request", INVALID_VALUE))
         logger.exception("unexpected AWS error")
-        return json_response(500, error_body("internal_error", INTERNAL_ERROR))
+        return error_answer(500, error_body("internal_error", INTERNAL_ERROR))
 
     @app.exception_handler(BotoCoreError)
     def aws_unreachable(error: BotoCoreError) -> Response:
         logger.warning("AWS unreachable", extra={"aws_error": type(error).__name__})
-        return busy()
+        return busy_answer()
 
     @app.exception_handler(Conflict)
     def conflict(_: Conflict) -> Response:
         message = "Ton compte a été modifié pendant ta demande : recommence."
-        return json_response(409, error_body("conflict", message))
+        return error_answer(409, error_body("conflict", message))
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         # The traceback goes to the log (which never holds secrets); the user gets a clear sentence.
         logger.exception("unexpected error")
-        return json_response(500, error_body("internal_error", INTERNAL_ERROR))
+        return error_answer(500, error_body("internal_error", INTERNAL_ERROR))
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        return json_response(404, error_body("not_found", "Cette adresse n'existe pas."))
+        return error_answer(404, error_body("not_found", "Cette adresse n'existe pas."))
 
     return app
 

@@ -24,7 +24,15 @@ def page_for(router, template: str, status: int = 200, **context) -> Response:
 
 
 def page(
-    template: str, status: int = 200, *, event=None, base_url: str = "", cookies=(), error=None, **context
+    template: str,
+    status: int = 200,
+    *,
+    event=None,
+    base_url: str = "",
+    cookies=(),
+    error=None,
+    headers: dict[str, str] | None = None,
+    **context,
 ) -> Response:
     """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it).
     `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does."""
@@ -45,6 +53,7 @@ def page(
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
             **(error.headers if error is not None else {}),
+            **(headers or {}),
         },
         cookies=cookies,
     )
