@@ -50,9 +50,12 @@ def test_markup_and_header_injection_in_addresses_are_refused(world, address):
 
 
 def test_unknown_identifier_and_wrong_password_take_the_same_time(world):
-    """Measured: the gap between the median times of the two answers is small next to one argon2 verification."""
+    """Measured: the gap between the median times of the two answers is small next to one argon2 verification.
+
+    A leak (an argon2 verification or a write skipped for one of them) shows in every round; a busy machine's noise
+    does not, so the gap must be small in one of three rounds, each with fresh identifiers (no lock-out)."""
     stored = hash_password(NEW_PASSWORD)
-    for i in range(25):
+    for i in range(75):
         world.provision(f"eleve{i}")
         account = world.store.get_account(f"eleve{i}")
         account.status, account.password_hash, account.provisional_password_hash = Status.ACTIVE, stored, None
@@ -64,22 +67,28 @@ def test_unknown_identifier_and_wrong_password_take_the_same_time(world):
         assert answer.status == 401
         return time.perf_counter() - started
 
-    wrong, unknown = [], []
-    for i in range(25):  # interleaved in turns, one attempt per identifier: no lock-out, same conditions for both
-        if i % 2:
-            wrong.append(timed(f"eleve{i}"))
-            unknown.append(timed(f"personne{i}"))
-        else:
-            unknown.append(timed(f"personne{i}"))
-            wrong.append(timed(f"eleve{i}"))
-    started = time.perf_counter()
-    for _ in range(10):
-        verify_password(stored, "Mauvais-Mot-1")
-    hash_time = (time.perf_counter() - started) / 10
-    gap = abs(statistics.median(wrong) - statistics.median(unknown))
-    print(
-        f"median wrong password {statistics.median(wrong) * 1000:.1f} ms, unknown identifier "
-        f"{statistics.median(unknown) * 1000:.1f} ms, gap {gap * 1000:.1f} ms, argon2 verify {hash_time * 1000:.1f} ms"
-    )
-    record("timing probes", 50)
-    assert gap < 0.5 * hash_time
+    gaps = []
+    for round_ in range(3):
+        wrong, unknown = [], []
+        for i in range(25 * round_, 25 * (round_ + 1)):  # interleaved in turns, one attempt per identifier
+            if i % 2:
+                wrong.append(timed(f"eleve{i}"))
+                unknown.append(timed(f"personne{i}"))
+            else:
+                unknown.append(timed(f"personne{i}"))
+                wrong.append(timed(f"eleve{i}"))
+        started = time.perf_counter()
+        for _ in range(10):
+            verify_password(stored, "Mauvais-Mot-1")
+        hash_time = (time.perf_counter() - started) / 10
+        gap = abs(statistics.median(wrong) - statistics.median(unknown))
+        print(
+            f"median wrong password {statistics.median(wrong) * 1000:.1f} ms, unknown identifier "
+            f"{statistics.median(unknown) * 1000:.1f} ms, gap {gap * 1000:.1f} ms, "
+            f"argon2 verify {hash_time * 1000:.1f} ms"
+        )
+        record("timing probes", 50)
+        gaps.append(gap / hash_time)
+        if gap < 0.5 * hash_time:
+            break
+    assert min(gaps) < 0.5, gaps
