@@ -11,6 +11,7 @@ import importlib.util
 import json
 import sys
 import zoneinfo
+from datetime import date
 from pathlib import Path
 
 
@@ -44,13 +45,15 @@ def main() -> None:
         answers[label] = raw["statusCode"]
         return raw
 
-    # A school's account, created with the layer's own code (argon2 for the provisional password).
-    from ent_accounts.flows.provisioning import create_accounts  # noqa: F401  (imported as the admin function does)
+    # A school's account, created by the layer's own provisioning flow (as an import does).
+    from ent_accounts.accounts import Role
+    from ent_accounts.flows.provisioning import create_accounts
+    from ent_accounts.schools import NewAccount
     from ent_accounts.services import services
 
-    password = _provision(services())
-
-    credentials = {"identifier": "jdupont12", "password": password}
+    row = NewAccount("Dupont", "Jeanne", Role.STUDENT, date(2011, 5, 14))
+    [created] = create_accounts(services(), "0341234A", [row], "layer-smoke")
+    credentials = {"identifier": created.account.identifier, "password": created.provisional_password}
     raw = call("login", "LoginFunction", "POST", "/api/login", "/api/login", credentials)
     token = json.loads(raw["body"])["challenge_token"]
     body = {"challenge_token": token, "new_password": "Soleil-2026", "birth_date": "2011-05-14"}
@@ -85,7 +88,7 @@ def main() -> None:
         "POST",
         "/api/password/forgot",
         "/api/password/forgot",
-        {"identifier": "jdupont12"},
+        {"identifier": created.account.identifier},
     )
     call("account_without_session", "AccountFunction", "GET", "/api/account", "/api/account")
     call("openapi", "OpenApiFunction", "GET", "/api/openapi.json", "/api/openapi.json")
@@ -122,27 +125,6 @@ def main() -> None:
         }
     )
     print(json.dumps(answers, default=str))
-
-
-def _provision(services) -> str:
-    from ent_accounts.accounts import Account, Role, add_months
-    from ent_accounts.passwords import hash_provisional, new_provisional_password
-
-    password = new_provisional_password()
-    now = services.clock.now()
-    account = Account(
-        identifier="jdupont12",
-        uai="0341234A",
-        role=Role.STUDENT,
-        first_name="Jeanne",
-        last_name="Dupont",
-        birth_date=__import__("datetime").date(2011, 5, 14),
-        provisional_password_hash=hash_provisional(password),
-        provisional_expires_at=add_months(now, 3),
-        created_at=now,
-    )
-    services.store.create_account(account)
-    return password
 
 
 def _under(module, folder: str) -> bool:
