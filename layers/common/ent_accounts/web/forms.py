@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 
+from ent_accounts.accounts import IDENTIFIER_MAX
 from ent_accounts.errors import DomainError
 
 IDENTIFIER_TOO_LONG = "Cet identifiant est trop long."
@@ -25,6 +26,13 @@ def form_data(event) -> dict[str, str]:
 def redirect(location: str, cookies=()) -> Response:
     """303 See Other: after a successful post the browser loads the next page with GET (no double submit)."""
     return Response(status_code=303, headers={"Location": location}, body="", cookies=list(cookies))
+
+
+def identifier_error(identifier: str) -> str | None:
+    """What is wrong with a typed identifier before any lookup: missing, or longer than any issued (as the API)."""
+    if not identifier:
+        return REQUIRED
+    return IDENTIFIER_TOO_LONG if len(identifier) > IDENTIFIER_MAX else None
 
 
 def field_errors(error: DomainError, default_field: str | None = None) -> dict[str, str]:

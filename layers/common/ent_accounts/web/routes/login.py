@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from ent_accounts.accounts import IDENTIFIER_MAX
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, InvalidCredentials
 from ent_accounts.flows.login import login
 from ent_accounts.services import services
 from ent_accounts.web.api import base_url, json_response, request_id
 from ent_accounts.web.csrf import csrf_valid
-from ent_accounts.web.forms import EXPIRED_FORM, IDENTIFIER_TOO_LONG, REQUIRED, form_data, redirect
+from ent_accounts.web.forms import EXPIRED_FORM, REQUIRED, form_data, identifier_error, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import LoginRequest, LoginResponse, documented
 from ent_accounts.web.session import challenge_cookie, session_cookie
@@ -52,9 +51,10 @@ def post_login_page():
     values = {"identifier": form.get("identifier", "").strip()}
     if not csrf_valid(router.current_event, form):
         return page_for(router, "login.html", 403, errors={"_form": EXPIRED_FORM}, values=values)
-    errors = {name: REQUIRED for name in ("identifier", "password") if not form.get(name, "").strip()}
-    if len(values["identifier"]) > IDENTIFIER_MAX:
-        errors["identifier"] = IDENTIFIER_TOO_LONG
+    errors = {"identifier": identifier_error(values["identifier"])}
+    if not form.get("password", "").strip():
+        errors["password"] = REQUIRED
+    errors = {name: message for name, message in errors.items() if message}
     if errors:
         return page_for(router, "login.html", 400, errors=errors, values=values)
     try:

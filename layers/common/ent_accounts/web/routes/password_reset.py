@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from ent_accounts.accounts import IDENTIFIER_MAX
 from ent_accounts.errors import DomainError, InvalidOrExpiredCode
 from ent_accounts.flows.password_reset import request_password_reset, reset_password, usable_reset_code
 from ent_accounts.services import services
@@ -13,11 +12,11 @@ from ent_accounts.web.api import base_url, json_response, request_id
 from ent_accounts.web.csrf import csrf_valid
 from ent_accounts.web.forms import (
     EXPIRED_FORM,
-    IDENTIFIER_TOO_LONG,
     PASSWORDS_DIFFER,
     REQUIRED,
     field_errors,
     form_data,
+    identifier_error,
 )
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
@@ -69,8 +68,7 @@ def post_forgot_page():
     values = {"identifier": form.get("identifier", "").strip()}
     if not csrf_valid(router.current_event, form):
         return page_for(router, "forgot_password.html", 403, errors={"_form": EXPIRED_FORM}, values=values)
-    if not values["identifier"] or len(values["identifier"]) > IDENTIFIER_MAX:
-        error = REQUIRED if not values["identifier"] else IDENTIFIER_TOO_LONG
+    if error := identifier_error(values["identifier"]):
         return page_for(router, "forgot_password.html", 400, errors={"identifier": error}, values=values)
     try:
         request_password_reset(services(), values["identifier"], base_url(router), request_id(router))
