@@ -170,6 +170,16 @@ def real_engine(world) -> World:
 
 
 @pytest.fixture(scope="session")
+def containers(dynamodb_local_endpoint):
+    """Eight warm Lambda containers (processes) on the session's DynamoDB Local: `containers.at_once(world, …)`."""
+    from tests.support.containers import Containers
+
+    pool = Containers(dynamodb_local_endpoint)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture(scope="session")
 def functions() -> Functions:
     return Functions()
 

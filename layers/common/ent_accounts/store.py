@@ -18,10 +18,12 @@ from typing import Any
 from ent_accounts.accounts import Account, Role, Status, next_event_at
 from ent_accounts.clock import Clock, epoch, from_epoch, iso
 from ent_accounts.codes import Code, Purpose
-from ent_accounts.errors import ServiceBusy
+from ent_accounts.errors import AccountLocked, ServiceBusy
+from ent_accounts.lockout import retry_after_seconds
 
 ACCOUNT_SK = "ACCOUNT"
 TRANSACTION_WRITES = 100  # DynamoDB's limit on the writes of one TransactWriteItems
+CLAIM_ATTEMPTS = 12  # password checks racing on one identifier: each lost race costs one more conditional write
 EXPIRY_INDEX = "pending-by-next-event"
 SCHOOL_INDEX = "accounts-by-school"
 
@@ -268,16 +270,21 @@ class Store:
             TableName=self.table_name, Item=_code_item(code), ConditionExpression="attribute_not_exists(pk)"
         )
 
-    def put_session(self, token_hash: str, session: Session, event: tuple[str, str] | None = None) -> None:
-        """The session; with `event` (type, request id), its audit event in the same request (one BatchWriteItem:
-        the session is new, so neither write has a condition to check)."""
-        if event is None:
+    def put_session(
+        self, token_hash: str, session: Session, event: tuple[str, str] | None = None, forget_failures: bool = False
+    ) -> None:
+        """The session; with `event` (type, request id), its audit event, and with `forget_failures`, the deletion of
+        the identifier's failed-login counter (a successful login), in the same request (one BatchWriteItem: the
+        session is new and the counter is forgotten whatever it holds, so no write has a condition to check)."""
+        if event is None and not forget_failures:
             self.client.put_item(TableName=self.table_name, Item=_session_item(token_hash, session))
             return
-        audit = self.audit_item(session.identifier, event[0], event[1], {})
-        requests = {
-            self.table_name: [{"PutRequest": {"Item": item}} for item in (_session_item(token_hash, session), audit)]
-        }
+        writes = [{"PutRequest": {"Item": _session_item(token_hash, session)}}]
+        if event is not None:
+            writes.append({"PutRequest": {"Item": self.audit_item(session.identifier, event[0], event[1], {})}})
+        if forget_failures:
+            writes.append({"DeleteRequest": {"Key": _throttle_key(session.identifier)}})
+        requests = {self.table_name: writes}
         for attempt in range(3):
             requests = self.client.batch_write_item(RequestItems=requests).get("UnprocessedItems")
             if not requests:
@@ -339,45 +346,83 @@ class Store:
         answer = self.client.get_item(TableName=self.table_name, Key=_throttle_key(identifier), ConsistentRead=True)
         return _throttle_from_item(answer.get("Item"), self)
 
-    def record_login_failure(self, identifier: str, lock_for, memory: timedelta) -> Throttle:
-        """Count one more failure atomically and lock for `lock_for(failures)`; forgotten `memory` after the last."""
+    def claim_password_check(self, identifier: str, seen: Throttle, lock_for, memory: timedelta) -> Throttle:
+        """Take the right to check one password of this identifier, before any hashing: the attempt is counted as a
+        failure at once (and locks for `lock_for(failures)` when it is one too many), and undone only once the
+        password is proven right. Raises AccountLocked while a lock holds.
+
+        The write is conditioned on the counter as `seen` (read with the account), so requests racing from several
+        containers are counted one by one: whatever their number, at most the free failures plus one check per lock
+        period reach the password. A lost race reads the counter DynamoDB returns with its refusal and tries again.
+        """
         from botocore.exceptions import ClientError
 
         now = self.clock.now()
-        values = {":one": {"N": "1"}, ":forget": {"N": str(epoch(now + memory))}}
-        try:
-            # Count on from a live counter …
-            answer = self.client.update_item(
-                TableName=self.table_name,
-                Key=_throttle_key(identifier),
-                UpdateExpression="SET failures = failures + :one, expires_at = :forget",
-                ConditionExpression="expires_at > :now",
-                ExpressionAttributeValues={**values, ":now": {"N": str(epoch(now))}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            # … or start again when there is none, or only one past its memory that TTL has not removed yet.
-            answer = self.client.update_item(
-                TableName=self.table_name,
-                Key=_throttle_key(identifier),
-                UpdateExpression="SET failures = :one, expires_at = :forget REMOVE locked_until",
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        failures = int(answer["Attributes"]["failures"]["N"])
-        lock = lock_for(failures)
-        if not lock:
-            return Throttle(failures)
-        locked_until = now + lock
-        self.client.update_item(
-            TableName=self.table_name,
-            Key=_throttle_key(identifier),
-            UpdateExpression="SET locked_until = :until",
-            ExpressionAttributeValues={":until": {"N": str(epoch(locked_until))}},
-        )
-        return Throttle(failures, locked_until)
+        for _ in range(CLAIM_ATTEMPTS):
+            if seen.locked_until and seen.locked_until > now:
+                raise AccountLocked(retry_after_seconds(seen.locked_until, now))
+            failures = seen.failures + 1
+            lock = lock_for(failures)
+            claimed = Throttle(failures, now + lock if lock else None)
+            values = {
+                ":next": {"N": str(failures)},
+                ":forget": {"N": str(epoch(now + memory))},
+                ":now": {"N": str(epoch(now))},
+                ":seen": {"N": str(seen.failures)},
+            }
+            update = "SET failures = :next, expires_at = :forget"
+            if claimed.locked_until:
+                update += ", locked_until = :until"
+                values[":until"] = {"N": str(epoch(claimed.locked_until))}
+            else:
+                update += " REMOVE locked_until"
+            # A counter past its memory (not yet removed by TTL) counts as none, like every read here.
+            counted = "attribute_not_exists(failures) OR expires_at <= :now OR failures = :seen"
+            condition = counted if not seen.failures else "failures = :seen AND expires_at > :now"
+            unlocked = "attribute_not_exists(locked_until) OR locked_until <= :now"
+            try:
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key=_throttle_key(identifier),
+                    UpdateExpression=update,
+                    ConditionExpression=f"({condition}) AND ({unlocked})",
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return claimed
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                seen = _throttle_from_item(error.response.get("Item"), self)
+        raise ServiceBusy()  # as many requests at once as attempts here: the client tries again a moment later
+
+    def release_password_check(self, identifier: str, claim: Throttle) -> None:
+        """Undo a claim whose password (or birth date) proved right, without forgetting the other failures: the
+        count goes down by one, and the lock this claim set, if it is still the one there, is lifted."""
+        from botocore.exceptions import ClientError
+
+        values = {":one": {"N": "1"}, ":zero": {"N": "0"}}
+        update, condition = "SET failures = failures - :one", "failures > :zero"
+        if claim.locked_until:
+            values[":until"] = {"N": str(epoch(claim.locked_until))}
+            update += " REMOVE locked_until"
+            condition += " AND locked_until = :until"
+        for _ in range(2):
+            try:
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key=_throttle_key(identifier),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                )
+                return
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            # Another claim locked since (or a success forgot every failure): only take this one back.
+            update, condition = "SET failures = failures - :one", "failures > :zero"
+            values.pop(":until", None)
 
     def clear_login_failures(self, identifier: str) -> None:
         self.client.delete_item(TableName=self.table_name, Key=_throttle_key(identifier))

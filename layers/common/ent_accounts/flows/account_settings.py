@@ -76,8 +76,9 @@ def request_email_change(
         services.mailer.send(confirmation)
     except AddressUndeliverable as refused:
         raise refused.for_field("new_email") from None
-    tx = services.store.transaction().put_code(code).save_account(account)
-    tx.audit(account.identifier, "email_change_requested", request_id).commit()
+    tx = services.store.transaction().put_code(code).save_account(account).clear_login_failures(account.identifier)
+    # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
+    tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
     if account.email and account.email_verified and can_receive(account, account.email):
         services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
 
@@ -96,9 +97,8 @@ def change_password(
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
     account.credential_version += 1
-    services.store.transaction().save_account(account).audit(
-        account.identifier, "password_changed", request_id
-    ).commit()
+    tx = services.store.transaction().save_account(account).clear_login_failures(account.identifier)
+    tx.audit(account.identifier, "password_changed", request_id).commit(retries=2)
     if account.has_recovery_address and can_receive(account, account.email):
         notice = compose(
             "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
@@ -111,6 +111,9 @@ def _check_password(
     services: Services, account: Account, throttle: Throttle | None, password: str, request_id: str
 ) -> Account:
     """The signed-in account, once its current password is proven (against the account and counter as read, when the
-    counter is given). A copy is returned to change: the caller's stays as stored (a page shows it after a refusal)."""
+    counter is given). A copy is returned to change: the caller's stays as stored (a page shows it after a refusal).
+    The failures are forgotten by the caller's transaction, not by a write of their own."""
     already_read = (copy.deepcopy(account), throttle) if throttle is not None else None
-    return check_password(services, account.identifier, password, request_id, already_read=already_read)
+    return check_password(
+        services, account.identifier, password, request_id, already_read=already_read, forget_failures=False
+    )

@@ -18,20 +18,24 @@ def check_password(
     *,
     accept_provisional: bool = False,
     already_read: tuple[Account, Throttle] | None = None,
+    forget_failures: bool = True,
 ) -> Account:
     """The account this password opens, or InvalidCredentials / AccountLocked.
 
-    Every attempt that reaches a password costs exactly one argon2 verification (a provisional password is checked
-    by SHA-256, so the argon2 work is done on a dummy hash), so timing never tells whether an account exists.
-    An expired provisional password is refused exactly like a wrong one (same answer, same work, counted).
+    Every check first claims its place in the lock-out counter (`claim_check`), so no number of requests at once
+    gets more guesses checked than the lock-out allows. Every attempt that reaches a password costs exactly one argon2
+    verification (a provisional password is checked by SHA-256, so the argon2 work is done on a dummy hash), so timing
+    never tells whether an account exists. An expired provisional password is refused exactly like a wrong one.
     `already_read`: the account and its lock-out counter, read together earlier in the same request (a signed-in
     use case: `authenticate_with_throttle`), so that neither is read again.
+    A personal password proven right forgets the identifier's failures, unless `forget_failures` is False: the caller
+    then forgets them in a write of its own (the login, with its new session). A provisional password proven right
+    only takes its own attempt back: the failures (wrong birth dates among them) stay until a first connection.
     """
     identifier = normalize_identifier(identifier)
     store, now = services.store, services.clock.now()
     account, throttle = already_read or store.account_and_throttle(identifier)
-    if throttle.locked_until and throttle.locked_until > now:
-        raise AccountLocked(lockout.retry_after_seconds(throttle.locked_until, now))
+    claim = claim_check(services, identifier, throttle)
 
     if account is None or account.status is Status.PROVISIONED or not account.password_hash:
         burn_verify_time(password)
@@ -45,21 +49,35 @@ def check_password(
         matches = verify_password(account.password_hash, password)
 
     if not matches:
-        counted = store.record_login_failure(identifier, lockout.lock_after, lockout.FAILURE_MEMORY)
-        metrics.count(metrics.LOGIN_FAILURES)
-        if counted.locked_until:
-            metrics.count(metrics.LOCK_OUTS)
-        if account is not None:
-            store.record_event(identifier, "login_failed", request_id, failures=str(counted.failures))
-        else:
-            # The same write for an unknown identifier, so the answer takes the same time (kept one day).
-            store.record_unknown_login_failure(identifier, request_id, lockout.FAILURE_MEMORY)
-        if account is not None and counted.locked_until:
-            store.record_event(identifier, "account_locked", request_id, until=counted.locked_until.isoformat())
-        if counted.locked_until:
-            raise AccountLocked(lockout.retry_after_seconds(counted.locked_until, now))
-        raise InvalidCredentials()
-
-    if throttle.failures:
+        count_failure(services, identifier, account, claim, request_id)
+    if account.status is Status.PROVISIONED:
+        store.release_password_check(identifier, claim)
+    elif forget_failures:
         store.clear_login_failures(identifier)
     return account
+
+
+def claim_check(services: Services, identifier: str, throttle: Throttle) -> Throttle:
+    """The right to check one secret of this identifier (password or birth date), counted as a failure until
+    proven right; AccountLocked while locked."""
+    return services.store.claim_password_check(identifier, throttle, lockout.lock_after, lockout.FAILURE_MEMORY)
+
+
+def count_failure(
+    services: Services, identifier: str, account: Account | None, claim: Throttle, request_id: str, event="login_failed"
+) -> None:
+    """The claimed check failed: it stays counted; audit it, then raise AccountLocked or InvalidCredentials."""
+    store = services.store
+    metrics.count(metrics.LOGIN_FAILURES)
+    if claim.locked_until:
+        metrics.count(metrics.LOCK_OUTS)
+    if account is not None:
+        store.record_event(identifier, event, request_id, failures=str(claim.failures))
+    else:
+        # The same write for an unknown identifier, so the answer takes the same time (kept one day).
+        store.record_unknown_login_failure(identifier, request_id, lockout.FAILURE_MEMORY)
+    if account is not None and claim.locked_until:
+        store.record_event(identifier, "account_locked", request_id, until=claim.locked_until.isoformat())
+    if claim.locked_until:
+        raise AccountLocked(lockout.retry_after_seconds(claim.locked_until, services.clock.now()))
+    raise InvalidCredentials()

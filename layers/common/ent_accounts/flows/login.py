@@ -29,7 +29,8 @@ def login(
 ) -> LoginResult:
     """`pending_session`: a pending account gets a session limited to its validation mail (the pages use it)
     instead of the API's 403."""
-    account = check_password(services, identifier, password, request_id, accept_provisional=True)
+    # A personal password proven right forgets the failures in the same request as the new session.
+    account = check_password(services, identifier, password, request_id, accept_provisional=True, forget_failures=False)
     now = services.clock.now()
 
     if account.status is Status.PROVISIONED:
@@ -49,16 +50,17 @@ def login(
     if account.status is Status.PENDING_VALIDATION:
         deadline = iso(account.validation_deadline)
         if not pending_session:
+            services.store.clear_login_failures(account.identifier)  # the password was right: a successful login
             # The API tells the student when the validation mail could not be delivered, so they correct it.
             if undeliverable := undeliverable_view(account):
                 message = PENDING_MESSAGE.format(address=undeliverable["address"])
                 raise AccountPendingValidation(message, validation_deadline=deadline, email_undeliverable=undeliverable)
             raise AccountPendingValidation(validation_deadline=deadline)
-        token, session = open_session(services, account, scope="pending")
+        token, session = open_session(services, account, scope="pending", forget_failures=True)
         max_age = int((session.absolute_expires_at - now).total_seconds())
         return LoginResult("pending_validation", token, session.expires_at, max_age)
 
-    token, session = open_session(services, account, event=("login_succeeded", request_id))
+    token, session = open_session(services, account, event=("login_succeeded", request_id), forget_failures=True)
     metrics.count(metrics.LOGINS)
     max_age = int((session.absolute_expires_at - now).total_seconds())
     return LoginResult("authenticated", token, session.expires_at, max_age)

@@ -21,15 +21,20 @@ SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
 
 
 def open_session(
-    services: Services, account: Account, scope: str = "full", event: tuple[str, str] | None = None
+    services: Services,
+    account: Account,
+    scope: str = "full",
+    event: tuple[str, str] | None = None,
+    forget_failures: bool = False,
 ) -> tuple[str, Session]:
-    """A new session; `event` (type, request id) is audited in the same request."""
+    """A new session; `event` (type, request id) is audited, and with `forget_failures` the account's failed logins
+    are forgotten, in the same request."""
     now = services.clock.now()
     absolute = now + timedelta(hours=services.settings.session_hours)
     idle = now + timedelta(minutes=services.settings.session_idle_minutes)
     session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now, scope)
     token = new_token()
-    services.store.put_session(hash_token(token), session, event)
+    services.store.put_session(hash_token(token), session, event, forget_failures)
     return token, session
 
 

@@ -1,0 +1,157 @@
+"""Warm Lambda containers racing on one DynamoDB Local: each is an OS process with its own imported handlers, its own
+boto3 clients and its own embedded SES, as AWS runs one container per concurrent request.
+
+`Containers.at_once(world, requests)` hands request i to container i; all wait on one barrier, then send their
+request through the function that serves it in template.yaml, as API Gateway would. Threads in one process cannot
+show these races honestly (one interpreter, one connection pool); processes can.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = 8  # concurrent requests the races send: as many containers as Lambda would start for them
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: Any
+    mails: list[dict] = field(default_factory=list)  # what this request sent: to, subject, html
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Containers:
+    def __init__(self, endpoint: str, size: int = SIZE) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter, like a new container
+        self.size = size
+        self.barrier = context.Barrier(size)
+        self.results = context.Queue()
+        self.inboxes = [context.Queue() for _ in range(size)]
+        self.processes = [
+            context.Process(target=_container, args=(endpoint, inbox, self.results, self.barrier), daemon=True)
+            for inbox in self.inboxes
+        ]
+        for process in self.processes:
+            process.start()
+        for _ in range(size):  # every container is warm (handlers imported) before the first race
+            kind, detail = self.results.get(timeout=120)
+            if kind != "ready":
+                raise RuntimeError(f"a container failed to start: {detail}")
+
+    def at_once(self, world, requests: list[Request]) -> list[Outcome]:
+        """Send `requests` (exactly one per container) at the same moment, at the world's frozen time."""
+        assert len(requests) == self.size, f"a race takes {self.size} requests"
+        instant = world.clock.now().isoformat()
+        for index, (inbox, request) in enumerate(zip(self.inboxes, requests, strict=True)):
+            inbox.put((index, world.store.table_name, instant, request))
+        outcomes: dict[int, Outcome] = {}
+        for _ in requests:
+            kind, detail = self.results.get(timeout=120)
+            if kind == "error":
+                raise RuntimeError(f"a container failed: {detail}")
+            index, outcome = detail
+            outcomes[index] = outcome
+        return [outcomes[index] for index in range(self.size)]
+
+    def stop(self) -> None:
+        for inbox in self.inboxes:
+            inbox.put(None)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+
+
+def _container(endpoint: str, inbox, results, barrier) -> None:
+    """One warm container: waits for requests, runs each through its function on the shared DynamoDB Local."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # fake: never real AWS
+        AWS_SESSION_TOKEN="testing",
+        AWS_DEFAULT_REGION="eu-west-3",
+        TABLE_NAME="unused",
+        POWERTOOLS_SERVICE_NAME="ent-accounts",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_NAMESPACE="EntAccounts",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    try:
+        import json
+
+        import boto3
+        from moto import mock_aws
+
+        from ent_accounts import services as services_module
+        from ent_accounts.clock import FrozenClock
+        from ent_accounts.mail import Mailer
+        from ent_accounts.mail import client_config as mail_client_config
+        from ent_accounts.services import Services
+        from ent_accounts.settings import Settings
+        from ent_accounts.store import Store, client_config
+        from local.invoke import Functions
+
+        mock = mock_aws()
+        mock.start()  # SES only: requests to DynamoDB Local's address go to the real engine
+        ses = boto3.client("sesv2", region_name="eu-west-3", config=mail_client_config())
+        ses.create_email_identity(EmailIdentity="ent.example.fr")
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
+        ddb = boto3.client("dynamodb", region_name="eu-west-3", endpoint_url=endpoint, config=client_config())
+        functions = Functions()
+        for logical_id in functions.by_id:
+            if functions.by_id[logical_id].routes:
+                functions.handler(logical_id)  # warm: imported before the race
+        clock = FrozenClock(datetime.now().astimezone())
+        built: dict[str, Services] = {}
+    except BaseException as error:
+        results.put(("error", repr(error)))
+        return
+    results.put(("ready", None))
+    while (task := inbox.get()) is not None:
+        index, table, instant, request = task
+        try:
+            clock.set(datetime.fromisoformat(instant))
+            if table not in built:
+                settings = Settings(table_name=table, mail_sender="noreply@ent.example.fr")
+                store = Store(table, clock, client=ddb, expiry_shards=settings.expiry_shards)
+                mailer = Mailer("noreply@ent.example.fr", client=ses)
+                built[table] = Services(settings=settings, clock=clock, store=store, mailer=mailer)
+            services_module.use(built[table])
+            headers = dict(request.headers)
+            body = request.body
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body)
+                headers.setdefault("Content-Type", "application/json")
+            before = len(sent)
+            barrier.wait(timeout=60)
+            raw = functions.invoke_http(request.method, request.url, headers=headers, body=body)
+            mails = [
+                {"to": list(message.destinations["ToAddresses"]), "subject": message.subject, "html": message.body}
+                for message in sent[before:]
+            ]
+            text = raw.get("body") or ""
+            try:
+                answer = json.loads(text)
+            except ValueError:
+                answer = text
+            results.put(("done", (index, Outcome(raw["statusCode"], answer, mails))))
+        except BaseException as error:
+            results.put(("error", repr(error)))
