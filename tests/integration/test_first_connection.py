@@ -196,3 +196,40 @@ def test_when_ses_refuses_the_mail_nothing_is_stored_and_a_retry_works(world):
     world.services.mailer.sender = "noreply@ent.example.fr"
     assert submit(world, token, email="jeanne@laposte.net").json()["status"] == "pending_validation"
     assert len(world.mails()) == 1
+
+
+def test_wrong_birth_dates_count_as_failed_logins_and_kill_the_challenge(world):
+    """Issue 12, item 3: with a found letter, 266 dates on one challenge found the birth date."""
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+
+    def attempt(birth_date, token=token):
+        body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": birth_date}
+        return world.call("POST", "/api/first-connection", body)
+
+    wrong = [attempt(f"2011-0{m}-01") for m in range(1, 4)]
+    assert [a.status for a in wrong] == [400] * 3
+    assert all("date de naissance" in a.json()["fields"]["birth_date"] for a in wrong)
+    dead = attempt(BIRTH_DATE)  # the right date, too late: the challenge died after three wrong ones
+    assert dead.status == 401 and "Trop d'essais" in dead.json()["message"]
+    assert world.store.get_throttle("jdupont12").failures == 3
+    # A new challenge (a login with the provisional password forgets nothing) gets one wrong date for free, then the
+    # fifth failure of the identifier locks it.
+    token = challenge(world, "jdupont12", world.provisional_of["jdupont12"])
+    assert attempt("2011-04-01", token).status == 400
+    locked = attempt("2011-05-01", token)
+    assert locked.status == 429 and locked.header("Retry-After") == "60"
+    assert login(world, "jdupont12", world.provisional_of["jdupont12"]).status == 429
+    world.clock.advance(minutes=1, seconds=1)
+    token = challenge(world, "jdupont12", world.provisional_of["jdupont12"])
+    assert attempt(BIRTH_DATE, token).status == 200  # the right date, once the lock is over, works
+    assert world.store.get_throttle("jdupont12").failures == 0  # the first connection forgets the failures
+
+
+def test_a_right_birth_date_with_a_weak_password_counts_no_failure(world):
+    token = challenge(world, "jdupont12", world.provision("jdupont12"))
+    body = {"challenge_token": token, "new_password": "faible", "birth_date": BIRTH_DATE}
+    for _ in range(6):
+        assert world.call("POST", "/api/first-connection", body).status == 400
+    assert world.store.get_throttle("jdupont12").failures == 0
+    body["new_password"] = NEW_PASSWORD
+    assert world.call("POST", "/api/first-connection", body).status == 200

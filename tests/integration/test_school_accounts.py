@@ -9,6 +9,7 @@ import pypdf
 
 from ent_accounts.flows import school as school_flows
 from ent_accounts.schools import UAI_MESSAGE
+from local.events import scheduled_event
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, first_connection, last_code, login
 from tests.integration.school import (
     OTHER_UAI,
@@ -269,3 +270,35 @@ def test_letters_are_never_reissued_for_a_whole_school_by_accident(world):
     answer = world.call("POST", "/api/admin/letters", {"uai": UAI})
     assert answer.status == 400 and "une classe, un profil ou des identifiants" in answer.json()["message"]
     assert login(world, "jdupont", account["provisional_password"]).json()["status"] == "first_connection_required"
+
+
+def test_a_validated_account_reset_by_the_school_is_never_pending_again(world):
+    """Issue 12, item 5: reset, then a first connection with the same address made the account pending with a new
+    deadline, and the sweep deleted it three months later."""
+    account = create_one(world, birth_date=BIRTH_DATE)
+    first_connection_done(world, account, email="jeanne@laposte.net")
+    new = reset(world, "jdupont").json()["provisional_password"]
+    before = len(world.mails())
+    first_connection(world, "jdupont", new, email="Jeanne@LaPoste.net")
+    stored = world.store.get_account("jdupont")
+    assert stored.status == "ACTIVE" and stored.email_verified and stored.validation_deadline is None
+    assert len(world.mails()) == before  # nothing to confirm: the address is the validated one
+    world.clock.advance(days=200)
+    assert world.functions.invoke("ExpireAccountsFunction", scheduled_event())["deleted"] == 0
+    assert login(world, "jdupont", NEW_PASSWORD).status == 200
+
+
+def test_a_new_address_after_a_school_reset_is_an_address_change(world):
+    account = create_one(world, birth_date=BIRTH_DATE)
+    first_connection_done(world, account, email="jeanne@laposte.net")
+    new = reset(world, "jdupont").json()["provisional_password"]
+    first_connection(world, "jdupont", new, email="nouvelle@laposte.net")
+    stored = world.store.get_account("jdupont")
+    assert stored.status == "ACTIVE" and stored.validation_deadline is None
+    assert stored.email == "jeanne@laposte.net" and stored.pending_email == "nouvelle@laposte.net"
+    notice = [m for m in world.mails() if m.to == ["jeanne@laposte.net"]][-1]
+    assert "Changement d'adresse" in notice.subject  # the validated address hears of it
+    assert world.call("POST", "/api/validate-email", {"code": last_code(world, "nouvelle@laposte.net")}).status == 200
+    assert world.store.get_account("jdupont").email == "nouvelle@laposte.net"
+    world.clock.advance(days=200)
+    assert world.functions.invoke("ExpireAccountsFunction", scheduled_event())["deleted"] == 0

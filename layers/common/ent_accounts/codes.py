@@ -28,6 +28,7 @@ class Code:
     email: str | None = None  # the address a validation link confirms
     used: bool = False
     credential_version: int | None = None  # a reset link works only while the password it replaces is current
+    wrong_attempts: int = 0  # wrong answers given with it (birth dates with a challenge): it dies after a few
 
 
 def new_token() -> str:

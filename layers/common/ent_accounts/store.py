@@ -263,11 +263,22 @@ class Store:
             email=item.get("email", {}).get("S"),
             used=item.get("used", {}).get("BOOL", False),
             credential_version=int(item["credential_version"]["N"]) if "credential_version" in item else None,
+            wrong_attempts=int(item.get("wrong_attempts", {}).get("N", "0")),
         )
 
     def put_code(self, code: Code) -> None:
         self.client.put_item(
             TableName=self.table_name, Item=_code_item(code), ConditionExpression="attribute_not_exists(pk)"
+        )
+
+    def count_wrong_attempt(self, code_hash: str) -> None:
+        """One more wrong answer given with this code (a birth date with a first-connection challenge)."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=_code_key(code_hash),
+            UpdateExpression="ADD wrong_attempts :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":one": {"N": "1"}},
         )
 
     def put_session(
@@ -582,11 +593,13 @@ class Store:
                 "Delete": {
                     "TableName": self.table_name,
                     "Key": _account_key(expired.identifier),
-                    "ConditionExpression": "#status = :pending AND expires_at <= :now",
+                    # Never an account whose address was once validated (defence in depth: none is ever pending).
+                    "ConditionExpression": "#status = :pending AND expires_at <= :now AND email_verified = :no",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
                         ":pending": {"S": Status.PENDING_VALIDATION.value},
                         ":now": {"N": str(epoch(now))},
+                        ":no": {"BOOL": False},
                     },
                 }
             }

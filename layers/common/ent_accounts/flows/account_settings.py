@@ -64,10 +64,31 @@ def request_email_change(
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
 
-    now = services.clock.now()
+    code = send_email_change(services, account, new_email, base_url, "new_email")
+    tx = services.store.transaction().put_code(code).save_account(account).clear_login_failures(account.identifier)
+    # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
+    tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
+    if account.email and account.email_verified and can_receive(account, account.email):
+        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+
+
+def send_email_change(services: Services, account: Account, new_email: str, base_url: str, field: str) -> Code:
+    """Make `new_email` the account's address waiting for confirmation and mail it its link; the code to store.
+
+    The link works only while the credentials it was asked with are current: a password change or reset (which also
+    drops the waiting address) voids it, so someone who once knew the password cannot take the account through it.
+    AddressUndeliverable names the form's `field`.
+    """
     token = new_token()
-    expires_at = now + timedelta(hours=services.settings.email_change_link_hours)
-    code = Code(hash_token(token), Purpose.EMAIL_CHANGE, account.identifier, expires_at, new_email)
+    expires_at = services.clock.now() + timedelta(hours=services.settings.email_change_link_hours)
+    code = Code(
+        hash_token(token),
+        Purpose.EMAIL_CHANGE,
+        account.identifier,
+        expires_at,
+        new_email,
+        credential_version=account.credential_version,
+    )
     account.pending_email = new_email
     account.forget_stale_undeliverable()
     link = validation_link(base_url, token)
@@ -75,12 +96,8 @@ def request_email_change(
     try:
         services.mailer.send(confirmation)
     except AddressUndeliverable as refused:
-        raise refused.for_field("new_email") from None
-    tx = services.store.transaction().put_code(code).save_account(account).clear_login_failures(account.identifier)
-    # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
-    tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
-    if account.email and account.email_verified and can_receive(account, account.email):
-        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+        raise refused.for_field(field) from None
+    return code
 
 
 def change_password(
@@ -96,7 +113,9 @@ def change_password(
     if reason := policy_error(new_password, account.identifier):
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
-    account.credential_version += 1
+    account.credential_version += 1  # every session and every link asked for with the old password stops working
+    account.pending_email = None  # an address change asked for with the old password is void
+    account.forget_stale_undeliverable()
     tx = services.store.transaction().save_account(account).clear_login_failures(account.identifier)
     tx.audit(account.identifier, "password_changed", request_id).commit(retries=2)
     if account.has_recovery_address and can_receive(account, account.email):

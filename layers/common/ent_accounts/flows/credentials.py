@@ -49,7 +49,8 @@ def check_password(
         matches = verify_password(account.password_hash, password)
 
     if not matches:
-        count_failure(services, identifier, account, claim, request_id)
+        record_failure(services, identifier, account, claim, request_id)
+        refuse(services, claim)
     if account.status is Status.PROVISIONED:
         store.release_password_check(identifier, claim)
     elif forget_failures:
@@ -63,10 +64,10 @@ def claim_check(services: Services, identifier: str, throttle: Throttle) -> Thro
     return services.store.claim_password_check(identifier, throttle, lockout.lock_after, lockout.FAILURE_MEMORY)
 
 
-def count_failure(
+def record_failure(
     services: Services, identifier: str, account: Account | None, claim: Throttle, request_id: str, event="login_failed"
 ) -> None:
-    """The claimed check failed: it stays counted; audit it, then raise AccountLocked or InvalidCredentials."""
+    """The claimed check failed: it stays counted; audit it (the same write for every identifier)."""
     store = services.store
     metrics.count(metrics.LOGIN_FAILURES)
     if claim.locked_until:
@@ -78,6 +79,10 @@ def count_failure(
         store.record_unknown_login_failure(identifier, request_id, lockout.FAILURE_MEMORY)
     if account is not None and claim.locked_until:
         store.record_event(identifier, "account_locked", request_id, until=claim.locked_until.isoformat())
+
+
+def refuse(services: Services, claim: Throttle) -> None:
+    """AccountLocked when this failure locked the identifier, else InvalidCredentials."""
     if claim.locked_until:
         raise AccountLocked(lockout.retry_after_seconds(claim.locked_until, services.clock.now()))
     raise InvalidCredentials()

@@ -6,17 +6,31 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ent_accounts import metrics
-from ent_accounts.accounts import Account, Status, validation_deadline
+from ent_accounts.accounts import Account, Status, same_address, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
-from ent_accounts.deliverability import refuse_if_known_undeliverable
-from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge, InvalidRequest, ServiceBusy
-from ent_accounts.flows.credentials import check_password
+from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable
+from ent_accounts.errors import (
+    AlreadyCompleted,
+    DomainError,
+    InvalidChallenge,
+    InvalidRequest,
+    ServiceBusy,
+    TooManyRequests,
+)
+from ent_accounts.flows.account_settings import send_email_change
+from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
+from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
-from ent_accounts.store import Conflict
+from ent_accounts.store import Conflict, Throttle
 
 BIRTH_DATE_MISMATCH = "La date de naissance ne correspond pas à celle connue de ton établissement."
+MAX_BIRTH_DATE_TRIES = 3  # a challenge dies after this many wrong birth dates: log in again
+TOO_MANY_BIRTH_DATES = (
+    "Trop d'essais de date de naissance : reconnecte-toi avec ton mot de passe provisoire. "
+    "Si la date connue de ton établissement est fausse, demande-lui de la corriger."
+)
 
 
 @dataclass(frozen=True)
@@ -28,14 +42,19 @@ class FirstConnectionResult:
 
 def challenge_and_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
     """The challenge (unexpired) and its account, whatever the account's state; or InvalidChallenge."""
+    challenge = _challenge(services, challenge_token)
+    account = services.store.get_account(challenge.identifier)
+    if account is None:
+        raise InvalidChallenge()
+    return challenge, account
+
+
+def _challenge(services: Services, challenge_token: str) -> Code:
     store = services.store
     challenge = store.get_code(hash_token(challenge_token)) if looks_like_token(challenge_token) else None
     if challenge is None or challenge.purpose is not Purpose.CHALLENGE:
         raise InvalidChallenge()
-    account = store.get_account(challenge.identifier)
-    if account is None:
-        raise InvalidChallenge()
-    return challenge, account
+    return challenge
 
 
 def challenged_account(services: Services, challenge_token: str) -> tuple[Code, Account]:
@@ -62,7 +81,10 @@ def complete_first_connection(
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
-    challenge, account = challenge_and_account(services, challenge_token)
+    challenge = _challenge(services, challenge_token)
+    account, throttle = store.account_and_throttle(challenge.identifier)
+    if account is None:
+        raise InvalidChallenge()
     if account.status is not Status.PROVISIONED:
         return same_submission_again(services, account.identifier, new_password, email, request_id)
     _check_still_valid(challenge, account)
@@ -72,33 +94,91 @@ def complete_first_connection(
         fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
     elif reason := policy_error(new_password, account.identifier):
         fields["new_password"] = reason
-    if account.birth_date and account.birth_date != birth_date:
-        fields["birth_date"] = BIRTH_DATE_MISMATCH
-    if fields:
-        raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
-    refuse_if_known_undeliverable(account, email, "email")
+    claim = _check_birth_date(services, challenge, account, throttle, birth_date, request_id, fields)
+    try:
+        if fields:
+            raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
+        result = _complete(services, challenge, account, new_password, birth_date, email, base_url, request_id)
+    except BaseException:
+        if claim is not None and "birth_date" not in fields:
+            store.release_password_check(account.identifier, claim)  # the birth date was right: no failure
+        raise
+    metrics.count(metrics.FIRST_CONNECTIONS)
+    return result
 
+
+def _check_birth_date(
+    services: Services,
+    challenge: Code,
+    account: Account,
+    throttle: Throttle,
+    birth_date: date,
+    request_id: str,
+    fields: dict[str, str],
+) -> Throttle | None:
+    """Compare the birth date, which the school knows and a found letter does not tell: a wrong one counts as a
+    failed login of the identifier (lock-out) and as one of the challenge's MAX_BIRTH_DATE_TRIES. The lock-out
+    counter is claimed before the comparison (`claim_check`), so requests at once get no more dates compared than the
+    lock-out allows; the claim is returned for the caller to take back or forget once the date proved right (None:
+    nothing to compare)."""
+    if not account.birth_date:
+        return None
+    if challenge.wrong_attempts >= MAX_BIRTH_DATE_TRIES:
+        raise InvalidChallenge(TOO_MANY_BIRTH_DATES)
+    claim = claim_check(services, account.identifier, throttle)
+    if account.birth_date == birth_date:
+        return claim
+    services.store.count_wrong_attempt(challenge.code_hash)
+    record_failure(services, account.identifier, account, claim, request_id, event="first_connection_wrong_birth_date")
+    if claim.locked_until:
+        refuse(services, claim)
+    fields["birth_date"] = BIRTH_DATE_MISMATCH
+    return claim
+
+
+def _complete(
+    services: Services,
+    challenge: Code,
+    account: Account,
+    new_password: str,
+    birth_date: date,
+    email: str | None,
+    base_url: str,
+    request_id: str,
+) -> FirstConnectionResult:
+    store = services.store
+    refuse_if_known_undeliverable(account, email, "email")
     now = services.clock.now()
     account.password_hash = hash_password(new_password)
     account.provisional_password_hash = None
     account.provisional_expires_at = None
     account.birth_date = birth_date
-    tx = store.transaction().use_code(challenge.code_hash)
-    code = None  # the validation link's code, when there is an address
+    # The first connection signs in: the failures of this identifier are forgotten with it.
+    tx = store.transaction().use_code(challenge.code_hash).clear_login_failures(account.identifier)
+    code = None  # the code of the link mailed, when there is an address to confirm
+    kept = account.email_verified and account.email and (not email or same_address(email, account.email))
 
-    if email:
-        account.status = Status.PENDING_VALIDATION
-        account.email, account.email_verified = email, False
-        account.forget_stale_undeliverable()
-        account.validation_deadline = validation_deadline(now, services.settings.validation_months)
-        token, code = new_validation_code(account, email)
-        account.validation_code_hashes = {code.code_hash}
-        tx.put_code(code)
+    if email and not kept:
+        if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
+            raise TooManyRequests()
         # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again
         # (with another address when SES refused this one).
-        send_validation_mail(services, account, token, base_url)
+        if account.email_verified:
+            # A school reset kept the validated address: the new one is an address change, confirmed by its link,
+            # and the account stays active (it never goes back to the 3-month deadline).
+            account.status = Status.ACTIVE
+            code = send_email_change(services, account, email, base_url, "email")
+        else:
+            account.status = Status.PENDING_VALIDATION
+            account.email, account.email_verified = email, False
+            account.forget_stale_undeliverable()
+            account.validation_deadline = validation_deadline(now, services.settings.validation_months)
+            token, code = new_validation_code(account, email)
+            account.validation_code_hashes = {code.code_hash}
+            send_validation_mail(services, account, token, base_url)
+        tx.put_code(code)
     else:
-        account.status = Status.ACTIVE
+        account.status = Status.ACTIVE  # without an address, or with the validated one the school reset kept
 
     tx.save_account(account).audit(account.identifier, "first_connection", request_id, status=account.status.value)
     try:
@@ -111,7 +191,9 @@ def complete_first_connection(
             raise InvalidChallenge() from None  # the school reset the password meanwhile: log in again
         # Most often a double click: the other submission of this form won, and this one's mail is already sent.
         return same_submission_again(services, account.identifier, new_password, email, request_id, code)
-    metrics.count(metrics.FIRST_CONNECTIONS)
+    if code is not None and code.purpose is Purpose.EMAIL_CHANGE and can_receive(account, account.email):
+        # As for every address change: the validated address hears of it.
+        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
     return FirstConnectionResult(account.status, account.validation_deadline, account)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ent_accounts.accounts import Account, Status, normalize_identifier
+from ent_accounts.accounts import Account, Status, normalize_identifier, same_address
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
 from ent_accounts.deliverability import can_receive
 from ent_accounts.errors import (
@@ -69,7 +69,15 @@ def usable_reset_code(services: Services, token: str) -> tuple[Code, Account]:
     if code is None or code.purpose is not Purpose.PASSWORD_RESET or code.used:
         raise InvalidOrExpiredCode("Ce lien de réinitialisation n'est pas valide, a déjà servi ou a expiré.")
     account = services.store.get_account(code.identifier)
-    if account is None or account.status is not Status.ACTIVE or account.credential_version != code.credential_version:
+    if (
+        account is None
+        or account.status is not Status.ACTIVE
+        or account.credential_version != code.credential_version
+        # The link was mailed to the account's validated address: once the address changes, it dies.
+        or not account.has_recovery_address
+        or not code.email
+        or not same_address(code.email, account.email)
+    ):
         raise InvalidOrExpiredCode("Ce lien de réinitialisation n'est pas valide, a déjà servi ou a expiré.")
     return code, account
 
@@ -80,7 +88,9 @@ def reset_password(services: Services, token: str, new_password: str, request_id
     if reason := policy_error(new_password, account.identifier):
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
-    account.credential_version += 1
+    account.credential_version += 1  # every session and every link asked for with the old password stops working
+    account.pending_email = None  # an address change asked for with the old password is void
+    account.forget_stale_undeliverable()
     tx = services.store.transaction().use_code(code.code_hash).save_account(account)
     tx.clear_login_failures(account.identifier).audit(account.identifier, "password_reset", request_id)
     try:

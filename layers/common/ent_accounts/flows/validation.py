@@ -39,7 +39,13 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         account.reminder_stage = 0
         event = "email_validated"
     else:  # an address change: only the latest address asked for can be confirmed
-        if code.used or account.status is not Status.ACTIVE or account.pending_email != code.email:
+        if (
+            code.used
+            or account.status is not Status.ACTIVE
+            or account.pending_email != code.email
+            # Asked with credentials that are no longer current (a password change or reset since): void.
+            or code.credential_version != account.credential_version
+        ):
             raise InvalidOrExpiredCode()
         account.email, account.pending_email = code.email, None
         event = "email_changed"

@@ -79,7 +79,9 @@ def _challenge_or_message(*, done_too: bool = False):
 
 
 def _message(error: InvalidChallenge | AlreadyCompleted):
-    text = error.message if isinstance(error, AlreadyCompleted) else FIRST_CONNECTION_EXPIRED
+    # A challenge that died of too many wrong birth dates says so; an expired or used one, the page's own words.
+    said = isinstance(error, AlreadyCompleted) or error.message != InvalidChallenge.message
+    text = error.message if said else FIRST_CONNECTION_EXPIRED
     return page_for(router, "message.html", error.status, title="Première connexion", text=text, kind="info")
 
 
