@@ -47,13 +47,21 @@ def resend_validation_mail(
     services: Services, identifier: str, password: str, email: str | None, base_url: str, request_id: str
 ) -> None:
     """Send the validation mail again (the JSON API): the identifier and password prove who asks."""
-    account = check_password(services, identifier, password, request_id)
-    resend_to_account(services, account, email, base_url, request_id)
+    account = check_password(services, identifier, password, request_id, forget_failures=False)
+    resend_to_account(services, account, email, base_url, request_id, forget_failures=True)
 
 
-def resend_to_account(services: Services, account: Account, email: str | None, base_url: str, request_id: str) -> None:
+def resend_to_account(
+    services: Services,
+    account: Account,
+    email: str | None,
+    base_url: str,
+    request_id: str,
+    forget_failures: bool = False,
+) -> None:
     """Send the validation mail again, to a corrected address if given; the deadline never moves.
 
+    `forget_failures`: the password was just proven right; its transaction forgets the failed logins.
     A corrected address makes the links sent to the old one useless (their codes are deleted), and clears what SES
     said about the old one. The address SES reported as undeliverable is refused: the student must correct it.
     """
@@ -79,6 +87,8 @@ def resend_to_account(services: Services, account: Account, email: str | None, b
     account.validation_code_hashes.add(code.code_hash)
     send_validation_mail(services, account, token, base_url)
     tx.put_code(code).save_account(account).audit(account.identifier, "validation_mail_resent", request_id)
+    if forget_failures:
+        tx.clear_login_failures(account.identifier)
     try:
         tx.commit()
     except Conflict:
