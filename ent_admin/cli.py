@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ent_admin.api import ApiError, Client, is_local, region_of
-from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows
+from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows, write_csv
 
 STATUSES = {
     "premiere-connexion": "PROVISIONED",
@@ -198,8 +197,7 @@ def list_accounts(args, client: Client, out) -> None:
     ]
     header = ["identifiant", "nom", "prénom", "classe", "statut", "échéance", ""]
     if args.csv:
-        with open(args.csv, "w", encoding="utf-8-sig", newline="") as stream:
-            csv.writer(stream, delimiter=";").writerows([[*header[:-1], "échéance dépassée"], *rows])
+        write_csv(args.csv, [[*header[:-1], "échéance dépassée"], *rows])
         print(f"{len(rows)} comptes : {args.csv}", file=out)
         return
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
@@ -273,11 +271,9 @@ def _write_letters(path: Path, accounts: list[dict], uai: str, login_url: str, s
 
 
 def _write_identifiers(path: Path, accounts: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream, delimiter=";")
-        writer.writerow(["nom", "prénom", "classe", "profil", "identifiant"])
-        for a in accounts:
-            writer.writerow([a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]])
+    header = ["nom", "prénom", "classe", "profil", "identifiant"]
+    rows = [[a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]] for a in accounts]
+    write_csv(path, [header, *rows])
 
 
 def _confirm(args, question: str) -> None:
