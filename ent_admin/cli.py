@@ -127,6 +127,7 @@ def make_client(args) -> Client:
 
 
 def import_list(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     try:
         rows = read_rows(args.fichier, args.profil)
     except SpreadsheetError as error:
@@ -144,7 +145,7 @@ def import_list(args, client: Client, out) -> None:
             raise Stop(_row_problems(error, rows), 2) from None
         raise
     letters_path = args.lettres or args.fichier.with_name(f"{args.fichier.stem}-lettres.pdf")
-    _write_letters(letters_path, answer["accounts"], answer["uai"], answer["login_url"], args.etablissement)
+    _write_letters(letters_path, answer["accounts"], answer["uai"], answer["login_url"], school_name)
     listing = args.fichier.with_name(f"{args.fichier.stem}-identifiants.csv")
     _write_identifiers(listing, answer["accounts"])
     key_file.unlink(missing_ok=True)
@@ -154,12 +155,13 @@ def import_list(args, client: Client, out) -> None:
 
 
 def reissue_letters(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     body = {
         "uai": args.uai,
         "class": args.classe,
         "role": args.profil,
         "identifiers": args.identifiants,
-        "school_name": args.etablissement,
+        "school_name": school_name,
     }
     if not (args.classe or args.profil or args.identifiants):
         raise Stop("Choisissez les lettres à réimprimer : --classe, --profil ou --identifiant.", 2)
@@ -170,11 +172,12 @@ def reissue_letters(args, client: Client, out) -> None:
 
 
 def reset(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     answer = client.call(
         "POST", f"/api/admin/accounts/{_quote(args.identifiant)}/password-reset", query={"uai": args.uai}
     ).json()
     path = args.lettre or Path(f"{answer['identifier']}.pdf")
-    _write_letters(path, [answer], answer["uai"], answer["login_url"], args.etablissement)
+    _write_letters(path, [answer], answer["uai"], answer["login_url"], school_name)
     print(f"Compte {answer['identifier']} : nouveau mot de passe provisoire {answer['provisional_password']}", file=out)
     print(f"valable jusqu'au {_day(answer['provisional_expires_at'])} ; toutes ses sessions sont fermées.", file=out)
     print(f"Lettre : {path}", file=out)
@@ -234,6 +237,17 @@ def _import_key(key_file: Path, body: dict[str, Any], out) -> str:
     key = uuid.uuid4().hex
     key_file.write_text(json.dumps({"key": key, "digest": digest, "uai": body["uai"]}), encoding="utf-8")
     return key
+
+
+def _school_name(args) -> str | None:
+    """--etablissement as the letters print it, checked before anything is sent (the service checks it alike)."""
+    from ent_accounts import schools
+
+    if not (args.etablissement or "").strip():
+        return None
+    if error := schools.school_name_error(args.etablissement):
+        raise Stop(f"--etablissement : {error}", 2)
+    return schools.tidy(args.etablissement)
 
 
 def _row_problems(error: ApiError, rows: list[Row]) -> str:

@@ -171,3 +171,21 @@ def test_the_files_written_for_a_spreadsheet_hold_no_formula(world, tmp_path):
 def csv_cells(path) -> list[list[str]]:
     with open(path, encoding="utf-8-sig", newline="") as stream:
         return list(csv.reader(stream, delimiter=";"))
+
+
+def test_a_school_name_on_several_lines_is_refused_before_anything_is_sent(world, school_list, tmp_path, capsys):
+    name = "Collège Molière\nMot de passe provisoire : 000000000000"
+    served = Served(world)
+    code, _ = run(world, "importer", str(school_list), "--uai", "0341234A", "--etablissement", name, send=served)
+    assert code == 2 and "--etablissement : Le nom de l'établissement ne peut contenir ni retour à la ligne" in (
+        capsys.readouterr().err
+    )
+    assert served.requests == [] and world.items() == [] and not (tmp_path / "eleves-lettres.pdf").exists()
+
+    assert run(world, "importer", str(school_list), "--uai", "0341234A")[0] == 0
+    sortie = str(tmp_path / "lettres.pdf")
+    for command in (["lettres", "--classe", "3e A", "--sortie", sortie, "--oui"], ["reinitialiser", "jdupont"]):
+        served = Served(world)
+        code, _ = run(world, *command, "--uai", "0341234A", "--etablissement", name, send=served)
+        assert code == 2 and "sur une seule ligne" in capsys.readouterr().err
+        assert served.requests == []
