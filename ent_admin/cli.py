@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ent_admin.api import ApiError, Client, is_local, region_of
-from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows
+from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows, write_csv
 
 STATUSES = {
     "premiere-connexion": "PROVISIONED",
@@ -128,6 +127,7 @@ def make_client(args) -> Client:
 
 
 def import_list(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     try:
         rows = read_rows(args.fichier, args.profil)
     except SpreadsheetError as error:
@@ -145,7 +145,7 @@ def import_list(args, client: Client, out) -> None:
             raise Stop(_row_problems(error, rows), 2) from None
         raise
     letters_path = args.lettres or args.fichier.with_name(f"{args.fichier.stem}-lettres.pdf")
-    _write_letters(letters_path, answer["accounts"], answer["uai"], answer["login_url"], args.etablissement)
+    _write_letters(letters_path, answer["accounts"], answer["uai"], answer["login_url"], school_name)
     listing = args.fichier.with_name(f"{args.fichier.stem}-identifiants.csv")
     _write_identifiers(listing, answer["accounts"])
     key_file.unlink(missing_ok=True)
@@ -155,12 +155,13 @@ def import_list(args, client: Client, out) -> None:
 
 
 def reissue_letters(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     body = {
         "uai": args.uai,
         "class": args.classe,
         "role": args.profil,
         "identifiers": args.identifiants,
-        "school_name": args.etablissement,
+        "school_name": school_name,
     }
     if not (args.classe or args.profil or args.identifiants):
         raise Stop("Choisissez les lettres à réimprimer : --classe, --profil ou --identifiant.", 2)
@@ -171,11 +172,12 @@ def reissue_letters(args, client: Client, out) -> None:
 
 
 def reset(args, client: Client, out) -> None:
+    school_name = _school_name(args)
     answer = client.call(
         "POST", f"/api/admin/accounts/{_quote(args.identifiant)}/password-reset", query={"uai": args.uai}
     ).json()
     path = args.lettre or Path(f"{answer['identifier']}.pdf")
-    _write_letters(path, [answer], answer["uai"], answer["login_url"], args.etablissement)
+    _write_letters(path, [answer], answer["uai"], answer["login_url"], school_name)
     print(f"Compte {answer['identifier']} : nouveau mot de passe provisoire {answer['provisional_password']}", file=out)
     print(f"valable jusqu'au {_day(answer['provisional_expires_at'])} ; toutes ses sessions sont fermées.", file=out)
     print(f"Lettre : {path}", file=out)
@@ -198,8 +200,7 @@ def list_accounts(args, client: Client, out) -> None:
     ]
     header = ["identifiant", "nom", "prénom", "classe", "statut", "échéance", ""]
     if args.csv:
-        with open(args.csv, "w", encoding="utf-8-sig", newline="") as stream:
-            csv.writer(stream, delimiter=";").writerows([[*header[:-1], "échéance dépassée"], *rows])
+        write_csv(args.csv, [[*header[:-1], "échéance dépassée"], *rows])
         print(f"{len(rows)} comptes : {args.csv}", file=out)
         return
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
@@ -238,6 +239,17 @@ def _import_key(key_file: Path, body: dict[str, Any], out) -> str:
     return key
 
 
+def _school_name(args) -> str | None:
+    """--etablissement as the letters print it, checked before anything is sent (the service checks it alike)."""
+    from ent_accounts import schools
+
+    if not (args.etablissement or "").strip():
+        return None
+    if error := schools.school_name_error(args.etablissement):
+        raise Stop(f"--etablissement : {error}", 2)
+    return schools.tidy(args.etablissement)
+
+
 def _row_problems(error: ApiError, rows: list[Row]) -> str:
     """The service names rows as accounts[i]: say which line of the file, and whose, in the school's words."""
     lines = [f"Rien n'a été créé : {error}"]
@@ -273,11 +285,9 @@ def _write_letters(path: Path, accounts: list[dict], uai: str, login_url: str, s
 
 
 def _write_identifiers(path: Path, accounts: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream, delimiter=";")
-        writer.writerow(["nom", "prénom", "classe", "profil", "identifiant"])
-        for a in accounts:
-            writer.writerow([a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]])
+    header = ["nom", "prénom", "classe", "profil", "identifiant"]
+    rows = [[a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]] for a in accounts]
+    write_csv(path, [header, *rows])
 
 
 def _confirm(args, question: str) -> None:

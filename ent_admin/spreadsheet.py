@@ -3,6 +3,9 @@ separated by `;`, `,` or tabs (an Excel `sep=;` first line is understood), dates
 
 Columns, in any order and spelling of case and accents: nom, prénom, date de naissance, classe, profil.
 Every problem is reported with its line number, in French, before anything is sent.
+
+Every CSV the command line writes goes through `write_csv`: a cell a spreadsheet would take for a formula is
+written as text (OWASP "CSV Injection"), and reading such a file back gives the value it had.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ ROLES = {
     "representantlegal": "parent",
 }
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+# What makes Excel or LibreOffice evaluate a cell (OWASP "CSV Injection"). The files hold names, classes,
+# identifiers and dates in words, never a number, so a leading minus sign is never a negative number to keep.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def _columns(header: list[str]) -> dict[str, int]:
 def _row(cells: list[str], positions: dict[str, int], line: int, default_role: str) -> tuple[Row | None, str | None]:
     def cell(field: str) -> str:
         index = positions.get(field)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return as_written(cells[index]).strip() if index is not None and index < len(cells) else ""
 
     problems = []
     birth_date = None
@@ -159,3 +165,21 @@ def parse_date(raw: str) -> str | None:
         return date.fromisoformat(raw).isoformat()
     except ValueError:
         return None
+
+
+def write_csv(path: Path, rows: list[list]) -> None:
+    """A CSV for a spreadsheet (UTF-8 with BOM, `;`, as Excel opens it on a French Windows), every cell as text."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream, delimiter=";").writerows([neutralised(cell) for cell in row] for row in rows)
+
+
+def neutralised(cell) -> str:
+    """The cell as text a spreadsheet shows and never evaluates: `-Dupont` is written `'-Dupont` (the leading quote
+    that OWASP recommends: the cell stays readable, as text, in Excel and LibreOffice alike)."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text  # '-x too, to read back as it was
+
+
+def as_written(cell: str) -> str:
+    """What `neutralised` was given: a list exported here and imported again keeps its names as they were."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import pypdf
 import pytest
 
-from tests.integration.school import UAI, new_key, row
+from tests.integration.school import UAI, create_one, letters_pdf, new_key, row
 from tests.integration.test_bad_input import NOT_AN_OBJECT, assert_clear_400
 
 BODIES = {
@@ -55,3 +58,19 @@ def test_odd_identifiers_in_paths_are_simply_not_found(world):
         for method, path in [("GET", "/api/admin/accounts/{}"), ("DELETE", "/api/admin/accounts/{}")]:
             answer = world.call(method, path.format(identifier) + f"?uai={UAI}")
             assert answer.status == 404, answer.text
+
+
+def test_a_school_name_is_one_line_of_text(world):
+    create_one(world, school_class="4e B")
+    for brk in ["\n", "\r", "\r\n", "\t", "\x00", "\x1b[2J", "\x85", "\u2028", "\u2029", "\u202e"]:
+        name = f"Collège Molière{brk}Mot de passe provisoire : 000000000000"
+        answer = post(world, "/api/admin/letters", {**BODIES["/api/admin/letters"], "school_name": name})
+        assert_clear_400(answer, "school_name")
+        assert "sur une seule ligne" in answer.json()["fields"]["school_name"], answer.json()
+    answer = post(world, "/api/admin/letters", {**BODIES["/api/admin/letters"], "school_name": "x" * 121})
+    assert_clear_400(answer, "school_name")
+    assert "au plus 120 caractères" in answer.json()["fields"]["school_name"]
+
+    answer = post(world, "/api/admin/letters", {**BODIES["/api/admin/letters"], "school_name": " Lycée  n° 2 & Curie "})
+    (page,) = pypdf.PdfReader(io.BytesIO(letters_pdf(answer))).pages
+    assert "Lycée n° 2 & Curie (0341234A)" in page.extract_text()

@@ -4,6 +4,7 @@ spreadsheet export to the letters, a list to chase, a reset, a deletion, and an 
 from __future__ import annotations
 
 import base64
+import csv
 import io
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ import pytest
 
 from ent_admin.api import Answer, Client
 from ent_admin.cli import main
+from ent_admin.spreadsheet import read_rows
 from tests.integration.helpers import login
 
 LIST = (
@@ -138,3 +140,52 @@ def test_another_school_and_a_bad_code_are_refused(world, school_list, capsys):
     assert "(404) : Aucun compte de cet identifiant dans cet établissement." in capsys.readouterr().err
     assert run(world, "lister", "--uai", "34")[0] == 1
     assert "7 chiffres suivis d'une lettre" in capsys.readouterr().err
+
+
+FORMULAS = ["-Dupont", "-A1-B1", "=1+1", "@SUM(1)", "+33 6 12 34 56 78", "\tDurand", "\rMarc", "-2+3"]
+
+
+def test_the_files_written_for_a_spreadsheet_hold_no_formula(world, tmp_path):
+    school_list = tmp_path / "eleves.csv"
+    school_list.write_text("Nom;Prénom;Classe\r\n-Dupont;Jeanne;-A1-B1\r\n", encoding="utf-8")
+    code, out = run(world, "importer", str(school_list), "--uai", "0341234A")
+    assert code == 0, out
+    # Accounts whose names reached the table some other way than a checked import: the export must hold anyway.
+    world.provision("formule1", last_name="=1+1", first_name="@SUM(1)", school_class="+33 6 12 34 56 78")
+    world.provision("formule2", last_name="\tDurand", first_name="\rMarc", school_class="-2+3")
+    code, out = run(world, "lister", "--uai", "0341234A", "--csv", str(tmp_path / "liste.csv"))
+    assert code == 0, out
+
+    listing = csv_cells(tmp_path / "eleves-identifiants.csv")
+    assert ["'-Dupont", "Jeanne", "'-A1-B1", "eleve", "jdupont"] in listing
+    cells = [cell for row in [*listing, *csv_cells(tmp_path / "liste.csv")] for cell in row]
+    for formula in FORMULAS:
+        assert "'" + formula in cells, formula
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+    # Read again as a school's list (an export edited and imported back), the names are as they were.
+    (again,) = read_rows(tmp_path / "eleves-identifiants.csv")
+    assert (again.last_name, again.school_class) == ("-Dupont", "-A1-B1")
+
+
+def csv_cells(path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        return list(csv.reader(stream, delimiter=";"))
+
+
+def test_a_school_name_on_several_lines_is_refused_before_anything_is_sent(world, school_list, tmp_path, capsys):
+    name = "Collège Molière\nMot de passe provisoire : 000000000000"
+    served = Served(world)
+    code, _ = run(world, "importer", str(school_list), "--uai", "0341234A", "--etablissement", name, send=served)
+    assert code == 2 and "--etablissement : Le nom de l'établissement ne peut contenir ni retour à la ligne" in (
+        capsys.readouterr().err
+    )
+    assert served.requests == [] and world.items() == [] and not (tmp_path / "eleves-lettres.pdf").exists()
+
+    assert run(world, "importer", str(school_list), "--uai", "0341234A")[0] == 0
+    sortie = str(tmp_path / "lettres.pdf")
+    for command in (["lettres", "--classe", "3e A", "--sortie", sortie, "--oui"], ["reinitialiser", "jdupont"]):
+        served = Served(world)
+        code, _ = run(world, *command, "--uai", "0341234A", "--etablissement", name, send=served)
+        assert code == 2 and "sur une seule ligne" in capsys.readouterr().err
+        assert served.requests == []

@@ -78,3 +78,20 @@ def test_printable_keeps_french_and_replaces_the_rest():
     assert printable("Œuvre « Cœur » – l’été…") == "Œuvre « Cœur » – l’été…"
     assert printable("Łódź") == "Lódz"  # ó is in the fonts, Ł and ź are not
     assert printable("王") == "?"
+
+
+LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+FAKE = "= Mot de passe provisoire | 000000000000"
+
+
+def test_no_value_adds_a_line_to_the_letter_even_if_it_got_past_the_checks():
+    plain = pages_text(render_pdf([letter(school_name="Collège Jean Moulin")]))[0].splitlines()
+    for brk in LINE_BREAKS:
+        odd = letter(school_name=f"Collège Jean Moulin{brk}{FAKE}", last_name=f"Le Bihan{brk}{FAKE}", school_class=brk)
+        assert len(letter_text(odd).splitlines()) == len(letter_text(letter()).splitlines()), repr(brk)
+        lines = pages_text(render_pdf([odd]))[0].splitlines()
+        assert len(lines) == len(plain), (repr(brk), lines)
+        assert [line for line in lines if line.startswith("Mot de passe provisoire")] == [
+            "Mot de passe provisoire : 7TM2gmtVPHNe"
+        ], repr(brk)
+        assert lines[1].startswith("Collège Jean Moulin ") and lines[1].endswith("000000000000 (0341234A)")

@@ -1,10 +1,12 @@
 """The school's list as spreadsheets export it: UTF-8 or Windows-1252, `;` or `,`, a BOM, JJ/MM/AAAA dates."""
 
 import codecs
+import csv
+import io
 
 import pytest
 
-from ent_admin.spreadsheet import SpreadsheetError, parse_date, read_rows
+from ent_admin.spreadsheet import SpreadsheetError, parse_date, read_rows, write_csv
 
 EXCEL_FR = (
     "Nom;Prénom;Date de naissance;Classe;Profil\r\n"
@@ -125,3 +127,35 @@ def test_empty_files(tmp_path):
 )
 def test_dates(raw, expected):
     assert parse_date(raw) == expected
+
+
+def test_a_list_written_for_a_spreadsheet_holds_text_and_reads_back_as_it_was(tmp_path):
+    names = ["-Dupont", "=1+1", "@SUM(1)", "+33612345678", "\tDurand", "\rMarc", "'t Hooft", "Dupont", "'-Martin"]
+    path = tmp_path / "liste.csv"
+    write_csv(path, [["Nom", "Prénom", "Classe"], *[[name, "Jeanne", "-A1-B1"] for name in names]])
+    written = path.read_bytes().decode("utf-8-sig")
+    assert written.startswith("Nom;Prénom;Classe\r\n'-Dupont;Jeanne;'-A1-B1\r\n")
+    cells = list(csv.reader(io.StringIO(written, newline=""), delimiter=";"))[1:]
+    assert [row[0] for row in cells] == [
+        "'-Dupont",
+        "'=1+1",
+        "'@SUM(1)",
+        "'+33612345678",
+        "'\tDurand",
+        "'\rMarc",
+        "'t Hooft",  # nothing a spreadsheet would evaluate: as it was
+        "Dupont",
+        "''-Martin",
+    ]
+    assert [row.last_name for row in read_rows(path)] == [
+        "-Dupont",
+        "=1+1",
+        "@SUM(1)",
+        "+33612345678",
+        "Durand",
+        "Marc",
+        "'t Hooft",
+        "Dupont",
+        "'-Martin",
+    ]
+    assert {row.school_class for row in read_rows(path)} == {"-A1-B1"}

@@ -34,8 +34,18 @@ class Letter:
 
 
 def letter_text(letter: Letter) -> str:
+    """The letter in the templates' line markup. No value can break a line: the names were checked when they came
+    in, but a line break that got through anyway would add a line of the letter's own (a fake "Mot de passe
+    provisoire"), so every control character or line separator is printed as a space."""
     template = "parent.txt" if letter.role == "parent" else "eleve.txt"
-    return render(f"letters/{template}", school=letter.school, **letter.__dict__)
+    values = {name: one_line(value) if isinstance(value, str) else value for name, value in letter.__dict__.items()}
+    return render(f"letters/{template}", school=one_line(letter.school), **values)
+
+
+def one_line(text: str) -> str:
+    """Every character that ends a line (str.splitlines splits on \\n, \\r, \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028,
+    \\u2029) or is a control character becomes a space."""
+    return "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text)
 
 
 def render_pdf(letters: list[Letter]) -> bytes:

@@ -19,6 +19,7 @@ UAI_MESSAGE = "Le code de l'établissement (UAI) doit comporter 7 chiffres suivi
 
 NAME_MAX_LENGTH = 60
 CLASS_MAX_LENGTH = 20
+SCHOOL_NAME_MAX_LENGTH = 120
 _NAME_PUNCTUATION = set(" -'’.")
 _CLASS_PUNCTUATION = set(" -_/.°'’")
 ROLE_MESSAGE = "Le profil doit être « eleve » ou « parent »."
@@ -63,6 +64,20 @@ def class_error(school_class: str) -> str | None:
         return f"Le nom de la classe est trop long (au plus {CLASS_MAX_LENGTH} caractères)."
     if any(not (char.isalnum() or char in _CLASS_PUNCTUATION) for char in school_class):
         return "Le nom de la classe ne peut contenir que des lettres, des chiffres, des espaces et - _ / . °"
+    return None
+
+
+def school_name_error(school_name: str) -> str | None:
+    """The school's name as printed on the letters: one line of text. Unlike a person's name it may hold digits and
+    punctuation (Lycée n° 2, Saint-Exupéry & Curie), but no control character: a line break would add a line to
+    the letter, which could pass for a line of the letter itself."""
+    if any(unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp") for char in school_name):
+        return (
+            "Le nom de l'établissement ne peut contenir ni retour à la ligne, ni tabulation, ni autre caractère "
+            "de contrôle : écrivez-le sur une seule ligne."
+        )
+    if len(tidy(school_name)) > SCHOOL_NAME_MAX_LENGTH:
+        return f"Le nom de l'établissement est trop long (au plus {SCHOOL_NAME_MAX_LENGTH} caractères)."
     return None
 
 

@@ -36,6 +36,12 @@ def _name(value: str) -> str:
     return value
 
 
+def _school_name(value: str) -> str:
+    if error := schools.school_name_error(value):
+        raise PydanticCustomError("school_name_format", error)
+    return schools.tidy(value)
+
+
 def _role(value: str) -> str:
     role = schools.parse_role(value)
     if role is None:
@@ -57,6 +63,11 @@ PersonName = Annotated[str, Field(max_length=200, examples=["Le Bihan-Pérez"]),
 RoleName = Annotated[str, Field(max_length=20, json_schema_extra={"enum": ["eleve", "parent"]}), AfterValidator(_role)]
 SchoolClass = Annotated[str, Field(max_length=100, examples=["4e B"]), AfterValidator(_class)]
 OptionalSchoolClass = Annotated[SchoolClass | None, BeforeValidator(blank_is_none)]
+SchoolName = Annotated[
+    str,
+    Field(max_length=200, examples=["Collège Jean Moulin"], description="Nom imprimé sur les lettres, sur une ligne"),
+    AfterValidator(_school_name),
+]
 BirthDate = Annotated[
     str,
     Field(max_length=10, examples=["2011-05-14"], json_schema_extra={"format": "date"}),
@@ -147,4 +158,4 @@ class LettersRequest(BaseModel):
     school_class: OptionalSchoolClass = Field(None, alias="class")
     role: Annotated[RoleName | None, BeforeValidator(blank_is_none)] = None
     identifiers: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)] = []
-    school_name: Annotated[str | None, Field(max_length=120), BeforeValidator(blank_is_none)] = None
+    school_name: Annotated[SchoolName | None, BeforeValidator(blank_is_none)] = None

@@ -104,6 +104,7 @@ _CUSTOM_TYPES = {
     "name_format",
     "role_value",
     "class_format",
+    "school_name_format",
 }
 
 
