@@ -70,7 +70,7 @@ def complete_first_connection(
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
         fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
-    elif reason := policy_error(new_password, account.identifier):
+    elif reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
         fields["new_password"] = reason
     if account.birth_date and account.birth_date != birth_date:
         fields["birth_date"] = BIRTH_DATE_MISMATCH
