@@ -11,7 +11,7 @@ DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run static fuzz security-figures bench clean
+.PHONY: setup test lint run static blocklist fuzz security-figures bench clean
 
 setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
 
@@ -42,6 +42,10 @@ static: $(VENV)/.installed
 	tar -xzf .cache/gouvfr-dsfr-*.tgz -C .cache/dsfr --strip-components=1 package/dist package/LICENSE.md
 	rm -f .cache/gouvfr-dsfr-*.tgz
 	$(BIN)/python tools/build_dsfr.py .cache/dsfr/dist
+
+# Rebuild the list of refused passwords (committed as layers/common/ent_accounts/data/common_passwords.txt.gz).
+blocklist: $(VENV)/.installed
+	$(BIN)/python tools/build_blocklist.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

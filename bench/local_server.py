@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NEW_PASSWORD = "Soleil-2026"  # noqa: S105 (a demo account on this machine)
+NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a demo account on this machine)
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:

@@ -37,7 +37,7 @@ SENDER = "noreply@ent.example.fr"
 # The benches' frozen clock runs a year ahead of the machine's: DynamoDB Local applies the table's TTL on expires_at
 # against the real clock, and would otherwise delete the "expired" accounts before the sweep reaches them.
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)
-NEW_PASSWORD = "Soleil-2026"  # noqa: S105 (a test password)
+NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
 KEYCLOAK_LOGINS_PER_VCPU = 15  # Keycloak's sizing guide: password logins per second per vCPU
 COGNITO_CREATIONS_PER_SECOND = 50  # Amazon Cognito's default quota for AdminCreateUser
 LINK = re.compile(r'href="[^"]*[?&]code=([^"&]+)')

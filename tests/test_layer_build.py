@@ -80,6 +80,7 @@ def test_the_layer_is_under_10_mb_and_holds_only_what_functions_load(lambda_laye
     assert {"ent_accounts", "pydantic_core", "argon2", "jinja2", "aws_lambda_powertools", "email_validator"} <= names
     assert not names & {"boto3", "botocore", "dns", "pycparser", "fpdf", "PIL", "cryptography"}
     assert (lambda_layer / "ent_accounts" / "templates" / "mail" / "validation.html").exists()
+    assert (lambda_layer / "ent_accounts" / "data" / "common_passwords.txt.gz").exists()
     assert not list(lambda_layer.rglob("__pycache__"))
     zones = lambda_layer / "tzdata" / "zoneinfo"
     assert sorted(str(p.relative_to(zones)) for p in zones.rglob("*") if p.name != "__init__.py" and p.is_file()) == [
@@ -150,6 +151,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
     assert {"ent_accounts", "pydantic", "argon2", "jinja2", "email_validator", "fpdf", "cryptography"} <= loaded
     assert answers == {
         "login": 200,
+        "first_connection_common": 400,
         "first_connection_bad_email": 400,
         "first_connection": 200,
         "page_login": 200,

@@ -24,6 +24,11 @@ UNUSED = {
     "aws_lambda_powertools/utilities/parameters": "unused utility",
     "aws_lambda_powertools/utilities/parser": "unused utility",
     "aws_lambda_powertools/utilities/streaming": "unused utility",
+    # Importable only with packages the layer does not have (redis, fastjsonschema): dead weight.
+    "aws_lambda_powertools/utilities/idempotency/persistence/redis.py": "needs redis",
+    "aws_lambda_powertools/utilities/idempotency/persistence/cache.py": "needs redis",
+    "aws_lambda_powertools/utilities/validation": "needs fastjsonschema",
+    "aws_lambda_powertools/event_handler/middlewares/schema_validation.py": "needs fastjsonschema",
     # dnspython: email-validator loads it only for DNS deliverability checks, which the service does not make
     # (SES reports bounces instead).
     "dns": "no DNS checks",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tests.browser.conftest import axe_violations, screenshot
 
-NEW_PASSWORD = "Soleil-2026"
+NEW_PASSWORD = "Soleil-Vert-2026"
 
 
 def check(page, name: str, title_part: str) -> None:

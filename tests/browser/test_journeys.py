@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import check, open_latest_mail_link, sign_in
 
-NEW_PASSWORD = "Soleil-2026"
+NEW_PASSWORD = "Soleil-Vert-2026"
 
 
 def test_the_leaflet_journey(page, server):

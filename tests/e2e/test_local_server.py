@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-NEW_PASSWORD = "Soleil-2026"
+NEW_PASSWORD = "Soleil-Vert-2026"
 
 
 def login(server, identifier, password):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support.links import code_in
 
-NEW_PASSWORD = "Soleil-2026"
+NEW_PASSWORD = "Soleil-Vert-2026"
 BIRTH_DATE = "2011-05-14"
 
 

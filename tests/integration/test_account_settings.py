@@ -121,6 +121,17 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(active)
     assert active.mails()[notice_count].subject.endswith("Votre mot de passe a été modifié")
 
 
+@pytest.mark.parametrize(
+    ("password", "fragment"), [("Azerty123!", "trop courant"), ("Jeanne.Tigre.7", "ton nom ni ton prénom")]
+)
+def test_a_common_or_personal_new_password_is_refused(active, password, fragment):
+    headers = signed_in(active, "jdupont12")  # Jeanne Dupont's account
+    body = {"current_password": NEW_PASSWORD, "new_password": password}
+    refused = active.call("POST", "/api/account/password", body, headers=headers)
+    assert refused.status == 400 and fragment in refused.json()["fields"]["new_password"]
+    assert login(active, "jdupont12", password).status == 401
+
+
 def test_the_session_check_reads_the_account_with_its_lock_out_counter_once(active):
     headers = signed_in(active, "jdupont12")
     answer, calls = dynamodb_requests(active, lambda: change_email(active, headers, "nouvelle@laposte.net"))

@@ -7,9 +7,13 @@ import pytest
 from tests.support.figures import record
 
 VALID = {
-    "/api/login": {"identifier": "jdupont12", "password": "Soleil-2026"},
-    "/api/first-connection": {"challenge_token": "x" * 43, "new_password": "Soleil-2026", "birth_date": "2011-05-14"},
-    "/api/validation-mail": {"identifier": "jdupont12", "password": "Soleil-2026"},
+    "/api/login": {"identifier": "jdupont12", "password": "Soleil-Vert-2026"},
+    "/api/first-connection": {
+        "challenge_token": "x" * 43,
+        "new_password": "Soleil-Vert-2026",
+        "birth_date": "2011-05-14",
+    },
+    "/api/validation-mail": {"identifier": "jdupont12", "password": "Soleil-Vert-2026"},
     "/api/validate-email": {"code": "x" * 43},
 }
 

@@ -79,7 +79,7 @@ def test_deadline_boundary_to_the_second(world):
     world.clock.set(DEADLINE.replace(second=1))
     assert run_sweep(world)["deleted"] == 1
     world.clock.set(DEADLINE.replace(second=2))
-    answer = login(world, "jdupont12", "Soleil-2026")
+    answer = login(world, "jdupont12", "Soleil-Vert-2026")
     assert answer.status == 401  # as for an identifier that never existed
 
 

@@ -71,7 +71,10 @@ def test_birth_date_is_recorded_when_the_school_had_none(world):
         ("court1A", "au moins 8"),
         ("toutenminuscule", "3 types"),
         ("Azerty123", "trop courant"),
+        ("Motdepasse1!", "trop courant"),
+        ("P@ssw0rd", "trop courant"),
         ("Jdupont12!", "identifiant"),
+        ("Jeanne-2011!", "ton nom ni ton prénom"),  # the account is Jeanne Dupont's
     ],
 )
 def test_weak_passwords_are_refused_next_to_the_field(world, password, fragment):

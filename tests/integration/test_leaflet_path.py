@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from tests.support.links import code_in, link_in
 
-NEW_PASSWORD = "Soleil-2026"
+NEW_PASSWORD = "Soleil-Vert-2026"
 
 
 def first_login(world, identifier="jdupont12", password=None):

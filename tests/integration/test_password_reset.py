@@ -117,6 +117,17 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(accounts):
     assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
 
 
+@pytest.mark.parametrize(
+    ("password", "fragment"), [("Motdepasse1!", "trop courant"), ("Dupont-Jeanne-7", "ton nom ni ton prénom")]
+)
+def test_a_common_or_personal_new_password_is_refused_and_the_link_still_works(accounts, password, fragment):
+    forgot(accounts, "validated")  # Jeanne Dupont's account
+    code = reset_code(accounts)
+    refused = accounts.call("POST", "/api/password/reset", {"code": code, "new_password": password})
+    assert refused.status == 400 and fragment in refused.json()["fields"]["new_password"]
+    assert accounts.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
+
+
 def test_a_reset_reads_the_code_and_the_account_then_writes_once(accounts):
     for _ in range(5):
         login(accounts, "validated", "Mauvais-Mot-1")

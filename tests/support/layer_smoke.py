@@ -56,7 +56,17 @@ def main() -> None:
     credentials = {"identifier": created.account.identifier, "password": created.provisional_password}
     raw = call("login", "LoginFunction", "POST", "/api/login", "/api/login", credentials)
     token = json.loads(raw["body"])["challenge_token"]
-    body = {"challenge_token": token, "new_password": "Soleil-2026", "birth_date": "2011-05-14"}
+    body = {"challenge_token": token, "new_password": "Soleil-Vert-2026", "birth_date": "2011-05-14"}
+    # Refused by the list of common passwords, read from the layer's data file.
+    common = {**body, "new_password": "Motdepasse1!"}
+    call(
+        "first_connection_common",
+        "FirstConnectionFunction",
+        "POST",
+        "/api/first-connection",
+        "/api/first-connection",
+        common,
+    )
     call(
         "first_connection_bad_email",
         "FirstConnectionFunction",

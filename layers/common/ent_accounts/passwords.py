@@ -5,8 +5,9 @@ Provisional passwords: random (about 70 bits) and short-lived, so SHA-256 is eno
 
 Policy (CNIL deliberation 2022-100, case 2: a password of at least 50 bits of entropy together with a
 restriction of access after failed attempts): at least 8 characters from at least 3 of the 4 kinds
-(lower case, upper case, digits, other characters), at most 128 characters, not built on the identifier
-and not one of the passwords everybody tries first.
+(lower case, upper case, digits, other characters), at most 128 characters, not built on the identifier, the
+names or the school's name, and not one of the values NIST SP 800-63B asks to refuse (commonly used, expected or
+compromised: the 100,000 most common breached passwords, French words and names, keyboard runs; blocklist.py).
 """
 
 from __future__ import annotations
@@ -24,38 +25,34 @@ MIN_KINDS = 3
 PROVISIONAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PROVISIONAL_LENGTH = 12  # 12 × log2(55) ≈ 69 bits
 
-_COMMON = {
-    "azerty123",
-    "azertyuiop",
-    "motdepasse",
-    "motdepasse1",
-    "password",
-    "password1",
-    "123456789",
-    "1234567890",
-    "qwerty123",
-    "soleil123",
-    "bonjour123",
-    "doudou123",
-    "loulou123",
-    "marseille13",
-    "chouchou1",
-    "jetaime123",
-    "azerty1234",
-    "password123",
-    "motdepasse123",
-    "bonjour1",
-}
+COMMON_MESSAGE = (
+    "Ce mot de passe est trop courant : choisis-en un autre. Un mot, un prénom, une suite de touches ou un mot de "
+    "passe connu reste facile à deviner, même avec des chiffres ou des symboles autour."
+)
 
 
-def policy_error(password: str, identifier: str = "") -> str | None:
-    """The French reason why a personal password is refused, or None when it is acceptable."""
+def policy_error(
+    password: str, identifier: str = "", context: tuple[str | None, ...] = (), school_name: str | None = None
+) -> str | None:
+    """The French reason why a personal password is refused, or None when it is acceptable.
+
+    `context`: the account holder's first and last names; `school_name`, the school's (when the caller knows it).
+    """
+    # Imported here: every function imports this module at cold start, only the few that set a password check one.
+    from ent_accounts import blocklist
+
     if len(password) < MIN_LENGTH:
         return f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères."
     if len(password) > MAX_LENGTH:
         return f"Le mot de passe doit contenir au plus {MAX_LENGTH} caractères."
-    if password.lower() in _COMMON:
-        return "Ce mot de passe est trop courant : choisis-en un autre."
+    if identifier and (identifier.lower() in password.lower() or blocklist.contains_context(password, (identifier,))):
+        return "Le mot de passe ne doit pas contenir ton identifiant."
+    if blocklist.contains_context(password, context):
+        return "Le mot de passe ne doit pas contenir ton nom ni ton prénom."
+    if blocklist.contains_context(password, (school_name,), generic=blocklist.SCHOOL_WORDS):
+        return "Le mot de passe ne doit pas contenir le nom de ton établissement."
+    if blocklist.is_common(password) or blocklist.is_pattern(password):
+        return COMMON_MESSAGE
     kinds = sum(
         [
             any(c.islower() for c in password),
@@ -69,8 +66,6 @@ def policy_error(password: str, identifier: str = "") -> str | None:
             "Le mot de passe doit mélanger au moins 3 types de caractères parmi : minuscules, "
             "majuscules, chiffres et caractères spéciaux."
         )
-    if identifier and identifier.lower() in password.lower():
-        return "Le mot de passe ne doit pas contenir ton identifiant."
     return None
 
 

@@ -110,7 +110,7 @@ def change_password(
 ) -> tuple[str, Session]:
     """Change the password; every session ends, and the caller gets a new one (`throttle`: as for an e-mail change)."""
     account = _check_password(services, account, throttle, current_password, request_id)
-    if reason := policy_error(new_password, account.identifier):
+    if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
     account.credential_version += 1  # every session and every link asked for with the old password stops working

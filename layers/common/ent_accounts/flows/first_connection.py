@@ -92,7 +92,7 @@ def complete_first_connection(
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
         fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
-    elif reason := policy_error(new_password, account.identifier):
+    elif reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
         fields["new_password"] = reason
     claim = _check_birth_date(services, challenge, account, throttle, birth_date, request_id, fields)
     try:

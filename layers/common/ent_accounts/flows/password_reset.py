@@ -85,7 +85,7 @@ def usable_reset_code(services: Services, token: str) -> tuple[Code, Account]:
 def reset_password(services: Services, token: str, new_password: str, request_id: str) -> Account:
     """Set the new password; every session of the account ends and the lock-out is lifted."""
     code, account = usable_reset_code(services, token)
-    if reason := policy_error(new_password, account.identifier):
+    if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
         raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
     account.password_hash = hash_password(new_password)
     account.credential_version += 1  # every session and every link asked for with the old password stops working
