@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ent_accounts.errors import DomainError, ServiceBusy
 from ent_accounts.observability import logger
 from ent_accounts.store import Conflict
+from ent_accounts.web import request_checks
 
 # Security headers on every answer, JSON or page.
 BASE_HEADERS = {
@@ -108,7 +109,8 @@ _CUSTOM_TYPES = {
 
 
 def create_app(*routers) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json_body)
+    request_checks.install(app)
     for router in routers:
         app.include_router(router)
 
@@ -146,8 +148,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def unsupported_content_type(_: Exception) -> Response:
-        message = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
-        return json_response(415, error_body("unsupported_media_type", message))
+        return json_response(415, error_body("unsupported_media_type", request_checks.NOT_JSON))
 
     def busy_answer() -> Response:
         error = ServiceBusy()

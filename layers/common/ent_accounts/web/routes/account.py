@@ -19,6 +19,7 @@ from ent_accounts.web.schemas import (
     PasswordChangedResponse,
     PasswordChangeRequest,
     documented,
+    error_responses,
     normalize_email,
 )
 from ent_accounts.web.session import cleared_session_cookie, session_cookie, session_token
@@ -53,7 +54,7 @@ def get_account():
     "/api/account/email",
     security=SESSION,
     summary="Saisir ou changer l'adresse mail : confirmée par un lien envoyé à la nouvelle adresse",
-    responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 429, 503),
+    responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 403, 429, 503),
 )
 def post_account_email(body: EmailChangeRequest):
     account, throttle = signed_in_with_throttle()
@@ -74,7 +75,7 @@ def post_account_email(body: EmailChangeRequest):
     "/api/account/password",
     security=SESSION,
     summary="Changer de mot de passe (toutes les autres sessions se terminent)",
-    responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 429),
+    responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 403, 429),
 )
 def post_account_password(body: PasswordChangeRequest):
     account, throttle = signed_in_with_throttle()
@@ -89,8 +90,13 @@ def post_account_password(body: PasswordChangeRequest):
     return response
 
 
-# Ending a session needs no proof of it: without one, logging out does nothing and still answers 204.
-@router.post("/api/logout", summary="Se déconnecter (sans session, ne fait rien)", responses={204: NO_CONTENT})
+# Ending a session needs no proof of it: without one, logging out does nothing and still answers 204. A 403: the
+# session cookie sent from another site's page (web/request_checks.py), as for the two routes above.
+@router.post(
+    "/api/logout",
+    summary="Se déconnecter (sans session, ne fait rien)",
+    responses={204: NO_CONTENT, **error_responses(403)},
+)
 def post_logout():
     close_session(services(), session_token(router.current_event))
     response = Response(status_code=204, body="")
