@@ -208,18 +208,21 @@ def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
 
 
 def base_url(app: APIGatewayRestResolver) -> str:
-    """Where links in mails point: PUBLIC_BASE_URL, else the URL this request came to."""
+    """Where links in mails and pages point: PUBLIC_BASE_URL, else the API's own address as API Gateway reports it.
+
+    Never from the request's headers: a client writes Host and X-Forwarded-Proto as it likes, and would get a
+    password-reset link to its own site mailed to a student. API Gateway sets `domainName` itself (the execute-api
+    domain, with the stage in the path, or the custom domain). The scheme is https, except on the local server
+    (`AWS_SAM_LOCAL`, set there as `sam local` sets it), which serves http on its own listening address.
+    """
     from ent_accounts.services import services
 
-    configured = services().settings.public_base_url
-    if configured:
-        return configured
-    event = app.current_event
-    context = event.request_context
-    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-    # API Gateway sets domainName itself (a client cannot forge it as it can a Host header).
-    host = context.domain_name or headers.get("host") or "localhost"
-    scheme = headers.get("x-forwarded-proto", "https")
+    settings = services().settings
+    if settings.public_base_url:
+        return settings.public_base_url
+    context = app.current_event.request_context
+    host = context.domain_name or "localhost"
+    scheme = "http" if settings.local_server else "https"
     if host.endswith(".amazonaws.com"):
         return f"{scheme}://{host}/{context.stage}"
     return f"{scheme}://{host}"
