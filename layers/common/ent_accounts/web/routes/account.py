@@ -3,6 +3,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
@@ -157,7 +158,7 @@ def post_my_address():
         checked(normalize_email, values["new_email"]) if values["new_email"] else (None, REQUIRED)
     )
     confirmation, _ = checked(normalize_email, values["new_email_confirmation"])
-    if new_email and confirmation != new_email:
+    if new_email and not (confirmation and same_address(confirmation, new_email)):
         errors["new_email_confirmation"] = SAME_ADDRESSES
     errors = {name: message for name, message in errors.items() if message}
     if errors:
