@@ -42,6 +42,10 @@ FIELD_MESSAGES = {
 
 INTERNAL_ERROR = "Le service rencontre un problème. Réessaie dans quelques minutes."
 INVALID_VALUE = "Une des valeurs envoyées est trop longue ou mal formée."
+# A page's query string that does not fit (a code given twice, say): a link that was cut or edited.
+MALFORMED_PAGE_URL = (
+    "L'adresse de cette page est mal formée. Si tu as suivi un lien reçu par mail, ouvre-le tel quel, sans le modifier."
+)
 # Errors where AWS did nothing and a retry a little later should pass (after botocore's own retries).
 AWS_BUSY = {
     "ProvisionedThroughputExceededException",
@@ -114,10 +118,13 @@ def create_app(*routers) -> APIGatewayRestResolver:
     for router in routers:
         app.include_router(router)
 
+    def for_a_page() -> bool:
+        event = app.current_event
+        return event is not None and not event.path.startswith(("/api/", "/static/"))
+
     def error_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""
-        event = app.current_event
-        if event is None or event.path.startswith(("/api/", "/static/")):
+        if not for_a_page():
             return json_response(status, body, headers)
         from ent_accounts.web.pages import page
 
@@ -139,6 +146,8 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
+        if for_a_page():  # pages validate only their query string (forms are read by web/forms.py)
+            return error_answer(400, error_body("invalid_request", MALFORMED_PAGE_URL))
         message, fields = _field_errors(error)
         return json_response(400, error_body("invalid_request", message, fields))
 
