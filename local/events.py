@@ -43,7 +43,10 @@ def api_event(
     source_ip: str = "127.0.0.1",
     host: str = "127.0.0.1:3000",
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event, as `sam local generate-event apigateway aws-proxy` shapes it."""
+    """An API Gateway REST (v1) proxy event, as `sam local generate-event apigateway aws-proxy` shapes it.
+
+    `host`: the API's own domain (`requestContext.domainName`, which API Gateway sets itself), and the Host header
+    when `headers` carry none; a Host header in `headers` is passed on as the client wrote it."""
     split = urlsplit(url)
     path = split.path or "/"
     pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])

@@ -65,6 +65,9 @@ class LocalService:
                 os.environ[name] = resolve(value, self.backend.table_name, self.url)
         # CloudWatch metrics (EMF lines on stdout) mean nothing on this machine and would bury the server's output.
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        # What `sam local` sets too: the functions know they are served locally (links derived from the request
+        # use http, as this server does).
+        os.environ["AWS_SAM_LOCAL"] = "true"
 
     def invoke_http(
         self,
@@ -73,9 +76,10 @@ class LocalService:
         headers: list[tuple[str, str]],
         body: bytes | None,
         source_ip: str,
-        host: str,
         port: int,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """`headers` go to the function as sent (Host included); the event's `domainName` is this server's own
+        address, as API Gateway reports its own domain whatever Host the client wrote."""
         path = urlsplit(url).path
         target = self.functions.route(method, path)
         if target is None:
@@ -91,7 +95,7 @@ class LocalService:
             headers=headers + forwarded,
             body=body,
             source_ip=source_ip,
-            host=host,
+            host=urlsplit(self.url).netloc,
         )
         logical_id = target.function.logical_id
         try:
@@ -210,7 +214,6 @@ def make_handler(service: LocalService):
                 list(self.headers.items()),
                 body,
                 self.client_address[0],
-                self.headers.get("Host", f"127.0.0.1:{self.server.server_port}"),
                 self.server.server_port,
             )
             self._send(status, headers, raw)

@@ -93,3 +93,29 @@ def test_a_bounce_simulated_by_the_dev_route_reaches_the_pending_answer(server):
     assert answer.status == 403 and answer.json()["email_undeliverable"]["address"] == "paul@laposte.nt"
     unknown = server.request("POST", "/_dev/mail-event", {"to": "personne@laposte.net"})
     assert unknown.status == 404
+
+
+def test_a_forged_host_header_does_not_reach_the_links_of_mails(server):
+    """The link points to the server's own address (API Gateway's domainName), in http here, whatever Host says."""
+    forged = {"Host": "evil.example", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    row = {"last_name": "Hôte", "first_name": "Léa", "role": "eleve", "birth_date": "2011-05-14"}
+    created = server.request(
+        "POST",
+        "/api/admin/accounts",
+        {"uai": "0341234A", "accounts": [row]},
+        {**forged, "Idempotency-Key": "f" * 40},
+    )
+    assert created.status == 201, created.text
+    [account] = created.json()["accounts"]
+    assert created.json()["login_url"] == server.url + "/connexion"
+    answer = server.request(
+        "POST", "/api/login", {"identifier": account["identifier"], "password": account["provisional_password"]}, forged
+    )
+    body = {
+        "challenge_token": answer.json()["challenge_token"],
+        "new_password": NEW_PASSWORD,
+        "birth_date": "2011-05-14",
+    }
+    answer = server.request("POST", "/api/first-connection", {**body, "email": "lea.hote@laposte.net"}, forged)
+    assert answer.status == 200 and answer.json()["status"] == "pending_validation"
+    assert link_of(mail_to(server, "lea.hote@laposte.net")).startswith(server.url + "/valider-adresse-mail?code=")

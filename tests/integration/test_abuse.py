@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import statistics
 import time
 
@@ -92,3 +94,32 @@ def test_unknown_identifier_and_wrong_password_take_the_same_time(world):
         if gap < 0.5 * hash_time:
             break
     assert min(gaps) < 0.5, gaps
+
+
+FORGED = {"Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example"}
+
+
+def reset_link(world, **event):
+    """The link of the reset mail a forgotten-password request with forged headers makes the service send."""
+    before = len(world.mails())
+    raw = world.functions.invoke_http(
+        "POST",
+        "/api/password/forgot",
+        headers={"Content-Type": "application/json", **FORGED},
+        body='{"identifier": "jdupont12"}',
+        **event,
+    )
+    assert raw["statusCode"] == 202, raw
+    [mail] = world.mails()[before:]
+    return re.search(r'href="([^"]+/reinitialiser-mot-de-passe\?code=[^"]+)"', mail.html).group(1)
+
+
+def test_links_in_mails_never_come_from_the_request_headers(world):
+    world.provision("jdupont12")
+    activate(world, "jdupont12", email="jeanne@laposte.net")
+    domain = "a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com"
+    assert reset_link(world, host=domain, stage="Prod").startswith(f"https://{domain}/Prod/reinitialiser-mot-de-passe?")
+    assert reset_link(world, host="comptes.ent.example.fr").startswith("https://comptes.ent.example.fr/reinitialiser")
+    world.services.settings = dataclasses.replace(world.services.settings, public_base_url="https://ent.example.fr")
+    assert reset_link(world, host=domain, stage="Prod").startswith("https://ent.example.fr/reinitialiser-mot-de-passe")
+    record("bad inputs tried", 3)

@@ -161,3 +161,16 @@ def test_a_signed_in_account_locked_out_meanwhile_cannot_change_address_or_passw
     active.clock.advance(minutes=2, seconds=1)
     assert change_email(active, headers, "nouvelle@laposte.net").status == 202
     assert active.store.get_throttle("jdupont12").failures == 0
+
+
+def test_an_address_typed_twice_with_capitals_is_the_same_address(active):
+    headers = signed_in(active, "jdupont12")
+    before = len(active.mails())
+    answer = change_email(active, headers, "Jeanne@LaPoste.NET", "Jeanne@LaPoste.NET")
+    assert answer.status == 202, answer.text
+    assert active.mails()[before].to == ["Jeanne@laposte.net"]  # normalised once, at input
+    assert change_email(active, headers, "jeanne@laposte.net", "JEANNE@laposte.net").status == 202
+    different = change_email(active, headers, "jeanne@laposte.net", "jeanne@laposte.fr")
+    assert different.json()["fields"] == {"new_email_confirmation": "Les deux adresses ne sont pas identiques."}
+    malformed = change_email(active, headers, "jeanne@laposte.net", "jeanne@")
+    assert malformed.status == 400 and set(malformed.json()["fields"]) == {"new_email_confirmation"}

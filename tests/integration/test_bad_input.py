@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.figures import record
@@ -17,6 +19,8 @@ VALID = {
     "/api/validate-email": {"code": "x" * 43},
 }
 
+TOO_DEEP = "Le corps de la requête est trop imbriqué (32 niveaux de crochets ou d'accolades au plus)."
+NOT_JSON = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
 NOT_AN_OBJECT = ["", "{", "[]", "null", "42", '"texte"', "{'identifier': 'a'}", "\udcff"]
 
 
@@ -87,3 +91,53 @@ def test_json_error_answers_carry_security_headers(world):
     assert answer.header("Content-Type") == "application/json"
     assert answer.header("Cache-Control") == "no-store"
     assert answer.header("X-Content-Type-Options") == "nosniff"
+
+
+def json_routes(public_only=False):
+    """Every POST route of the API that takes a JSON body (from the OpenAPI document, so none is forgotten)."""
+    from ent_accounts.web.openapi import openapi_document
+
+    paths = json.loads(openapi_document())["paths"]
+    found = sorted(path for path, item in paths.items() if "requestBody" in item.get("post", {}))
+    return [path for path in found if not (public_only and path.startswith("/api/admin/"))]
+
+
+@pytest.mark.parametrize("path", json_routes())
+def test_json_nested_deeper_than_the_limit_is_a_clear_400(world, path):
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "k" * 40}
+    for depth in (967, 5000):  # 967: about 2 KB, enough for json.loads' RecursionError
+        deep = "[" * depth + "]" * depth
+        for body in (deep, '{"uai": "0341234A", "accounts": ' + deep + ', "code": ' + deep + "}"):
+            answer = world.call("POST", path, body, headers=headers)
+            assert_clear_400(answer)
+            assert answer.json()["message"] == TOO_DEEP
+    shallow = "[" * 31 + "]" * 31  # in the object: 32 levels, the limit, so an ordinary field error
+    answer = world.call("POST", path, '{"uai": "0341234A", "accounts": ' + shallow + "}", headers=headers)
+    assert answer.status == 400 and answer.json()["message"] != TOO_DEEP
+    in_a_string = json.dumps({"code": "[" * 5000, "identifier": "\\" + "{" * 5000})  # brackets in strings count not
+    answer = world.call("POST", path, in_a_string, headers=headers)
+    assert answer.status != 500 and answer.json()["message"] != TOO_DEEP
+
+
+NOT_JSON_TYPES = [
+    None,
+    "application/jsonx",
+    "application/json-patch+json",
+    "text/plain",  # what a cross-site form or a no-cors fetch can send
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/form-data; boundary=x",
+]
+
+
+@pytest.mark.parametrize("path", json_routes(public_only=True))
+def test_public_json_routes_take_only_application_json(world, path):
+    for content_type in NOT_JSON_TYPES:
+        headers = {"Content-Type": content_type} if content_type else {}
+        answer = world.call("POST", path, json.dumps(VALID.get(path, {"code": "x" * 43})), headers=headers)
+        record("bad inputs tried")
+        assert answer.status == 415, (content_type, answer.text)
+        assert answer.json() == {"error": "unsupported_media_type", "message": NOT_JSON}
+    assert world.mails() == []
+    answer = world.call("POST", path, "{}", headers={"Content-Type": "application/json; charset=utf-8"})
+    assert_clear_400(answer)  # parameters are fine: the body is read, and its missing fields named

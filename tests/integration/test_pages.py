@@ -234,3 +234,33 @@ def test_when_aws_is_busy_a_page_says_so_in_french_not_in_json(world):
     assert page.status == 503 and page.header("Content-Type").startswith("text/html")
     assert int(page.header("Retry-After")) > 0
     assert '<html lang="fr"' in page.text and "Réessaie" in page.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/valider-adresse-mail?code=a&code=b",
+        "/reinitialiser-mot-de-passe?code=a&code=b",
+        "/valider-adresse-mail?code=a&code=",
+    ],
+)
+def test_a_link_with_its_code_given_twice_gets_a_french_page(world, url):
+    page = Browser(world).get(url)
+    assert page.status == 400 and page.header("Content-Type").startswith("text/html")
+    assert '<html lang="fr"' in page.text and "mal formée" in page.text and "invalid_request" not in page.text
+    assert page.header("Content-Security-Policy")
+
+
+def test_no_page_of_the_template_answers_json_to_a_repeated_parameter(world):
+    from local import template
+
+    pages = {
+        route.path
+        for function in template.functions().values()
+        for route in function.routes
+        if route.method == "GET" and not route.path.startswith(("/api/", "/static/", "/{"))
+    }
+    assert {"/valider-adresse-mail", "/reinitialiser-mot-de-passe", "/connexion"} <= pages
+    for path in sorted(pages):
+        answer = world.call("GET", f"{path}?code=a&code=b")  # `code` is the one query parameter pages read
+        assert not (answer.header("Content-Type") or "").startswith("application/json"), (path, answer.text)

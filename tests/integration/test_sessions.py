@@ -109,3 +109,58 @@ def test_a_password_change_ends_every_other_session(active):
 def test_sessions_are_stored_only_as_hashes(active):
     token = sign_in(active)
     assert all(token not in str(item) for item in active.items())
+
+
+FROM_ANOTHER_SITE = [
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example"},  # a browser without fetch metadata
+    {"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+]
+CHANGES = [
+    ("/api/logout", None),
+    (
+        "/api/account/email",
+        {
+            "current_password": NEW_PASSWORD,
+            "new_email": "pirate@example.com",
+            "new_email_confirmation": "pirate@example.com",
+        },
+    ),
+    ("/api/account/password", {"current_password": NEW_PASSWORD, "new_password": "Pirate-Mot-9"}),
+]
+
+
+def test_a_request_from_another_site_with_the_session_cookie_changes_nothing(active):
+    token = sign_in(active)
+    mails = len(active.mails())
+    for headers in FROM_ANOTHER_SITE:
+        for path, body in CHANGES:
+            answer = active.call("POST", path, body, headers={"Cookie": f"session={token}", **headers})
+            assert answer.status == 403, (path, headers, answer.text)
+            assert answer.json()["error"] == "cross_site_request" and "autre site" in answer.json()["message"]
+            assert answer.header("Set-Cookie") is None
+    assert me(active, token, "cookie").status == 200  # still signed in
+    assert len(active.mails()) == mails and active.store.get_account("jdupont12").pending_email is None
+    assert login(active, "jdupont12", NEW_PASSWORD).status == 200  # the password did not change
+
+    # The service's own pages (same origin) use the cookie; a Bearer token, which a page of another site cannot
+    # make a browser send, works from anywhere (the ENT portal).
+    own = {"Cookie": f"session={token}", "Origin": "https://127.0.0.1:3000", "Sec-Fetch-Site": "same-origin"}
+    body = {
+        "current_password": NEW_PASSWORD,
+        "new_email": "jeanne2@laposte.net",
+        "new_email_confirmation": "jeanne2@laposte.net",
+    }
+    assert active.call("POST", "/api/account/email", body, headers=own).status == 202
+    portal = {
+        "Authorization": f"Bearer {token}",
+        "Origin": "https://portail.ent.example",
+        "Sec-Fetch-Site": "cross-site",
+    }
+    answer = active.call(
+        "POST", "/api/account/password", {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"}, portal
+    )
+    assert answer.status == 200
+    fresh = answer.json()["session_token"]
+    assert active.call("POST", "/api/logout", headers={**portal, "Authorization": f"Bearer {fresh}"}).status == 204
+    assert me(active, fresh).status == 401

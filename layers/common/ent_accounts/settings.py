@@ -15,6 +15,9 @@ class Settings:
     # Empty means: derive the base URL of links from the request (API Gateway URL or the local server).
     public_base_url: str = ""
     api_url: str = ""  # the API's own URL, for links built outside a request (the sweep's reminders)
+    # Served by the local server or `sam local` (both set AWS_SAM_LOCAL=true): links derived from the request use
+    # http there; everywhere else https.
+    local_server: bool = False
     validation_months: int = 3
     provisional_password_months: int = 3  # as on the national system's letters
     challenge_minutes: int = 15
@@ -40,6 +43,7 @@ class Settings:
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", "").strip(),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             api_url=env.get("API_URL", "").rstrip("/"),
+            local_server=env.get("AWS_SAM_LOCAL", "").strip().lower() == "true",
             validation_months=int(env.get("VALIDATION_MONTHS", "3")),
             provisional_password_months=int(env.get("PROVISIONAL_PASSWORD_MONTHS", "3")),
             challenge_minutes=int(env.get("CHALLENGE_MINUTES", "15")),

@@ -6,7 +6,7 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-from ent_accounts.accounts import Account
+from ent_accounts.accounts import Account, same_address
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
@@ -54,7 +54,7 @@ def request_email_change(
     `throttle`: the lock-out counter read with `account` by the session check (`authenticate_with_throttle`); the
     password is then checked against them without reading either again. Without it, both are read here.
     """
-    if new_email != confirmation:
+    if not same_address(new_email, confirmation):
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
     account = _check_password(services, account, throttle, current_password, request_id)
     if account.email == new_email and account.email_verified:

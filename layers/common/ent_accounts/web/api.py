@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ent_accounts.errors import DomainError, ServiceBusy
 from ent_accounts.observability import logger
 from ent_accounts.store import Conflict
+from ent_accounts.web import request_checks
 
 # Security headers on every answer, JSON or page.
 BASE_HEADERS = {
@@ -41,6 +42,10 @@ FIELD_MESSAGES = {
 
 INTERNAL_ERROR = "Le service rencontre un problème. Réessaie dans quelques minutes."
 INVALID_VALUE = "Une des valeurs envoyées est trop longue ou mal formée."
+# A page's query string that does not fit (a code given twice, say): a link that was cut or edited.
+MALFORMED_PAGE_URL = (
+    "L'adresse de cette page est mal formée. Si tu as suivi un lien reçu par mail, ouvre-le tel quel, sans le modifier."
+)
 # Errors where AWS did nothing and a retry a little later should pass (after botocore's own retries).
 AWS_BUSY = {
     "ProvisionedThroughputExceededException",
@@ -109,14 +114,18 @@ _CUSTOM_TYPES = {
 
 
 def create_app(*routers) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json_body)
+    request_checks.install(app)
     for router in routers:
         app.include_router(router)
 
+    def for_a_page() -> bool:
+        event = app.current_event
+        return event is not None and not event.path.startswith(("/api/", "/static/"))
+
     def error_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""
-        event = app.current_event
-        if event is None or event.path.startswith(("/api/", "/static/")):
+        if not for_a_page():
             return json_response(status, body, headers)
         from ent_accounts.web.pages import page
 
@@ -138,6 +147,8 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
+        if for_a_page():  # pages validate only their query string (forms are read by web/forms.py)
+            return error_answer(400, error_body("invalid_request", MALFORMED_PAGE_URL))
         message, fields = _field_errors(error)
         return json_response(400, error_body("invalid_request", message, fields))
 
@@ -147,8 +158,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def unsupported_content_type(_: Exception) -> Response:
-        message = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
-        return json_response(415, error_body("unsupported_media_type", message))
+        return json_response(415, error_body("unsupported_media_type", request_checks.NOT_JSON))
 
     def busy_answer() -> Response:
         error = ServiceBusy()
@@ -208,18 +218,21 @@ def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
 
 
 def base_url(app: APIGatewayRestResolver) -> str:
-    """Where links in mails point: PUBLIC_BASE_URL, else the URL this request came to."""
+    """Where links in mails and pages point: PUBLIC_BASE_URL, else the API's own address as API Gateway reports it.
+
+    Never from the request's headers: a client writes Host and X-Forwarded-Proto as it likes, and would get a
+    password-reset link to its own site mailed to a student. API Gateway sets `domainName` itself (the execute-api
+    domain, with the stage in the path, or the custom domain). The scheme is https, except on the local server
+    (`AWS_SAM_LOCAL`, set there as `sam local` sets it), which serves http on its own listening address.
+    """
     from ent_accounts.services import services
 
-    configured = services().settings.public_base_url
-    if configured:
-        return configured
-    event = app.current_event
-    context = event.request_context
-    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-    # API Gateway sets domainName itself (a client cannot forge it as it can a Host header).
-    host = context.domain_name or headers.get("host") or "localhost"
-    scheme = headers.get("x-forwarded-proto", "https")
+    settings = services().settings
+    if settings.public_base_url:
+        return settings.public_base_url
+    context = app.current_event.request_context
+    host = context.domain_name or "localhost"
+    scheme = "http" if settings.local_server else "https"
     if host.endswith(".amazonaws.com"):
         return f"{scheme}://{host}/{context.stage}"
     return f"{scheme}://{host}"

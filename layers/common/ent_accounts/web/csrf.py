@@ -35,16 +35,29 @@ def csrf_token(event) -> tuple[str, Cookie | None]:
     return _token_for(secret), cookie
 
 
-def csrf_valid(event, form: dict[str, str]) -> bool:
+def cross_site(event) -> bool:
+    """Whether the browser says this request comes from another site: `Sec-Fetch-Site: cross-site`, or an Origin
+    that is not the service's own (the Host the browser asked for, the domain API Gateway reports, PublicBaseUrl's).
+    `Origin: null` (after some redirects, or by privacy settings) proves nothing either way. The one rule for the
+    forms (with their token) and for the API's requests authenticated by the session cookie."""
     headers = {name.lower(): value for name, value in (event.headers or {}).items()}
     if headers.get("sec-fetch-site") == "cross-site":
-        return False
+        return True
     origin = headers.get("origin")
-    if (
-        origin
-        and origin != "null"
-        and urlsplit(origin).netloc not in (headers.get("host"), event.request_context.domain_name)
-    ):
+    return bool(origin and origin != "null" and urlsplit(origin).netloc not in _own_hosts(event, headers))
+
+
+def _own_hosts(event, headers: dict[str, str]) -> set[str]:
+    from ent_accounts.services import services
+
+    own = {headers.get("host"), event.request_context.domain_name}
+    if configured := services().settings.public_base_url:
+        own.add(urlsplit(configured).netloc)
+    return {host for host in own if host}
+
+
+def csrf_valid(event, form: dict[str, str]) -> bool:
+    if cross_site(event):
         return False
     secret = cookie_value(event, COOKIE) or ""
     sent = form.get(FIELD, "")

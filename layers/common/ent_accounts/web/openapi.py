@@ -26,6 +26,12 @@ SECURITY_SCHEMES = {
 }
 
 
+ERROR_ANSWER = {
+    "description": "Erreur",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> str:
     app = create_app(*ROUTERS)
@@ -41,9 +47,12 @@ def openapi_document() -> str:
 
 
 def exact(document: dict) -> dict:
-    """Say only what the API does: invalid input is a 400 (never Powertools' default 422), and a 204 has no body."""
-    for item in document["paths"].values():
+    """Say only what the API does: invalid input is a 400 (never Powertools' default 422), a 204 has no body, and a
+    public route taking a body answers 415 to a body that is not application/json (web/request_checks.py)."""
+    for path, item in document["paths"].items():
         for operation in item.values():
+            if "requestBody" in operation and not path.startswith("/api/admin/"):
+                operation["responses"].setdefault("415", ERROR_ANSWER)
             if operation["responses"].get("422", {}).get("description") == "Validation Error":  # Powertools' own
                 del operation["responses"]["422"]
             if "204" in operation["responses"]:

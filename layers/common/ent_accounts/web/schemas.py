@@ -116,7 +116,7 @@ class AccountResponse(BaseModel):
 class EmailChangeRequest(BaseModel):
     current_password: Password
     new_email: Email
-    new_email_confirmation: Annotated[str, Field(max_length=254)]
+    new_email_confirmation: Email  # normalised alike, then compared as addresses (flows.account_settings)
 
 
 class ConfirmationSentResponse(BaseModel):

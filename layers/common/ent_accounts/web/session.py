@@ -21,11 +21,23 @@ def cookie_value(event, name: str) -> str | None:
     return jar[name].value if name in jar else None
 
 
+def _bearer(event) -> str | None:
+    """The Authorization header's token when it is a Bearer one ("" for an empty one), else None."""
+    authorization = next((v for k, v in (event.headers or {}).items() if k.lower() == "authorization"), "") or ""
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+
+
 def session_token(event) -> str | None:
-    authorization = next((v for k, v in (event.headers or {}).items() if k.lower() == "authorization"), "")
-    if authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip() or None
+    bearer = _bearer(event)
+    if bearer is not None:
+        return bearer or None
     return cookie_value(event, COOKIE)
+
+
+def authenticated_by_cookie(event) -> bool:
+    """Whether this request's session would come from the cookie, which a browser adds by itself (a Bearer token
+    is written by the caller, so a request carrying one was not forged by another site's page)."""
+    return _bearer(event) is None and cookie_value(event, COOKIE) is not None
 
 
 def _cookie(name: str, value: str, **lifetime) -> Cookie:

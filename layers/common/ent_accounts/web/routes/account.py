@@ -3,6 +3,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
@@ -19,6 +20,7 @@ from ent_accounts.web.schemas import (
     PasswordChangedResponse,
     PasswordChangeRequest,
     documented,
+    error_responses,
     normalize_email,
 )
 from ent_accounts.web.session import cleared_session_cookie, session_cookie, session_token
@@ -53,7 +55,7 @@ def get_account():
     "/api/account/email",
     security=SESSION,
     summary="Saisir ou changer l'adresse mail : confirmée par un lien envoyé à la nouvelle adresse",
-    responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 429, 503),
+    responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 403, 429, 503),
 )
 def post_account_email(body: EmailChangeRequest):
     account, throttle = signed_in_with_throttle()
@@ -74,7 +76,7 @@ def post_account_email(body: EmailChangeRequest):
     "/api/account/password",
     security=SESSION,
     summary="Changer de mot de passe (toutes les autres sessions se terminent)",
-    responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 429),
+    responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 403, 429),
 )
 def post_account_password(body: PasswordChangeRequest):
     account, throttle = signed_in_with_throttle()
@@ -89,8 +91,13 @@ def post_account_password(body: PasswordChangeRequest):
     return response
 
 
-# Ending a session needs no proof of it: without one, logging out does nothing and still answers 204.
-@router.post("/api/logout", summary="Se déconnecter (sans session, ne fait rien)", responses={204: NO_CONTENT})
+# Ending a session needs no proof of it: without one, logging out does nothing and still answers 204. A 403: the
+# session cookie sent from another site's page (web/request_checks.py), as for the two routes above.
+@router.post(
+    "/api/logout",
+    summary="Se déconnecter (sans session, ne fait rien)",
+    responses={204: NO_CONTENT, **error_responses(403)},
+)
 def post_logout():
     close_session(services(), session_token(router.current_event))
     response = Response(status_code=204, body="")
@@ -151,7 +158,7 @@ def post_my_address():
         checked(normalize_email, values["new_email"]) if values["new_email"] else (None, REQUIRED)
     )
     confirmation, _ = checked(normalize_email, values["new_email_confirmation"])
-    if new_email and confirmation != new_email:
+    if new_email and not (confirmation and same_address(confirmation, new_email)):
         errors["new_email_confirmation"] = SAME_ADDRESSES
     errors = {name: message for name, message in errors.items() if message}
     if errors:
