@@ -57,7 +57,7 @@ def request_email_change(
     if not same_address(new_email, confirmation):
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
     account = _check_password(services, account, throttle, current_password, request_id)
-    if account.email == new_email and account.email_verified:
+    if account.email and same_address(account.email, new_email) and account.email_verified:
         message = "C'est déjà l'adresse de ton compte."
         raise InvalidRequest(message, fields={"new_email": message})
     refuse_if_known_undeliverable(account, new_email, "new_email")
