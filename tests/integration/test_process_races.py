@@ -26,7 +26,7 @@ def guesses(passwords, identifier="jdupont12"):
 
 
 def statuses(outcomes) -> Counter:
-    record("races run")
+    record("races run with 8 processes (warm containers) on one DynamoDB Local")
     return Counter(outcome.status for outcome in outcomes)
 
 
