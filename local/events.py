@@ -1,9 +1,10 @@
-"""Build the events AWS gives a function: API Gateway REST proxy events, EventBridge scheduled events, and SES
-bounce and complaint events delivered by SNS."""
+"""Build the events AWS gives a function: API Gateway REST proxy events, EventBridge scheduled events, SES
+bounce and complaint events delivered by SNS, and batches of SQS messages."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
@@ -223,3 +224,35 @@ def sns_event(message: dict[str, Any], topic_arn: str = "arn:aws:sns:eu-west-3:1
             }
         ]
     }
+
+
+def sqs_event(
+    messages: list[dict[str, Any]], queue_arn: str = "arn:aws:sqs:eu-west-3:123456789012:mail-queue"
+) -> dict[str, Any]:
+    """A batch of SQS messages as Lambda's event source mapping hands it over. Each message is what ReceiveMessage
+    answers (MessageId, ReceiptHandle, Body, Attributes), or just {"Body": ...} with the rest made up."""
+    now = str(int(time.time() * 1000))
+    records = []
+    for message in messages:
+        body = message["Body"]
+        attributes = {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": now,
+            "SenderId": "AROAEXAMPLE:ent-accounts",
+            "ApproximateFirstReceiveTimestamp": now,
+            **message.get("Attributes", {}),
+        }
+        records.append(
+            {
+                "messageId": message.get("MessageId") or str(uuid.uuid4()),
+                "receiptHandle": message.get("ReceiptHandle") or base64.b64encode(uuid.uuid4().bytes).decode(),
+                "body": body,
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode("utf-8")).hexdigest(),  # noqa: S324 (SQS's own checksum)
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": queue_arn.split(":")[3],
+            }
+        )
+    return {"Records": records}

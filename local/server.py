@@ -1,7 +1,9 @@
 """The local server: every route of template.yaml, served as API Gateway would, plus developer routes under /_dev/.
 
 HTTP request → API Gateway REST proxy event → the function's handler (imported once, one request at a time, like a
-warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template.
+warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template. Mail queued by a
+request (the forgotten-password mail) is handed to the queue's consumer by a background thread (local/queues.py),
+as a second warm container of that function would take it in AWS.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from local.mailbox import Mailbox
 
 log = logging.getLogger("local")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+MAILBOX_WAIT = 10  # seconds the mailbox waits for queued mail still being sent before it shows what arrived
 
 
 class LocalService:
@@ -36,6 +39,7 @@ class LocalService:
         self.functions = Functions()
         self._locks = {logical_id: threading.Lock() for logical_id in self.functions.by_id}
         self._environment()
+        self.mail_queue = self._mail_queue()
         from ent_accounts import services as services_module
         from ent_accounts.clock import Clock
         from ent_accounts.mail import Mailer
@@ -53,7 +57,7 @@ class LocalService:
             audit_retention_days=settings.audit_retention_days,
         )
         mailer = Mailer(settings.mail_sender, client=backend.ses, configuration_set=settings.mail_configuration_set)
-        self.services = Services(settings, self.clock, store, mailer)
+        self.services = Services(settings, self.clock, store, mailer, mail_queue=self.mail_queue)
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
         self.mailbox.watch(backend.ses)
@@ -68,6 +72,27 @@ class LocalService:
         # What `sam local` sets too: the functions know they are served locally (links derived from the request
         # use http, as this server does).
         os.environ["AWS_SAM_LOCAL"] = "true"
+
+    def _mail_queue(self):
+        """The queue that MAIL_QUEUE_URL names in the template, in memory, drained into the function consuming it."""
+        from local import template
+        from local.queues import LocalQueue
+
+        queue_id = next(
+            value["Ref"]
+            for function in self.functions.by_id.values()
+            for name, value in function.environment.items()
+            if name == "MAIL_QUEUE_URL" and isinstance(value, dict) and "Ref" in value
+        )
+        [consumer] = [function.logical_id for function in self.functions.by_id.values() if queue_id in function.queues]
+        lock = threading.Lock()  # the consumer's own warm container: requests to the same function do not wait for it
+
+        def deliver(event: dict) -> Any:
+            with lock:
+                return self.functions.invoke(consumer, event)
+
+        redrive = template.queue_properties()[queue_id].get("RedrivePolicy", {})
+        return LocalQueue(deliver, max_receive_count=int(redrive.get("maxReceiveCount", 1)))
 
     def invoke_http(
         self,
@@ -124,6 +149,7 @@ class LocalService:
         event_type = str(request.get("type", "Bounce"))
         if event_type not in ("Bounce", "Complaint"):
             raise ValueError("type must be Bounce or Complaint")
+        self.mail_queue.wait_idle(MAILBOX_WAIT)
         sent = self.mailbox.last_request_to(to)
         if sent is None:
             raise LookupError(f"no mail was sent to {to!r}")
@@ -220,8 +246,10 @@ def make_handler(service: LocalService):
 
         def _dev(self, path: str, body: bytes | None) -> None:
             if self.command == "GET" and path == "/_dev/mail":
+                service.mail_queue.wait_idle(MAILBOX_WAIT)  # a mail queued a moment ago is shown, not missed
                 self._send(200, [("Content-Type", "text/html; charset=utf-8")], service.mailbox.page().encode())
             elif self.command == "GET" and path == "/_dev/mail.json":
+                service.mail_queue.wait_idle(MAILBOX_WAIT)
                 self._json(200, service.mailbox.as_json())
             elif path == "/_dev/clock" and self.command in ("GET", "POST"):
                 try:

@@ -1,10 +1,11 @@
-"""Read template.yaml: functions, their routes, handlers and environment, and the table definition.
+"""Read template.yaml: functions, their routes, handlers and environment, the table definition and the queues.
 
 The template is the one source of truth: the local server and the tests take everything from here.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,7 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # logical ids of the SNS topics it is subscribed to
+    queues: list[str] = field(default_factory=list)  # logical ids of the SQS queues whose batches it takes
 
 
 @lru_cache(maxsize=4)
@@ -77,8 +79,62 @@ def functions(path: Path = TEMPLATE) -> dict[str, Function]:
             elif event["Type"] == "SNS":
                 topic = event["Properties"]["Topic"]
                 function.topics.append(topic["Ref"] if isinstance(topic, dict) and "Ref" in topic else str(topic))
+            elif event["Type"] == "SQS":
+                function.queues.append(_queue_of(event["Properties"]["Queue"]))
         found[logical_id] = function
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping":
+            props = resource["Properties"]
+            target = props["FunctionName"]
+            if isinstance(target, dict) and target.get("Ref") in found:
+                found[target["Ref"]].queues.append(_queue_of(props["EventSourceArn"]))
     return found
+
+
+def _queue_of(arn: Any) -> str:
+    """The queue's logical id in `!GetAtt Queue.Arn`."""
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        return arn["Fn::GetAtt"][0]
+    raise ValueError(f"an event source that is not a queue of this template: {arn}")
+
+
+def queue_properties(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
+    """Each SQS queue of the template (logical id → its properties)."""
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::SQS::Queue"
+    }
+
+
+def create_queues(client, prefix: str, path: Path = TEMPLATE) -> dict[str, str]:
+    """The template's queues (visibility timeout, retention, dead-letter queue and its maxReceiveCount), named
+    <prefix>-<logical id>; logical id → queue URL. Dead-letter queues are created before the queues that use them."""
+    queues = queue_properties(path)
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+
+    def create(logical_id: str) -> None:
+        if logical_id in urls:
+            return
+        props = queues[logical_id]
+        attributes = {
+            name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod") if name in props
+        }
+        if "RedrivePolicy" in props:
+            policy = props["RedrivePolicy"]
+            target = _queue_of(policy["deadLetterTargetArn"])
+            create(target)
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[target], "maxReceiveCount": int(policy["maxReceiveCount"])}
+            )
+        urls[logical_id] = client.create_queue(QueueName=f"{prefix}-{logical_id}", Attributes=attributes)["QueueUrl"]
+        found = client.get_queue_attributes(QueueUrl=urls[logical_id], AttributeNames=["QueueArn"])
+        arns[logical_id] = found["Attributes"]["QueueArn"]
+
+    for logical_id in queues:
+        create(logical_id)
+    return urls
 
 
 def table_definition(logical_id: str = "AccountsTable", path: Path = TEMPLATE) -> dict[str, Any]:

@@ -99,8 +99,8 @@ def aws_endpoint():
 
 
 def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint):
-    """The same layer built for this machine: each handler imported and called (pages, JSON, mail, the sweep, mail
-    events) in a Python without site-packages. A pruned module that is needed fails this test."""
+    """The same layer built for this machine: each handler imported and called (pages, JSON, mail, the mail queue,
+    the sweep, mail events) in a Python without site-packages. A pruned module that is needed fails this test."""
     platform = MACHINE_PLATFORM.get(os.uname().machine) or pytest.skip("no manylinux wheels for this machine")
     layer = _build(tmp_path / "layer", platform)
     admin_layer = tmp_path / "admin-layer"  # as sam build makes layers/admin (BuildMethod python3.11)
@@ -116,6 +116,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
     boto3.client("sesv2", region_name="eu-west-3", endpoint_url=aws_endpoint).create_email_identity(
         EmailIdentity="ent.example.fr"
     )
+    queues = template.create_queues(boto3.client("sqs", region_name="eu-west-3", endpoint_url=aws_endpoint), "accounts")
 
     functions = template.functions()
     env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
@@ -129,6 +130,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         AWS_SECRET_ACCESS_KEY="testing",
         MAIL_SENDER="noreply@ent.example.fr",
         MAIL_CONFIGURATION_SET="",
+        MAIL_QUEUE_URL=queues["MailQueue"],
         POWERTOOLS_METRICS_DISABLED="true",
     )
     plan = {
@@ -158,6 +160,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         "page_pending": 401,  # without a session: a page that says to sign in again
         "validate_unknown_code": 410,
         "forgot": 202,
+        "queued_mail": {"batchItemFailures": []},
         "account_without_session": 401,
         "openapi": 200,
         "page_forgot": 200,

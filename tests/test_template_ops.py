@@ -106,6 +106,25 @@ def test_mail_events_retry_and_keep_their_failures_too():
     assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"] and destination["Enabled"] is True
 
 
+def test_queued_mail_is_retried_then_kept_in_the_failed_events_queue():
+    """The forgotten-password mail leaves from a queue: Lambda takes it in batches and hands back only the messages
+    that failed, which SQS offers again, then moves to the failed-events queue (its alarm rings)."""
+    queue = RESOURCES["MailQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5  # Lambda's advice: fewer, and throttled batches are lost
+    # A dead-letter queue keeps a message for its own retention counted from the first send: it must be longer.
+    assert RESOURCES["FailedEventsQueue"]["Properties"]["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    [mapping] = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["MailQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    consumer = RESOURCES[mapping["FunctionName"]["Ref"]]["Properties"]
+    timeout = consumer.get("Timeout", SOURCE["Globals"]["Function"]["Timeout"])
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # a batch still running is not handed to another container
+    # The producer is the consumer: the forgotten-password routes queue, the same function sends.
+    assert consumer["Environment"]["Variables"]["MAIL_QUEUE_URL"] == {"Ref": "MailQueue"}
+    assert template.functions()[mapping["FunctionName"]["Ref"]].queues == ["MailQueue"]
+
+
 def test_every_mail_goes_through_the_configuration_set():
     assert SOURCE["Globals"]["Function"]["Environment"]["Variables"]["MAIL_CONFIGURATION_SET"] == {
         "Ref": "MailConfigurationSet"

@@ -46,6 +46,20 @@ def test_mail_can_leave_only_from_the_sender_identity_through_the_stacks_configu
     }
 
 
+def test_only_the_password_reset_function_uses_the_mail_queue_and_only_as_it_must():
+    """It sends to the queue and takes its batches (what the AWS managed policy for SQS event sources allows on every
+    queue of the account is granted here on this queue only); no other role may touch it."""
+    mail_queue = str({"Fn::GetAtt": ["MailQueue", "Arn"]})
+    granted = {
+        (logical_id, action)
+        for logical_id, statement in posture._statements(posture.transformed()["Resources"])
+        if mail_queue in [str(resource) for resource in posture._as_list(statement.get("Resource"))]
+        for action in posture._as_list(statement["Action"])
+    }
+    actions = {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert granted == {("PasswordResetFunctionRole", action) for action in actions}
+
+
 def test_admin_routes_are_iam_authorised():
     assert posture.unauthorised_admin_routes(SOURCE) == []
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local.events import api_event, match_resource, scheduled_event
+from local.events import api_event, match_resource, scheduled_event, sqs_event
 from local.server import to_http
 
 SAM = Path(sys.executable).parent / "sam"
@@ -26,18 +26,22 @@ def shape(value):
     return type(value).__name__
 
 
-@pytest.fixture(scope="module")
-def sam_event():
+def generate_event(service: str, kind: str) -> dict:
     if not SAM.exists():
         pytest.fail("aws-sam-cli is not installed in the virtualenv")
     result = subprocess.run(
-        [str(SAM), "local", "generate-event", "apigateway", "aws-proxy"],
+        [str(SAM), "local", "generate-event", service, kind],
         capture_output=True,
         text=True,
         env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
         check=True,
     )
     return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def sam_event():
+    return generate_event("apigateway", "aws-proxy")
 
 
 def test_same_keys_and_types_as_sam_generate_event(sam_event):
@@ -117,3 +121,15 @@ def test_scheduled_event_shape():
     event = scheduled_event()
     assert event["detail-type"] == "Scheduled Event" and event["source"] == "aws.events"
     assert isinstance(event["resources"], list) and event["detail"] == {}
+
+
+def test_sqs_batches_have_the_shape_of_sam_generate_event():
+    """What the local mail queue and the tests hand to the queue's consumer, against SAM's sample of Lambda's event."""
+    sample = generate_event("sqs", "receive-message")
+    ours = sqs_event([{"Body": "Hello from SQS!"}], "arn:aws:sqs:eu-west-3:123456789012:MyQueue")
+    assert shape(ours) == shape(sample)
+    [record], [expected] = ours["Records"], sample["Records"]
+    assert record["md5OfBody"] == expected["md5OfBody"]
+    assert {key: record[key] for key in ("eventSource", "eventSourceARN", "awsRegion", "body")} == {
+        key: expected[key] for key in ("eventSource", "eventSourceARN", "awsRegion", "body")
+    }

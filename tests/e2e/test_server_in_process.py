@@ -1,4 +1,4 @@
-"""The local server's handling of handler failures and cold starts, in-process."""
+"""The local server's handling of handler failures, cold starts and queued mail, in-process."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from local.server import LocalService
 def service(monkeypatch):
     monkeypatch.setattr("os.environ", dict(__import__("os").environ))  # the server's env changes stay here
     backend = backends.start_moto()
-    yield LocalService(backend)
+    started = LocalService(backend)
+    yield started
+    started.mail_queue.stop()
     backend.stop()
     services_module.use(None)
 
@@ -45,3 +47,34 @@ def test_each_function_is_imported_once_and_its_cold_start_logged(service, caplo
 def test_unknown_routes_answer_like_api_gateway(service):
     status, _, body = service.invoke_http("GET", "/nulle-part", [], None, "127.0.0.1", 1)
     assert status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}
+
+
+def validated_account(service, identifier="jdupont12", email="jeanne@laposte.net"):
+    from datetime import date
+
+    from ent_accounts.accounts import Account, Role, Status
+
+    account = Account(identifier, "0341234A", Role.STUDENT, "Jeanne", "Dupont", Status.ACTIVE, date(2011, 5, 14))
+    account.email, account.email_verified, account.created_at = email, True, service.clock.now()
+    service.services.store.create_account(account)
+
+
+def test_a_forgotten_password_is_answered_then_its_mail_arrives_from_the_queue(service):
+    validated_account(service)
+    body = json.dumps({"identifier": "jdupont12"}).encode()
+    headers = [("Content-Type", "application/json")]
+    status, _, _ = service.invoke_http("POST", "/api/password/forgot", headers, body, "127.0.0.1", "h:1", 1)
+    assert status == 202
+    assert service.mail_queue.wait_idle(timeout=10)  # the background thread handed the message to the function
+    [mail] = service.mailbox.newest_first()
+    assert mail.to == ["jeanne@laposte.net"] and "Réinitialisation" in mail.subject and "?code=" in mail.html
+
+
+def test_a_queued_message_that_keeps_failing_is_dead_lettered(service, caplog):
+    service.mail_queue.retry_delay = 0
+    with caplog.at_level(logging.ERROR, logger="local"):
+        service.mail_queue.send({"kind": "unheard_of"})
+        assert service.mail_queue.wait_idle(timeout=10)
+    [dead] = service.mail_queue.dead_letters
+    assert dead["receives"] == 5 and json.loads(dead["Body"]) == {"kind": "unheard_of"}
+    assert "failed 5 times: dead-lettered" in caplog.text

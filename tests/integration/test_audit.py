@@ -31,6 +31,7 @@ def test_a_whole_life_is_audited_in_order_without_secrets(world):
         headers=headers,
     )
     world.call("POST", "/api/password/forgot", {"identifier": "jdupont12"})
+    world.deliver_queued_mail()
     codes.append(code_in(world.mails()[-1].html))
     world.call("POST", "/api/password/reset", {"code": codes[-1], "new_password": "Encore-Mot-3"})
 

@@ -59,7 +59,9 @@ def test_ses_failing_at_resend_forgot_and_address_change(world):
         ),
         "mail_unavailable",
     )
-    assert_busy(world.call("POST", "/api/password/forgot", {"identifier": "active1"}), "mail_unavailable")
+    # The forgotten password's mail leaves from the queue: the request is answered; its mail waits for SES.
+    assert world.call("POST", "/api/password/forgot", {"identifier": "active1"}).status == 202
+    assert world.deliver_queued_mail() == {"delivered": 0, "failed": 1}
     change = {"current_password": NEW_PASSWORD, "new_email": "n@laposte.net", "new_email_confirmation": "n@laposte.net"}
     assert_busy(
         world.call("POST", "/api/account/email", change, headers={"Authorization": f"Bearer {session}"}),
@@ -75,7 +77,36 @@ def test_ses_failing_at_resend_forgot_and_address_change(world):
     )
 
     faults.heal()
+    assert world.deliver_queued_mail() == {"delivered": 1, "failed": 0}
+    assert [e["type"] for e in world.store.events("active1")].count("password_reset_requested") == 1
+
+
+def test_a_queued_mail_that_keeps_failing_ends_in_the_failed_events_queue(world):
+    world.provision("active1")
+    activate(world, "active1", email="a@laposte.net")
+    faults = ses(world).error("SendEmail", "Throttling")
     assert world.call("POST", "/api/password/forgot", {"identifier": "active1"}).status == 202
+    world.sqs.send_message(QueueUrl=world.queue_urls["MailQueue"], MessageBody='{"kind": "unheard_of"}')
+    # SES still refusing, and a message nobody can read: each is tried maxReceiveCount (5) times, then kept aside.
+    assert [world.deliver_queued_mail() for _ in range(6)] == [{"delivered": 0, "failed": 2}] * 5 + [
+        {"delivered": 0, "failed": 0}
+    ]
+    assert world.queued() == []
+    assert [message["kind"] for message in world.queued("FailedEventsQueue")] == ["password_reset", "unheard_of"]
+    assert not [item for item in world.items() if item.get("purpose", {}).get("S") == "password_reset"]
+    faults.heal()
+
+
+def test_a_queue_that_does_not_answer_is_a_503_and_the_retry_works(world):
+    world.provision("active1")
+    activate(world, "active1", email="a@laposte.net")
+    # A timeout rather than an error answer: moto would still queue a message whose answer a fault replaced.
+    faults = Faults(world.sqs).timeout("SendMessage")
+    assert_busy(world.call("POST", "/api/password/forgot", {"identifier": "active1"}), "service_unavailable")
+    assert faults.injected == 3  # botocore's three attempts, then a clear answer
+    faults.heal()
+    assert world.call("POST", "/api/password/forgot", {"identifier": "active1"}).status == 202
+    assert world.deliver_queued_mail() == {"delivered": 1, "failed": 0}
 
 
 def test_dynamodb_throttling_once_is_retried_by_botocore(real_engine):
@@ -130,6 +161,7 @@ def locked_with_reset_link(world):
     for _ in range(5):
         login(world, "jdupont12", "Mauvais-Mot-1")
     assert world.call("POST", "/api/password/forgot", {"identifier": "jdupont12"}).status == 202
+    world.deliver_queued_mail()
     return code_in(world.mails()[-1].html)
 
 

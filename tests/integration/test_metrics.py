@@ -74,6 +74,17 @@ def test_mail_that_cannot_leave_is_counted(world, emitted):
     assert emitted.totals() == {"MailsFailed": 1}
 
 
+def test_queued_reset_mails_are_counted_sent_or_refused(world, emitted):
+    first_connection(world, "jdupont12", world.provision("jdupont12"), email="jeanne@laposte.net")
+    world.call("POST", "/api/validate-email", {"code": last_code(world)})
+    emitted.totals()
+    for identifier in ("jdupont12", "personne"):
+        assert world.call("POST", "/api/password/forgot", {"identifier": identifier}).status == 202
+    assert emitted.totals() == {}  # the requests only queue
+    world.deliver_queued_mail()
+    assert emitted.totals() == {"MailsSent": 1, "ResetMailsSent": 1, "ResetMailsRefused": 1}
+
+
 def test_the_sweep_always_writes_its_deletions_even_zero(world, emitted):
     for name in ("expire1", "expire2"):
         first_connection(world, name, world.provision(name), email=f"{name}@laposte.net")

@@ -10,7 +10,10 @@ from tests.support.links import code_in
 
 
 def forgot(world, identifier):
-    return world.call("POST", "/api/password/forgot", {"identifier": identifier})
+    """Ask for a link, then let the mail queue's consumer run, as Lambda does a moment after the answer."""
+    answer = world.call("POST", "/api/password/forgot", {"identifier": identifier})
+    world.deliver_queued_mail()
+    return answer
 
 
 @pytest.fixture
@@ -38,6 +41,44 @@ def test_the_same_answer_whatever_the_identifier(accounts):
     mails = accounts.mails()[before:]
     assert [m.to for m in mails] == [["valide@laposte.net"]]  # only the validated address gets a link
     assert "validated" in mails[0].html and "/reinitialiser-mot-de-passe?code=" in mails[0].html
+
+
+def test_the_request_only_queues_the_mail_which_the_queue_then_sends(accounts):
+    before = len(accounts.mails())
+    answer = accounts.call("POST", "/api/password/forgot", {"identifier": "Validated "})
+    assert answer.status == 202
+    assert len(accounts.mails()) == before  # nothing mailed while the student waits for the answer
+    [message] = accounts.queued()
+    assert message == {
+        "kind": "password_reset",
+        "identifier": "validated",
+        "base_url": "https://127.0.0.1:3000",
+        "request_id": message["request_id"],
+    }
+    assert not [item for item in accounts.items() if item.get("purpose", {}).get("S") == "password_reset"]
+    assert accounts.deliver_queued_mail() == {"delivered": 1, "failed": 0}
+    assert accounts.queued() == []
+    [mail] = accounts.mails()[before:]
+    assert mail.to == ["valide@laposte.net"]
+    # The link's code was made by the consumer: the message never held it.
+    assert reset_code(accounts) not in str(message)
+    events = accounts.store.events("validated")
+    assert events[-1]["type"] == "password_reset_requested" and events[-1]["request_id"] == message["request_id"]
+
+
+def test_every_identifier_costs_the_same_requests(accounts):
+    """One write to the table and one message queued, whether the account exists, has a validated address or not."""
+    queue_calls = []
+    accounts.sqs.meta.events.register("before-call.sqs.*", lambda model, **_: queue_calls.append(model.name))
+    costs = {}
+    for name in ("validated", "noaddress", "pending", "provisioned", "personne"):
+        queue_calls.clear()
+        answer, calls = dynamodb_requests(
+            accounts, lambda name=name: accounts.call("POST", "/api/password/forgot", {"identifier": name})
+        )
+        assert answer.status == 202
+        costs[name] = (calls, list(queue_calls))
+    assert set(map(str, costs.values())) == {str((["UpdateItem"], ["SendMessage"]))}, costs
 
 
 def test_the_link_page_then_the_form_set_a_new_password(accounts):

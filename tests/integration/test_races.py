@@ -7,7 +7,7 @@ from collections import Counter
 
 from ent_accounts.errors import DomainError
 from ent_accounts.flows.account_settings import request_email_change
-from ent_accounts.flows.password_reset import request_password_reset, reset_password
+from ent_accounts.flows.password_reset import reset_password, send_password_reset
 from ent_accounts.flows.validation import validate_email
 from ent_accounts.services import services
 from ent_accounts.store import Conflict
@@ -54,7 +54,7 @@ def test_the_same_reset_link_used_at_once(real_engine):
     world = real_engine
     world.provision("jdupont12")
     activate(world, "jdupont12", email="jeanne@laposte.net")
-    request_password_reset(services(), "jdupont12", "https://ent.example.fr", "r")
+    send_password_reset(services(), "jdupont12", "https://ent.example.fr", "r")
     code = code_in(world.mails()[-1].html)
     outcomes = race(lambda i: reset_password(services(), code, f"Nouveau-Mot-{i}x", f"r{i}") and "changed")
     assert outcomes["changed"] == 1 and outcomes["410 invalid_or_expired_code"] == RACERS - 1

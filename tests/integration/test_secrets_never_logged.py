@@ -74,6 +74,7 @@ def test_each_secret_appears_only_where_it_is_meant_to(world, log_lines):
     activation = last_code(world)
     call("POST", "/api/validate-email", {"code": activation})
     call("POST", "/api/password/forgot", {"identifier": "jdupont12"})
+    world.deliver_queued_mail()
     reset = last_code(world)
     call("POST", "/api/password/reset", {"code": reset, "new_password": "faible"})
     call("POST", "/api/password/reset", {"code": reset, "new_password": "Nouveau-Mot-2"})

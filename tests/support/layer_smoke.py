@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import zoneinfo
 from datetime import date
@@ -100,6 +101,12 @@ def main() -> None:
         "/api/password/forgot",
         {"identifier": created.account.identifier},
     )
+    # The forgotten-password mail waits in the queue: its batch, as Lambda's SQS event source hands it over.
+    import boto3
+
+    queue_url = os.environ["MAIL_QUEUE_URL"]
+    messages = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    answers["queued_mail"] = handlers["PasswordResetFunction"](events.sqs_event(messages), context)
     call("account_without_session", "AccountFunction", "GET", "/api/account", "/api/account")
     call("openapi", "OpenApiFunction", "GET", "/api/openapi.json", "/api/openapi.json")
     raw = call("page_forgot", "PasswordResetFunction", "GET", "/mot-de-passe-oublie", "/mot-de-passe-oublie")

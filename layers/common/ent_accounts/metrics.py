@@ -26,6 +26,10 @@ REMINDERS_SENT = "RemindersSent"
 MAILS_SENT = "MailsSent"
 MAILS_FAILED = "MailsFailed"  # SES unavailable or refusing to send (503 for the user, or a reminder retried)
 MAILS_REJECTED = "MailsRejected"  # SES refused the recipient's address itself (400: give another address)
+# Forgotten-password requests, counted by the mail queue's consumer: a link mailed, or nothing mailed (no such account,
+# no validated address, an address that bounces, or the address's daily allowance spent; the log says which).
+RESET_MAILS_SENT = "ResetMailsSent"
+RESET_MAILS_REFUSED = "ResetMailsRefused"
 BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
 COMPLAINTS = "Complaints"
 
@@ -40,6 +44,8 @@ ALL = (
     MAILS_SENT,
     MAILS_FAILED,
     MAILS_REJECTED,
+    RESET_MAILS_SENT,
+    RESET_MAILS_REFUSED,
     BOUNCES,
     COMPLAINTS,
 )

@@ -1,4 +1,5 @@
-"""What a use case needs from the outside world (settings, clock, store, mailer), built once per container.
+"""What a use case needs from the outside world (settings, clock, store, mailer, mail queue), built once per
+container.
 
 Handlers call services(); tests and the local server replace parts with use(...).
 """
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from ent_accounts.clock import Clock
 from ent_accounts.mail import Mailer
+from ent_accounts.mail_queue import MailQueue
 from ent_accounts.settings import Settings, current_settings
 from ent_accounts.store import Store
 
@@ -19,6 +21,12 @@ class Services:
     clock: Clock
     store: Store
     mailer: Mailer
+    # Mail sent off the request path; built from the settings unless given (the local server and tests give theirs).
+    mail_queue: MailQueue | None = None
+
+    def __post_init__(self) -> None:
+        if self.mail_queue is None:
+            self.mail_queue = MailQueue(self.settings.mail_queue_url)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Services:

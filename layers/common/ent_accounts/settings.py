@@ -25,7 +25,13 @@ class Settings:
     session_hours: int = 12  # … and 12 hours in all
     reset_link_minutes: int = 60
     email_change_link_hours: int = 72
+    # Each identifier has two hourly allowances of this many mails: its owner's (resend, address change) and the
+    # anonymous one (forgotten password), so nobody can spend the owner's by asking for reset links.
     mails_per_hour: int = 5
+    # Forgotten-password mails one address may receive per day, whichever accounts (siblings, a parent) they are for.
+    reset_mails_per_address_per_day: int = 10
+    # The SQS queue of mails sent off the request path (the forgotten-password mail); empty where nothing queues.
+    mail_queue_url: str = ""
     # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = 8
@@ -52,6 +58,8 @@ class Settings:
             reset_link_minutes=int(env.get("RESET_LINK_MINUTES", "60")),
             email_change_link_hours=int(env.get("EMAIL_CHANGE_LINK_HOURS", "72")),
             mails_per_hour=int(env.get("MAILS_PER_HOUR", "5")),
+            reset_mails_per_address_per_day=int(env.get("RESET_MAILS_PER_ADDRESS_PER_DAY", "10")),
+            mail_queue_url=env.get("MAIL_QUEUE_URL", "").strip(),
             expiry_shards=int(env.get("EXPIRY_SHARDS", "8")),
             audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "365")),
         )

@@ -438,22 +438,45 @@ class Store:
     def clear_login_failures(self, identifier: str) -> None:
         self.client.delete_item(TableName=self.table_name, Key=_throttle_key(identifier))
 
+    # --- mail allowances ------------------------------------------------------------------------
+
     def take_mail_allowance(self, identifier: str, per_hour: int) -> bool:
-        """Count a mail for this identifier in the current hour; False when the hour's allowance is spent."""
+        """Count a mail its owner asked for (resend, address change) in the current hour; False when the hour's
+        allowance is spent. Anonymous requests have their own allowance, so they never spend this one."""
+        now = self.clock.now()
+        key = {"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"MAIL#{now:%Y-%m-%dT%H}"}}
+        return self._take_allowance(key, per_hour, now + timedelta(hours=2))
+
+    def take_anonymous_mail_allowance(self, identifier: str, per_hour: int) -> bool:
+        """Count a mail anyone may ask for about this identifier (a forgotten password), known or not, in the
+        current hour; False when the hour's allowance is spent. One conditional write, the same for every
+        identifier."""
+        now = self.clock.now()
+        key = {"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"ANONYMOUS#{now:%Y-%m-%dT%H}"}}
+        return self._take_allowance(key, per_hour, now + timedelta(hours=2))
+
+    def take_address_allowance(self, address: str, per_day: int) -> bool:
+        """Count a forgotten-password mail to this address today, whichever accounts share it (siblings, a
+        parent); False when the day's allowance is spent. The address is kept as a hash only."""
+        now = self.clock.now()
+        digest = hashlib.sha256(address.strip().casefold().encode("utf-8")).hexdigest()
+        key = {"pk": {"S": f"MAILBOX#{digest}"}, "sk": {"S": f"RESET#{now:%Y-%m-%d}"}}
+        return self._take_allowance(key, per_day, now + timedelta(days=2))
+
+    def _take_allowance(self, key: dict, limit: int, forget: datetime) -> bool:
         from botocore.exceptions import ClientError
 
-        now = self.clock.now()
         try:
             self.client.update_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"MAIL#{now:%Y-%m-%dT%H}"}},
+                Key=key,
                 UpdateExpression="SET mails = if_not_exists(mails, :zero) + :one, expires_at = :forget",
                 ConditionExpression="attribute_not_exists(mails) OR mails < :limit",
                 ExpressionAttributeValues={
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
-                    ":limit": {"N": str(per_hour)},
-                    ":forget": {"N": str(epoch(now + timedelta(hours=2)))},
+                    ":limit": {"N": str(limit)},
+                    ":forget": {"N": str(epoch(forget))},
                 },
             )
         except ClientError as error:

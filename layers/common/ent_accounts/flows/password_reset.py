@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier, same_address
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
 from ent_accounts.deliverability import can_receive
@@ -16,30 +17,52 @@ from ent_accounts.errors import (
 )
 from ent_accounts.flows.validation_mail import reset_link
 from ent_accounts.mail import compose
+from ent_accounts.mail_queue import PASSWORD_RESET
 from ent_accounts.passwords import hash_password, policy_error
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
 
 def request_password_reset(services: Services, identifier: str, base_url: str, request_id: str) -> None:
-    """Mail a reset link when the account has a validated address; say nothing about which case it was.
+    """Queue the mailing of a reset link: the same work, the same writes and the same time for every identifier.
 
-    The hourly mail allowance is counted for every identifier, known or not, so its 429 tells nothing either.
+    Whether the account exists or has a validated address is decided off the request path (send_password_reset, run
+    by the queue's consumer), so neither the answer nor its time tells. The anonymous hourly allowance is counted for
+    every identifier, known or not, so its 429 tells nothing either, and it is not the owner's own allowance:
+    someone asking for links in the owner's name cannot block the owner's resend or address change.
+    """
+    identifier = normalize_identifier(identifier)
+    if not services.store.take_anonymous_mail_allowance(identifier, services.settings.mails_per_hour):
+        raise TooManyRequests()
+    message = {"kind": PASSWORD_RESET, "identifier": identifier, "base_url": base_url, "request_id": request_id}
+    services.mail_queue.send(message)
+
+
+def send_password_reset(services: Services, identifier: str, base_url: str, request_id: str) -> str:
+    """Mail a reset link when the account has a validated address that receives mail; otherwise record why not.
+
+    Run from the mail queue; the outcome ("sent", or why nothing was sent) is for the log and the metrics. SES being
+    unavailable raises MailUnavailable (nothing stored): the queue hands the message over again, and that attempt
+    counts in the address's daily allowance again (an outage can spend it sooner, never send more). The mail leaves
+    before its code is stored, as everywhere (docs/DESIGN.md, "Mail before commit"): if storing then fails, the
+    queue sends a second mail whose link works.
     """
     store = services.store
-    identifier = normalize_identifier(identifier)
-    if not store.take_mail_allowance(identifier, services.settings.mails_per_hour):
-        raise TooManyRequests()
     account = store.get_account(identifier)
     if account is None:
-        return
+        return _refused("no_account")
     if account.status is not Status.ACTIVE or not account.has_recovery_address:
         store.record_event(identifier, "password_reset_refused_no_address", request_id)
-        return
+        return _refused("no_address")
     if not can_receive(account, account.email):
         # SES reported that this address bounces: another mail would only hurt the sender's reputation.
         store.record_event(identifier, "password_reset_refused_undeliverable", request_id)
-        return
+        return _refused("undeliverable")
+    if not store.take_address_allowance(account.email, services.settings.reset_mails_per_address_per_day):
+        # Several accounts may share this mailbox (siblings, a parent): each has its own hourly allowance, the
+        # mailbox has this daily one.
+        store.record_event(identifier, "password_reset_refused_address_limit", request_id)
+        return _refused("address_limit")
     now = services.clock.now()
     token = new_token()
     expires_at = now + timedelta(minutes=services.settings.reset_link_minutes)
@@ -57,10 +80,16 @@ def request_password_reset(services: Services, identifier: str, base_url: str, r
     try:
         services.mailer.send(mail)
     except AddressUndeliverable:
-        # The same answer as for every other case: whether the account has a working address is nobody's business.
         store.record_event(identifier, "password_reset_refused_undeliverable", request_id)
-        return
+        return _refused("undeliverable")
     store.transaction().put_code(code).audit(identifier, "password_reset_requested", request_id).commit()
+    metrics.count(metrics.RESET_MAILS_SENT)
+    return "sent"
+
+
+def _refused(reason: str) -> str:
+    metrics.count(metrics.RESET_MAILS_REFUSED)
+    return reason
 
 
 def usable_reset_code(services: Services, token: str) -> tuple[Code, Account]:
