@@ -63,7 +63,7 @@ def test_a_forgotten_password_is_answered_then_its_mail_arrives_from_the_queue(s
     validated_account(service)
     body = json.dumps({"identifier": "jdupont12"}).encode()
     headers = [("Content-Type", "application/json")]
-    status, _, _ = service.invoke_http("POST", "/api/password/forgot", headers, body, "127.0.0.1", "h:1", 1)
+    status, _, _ = service.invoke_http("POST", "/api/password/forgot", headers, body, "127.0.0.1", 1)
     assert status == 202
     assert service.mail_queue.wait_idle(timeout=10)  # the background thread handed the message to the function
     [mail] = service.mailbox.newest_first()
