@@ -9,7 +9,6 @@ show these races honestly (one interpreter, one connection pool); processes can.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,17 +79,10 @@ class Containers:
 def _container(endpoint: str, inbox, results, barrier) -> None:
     """One warm container: waits for requests, runs each through its function on the shared DynamoDB Local."""
     sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # fake: never real AWS
-        AWS_SESSION_TOKEN="testing",
-        AWS_DEFAULT_REGION="eu-west-3",
-        TABLE_NAME="unused",
-        POWERTOOLS_SERVICE_NAME="ent-accounts",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        POWERTOOLS_METRICS_NAMESPACE="EntAccounts",
-        POWERTOOLS_METRICS_DISABLED="true",
-    )
+    from tests.support.fake_aws import use_fake_aws
+
+    # Quieter than the test process: eight containers' logs would drown pytest's report.
+    use_fake_aws(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     try:
         import json
 
