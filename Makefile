@@ -1,7 +1,9 @@
 # The two commands of the README: `make run` (the service on this machine) and `make test` (the whole suite).
 # Both set up what they need on a fresh machine first: a virtualenv and AWS's DynamoDB Local.
 
-PYTHON ?= python3
+# The Lambda runtime's Python (template.yaml's Globals say which); the tests run under the same minor version.
+RUNTIME := $(shell sed -n 's/^ *Runtime: *//p' template.yaml)
+PYTHON ?= $(RUNTIME)
 VENV := .venv
 BIN := $(VENV)/bin
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
@@ -13,10 +15,13 @@ ARGS ?=
 
 .PHONY: setup test lint run static blocklist fuzz security-figures bench clean
 
-setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(AXE)
+setup: $(VENV)/.installed-$(RUNTIME) $(DYNAMODB_LOCAL) $(AXE)
 
-$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt layers/admin/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+# One marker per runtime: moving the template to another Python rebuilds the virtualenv with it.
+$(VENV)/.installed-$(RUNTIME): requirements-dev.txt layers/common/requirements.txt layers/admin/requirements.txt
+	$(if $(shell $(PYTHON) -c 'print(1)' 2>/dev/null),,$(error $(PYTHON) is needed (the Lambda runtime of \
+	template.yaml, for the tests and sam build) and is not on PATH; README.md, "Prerequisites", says how to get it))
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
@@ -36,7 +41,7 @@ $(AXE):
 	rm -f .cache/axe-core-*.tgz
 
 # Rebuild the DSFR files the pages use (committed under layers/common/ent_accounts/static/).
-static: $(VENV)/.installed
+static: $(VENV)/.installed-$(RUNTIME)
 	rm -rf .cache/dsfr && mkdir -p .cache/dsfr
 	cd .cache && npm pack --silent $(DSFR) >/dev/null
 	tar -xzf .cache/gouvfr-dsfr-*.tgz -C .cache/dsfr --strip-components=1 package/dist package/LICENSE.md
@@ -44,10 +49,10 @@ static: $(VENV)/.installed
 	$(BIN)/python tools/build_dsfr.py .cache/dsfr/dist
 
 # Rebuild the list of refused passwords (committed as layers/common/ent_accounts/data/common_passwords.txt.gz).
-blocklist: $(VENV)/.installed
+blocklist: $(VENV)/.installed-$(RUNTIME)
 	$(BIN)/python tools/build_blocklist.py
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-$(RUNTIME)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -61,6 +61,11 @@ def load(path: Path = TEMPLATE) -> dict:
         return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader)
 
 
+def runtime_version(path: Path = TEMPLATE) -> str:
+    """The Lambda runtime's Python version ("3.13"): the one place that says which Python the project runs on."""
+    return load(path)["Globals"]["Function"]["Runtime"].removeprefix("python")
+
+
 def functions(path: Path = TEMPLATE) -> dict[str, Function]:
     template = load(path)
     global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})

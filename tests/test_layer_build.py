@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYER_SOURCE = ROOT / "layers" / "common"
 # What the Lambda Python runtime brings besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
-MACHINE_PLATFORM = {"x86_64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64"}
+ARCH = {"arm64": "aarch64", "x86_64": "x86_64"}  # Lambda's architecture names → the wheels' ones
+RUNTIME_VERSION = template.runtime_version()
 
 
 def _make_variables() -> dict[str, str]:
@@ -31,8 +32,8 @@ def _make_variables() -> dict[str, str]:
     return dict(re.findall(r"^(\w+) \?= (.+)$", text, flags=re.M))
 
 
-def _build(artifacts: Path, platform: str) -> Path:
-    variables = [f"ARTIFACTS_DIR={artifacts}", f"PLATFORM={platform}", f"PYTHON={sys.executable}"]
+def _build(artifacts: Path, arch: str) -> Path:
+    variables = [f"ARTIFACTS_DIR={artifacts}", f"ARCH={arch}", f"PYTHON={sys.executable}"]
     result = subprocess.run(
         ["make", "-s", "build-CommonLayer", *variables],
         cwd=LAYER_SOURCE,
@@ -44,9 +45,11 @@ def _build(artifacts: Path, platform: str) -> Path:
     return artifacts / "python"
 
 
-def _pip_install(requirements: Path, target: Path, platform: str) -> None:
+def _pip_install(requirements: Path, target: Path, arch: str) -> None:
+    """As sam build installs layers/admin (BuildMethod python3.x): wheels AL2023's glibc 2.34 can load."""
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-    command += ["--only-binary=:all:", "--platform", platform, "--implementation", "cp", "--python-version", "3.11"]
+    platforms = [f"--platform={tag}_{arch}" for tag in _make_variables()["MANYLINUX"].split()]
+    command += ["--only-binary=:all:", *platforms, "--implementation", "cp", "--python-version", RUNTIME_VERSION]
     result = subprocess.run(
         [*command, "--target", str(target), "-r", str(requirements)], capture_output=True, text=True
     )
@@ -60,9 +63,9 @@ def _size(folder: Path) -> int:
 def test_the_layer_is_built_for_the_template_runtime_and_architecture():
     variables = _make_variables()
     function_globals = template.load()["Globals"]["Function"]
-    assert variables["PYTHON_VERSION"] == function_globals["Runtime"].removeprefix("python")
+    assert variables["PYTHON_VERSION"] == RUNTIME_VERSION
     [architecture] = function_globals["Architectures"]
-    assert variables["PLATFORM"] == {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}[architecture]
+    assert variables["ARCH"] == ARCH[architecture]
     layer = template.load()["Resources"]["CommonLayer"]
     assert layer["Metadata"]["BuildMethod"] == "makefile"
     assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
@@ -71,7 +74,7 @@ def test_the_layer_is_built_for_the_template_runtime_and_architecture():
 @pytest.fixture(scope="module")
 def lambda_layer(tmp_path_factory) -> Path:
     """The layer for Lambda's platform, as sam build makes it."""
-    return _build(tmp_path_factory.mktemp("layer-lambda"), _make_variables()["PLATFORM"])
+    return _build(tmp_path_factory.mktemp("layer-lambda"), _make_variables()["ARCH"])
 
 
 def test_the_layer_is_under_10_mb_and_holds_only_what_functions_load(lambda_layer):
@@ -101,10 +104,12 @@ def aws_endpoint():
 def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint):
     """The same layer built for this machine: each handler imported and called (pages, JSON, mail, the mail queue,
     the sweep, mail events) in a Python without site-packages. A pruned module that is needed fails this test."""
-    platform = MACHINE_PLATFORM.get(os.uname().machine) or pytest.skip("no manylinux wheels for this machine")
-    layer = _build(tmp_path / "layer", platform)
-    admin_layer = tmp_path / "admin-layer"  # as sam build makes layers/admin (BuildMethod python3.11)
-    _pip_install(ROOT / "layers" / "admin" / "requirements.txt", admin_layer, platform)
+    arch = os.uname().machine
+    if arch not in ARCH.values():
+        pytest.skip(f"no manylinux wheels for {arch}")
+    layer = _build(tmp_path / "layer", arch)
+    admin_layer = tmp_path / "admin-layer"  # as sam build makes layers/admin
+    _pip_install(ROOT / "layers" / "admin" / "requirements.txt", admin_layer, arch)
     runtime = tmp_path / "runtime"  # boto3 and its dependencies, as the Lambda runtime has them
     runtime.mkdir()
     site_packages = Path(sysconfig.get_paths()["purelib"])

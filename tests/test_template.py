@@ -57,10 +57,28 @@ def test_every_function_folder_is_in_the_template():
 
 def test_runtime_and_architecture_live_in_globals_only():
     resources = template.load()["Resources"]
-    assert template.load()["Globals"]["Function"]["Runtime"] == "python3.11"
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Function":
             assert "Runtime" not in resource["Properties"] and "Architectures" not in resource["Properties"]
+
+
+def test_one_python_version_everywhere():
+    """template.yaml's Globals name the runtime; the layers, the tooling, the docs and this interpreter agree."""
+    version = template.runtime_version()
+    assert version == "3.13"  # python3.11 is deprecated on Lambda in 2027 and runs on Amazon Linux 2
+    # The layer test loads compiled extensions built for the runtime: only the runtime's minor version can.
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == version
+    for name in ("CommonLayer", "AdminLayer"):
+        layer = template.load()["Resources"][name]
+        assert layer["Properties"]["CompatibleRuntimes"] == [f"python{version}"]
+    assert template.load()["Resources"]["AdminLayer"]["Metadata"]["BuildMethod"] == f"python{version}"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert f'requires-python = "=={version}.*"' in pyproject
+    assert f'target-version = "py{version.replace(".", "")}"' in pyproject
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {version}" in readme
+    stale = re.findall(r"python ?3\.(?:\d+)", readme + (ROOT / "docs" / "DESIGN.md").read_text(), flags=re.I)
+    assert {found.lower().replace(" ", "") for found in stale} <= {f"python{version}"}
 
 
 def _tool(name: str) -> str:
@@ -83,7 +101,8 @@ def test_sam_validate_lint_is_clean():
 
 
 def test_sam_build_without_docker(tmp_path):
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHON": sys.executable}  # the layer's Makefile pip
+    # The layer's Makefile runs PYTHON; the admin layer needs python3.x on PATH (the venv's, the runtime's version).
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHON": sys.executable, "PATH": f"{BIN}:{os.environ['PATH']}"}
     result = subprocess.run(
         [_tool("sam"), "build", "--build-dir", str(tmp_path / "build")],
         cwd=ROOT,
