@@ -61,6 +61,10 @@ def load(path: Path = TEMPLATE) -> dict:
         return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader)
 
 
+# `!Ref AWS::NoValue`: CloudFormation drops the key. The template declares sam local's endpoint variables this way.
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
 def runtime_version(path: Path = TEMPLATE) -> str:
     """The Lambda runtime's Python version ("3.13"): the one place that says which Python the project runs on."""
     return load(path)["Globals"]["Function"]["Runtime"].removeprefix("python")
@@ -75,6 +79,7 @@ def functions(path: Path = TEMPLATE) -> dict[str, Function]:
             continue
         props = resource["Properties"]
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        env = {name: value for name, value in env.items() if value != NO_VALUE}  # absent on AWS, as CloudFormation does
         function = Function(logical_id, ROOT / props["CodeUri"], props["Handler"], env)
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":

@@ -6,9 +6,11 @@ Handlers call services(); tests and the local server replace parts with use(...)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from ent_accounts.clock import Clock
+from ent_accounts.local_aws_guard import refuse_real_aws_under_sam_local
 from ent_accounts.mail import Mailer
 from ent_accounts.mail_queue import MailQueue
 from ent_accounts.settings import Settings, current_settings
@@ -47,6 +49,7 @@ _current: Services | None = None
 def services() -> Services:
     global _current
     if _current is None:
+        refuse_real_aws_under_sam_local(os.environ)
         _current = Services.from_settings(current_settings())
     return _current
 
