@@ -9,7 +9,6 @@ mail queue's messages to the function that consumes them, as Lambda's event sour
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -18,9 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from local import template
-from local.events import sqs_event
 from local.sam import aws, commands, image
+from local.sam.queue_relay import relay_mail_queue
 from local.sam.seed import seed
 
 
@@ -85,21 +83,8 @@ def _print_mail(local: aws.LocalAws, stop: threading.Event) -> None:
 
 
 def _relay_mail_queue(local, built: Path, env_vars: Path, arch: str, skip_pull: bool, stop: threading.Event) -> None:
-    """What Lambda's SQS event source mapping does: a batch to the consumer, then delete what it did not return."""
-    [consumer] = [f.logical_id for f in template.functions().values() if "MailQueue" in f.queues]
-    sqs, queue_url = local.client("sqs"), local.queues["MailQueue"]
     while not stop.is_set():
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        if not batch:
-            continue
-        result = commands.invoke(built, consumer, sqs_event(batch), env_vars, arch=arch, skip_pull=skip_pull)
-        try:
-            failed = {item["itemIdentifier"] for item in json.loads(result.stdout)["batchItemFailures"]}
-        except (ValueError, KeyError, TypeError):
-            failed = {message["MessageId"] for message in batch}  # the function failed: the queue hands it over again
-        for message in batch:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        relay_mail_queue(local, built, env_vars, arch=arch, skip_pull=skip_pull)
 
 
 if __name__ == "__main__":

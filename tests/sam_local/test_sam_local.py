@@ -20,6 +20,7 @@ import pytest
 from local.dynamodb_local import available, free_port
 from local.events import api_event
 from local.sam import aws, commands, image
+from local.sam.queue_relay import relay_mail_queue
 from local.sam.seed import seed
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD
 
@@ -164,3 +165,14 @@ def test_the_leaflet_main_path_through_sam_local_start_api(sam_local):
         "POST", "/api/login", {"identifier": "jdupont", "password": student["provisional_password"]}
     )
     assert status == 401, body
+
+    # Forgotten password: the request is queued; the queue's consumer, invoked as Lambda's event source mapping
+    # would, sends the reset link to the validated address.
+    status, body, _ = sam_local.request("POST", "/api/password/forgot", {"identifier": "jdupont"})
+    assert status == 202, body
+    assert relay_mail_queue(
+        sam_local.aws, sam_local.built, sam_local.env_vars, arch=sam_local.arch, skip_pull=sam_local.runtime.built_here
+    )
+    mails = [mail for mail in sam_local.aws.sent_mail() if mail["to"] == ["jeanne.dupont@laposte.net"]]
+    assert len(mails) == 2
+    assert re.search(rf'href="{re.escape(sam_local.url)}/reinitialiser-mot-de-passe[^"]*code=', mails[-1]["body"])
