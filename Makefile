@@ -13,7 +13,10 @@ DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: setup test lint run static blocklist fuzz security-figures bench clean
+.PHONY: setup test lint run sam-local static blocklist fuzz security-figures bench clean
+
+# SAM's usage reports off in every sam command the Makefile, the tests and local/sam run.
+export SAM_CLI_TELEMETRY := 0
 
 setup: $(VENV)/.installed-$(RUNTIME) $(DYNAMODB_LOCAL) $(AXE)
 
@@ -62,6 +65,10 @@ test: setup lint
 # The service at http://127.0.0.1:$${PORT:-3000} with embedded AWS; ARGS="--dynamodb-local" or ARGS="--aws --table T".
 run: setup
 	$(BIN)/python -m local $(ARGS)
+
+# The same API under sam local on Docker (README, "With Docker: sam local").
+sam-local: setup
+	$(BIN)/python -m local.sam $(ARGS)
 
 # Ten times the CI's fuzzing (about 11,000 generated requests).
 fuzz: setup
