@@ -91,6 +91,14 @@ def ensure(arch: str | None = None, *, pull: bool = True) -> Image:
     return Image(name, True, "built", time.monotonic() - started)
 
 
+def remove_local_build(arch: str | None = None) -> None:
+    """Forget an image built here and its Debian rootfs (never an image pulled from AWS), to time a build."""
+    name = image_name(arch or machine_arch())
+    if _built_here(name):
+        _docker("rmi", "-f", name)
+    shutil.rmtree(CACHE, ignore_errors=True)
+
+
 def build(arch: str) -> None:
     version = template.runtime_version()
     if arch != machine_arch():
@@ -120,19 +128,23 @@ def build(arch: str) -> None:
         sys.exit(f"docker import failed: {result.stderr.strip()}")
 
 
-def _debootstrap(suite: str, rootfs: Path, version: str) -> None:
+def _debootstrap(suite: str, rootfs: Path, version: str, attempts: int = 3) -> None:
     done = rootfs.parent / ".debootstrapped"
     if done.exists() and (rootfs / "usr" / "bin" / f"python{version}").exists():
         return  # kept in .cache between runs: the Debian part does not change with the project
-    shutil.rmtree(rootfs.parent, ignore_errors=True)
-    rootfs.mkdir(parents=True)
-    result = subprocess.run(
-        ["debootstrap", "--variant=minbase", "--include=python3,ca-certificates", suite, str(rootfs), MIRROR],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0 or not (rootfs / "usr" / "bin" / f"python{version}").exists():
-        sys.exit(f"debootstrap {suite} failed: {(result.stdout + result.stderr)[-2000:]}")
+    debs = CACHE / "debs"  # kept across attempts and runs: a retry downloads only what is missing
+    debs.mkdir(parents=True, exist_ok=True)
+    command = ["debootstrap", "--variant=minbase", "--include=python3,ca-certificates", f"--cache-dir={debs}"]
+    for attempt in range(1, attempts + 1):
+        # A fresh folder each time: after a failed download debootstrap (1.0.128) can list a package twice and then
+        # stop with "file already exists" (seen on a loaded CI machine).
+        shutil.rmtree(rootfs.parent, ignore_errors=True)
+        rootfs.mkdir(parents=True)
+        result = subprocess.run([*command, suite, str(rootfs), MIRROR], capture_output=True, text=True)
+        if result.returncode == 0 and (rootfs / "usr" / "bin" / f"python{version}").exists():
+            break
+        if attempt == attempts:
+            sys.exit(f"debootstrap {suite} failed {attempts} times: {(result.stdout + result.stderr)[-2000:]}")
     for unused in ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info", "var/cache/apt"):
         shutil.rmtree(rootfs / unused, ignore_errors=True)
     done.touch()
