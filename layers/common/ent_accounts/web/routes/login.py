@@ -61,9 +61,8 @@ def post_login_page():
 
     def refused(error: DomainError):
         # A wrong password is said next to its field; a lock-out (the message says for how long) above the form.
-        return form.again(
-            error.status, {"password" if isinstance(error, InvalidCredentials) else "_form": error.message}, error
-        )
+        field = "password" if isinstance(error, InvalidCredentials) else "_form"
+        return form.again(error.status, {field: error.message}, error)
 
     def done(result):
         if result.status == "first_connection_required":

@@ -93,9 +93,8 @@ def post_pending_page():
     def check(errors):
         if form.fields.get("action") != "correct":
             return None  # the same address again
-        email, errors["email"] = (
-            checked(normalize_email, form.values["email"]) if form.values["email"] else (None, REQUIRED)
-        )
+        typed = form.values["email"]
+        email, errors["email"] = checked(normalize_email, typed) if typed else (None, REQUIRED)
         return email
 
     def call(email):
