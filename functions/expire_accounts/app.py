@@ -1,6 +1,7 @@
 """Lambda handler: the scheduled sweep that deletes pending accounts past their 3-month deadline."""
 
 from ent_accounts.flows.expiry import sweep_expired_accounts
+from ent_accounts.links import Links
 from ent_accounts.metrics import publish_metrics
 from ent_accounts.observability import logger
 from ent_accounts.services import services
@@ -11,7 +12,7 @@ from ent_accounts.services import services
 def lambda_handler(event, context):
     current = services()
     # Reminders carry a link, and a scheduled run has no request to take the service's URL from.
-    base_url = current.settings.public_base_url or current.settings.api_url
-    summary = sweep_expired_accounts(current, context.aws_request_id, base_url).as_dict()
+    links = Links(current.settings.public_base_url or current.settings.api_url)
+    summary = sweep_expired_accounts(current, context.aws_request_id, links).as_dict()
     logger.info("expired accounts swept", extra=summary)
     return summary

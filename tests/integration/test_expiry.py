@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ent_accounts.flows.expiry import sweep_expired_accounts
+from ent_accounts.links import Links
 from ent_accounts.services import services
 from local.events import scheduled_event
 from tests.integration.helpers import dynamodb_requests, first_connection, last_code, login
@@ -102,7 +103,7 @@ def test_running_twice_or_concurrently_deletes_each_account_once(real_engine):
     results = []
 
     def sweep():
-        results.append(sweep_expired_accounts(services(), "r", "https://ent.example.fr"))
+        results.append(sweep_expired_accounts(services(), "r", Links("https://ent.example.fr")))
 
     threads = [threading.Thread(target=sweep) for _ in "ab"]
     for thread in threads:

@@ -9,6 +9,7 @@ import pytest
 
 from ent_accounts.errors import AlreadyCompleted
 from ent_accounts.flows.first_connection import complete_first_connection
+from ent_accounts.links import Links
 from ent_accounts.services import services
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, challenge, login
 from tests.support.links import code_in
@@ -170,7 +171,9 @@ def test_two_racing_first_connections_exactly_one_wins(real_engine):
     def attempt(token: str, email: str) -> None:
         barrier.wait()
         try:
-            complete_first_connection(services(), token, NEW_PASSWORD, date(2011, 5, 14), email, "https://x", "r")
+            complete_first_connection(
+                services(), token, NEW_PASSWORD, date(2011, 5, 14), email, Links("https://x"), "r"
+            )
             outcomes.append("won")
         except AlreadyCompleted as error:
             assert error.status == 409

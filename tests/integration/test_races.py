@@ -8,7 +8,9 @@ from collections import Counter
 from ent_accounts.errors import DomainError
 from ent_accounts.flows.account_settings import request_email_change
 from ent_accounts.flows.password_reset import reset_password, send_password_reset
+from ent_accounts.flows.sessions import SignedIn
 from ent_accounts.flows.validation import validate_email
+from ent_accounts.links import Links
 from ent_accounts.services import services
 from ent_accounts.store import Conflict
 from tests.integration.helpers import NEW_PASSWORD, activate, first_connection, last_code, login
@@ -54,7 +56,7 @@ def test_the_same_reset_link_used_at_once(real_engine):
     world = real_engine
     world.provision("jdupont12")
     activate(world, "jdupont12", email="jeanne@laposte.net")
-    send_password_reset(services(), "jdupont12", "https://ent.example.fr", "r")
+    send_password_reset(services(), "jdupont12", Links("https://ent.example.fr"), "r")
     code = code_in(world.mails()[-1].html)
     outcomes = race(lambda i: reset_password(services(), code, f"Nouveau-Mot-{i}x", f"r{i}") and "changed")
     assert outcomes["changed"] == 1 and outcomes["410 invalid_or_expired_code"] == RACERS - 1
@@ -71,7 +73,7 @@ def test_address_changes_at_once_leave_one_pending_address(real_engine):
 
     def change(i):
         address = f"nouvelle{i}@laposte.net"
-        request_email_change(services(), account, NEW_PASSWORD, address, address, "https://x", f"r{i}")
+        request_email_change(services(), SignedIn(account), NEW_PASSWORD, address, address, Links("https://x"), f"r{i}")
         return "sent"
 
     outcomes = race(change)

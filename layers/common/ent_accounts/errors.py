@@ -10,13 +10,14 @@ class DomainError(Exception):
     status = 400
     code = "invalid_request"
     message = "La demande est invalide."
+    retry_after: int | None = None  # seconds: the answer's Retry-After, for a refusal that time lifts
 
     def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None, **extra) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.fields = fields or {}
         self.extra = extra  # additional documented keys of the error body, e.g. validation_deadline
-        self.headers: dict[str, str] = {}
+        self.headers: dict[str, str] = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InvalidRequest(DomainError):
@@ -68,10 +69,7 @@ class MailUnavailable(DomainError):
     status = 503
     code = "mail_unavailable"
     message = "Le mail n'a pas pu être envoyé pour le moment. Réessaie dans quelques minutes."
-
-    def __init__(self, message: str | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.headers["Retry-After"] = "60"
+    retry_after = 60
 
 
 class AddressUndeliverable(DomainError):
@@ -99,20 +97,17 @@ class AccountLocked(DomainError):
     message = "Trop de tentatives de connexion. Réessaie plus tard."
 
     def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
         minutes = max(1, (retry_after + 59) // 60)
         plural = "s" if minutes > 1 else ""
         super().__init__(f"Trop de tentatives de connexion. Réessaie dans {minutes} minute{plural}.")
-        self.headers["Retry-After"] = str(retry_after)
 
 
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
     message = "Trop de mails ont été envoyés pour ce compte. Réessaie dans une heure."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message)
-        self.headers["Retry-After"] = "3600"
+    retry_after = 3600
 
 
 class NotAuthenticated(DomainError):
@@ -127,10 +122,7 @@ class ServiceBusy(DomainError):
     status = 503
     code = "service_unavailable"
     message = "Le service est très sollicité en ce moment. Réessaie dans quelques secondes."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message)
-        self.headers["Retry-After"] = "5"
+    retry_after = 5
 
 
 # --- school administration (read by school staff: "vous") -------------------------------------------
@@ -152,10 +144,7 @@ class RequestInProgress(DomainError):
     status = 409
     code = "request_in_progress"
     message = "Cette demande est déjà en cours de traitement : renvoyez-la dans une minute avec la même clé."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message)
-        self.headers["Retry-After"] = "30"
+    retry_after = 30
 
 
 class IdempotencyKeyReused(DomainError):

@@ -53,14 +53,7 @@ def environment():
     )
     env.filters["french_date"] = french_date
     env.filters["french_datetime"] = french_datetime
-    env.globals["asset_version"] = _asset_version
     return env
-
-
-def _asset_version() -> str:
-    from ent_accounts.web.static import asset_version
-
-    return asset_version()
 
 
 def render(name: str, **context) -> str:

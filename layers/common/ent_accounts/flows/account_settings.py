@@ -11,13 +11,12 @@ from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
 from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
-from ent_accounts.flows.credentials import check_password
-from ent_accounts.flows.sessions import open_session
-from ent_accounts.flows.validation_mail import validation_link
+from ent_accounts.flows.credentials import check_password, notify_password_changed, replace_password
+from ent_accounts.flows.sessions import SignedIn, open_session
+from ent_accounts.links import Links
 from ent_accounts.mail import compose
-from ent_accounts.passwords import hash_password, policy_error
 from ent_accounts.services import Services
-from ent_accounts.store import Session, Throttle
+from ent_accounts.store import Session
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
 
@@ -41,22 +40,19 @@ def account_view(account: Account) -> dict[str, Any]:
 
 def request_email_change(
     services: Services,
-    account: Account,
+    signed_in: SignedIn,
     current_password: str,
     new_email: str,
     confirmation: str,
-    base_url: str,
+    links: Links,
     request_id: str,
-    throttle: Throttle | None = None,
-) -> None:
+) -> Account:
     """Send a confirmation link to the new address and a notice to the old one; the address changes on the link.
-
-    `throttle`: the lock-out counter read with `account` by the session check (`authenticate_with_throttle`); the
-    password is then checked against them without reading either again. Without it, both are read here.
+    The account as now stored (its address waiting for confirmation) is returned.
     """
     if not same_address(new_email, confirmation):
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
-    account = _check_password(services, account, throttle, current_password, request_id)
+    account = _check_password(services, signed_in, current_password, request_id)
     if account.email and same_address(account.email, new_email) and account.email_verified:
         message = "C'est déjà l'adresse de ton compte."
         raise InvalidRequest(message, fields={"new_email": message})
@@ -64,15 +60,16 @@ def request_email_change(
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
 
-    code = send_email_change(services, account, new_email, base_url, "new_email")
+    code = send_email_change(services, account, new_email, links, "new_email")
     tx = services.store.transaction().put_code(code).save_account(account).clear_login_failures(account.identifier)
     # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
     tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
     if account.email and account.email_verified and can_receive(account, account.email):
         services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+    return account
 
 
-def send_email_change(services: Services, account: Account, new_email: str, base_url: str, field: str) -> Code:
+def send_email_change(services: Services, account: Account, new_email: str, links: Links, field: str) -> Code:
     """Make `new_email` the account's address waiting for confirmation and mail it its link; the code to store.
 
     The link works only while the credentials it was asked with are current: a password change or reset (which also
@@ -91,7 +88,7 @@ def send_email_change(services: Services, account: Account, new_email: str, base
     )
     account.pending_email = new_email
     account.forget_stale_undeliverable()
-    link = validation_link(base_url, token)
+    link = links.email_validation(token)
     confirmation = compose("email_change", new_email, identifier=account.identifier, link=link, expires_at=expires_at)
     try:
         services.mailer.send(confirmation)
@@ -101,37 +98,22 @@ def send_email_change(services: Services, account: Account, new_email: str, base
 
 
 def change_password(
-    services: Services,
-    account: Account,
-    current_password: str,
-    new_password: str,
-    request_id: str,
-    throttle: Throttle | None = None,
+    services: Services, signed_in: SignedIn, current_password: str, new_password: str, request_id: str
 ) -> tuple[str, Session]:
-    """Change the password; every session ends, and the caller gets a new one (`throttle`: as for an e-mail change)."""
-    account = _check_password(services, account, throttle, current_password, request_id)
-    if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
-        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
-    account.password_hash = hash_password(new_password)
-    account.credential_version += 1  # every session and every link asked for with the old password stops working
-    account.pending_email = None  # an address change asked for with the old password is void
-    account.forget_stale_undeliverable()
+    """Change the password; every session ends, and the caller gets a new one."""
+    account = _check_password(services, signed_in, current_password, request_id)
+    replace_password(account, new_password)
     tx = services.store.transaction().save_account(account).clear_login_failures(account.identifier)
     tx.audit(account.identifier, "password_changed", request_id).commit(retries=2)
-    if account.has_recovery_address and can_receive(account, account.email):
-        notice = compose(
-            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
-        )
-        services.mailer.send_notice(notice)
+    notify_password_changed(services, account)
     return open_session(services, account)
 
 
-def _check_password(
-    services: Services, account: Account, throttle: Throttle | None, password: str, request_id: str
-) -> Account:
-    """The signed-in account, once its current password is proven (against the account and counter as read, when the
-    counter is given). A copy is returned to change: the caller's stays as stored (a page shows it after a refusal).
-    The failures are forgotten by the caller's transaction, not by a write of their own."""
+def _check_password(services: Services, signed_in: SignedIn, password: str, request_id: str) -> Account:
+    """The signed-in account, once its current password is proven (against the account and counter as the session
+    check read them, when it read the counter). A copy is returned to change: the caller's stays as stored (a page
+    shows it after a refusal). The failures are forgotten by the caller's transaction, not by a write of their own."""
+    account, throttle = signed_in.account, signed_in.throttle
     already_read = (copy.deepcopy(account), throttle) if throttle is not None else None
     return check_password(
         services, account.identifier, password, request_id, already_read=already_read, forget_failures=False

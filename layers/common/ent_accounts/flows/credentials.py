@@ -1,11 +1,20 @@
-"""Checking a password: lock-out, failure counting and audit, with the same work whether the account exists or not."""
+"""Checking a password (lock-out, failure counting and audit, with the same work whether the account exists or
+not), and replacing one."""
 
 from __future__ import annotations
 
 from ent_accounts import lockout, metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier
-from ent_accounts.errors import AccountLocked, InvalidCredentials
-from ent_accounts.passwords import burn_verify_time, provisional_matches, verify_password
+from ent_accounts.deliverability import can_receive
+from ent_accounts.errors import AccountLocked, InvalidCredentials, InvalidRequest
+from ent_accounts.mail import compose
+from ent_accounts.passwords import (
+    burn_verify_time,
+    hash_password,
+    policy_error,
+    provisional_matches,
+    verify_password,
+)
 from ent_accounts.services import Services
 from ent_accounts.store import Throttle
 
@@ -27,7 +36,7 @@ def check_password(
     verification (a provisional password is checked by SHA-256, so the argon2 work is done on a dummy hash), so timing
     never tells whether an account exists. An expired provisional password is refused exactly like a wrong one.
     `already_read`: the account and its lock-out counter, read together earlier in the same request (a signed-in
-    use case: `authenticate_with_throttle`), so that neither is read again.
+    use case: `authenticate_for_password_check`), so that neither is read again.
     A personal password proven right forgets the identifier's failures, unless `forget_failures` is False: the caller
     then forgets them in a write of its own (the login, with its new session). A provisional password proven right
     only takes its own attempt back: the failures (wrong birth dates among them) stay until a first connection.
@@ -86,3 +95,24 @@ def refuse(services: Services, claim: Throttle) -> None:
     if claim.locked_until:
         raise AccountLocked(lockout.retry_after_seconds(claim.locked_until, services.clock.now()))
     raise InvalidCredentials()
+
+
+def replace_password(account: Account, new_password: str) -> None:
+    """Give the account a new personal password, or InvalidRequest (the policy refuses it). Every session and every
+    link asked for with the old password stop working; an address change asked for with it is void."""
+    if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
+        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
+    account.password_hash = hash_password(new_password)
+    account.credential_version += 1
+    account.pending_email = None
+    account.forget_stale_undeliverable()
+
+
+def notify_password_changed(services: Services, account: Account) -> None:
+    """Tell the account's validated address, when mail reaches it, that its password changed (after the change is
+    stored: a notice that cannot leave is only logged)."""
+    if account.has_recovery_address and can_receive(account, account.email):
+        notice = compose(
+            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
+        )
+        services.mailer.send_notice(notice)

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from ent_accounts import metrics
 from ent_accounts.accounts import REMINDER_STAGES, due_reminder
 from ent_accounts.deliverability import can_receive
-from ent_accounts.flows.validation_mail import new_validation_code, validation_link
+from ent_accounts.flows.validation_mail import new_validation_code
+from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
@@ -28,7 +29,7 @@ class SweepSummary:
         return asdict(self)
 
 
-def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -> SweepSummary:
+def sweep_expired_accounts(services: Services, request_id: str, links: Links) -> SweepSummary:
     """Safe to run twice or concurrently: every write is conditional on the account still being as read."""
     store, now = services.store, services.clock.now()
     summary = SweepSummary()
@@ -43,7 +44,7 @@ def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -
     for due in store.due_pending_accounts(now):
         summary.due_found += 1
         if due.expires_at > now:
-            _remind(services, due, base_url, request_id, summary)
+            _remind(services, due, links, request_id, summary)
             continue
         if expired and sum(map(store.expiry_writes, expired)) + store.expiry_writes(due) > TRANSACTION_WRITES:
             delete_expired()
@@ -56,7 +57,7 @@ def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -
     return summary
 
 
-def _remind(services: Services, due: DueAccount, base_url: str, request_id: str, summary: SweepSummary) -> None:
+def _remind(services: Services, due: DueAccount, links: Links, request_id: str, summary: SweepSummary) -> None:
     """Claim the reminder (conditional write) before mailing it, so it is sent at most once."""
     store, now = services.store, services.clock.now()
     account = store.get_account(due.identifier)
@@ -85,7 +86,7 @@ def _remind(services: Services, due: DueAccount, base_url: str, request_id: str,
     except Conflict:
         summary.skipped += 1
         return
-    link = validation_link(base_url, token)
+    link = links.email_validation(token)
     mail = compose(
         "reminder", account.email, identifier=account.identifier, link=link, deadline=account.validation_deadline
     )

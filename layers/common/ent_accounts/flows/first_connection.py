@@ -20,6 +20,7 @@ from ent_accounts.errors import (
 from ent_accounts.flows.account_settings import send_email_change
 from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
+from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
@@ -77,7 +78,7 @@ def complete_first_connection(
     new_password: str,
     birth_date: date,
     email: str | None,
-    base_url: str,
+    links: Links,
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
@@ -98,7 +99,7 @@ def complete_first_connection(
     try:
         if fields:
             raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
-        result = _complete(services, challenge, account, new_password, birth_date, email, base_url, request_id)
+        result = _complete(services, challenge, account, new_password, birth_date, email, links, request_id)
     except BaseException:
         if claim is not None and "birth_date" not in fields:
             store.release_password_check(account.identifier, claim)  # the birth date was right: no failure
@@ -143,7 +144,7 @@ def _complete(
     new_password: str,
     birth_date: date,
     email: str | None,
-    base_url: str,
+    links: Links,
     request_id: str,
 ) -> FirstConnectionResult:
     store = services.store
@@ -167,7 +168,7 @@ def _complete(
             # A school reset kept the validated address: the new one is an address change, confirmed by its link,
             # and the account stays active (it never goes back to the 3-month deadline).
             account.status = Status.ACTIVE
-            code = send_email_change(services, account, email, base_url, "email")
+            code = send_email_change(services, account, email, links, "email")
         else:
             account.status = Status.PENDING_VALIDATION
             account.email, account.email_verified = email, False
@@ -175,7 +176,7 @@ def _complete(
             account.validation_deadline = validation_deadline(now, services.settings.validation_months)
             token, code = new_validation_code(account, email)
             account.validation_code_hashes = {code.code_hash}
-            send_validation_mail(services, account, token, base_url)
+            send_validation_mail(services, account, token, links)
         tx.put_code(code)
     else:
         account.status = Status.ACTIVE  # without an address, or with the validated one the school reset kept

@@ -14,6 +14,7 @@ from ent_accounts.errors import AccountPendingValidation
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.services import Services
+from ent_accounts.store import Session
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class LoginResult:
     status: str  # "authenticated" or "first_connection_required"
     token: str  # session token, or the challenge that allows the first connection
     expires_at: datetime
-    cookie_max_age: int = 0  # seconds the browser keeps the session cookie (the session's absolute lifetime)
+    session: Session | None = None  # the session opened (none while the first connection is required)
 
 
 def login(
@@ -57,10 +58,8 @@ def login(
                 raise AccountPendingValidation(message, validation_deadline=deadline, email_undeliverable=undeliverable)
             raise AccountPendingValidation(validation_deadline=deadline)
         token, session = open_session(services, account, scope="pending", forget_failures=True)
-        max_age = int((session.absolute_expires_at - now).total_seconds())
-        return LoginResult("pending_validation", token, session.expires_at, max_age)
+        return LoginResult("pending_validation", token, session.expires_at, session)
 
     token, session = open_session(services, account, event=("login_succeeded", request_id), forget_failures=True)
     metrics.count(metrics.LOGINS)
-    max_age = int((session.absolute_expires_at - now).total_seconds())
-    return LoginResult("authenticated", token, session.expires_at, max_age)
+    return LoginResult("authenticated", token, session.expires_at, session)

@@ -8,22 +8,16 @@ from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier, same_address
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
 from ent_accounts.deliverability import can_receive
-from ent_accounts.errors import (
-    AddressUndeliverable,
-    InvalidOrExpiredCode,
-    InvalidRequest,
-    ServiceBusy,
-    TooManyRequests,
-)
-from ent_accounts.flows.validation_mail import reset_link
+from ent_accounts.errors import AddressUndeliverable, InvalidOrExpiredCode, ServiceBusy, TooManyRequests
+from ent_accounts.flows.credentials import notify_password_changed, replace_password
+from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.mail_queue import PASSWORD_RESET
-from ent_accounts.passwords import hash_password, policy_error
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
 
-def request_password_reset(services: Services, identifier: str, base_url: str, request_id: str) -> None:
+def request_password_reset(services: Services, identifier: str, links: Links, request_id: str) -> None:
     """Queue the mailing of a reset link: the same work, the same writes and the same time for every identifier.
 
     Whether the account exists or has a validated address is decided off the request path (send_password_reset, run
@@ -34,11 +28,11 @@ def request_password_reset(services: Services, identifier: str, base_url: str, r
     identifier = normalize_identifier(identifier)
     if not services.store.take_anonymous_mail_allowance(identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
-    message = {"kind": PASSWORD_RESET, "identifier": identifier, "base_url": base_url, "request_id": request_id}
+    message = {"kind": PASSWORD_RESET, "identifier": identifier, "base_url": links.base_url, "request_id": request_id}
     services.mail_queue.send(message)
 
 
-def send_password_reset(services: Services, identifier: str, base_url: str, request_id: str) -> str:
+def send_password_reset(services: Services, identifier: str, links: Links, request_id: str) -> str:
     """Mail a reset link when the account has a validated address that receives mail; otherwise record why not.
 
     Run from the mail queue; the outcome ("sent", or why nothing was sent) is for the log and the metrics. SES being
@@ -74,9 +68,8 @@ def send_password_reset(services: Services, identifier: str, base_url: str, requ
         account.email,
         credential_version=account.credential_version,
     )
-    mail = compose(
-        "password_reset", account.email, identifier=identifier, link=reset_link(base_url, token), expires_at=expires_at
-    )
+    link = links.password_reset(token)
+    mail = compose("password_reset", account.email, identifier=identifier, link=link, expires_at=expires_at)
     try:
         services.mailer.send(mail)
     except AddressUndeliverable:
@@ -114,12 +107,7 @@ def usable_reset_code(services: Services, token: str) -> tuple[Code, Account]:
 def reset_password(services: Services, token: str, new_password: str, request_id: str) -> Account:
     """Set the new password; every session of the account ends and the lock-out is lifted."""
     code, account = usable_reset_code(services, token)
-    if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
-        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
-    account.password_hash = hash_password(new_password)
-    account.credential_version += 1  # every session and every link asked for with the old password stops working
-    account.pending_email = None  # an address change asked for with the old password is void
-    account.forget_stale_undeliverable()
+    replace_password(account, new_password)
     tx = services.store.transaction().use_code(code.code_hash).save_account(account)
     tx.clear_login_failures(account.identifier).audit(account.identifier, "password_reset", request_id)
     try:
@@ -129,9 +117,5 @@ def reset_password(services: Services, token: str, new_password: str, request_id
         if "ConditionalCheckFailed" not in conflict.reasons:
             raise ServiceBusy() from None  # still in conflict with other writes: nothing was written, try again
         raise InvalidOrExpiredCode("Ce lien de réinitialisation a déjà servi.") from None
-    if can_receive(account, account.email):
-        notice = compose(
-            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
-        )
-        services.mailer.send_notice(notice)
+    notify_password_changed(services, account)  # the link was mailed to the validated address: it hears of it
     return account

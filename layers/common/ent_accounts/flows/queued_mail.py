@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ent_accounts.flows.password_reset import send_password_reset
+from ent_accounts.links import Links
 from ent_accounts.mail_queue import PASSWORD_RESET
 from ent_accounts.services import Services
 
@@ -15,7 +16,8 @@ def deliver_queued_mail(services: Services, message: dict[str, Any]) -> str:
     kind = message.get("kind")
     if kind == PASSWORD_RESET:
         identifier, base_url, request_id = (_text(message, name) for name in ("identifier", "base_url", "request_id"))
-        return send_password_reset(services, identifier, base_url, request_id)
+        # The links point where the request that queued the mail came from.
+        return send_password_reset(services, identifier, Links(base_url), request_id)
     raise ValueError(f"unknown kind of queued mail: {kind!r}")
 
 

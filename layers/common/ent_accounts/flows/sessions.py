@@ -6,6 +6,7 @@ every session of an account when its password changes (the session's credential_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ent_accounts.accounts import Account, Status
@@ -18,6 +19,15 @@ REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a bus
 
 
 SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A signed-in account as its session check read it, for a use case that checks the password again: with the
+    lock-out counter read in the same request, the check reads neither again (without it, it reads both)."""
+
+    account: Account
+    throttle: Throttle | None = None
 
 
 def open_session(
@@ -43,10 +53,10 @@ def authenticate(services: Services, token: str | None, scope: str = "full") -> 
     return _authenticate(services, token, scope, with_throttle=False)[0]
 
 
-def authenticate_with_throttle(services: Services, token: str | None) -> tuple[Account, Throttle]:
+def authenticate_for_password_check(services: Services, token: str | None) -> SignedIn:
     """`authenticate`, with the account's lock-out counter read in the same request (one BatchGetItem), for a use
     case that checks the password again (`check_password(..., already_read=...)` then reads nothing more)."""
-    return _authenticate(services, token, "full", with_throttle=True)
+    return SignedIn(*_authenticate(services, token, "full", with_throttle=True))
 
 
 def _authenticate(
@@ -82,4 +92,5 @@ def close_session(services: Services, token: str | None) -> None:
 
 
 def seconds_left(session: Session, now: datetime) -> int:
+    """How long the session may live from `now` at most (its absolute limit): the session cookie's lifetime."""
     return max(0, int((session.absolute_expires_at - now).total_seconds()))

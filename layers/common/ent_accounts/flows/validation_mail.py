@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import AddressUndeliverable, NotPending, TooManyRequests
 from ent_accounts.flows.credentials import check_password
+from ent_accounts.links import Links
 from ent_accounts.mail import validation_mail
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
-VALIDATION_PAGE = "/valider-adresse-mail"
-RESET_PAGE = "/reinitialiser-mot-de-passe"
 LIVE_LINKS = 5  # validation links that work at once; a sixth resend voids the older ones
 
 
@@ -25,17 +22,9 @@ def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
     return token, code
 
 
-def validation_link(base_url: str, token: str) -> str:
-    return f"{base_url}{VALIDATION_PAGE}?code={quote(token)}"
-
-
-def reset_link(base_url: str, token: str) -> str:
-    return f"{base_url}{RESET_PAGE}?code={quote(token)}"
-
-
-def send_validation_mail(services: Services, account: Account, token: str, base_url: str) -> None:
+def send_validation_mail(services: Services, account: Account, token: str, links: Links) -> None:
     """Send it to the account's address; AddressUndeliverable names the form's `email` field."""
-    link = validation_link(base_url, token)
+    link = links.email_validation(token)
     mail = validation_mail(account.email, link, account.validation_deadline, account.identifier)
     try:
         services.mailer.send(mail)
@@ -44,18 +33,18 @@ def send_validation_mail(services: Services, account: Account, token: str, base_
 
 
 def resend_validation_mail(
-    services: Services, identifier: str, password: str, email: str | None, base_url: str, request_id: str
+    services: Services, identifier: str, password: str, email: str | None, links: Links, request_id: str
 ) -> None:
     """Send the validation mail again (the JSON API): the identifier and password prove who asks."""
     account = check_password(services, identifier, password, request_id, forget_failures=False)
-    resend_to_account(services, account, email, base_url, request_id, forget_failures=True)
+    resend_to_account(services, account, email, links, request_id, forget_failures=True)
 
 
 def resend_to_account(
     services: Services,
     account: Account,
     email: str | None,
-    base_url: str,
+    links: Links,
     request_id: str,
     forget_failures: bool = False,
 ) -> None:
@@ -85,7 +74,7 @@ def resend_to_account(
         account.forget_stale_undeliverable()
     token, code = new_validation_code(account, account.email)
     account.validation_code_hashes.add(code.code_hash)
-    send_validation_mail(services, account, token, base_url)
+    send_validation_mail(services, account, token, links)
     tx.put_code(code).save_account(account).audit(account.identifier, "validation_mail_resent", request_id)
     if forget_failures:
         tx.clear_login_failures(account.identifier)

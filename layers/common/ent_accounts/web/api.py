@@ -17,6 +17,8 @@ from ent_accounts.errors import DomainError, ServiceBusy
 from ent_accounts.observability import logger
 from ent_accounts.store import Conflict
 from ent_accounts.web import request_checks
+from ent_accounts.web.context import request_context
+from ent_accounts.web.pages import page
 
 # Security headers on every answer, JSON or page.
 BASE_HEADERS = {
@@ -127,12 +129,10 @@ def create_app(*routers) -> APIGatewayRestResolver:
         """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""
         if not for_a_page():
             return json_response(status, body, headers)
-        from ent_accounts.web.pages import page
-
         return page(
             "message.html",
             status,
-            base_url=base_url(app),
+            root=request_context(app).root,
             title="Erreur",
             text=body["message"],
             kind="error",
@@ -215,28 +215,3 @@ def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     access = {"method": event.get("httpMethod"), "resource": event.get("resource"), "status": answer["statusCode"]}
     logger.info("request", extra={**access, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return answer
-
-
-def base_url(app: APIGatewayRestResolver) -> str:
-    """Where links in mails and pages point: PUBLIC_BASE_URL, else the API's own address as API Gateway reports it.
-
-    Never from the request's headers: a client writes Host and X-Forwarded-Proto as it likes, and would get a
-    password-reset link to its own site mailed to a student. API Gateway sets `domainName` itself (the execute-api
-    domain, with the stage in the path, or the custom domain). The scheme is https, except on the local server
-    (`AWS_SAM_LOCAL`, set there as `sam local` sets it), which serves http on its own listening address.
-    """
-    from ent_accounts.services import services
-
-    settings = services().settings
-    if settings.public_base_url:
-        return settings.public_base_url
-    context = app.current_event.request_context
-    host = context.domain_name or "localhost"
-    scheme = "http" if settings.local_server else "https"
-    if host.endswith(".amazonaws.com"):
-        return f"{scheme}://{host}/{context.stage}"
-    return f"{scheme}://{host}"
-
-
-def request_id(app: APIGatewayRestResolver) -> str:
-    return app.current_event.request_context.request_id or "-"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from ent_accounts.codes import looks_like_token, new_token
+from ent_accounts.services import services
 from ent_accounts.web.session import cookie_value
 
 COOKIE = "__Host-csrf"
@@ -48,8 +49,6 @@ def cross_site(event) -> bool:
 
 
 def _own_hosts(event, headers: dict[str, str]) -> set[str]:
-    from ent_accounts.services import services
-
     own = {headers.get("host"), event.request_context.domain_name}
     if configured := services().settings.public_base_url:
         own.add(urlsplit(configured).netloc)

@@ -1,13 +1,18 @@
-"""Form posts of the pages: the urlencoded body, redirects after a post, and errors shown next to fields."""
+"""Form posts of the pages: the urlencoded body, the steps every post goes through, redirects after a post, and
+errors shown next to fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 
 from ent_accounts.accounts import IDENTIFIER_MAX
 from ent_accounts.errors import DomainError
+from ent_accounts.web.csrf import csrf_valid
+from ent_accounts.web.pages import page_for
 
 IDENTIFIER_TOO_LONG = "Cet identifiant est trop long."
 MAX_FIELD = 1024  # no form field of ours is longer; bigger values are cut, then refused by validation
@@ -21,6 +26,63 @@ def form_data(event) -> dict[str, str]:
         return {}
     fields = parse_qs(body, keep_blank_values=True, max_num_fields=50)
     return {name: values[0][:MAX_FIELD] for name, values in fields.items()}
+
+
+class FormPage:
+    """A post of one page's form: its fields, and the page shown again when the post is refused.
+
+    `keep`: the fields shown again as typed (stripped), in `values`; `context`: what every showing of the page gets.
+    """
+
+    def __init__(self, router, template: str = "", keep: tuple[str, ...] = (), **context: Any) -> None:
+        self.router = router
+        self.template = template
+        self.fields = form_data(router.current_event)
+        self.values = {name: self.fields.get(name, "").strip() for name in keep}
+        self.context = context
+
+    @property
+    def genuine(self) -> bool:
+        """Whether the post comes from our own page (its CSRF token), not from another site's."""
+        return csrf_valid(self.router.current_event, self.fields)
+
+    def new_password(self, errors: dict[str, str | None]) -> str:
+        """The new password typed twice; a message in `errors` when it is missing or the two differ."""
+        password = self.fields.get("new_password", "")
+        if not password:
+            errors["new_password"] = REQUIRED
+        elif password != self.fields.get("new_password_confirmation", ""):
+            errors["new_password_confirmation"] = PASSWORDS_DIFFER
+        return password
+
+    def again(self, status: int, errors: dict[str, str], error: DomainError | None = None) -> Response:
+        """The page again, with these messages next to their fields (`error`: the refusal, for its headers)."""
+        context = {"values": self.values, **self.context}
+        return page_for(self.router, self.template, status, errors=errors, error=error, **context)
+
+    def post(
+        self,
+        check: Callable[[dict[str, str | None]], Any],
+        call: Callable[[Any], Any],
+        done: Callable[[Any], Response],
+        refused: Callable[[DomainError], Response] | None = None,
+        field: str | None = None,
+    ) -> Response:
+        """The steps of every post: the CSRF token, then `check(errors)` (fills in a message per wrong field, None
+        for a right one, and returns what `call` needs), then `call` (the use case), then `done(its result)` (the
+        next page). A forged post is 403, wrong fields 400, the use case's refusal its own status: each shows the
+        page again. `refused` shows a refusal otherwise; by default its fields, or its message next to `field`."""
+        if not self.genuine:
+            return self.again(403, {"_form": EXPIRED_FORM})
+        errors: dict[str, str | None] = {}
+        checked = check(errors)
+        if wrong := {name: message for name, message in errors.items() if message}:
+            return self.again(400, wrong)
+        try:
+            result = call(checked)
+        except DomainError as error:
+            return refused(error) if refused else self.again(error.status, field_errors(error, field), error)
+        return done(result)
 
 
 def redirect(location: str, cookies=()) -> Response:

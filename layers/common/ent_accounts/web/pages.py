@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from aws_lambda_powertools.event_handler import Response
 
+from ent_accounts import links
 from ent_accounts.templates import render
+from ent_accounts.web.context import request_context
 from ent_accounts.web.csrf import csrf_token
+from ent_accounts.web.static import asset_version
 
 # No script at all on these pages; styles, fonts and images only from our own origin.
 CONTENT_SECURITY_POLICY = (
@@ -17,10 +18,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 def page_for(router, template: str, status: int = 200, **context) -> Response:
-    """A page answering the request `router` is handling (its CSRF cookie, its base URL)."""
-    from ent_accounts.web.api import base_url
-
-    return page(template, status, event=router.current_event, base_url=base_url(router), **context)
+    """A page answering the request `router` is handling, its forms with their CSRF token (and cookie)."""
+    return page(template, status, event=router.current_event, root=request_context(router).root, **context)
 
 
 def page(
@@ -28,13 +27,14 @@ def page(
     status: int = 200,
     *,
     event=None,
-    base_url: str = "",
+    root: str = "",
     cookies=(),
     error=None,
     headers: dict[str, str] | None = None,
     **context,
 ) -> Response:
     """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it).
+    `root`: the path the pages live under; their links are `root` + a path of `paths` (ent_accounts.links).
     `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does."""
     cookies = list(cookies)
     if event is not None:
@@ -42,11 +42,10 @@ def page(
         context["csrf_token"] = token
         if new_cookie:
             cookies.append(new_cookie)
-    context.setdefault("root", urlsplit(base_url).path.rstrip("/"))
     return Response(
         status_code=status,
         content_type="text/html; charset=utf-8",
-        body=render(f"pages/{template}", **context),
+        body=render(f"pages/{template}", root=root, paths=links, asset_version=asset_version, **context),
         headers={
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             # Some pages' URLs carry a code: never send them to another site.

@@ -6,6 +6,9 @@ from http.cookies import CookieError, SimpleCookie
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
+from ent_accounts.flows.sessions import Session, seconds_left
+from ent_accounts.services import services
+
 COOKIE = "session"
 CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
 
@@ -47,8 +50,10 @@ def _cookie(name: str, value: str, **lifetime) -> Cookie:
     return cookie
 
 
-def session_cookie(token: str, max_age: int) -> Cookie:
-    return _cookie(COOKIE, token, max_age=max_age)
+def session_cookie(token: str, session: Session) -> Cookie:
+    """The cookie of a session just opened: the browser keeps it as long as the session may live (its absolute
+    limit; the idle limit is the server's to enforce)."""
+    return _cookie(COOKIE, token, max_age=seconds_left(session, services().clock.now()))
 
 
 def cleared_session_cookie() -> Cookie:

@@ -3,15 +3,16 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts import links
 from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
-from ent_accounts.flows.sessions import authenticate, authenticate_with_throttle, close_session
+from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check, close_session
 from ent_accounts.services import services
-from ent_accounts.web.api import base_url, json_response, request_id
-from ent_accounts.web.csrf import csrf_valid
-from ent_accounts.web.forms import EXPIRED_FORM, PASSWORDS_DIFFER, REQUIRED, checked, field_errors, form_data, redirect
+from ent_accounts.web.api import json_response
+from ent_accounts.web.context import request_context
+from ent_accounts.web.forms import PASSWORDS_DIFFER, REQUIRED, FormPage, checked, field_errors, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     AccountResponse,
@@ -32,9 +33,9 @@ def signed_in():
     return authenticate(services(), session_token(router.current_event))
 
 
-def signed_in_with_throttle():
-    """The account and its lock-out counter, in one read, for the routes that check the password again."""
-    return authenticate_with_throttle(services(), session_token(router.current_event))
+def signed_in_for_password_check():
+    """The signed-in account as read with its lock-out counter, for the routes that check the password again."""
+    return authenticate_for_password_check(services(), session_token(router.current_event))
 
 
 SESSION = [{"session": []}, {"sessionCookie": []}]  # OpenAPI: either the Bearer token or the cookie
@@ -58,16 +59,15 @@ def get_account():
     responses=documented(202, "Lien de confirmation envoyé", ConfirmationSentResponse, 400, 401, 403, 429, 503),
 )
 def post_account_email(body: EmailChangeRequest):
-    account, throttle = signed_in_with_throttle()
+    signed_in, here = signed_in_for_password_check(), request_context(router)
     request_email_change(
         services(),
-        account,
+        signed_in,
         body.current_password,
         body.new_email,
         body.new_email_confirmation,
-        base_url(router),
-        request_id(router),
-        throttle,
+        here.links,
+        here.request_id,
     )
     return json_response(202, {"status": "confirmation_sent"})
 
@@ -79,15 +79,11 @@ def post_account_email(body: EmailChangeRequest):
     responses=documented(200, "Mot de passe changé", PasswordChangedResponse, 400, 401, 403, 429),
 )
 def post_account_password(body: PasswordChangeRequest):
-    account, throttle = signed_in_with_throttle()
-    current = services()
-    token, session = change_password(
-        current, account, body.current_password, body.new_password, request_id(router), throttle
-    )
+    signed_in, here = signed_in_for_password_check(), request_context(router)
+    token, session = change_password(services(), signed_in, body.current_password, body.new_password, here.request_id)
     answer = {"status": "password_changed", "session_token": token, "expires_at": iso(session.expires_at)}
     response = json_response(200, answer)
-    max_age = int((session.absolute_expires_at - current.clock.now()).total_seconds())
-    response.cookies.append(session_cookie(token, max_age))
+    response.cookies.append(session_cookie(token, session))
     return response
 
 
@@ -108,20 +104,13 @@ def post_logout():
 # --- pages: the desk (« Bureau ») and « gérer son compte » -----------------------------------------
 
 
-def _signed_in_page():
-    """(account, None) for a signed-in browser, else (None, a redirect to the login page)."""
+def _signed_in_page(for_password_check: bool = False):
+    """(account, None) for a signed-in browser, else (None, a redirect to the login page). `for_password_check`: the
+    account as read for a form that checks the password again (`SignedIn`)."""
     try:
-        return signed_in(), None
+        return (signed_in_for_password_check() if for_password_check else signed_in()), None
     except NotAuthenticated:
-        return None, redirect(f"{base_url(router)}/connexion")
-
-
-def _signed_in_form():
-    """(account, lock-out counter, None) for a signed-in browser posting its password, else (None, None, a redirect)."""
-    try:
-        return *signed_in_with_throttle(), None
-    except NotAuthenticated:
-        return None, None, redirect(f"{base_url(router)}/connexion")
+        return None, redirect(request_context(router).links.login())
 
 
 def _my_account(account, status: int = 200, **context):
@@ -130,87 +119,76 @@ def _my_account(account, status: int = 200, **context):
     return page_for(router, "my_account.html", status, account=account, signed_in=True, **context)
 
 
-@router.get("/bureau", include_in_schema=False)
+@router.get(links.DESK, include_in_schema=False)
 def get_desk():
     account, away = _signed_in_page()
     return away or page_for(router, "desk.html", account=account, signed_in=True)
 
 
-@router.get("/mon-compte", include_in_schema=False)
+@router.get(links.MY_ACCOUNT, include_in_schema=False)
 def get_my_account():
     account, away = _signed_in_page()
     return away or _my_account(account)
 
 
-@router.post("/mon-compte/adresse", include_in_schema=False)
+@router.post(links.MY_ADDRESS, include_in_schema=False)
 def post_my_address():
-    account, throttle, away = _signed_in_form()
+    signed_in, away = _signed_in_page(for_password_check=True)
     if away:
         return away
-    form = form_data(router.current_event)
-    values = {name: form.get(name, "").strip() for name in ("new_email", "new_email_confirmation")}
-    if not csrf_valid(router.current_event, form):
-        return _my_account(account, 403, errors={"_form": EXPIRED_FORM}, values=values)
-    errors = {}
-    if not form.get("current_password"):
-        errors["current_password"] = REQUIRED
-    new_email, errors["new_email"] = (
-        checked(normalize_email, values["new_email"]) if values["new_email"] else (None, REQUIRED)
-    )
-    confirmation, _ = checked(normalize_email, values["new_email_confirmation"])
-    if new_email and not (confirmation and same_address(confirmation, new_email)):
-        errors["new_email_confirmation"] = SAME_ADDRESSES
-    errors = {name: message for name, message in errors.items() if message}
-    if errors:
-        return _my_account(account, 400, errors=errors, values=values)
-    try:
-        request_email_change(
-            services(),
-            account,
-            form["current_password"],
-            new_email,
-            new_email,
-            base_url(router),
-            request_id(router),
-            throttle,
-        )
-    except DomainError as error:
-        errors = field_errors(error, "current_password")
-        return _my_account(account, error.status, errors=errors, values=values, error=error)
-    return _my_account(services().store.get_account(account.identifier), email_sent=True)
+    keep = ("new_email", "new_email_confirmation")
+    form = FormPage(router, "my_account.html", keep=keep, account=signed_in.account, signed_in=True)
+    here = request_context(router)
+
+    def check(errors):
+        if not form.fields.get("current_password"):
+            errors["current_password"] = REQUIRED
+        typed = form.values["new_email"]
+        new_email, errors["new_email"] = checked(normalize_email, typed) if typed else (None, REQUIRED)
+        confirmation, _ = checked(normalize_email, form.values["new_email_confirmation"])
+        if new_email and not (confirmation and same_address(confirmation, new_email)):
+            errors["new_email_confirmation"] = SAME_ADDRESSES
+        return new_email
+
+    def call(new_email):
+        password = form.fields["current_password"]
+        return request_email_change(services(), signed_in, password, new_email, new_email, here.links, here.request_id)
+
+    return form.post(check, call, lambda account: _my_account(account, email_sent=True), field="current_password")
 
 
-@router.post("/mon-compte/mot-de-passe", include_in_schema=False)
+@router.post(links.MY_PASSWORD, include_in_schema=False)
 def post_my_password():
-    account, throttle, away = _signed_in_form()
+    signed_in, away = _signed_in_page(for_password_check=True)
     if away:
         return away
-    form = form_data(router.current_event)
-    if not csrf_valid(router.current_event, form):
-        return _my_account(account, 403, errors={"_form": EXPIRED_FORM})
-    errors = {name: REQUIRED for name in ("password_current", "new_password") if not form.get(name)}
-    if not errors and form["new_password"] != form.get("new_password_confirmation", ""):
-        errors["new_password_confirmation"] = PASSWORDS_DIFFER
-    if errors:
-        return _my_account(account, 400, errors=errors)
-    current = services()
-    try:
-        token, session = change_password(
-            current, account, form["password_current"], form["new_password"], request_id(router), throttle
-        )
-    except DomainError as error:
+    form = FormPage(router, "my_account.html", account=signed_in.account, signed_in=True)
+
+    def check(errors):
+        errors.update({name: REQUIRED for name in ("password_current", "new_password") if not form.fields.get(name)})
+        if not errors and form.fields["new_password"] != form.fields.get("new_password_confirmation", ""):
+            errors["new_password_confirmation"] = PASSWORDS_DIFFER
+
+    def call(_):
+        current, new = form.fields["password_current"], form.fields["new_password"]
+        return change_password(services(), signed_in, current, new, request_context(router).request_id)
+
+    def refused(error: DomainError):
         errors = field_errors(error, "password_current")
-        if "current_password" in errors:
+        if "current_password" in errors:  # the API's name for the field this form calls password_current
             errors["password_current"] = errors.pop("current_password")
-        return _my_account(account, error.status, errors=errors, error=error)
-    max_age = int((session.absolute_expires_at - current.clock.now()).total_seconds())
-    return _my_account(account, password_changed=True, cookies=[session_cookie(token, max_age)])
+        return form.again(error.status, errors, error)
+
+    def done(opened):
+        token, session = opened
+        return _my_account(signed_in.account, password_changed=True, cookies=[session_cookie(token, session)])
+
+    return form.post(check, call, done, refused)
 
 
-@router.post("/deconnexion", include_in_schema=False)
+@router.post(links.LOGOUT, include_in_schema=False)
 def post_logout_page():
-    form = form_data(router.current_event)
-    if csrf_valid(router.current_event, form):  # a forged post must not sign anybody out
+    if FormPage(router).genuine:  # a forged post must not sign anybody out
         close_session(services(), session_token(router.current_event))
     notice_cookie = cleared_session_cookie()
-    return redirect(f"{base_url(router)}/connexion", [notice_cookie])
+    return redirect(request_context(router).links.login(), [notice_cookie])

@@ -31,7 +31,8 @@ from ent_accounts.web.admin_schemas import (
     SchoolAccountDetail,
     SchoolAccountList,
 )
-from ent_accounts.web.api import base_url, json_response, request_id
+from ent_accounts.web.api import json_response
+from ent_accounts.web.context import request_context
 from ent_accounts.web.schemas import documented, error_responses
 
 router = Router()
@@ -54,7 +55,7 @@ def checked_uai(raw: str) -> str:
 
 
 def login_url() -> str:
-    return f"{base_url(router)}/connexion"
+    return request_context(router).links.login()
 
 
 @router.post(
@@ -124,7 +125,7 @@ def get_account(identifier: str, uai: UaiQuery):
 )
 def post_password_reset(identifier: str, uai: UaiQuery):
     uai = checked_uai(uai)
-    issued = reset_by_school(services(), uai, identifier, request_id(router), caller())
+    issued = reset_by_school(services(), uai, identifier, request_context(router).request_id, caller())
     return json_response(200, admin_views.reset_answer(issued, uai, login_url()))
 
 
@@ -134,7 +135,7 @@ def post_password_reset(identifier: str, uai: UaiQuery):
     responses={204: {"description": "Compte supprimé"}, **error_responses(400, 404, 409)},
 )
 def delete_account(identifier: str, uai: UaiQuery):
-    delete_by_school(services(), checked_uai(uai), identifier, request_id(router), caller())
+    delete_by_school(services(), checked_uai(uai), identifier, request_context(router).request_id, caller())
     return Response(status_code=204, body="")
 
 
@@ -157,7 +158,7 @@ def post_letters(body: LettersRequest):
     issued = reissue_letters(
         services(),
         body.uai,
-        request_id(router),
+        request_context(router).request_id,
         caller(),
         school_class=body.school_class,
         role=body.role,

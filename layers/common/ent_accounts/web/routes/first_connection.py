@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts import links
 from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge
@@ -12,15 +13,12 @@ from ent_accounts.flows.first_connection import (
 )
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.services import services
-from ent_accounts.web.api import base_url, json_response, request_id
-from ent_accounts.web.csrf import csrf_valid
+from ent_accounts.web.api import json_response
+from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import (
-    EXPIRED_FORM,
-    PASSWORDS_DIFFER,
-    REQUIRED,
+    FormPage,
     checked,
     field_errors,
-    form_data,
     iso_date_from_form,
     redirect,
 )
@@ -43,14 +41,15 @@ router = Router()
     responses=documented(200, "En attente de validation, ou actif", FirstConnectionResponse, 400, 401, 409, 503),
 )
 def post_first_connection(body: FirstConnectionRequest):
+    here = request_context(router)
     result = complete_first_connection(
         services(),
         challenge_token=body.challenge_token,
         new_password=body.new_password,
         birth_date=body.birth_date,
         email=body.email,
-        base_url=base_url(router),
-        request_id=request_id(router),
+        links=here.links,
+        request_id=here.request_id,
     )
     if result.status is Status.PENDING_VALIDATION:
         deadline = iso(result.validation_deadline)
@@ -85,7 +84,7 @@ def _message(error: InvalidChallenge | AlreadyCompleted):
     return page_for(router, "message.html", error.status, title="Première connexion", text=text, kind="info")
 
 
-@router.get("/premiere-connexion", include_in_schema=False)
+@router.get(links.FIRST_CONNECTION, include_in_schema=False)
 def get_first_connection_page():
     found, message = _challenge_or_message()
     if message:
@@ -93,49 +92,35 @@ def get_first_connection_page():
     return page_for(router, "first_connection.html", identifier=found[1].identifier, errors={}, values={})
 
 
-@router.post("/premiere-connexion", include_in_schema=False)
+@router.post(links.FIRST_CONNECTION, include_in_schema=False)
 def post_first_connection_page():
-    form = form_data(router.current_event)
     found, message = _challenge_or_message(done_too=True)
     if message:
         return message
     token, account = found
-    values = {"birth_date": form.get("birth_date", "").strip(), "email": form.get("email", "").strip()}
+    form = FormPage(router, "first_connection.html", keep=("birth_date", "email"), identifier=account.identifier)
+    here = request_context(router)
 
-    def again(status: int, errors: dict[str, str], error=None):
-        return page_for(
-            router,
-            "first_connection.html",
-            status,
-            identifier=account.identifier,
-            errors=errors,
-            values=values,
-            error=error,
-        )
+    def check(errors):
+        password = form.new_password(errors)
+        birth_date, errors["birth_date"] = checked(parse_birth_date, iso_date_from_form(form.values["birth_date"]))
+        email = form.values["email"]
+        email, errors["email"] = checked(normalize_email, email) if email else (None, None)
+        return password, birth_date, email
 
-    if not csrf_valid(router.current_event, form):
-        return again(403, {"_form": EXPIRED_FORM})
-    errors = {}
-    password = form.get("new_password", "")
-    if not password:
-        errors["new_password"] = REQUIRED
-    elif password != form.get("new_password_confirmation", ""):
-        errors["new_password_confirmation"] = PASSWORDS_DIFFER
-    birth_date, errors["birth_date"] = checked(parse_birth_date, iso_date_from_form(values["birth_date"]))
-    email, errors["email"] = checked(normalize_email, values["email"]) if values["email"] else (None, None)
-    errors = {name: message for name, message in errors.items() if message}
-    if errors:
-        return again(400, errors)
-    try:
-        result = complete_first_connection(
-            services(), token, password, birth_date, email, base_url(router), request_id(router)
-        )
-    except (InvalidChallenge, AlreadyCompleted) as error:
-        return _message(error)
-    except DomainError as error:
-        return again(error.status, field_errors(error), error)
-    pending = result.status is Status.PENDING_VALIDATION
-    session, opened = open_session(services(), result.account, scope="pending" if pending else "full")
-    max_age = int((opened.absolute_expires_at - services().clock.now()).total_seconds())
-    cookies = [session_cookie(session, max_age), cleared_challenge_cookie()]
-    return redirect(f"{base_url(router)}/{'compte-en-attente' if pending else 'bureau'}", cookies)
+    def call(answers):
+        password, birth_date, email = answers
+        return complete_first_connection(services(), token, password, birth_date, email, here.links, here.request_id)
+
+    def refused(error: DomainError):
+        if isinstance(error, (InvalidChallenge, AlreadyCompleted)):
+            return _message(error)
+        return form.again(error.status, field_errors(error), error)
+
+    def done(result):
+        pending = result.status is Status.PENDING_VALIDATION
+        session, opened = open_session(services(), result.account, scope="pending" if pending else "full")
+        cookies = [session_cookie(session, opened), cleared_challenge_cookie()]
+        return redirect(here.links.page(links.PENDING if pending else links.DESK), cookies)
+
+    return form.post(check, call, done, refused)

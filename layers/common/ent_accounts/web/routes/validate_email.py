@@ -5,14 +5,15 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from ent_accounts.errors import DomainError, InvalidOrExpiredCode, NotAuthenticated
+from ent_accounts import links
+from ent_accounts.errors import InvalidOrExpiredCode, NotAuthenticated
 from ent_accounts.flows.sessions import authenticate
 from ent_accounts.flows.validation import validate_email
 from ent_accounts.flows.validation_mail import resend_to_account, resend_validation_mail
 from ent_accounts.services import services
-from ent_accounts.web.api import base_url, json_response, request_id
-from ent_accounts.web.csrf import csrf_valid
-from ent_accounts.web.forms import EXPIRED_FORM, REQUIRED, checked, field_errors, form_data
+from ent_accounts.web.api import json_response
+from ent_accounts.web.context import request_context
+from ent_accounts.web.forms import REQUIRED, FormPage, checked
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     ResendValidationMailRequest,
@@ -33,7 +34,7 @@ router = Router()
     responses=documented(200, "Adresse validée", ValidateEmailResponse, 400, 410),
 )
 def post_validate_email(body: ValidateEmailRequest):
-    result = validate_email(services(), body.code, request_id(router))
+    result = validate_email(services(), body.code, request_context(router).request_id)
     return json_response(200, {"status": result.status, "purpose": result.purpose.value})
 
 
@@ -43,16 +44,18 @@ def post_validate_email(body: ValidateEmailRequest):
     responses=documented(202, "Mail renvoyé", SentResponse, 400, 401, 409, 429, 503),
 )
 def post_validation_mail(body: ResendValidationMailRequest):
-    resend_validation_mail(services(), body.identifier, body.password, body.email, base_url(router), request_id(router))
+    here = request_context(router)
+    resend_validation_mail(services(), body.identifier, body.password, body.email, here.links, here.request_id)
     return json_response(202, {"status": "sent"})
 
 
-@router.get("/valider-adresse-mail", include_in_schema=False)
+@router.get(links.EMAIL_VALIDATION, include_in_schema=False)
 def get_validation_page(code: Annotated[str, Query()] = ""):
     """The page a mail's link opens: validates and says so in French, or explains why the link fails."""
-    login_url = f"{base_url(router)}/connexion"
+    here = request_context(router)
+    login_url = here.links.login()
     try:
-        result = validate_email(services(), code, request_id(router))
+        result = validate_email(services(), code, here.request_id)
     except InvalidOrExpiredCode:
         return page_for(router, "email_validation.html", 410, ok=False, login_url=login_url)
     already = result.status == "already_validated"
@@ -74,31 +77,30 @@ def _pending_account():
         return None, message
 
 
-@router.get("/compte-en-attente", include_in_schema=False)
+@router.get(links.PENDING, include_in_schema=False)
 def get_pending_page():
     account, message = _pending_account()
     return message or page_for(router, "pending.html", account=account, errors={}, values={})
 
 
-@router.post("/compte-en-attente", include_in_schema=False)
+@router.post(links.PENDING, include_in_schema=False)
 def post_pending_page():
-    form = form_data(router.current_event)
     account, message = _pending_account()
     if message:
         return message
-    values = {"email": form.get("email", "").strip()}
-    if not csrf_valid(router.current_event, form):
-        return page_for(router, "pending.html", 403, account=account, errors={"_form": EXPIRED_FORM}, values=values)
-    email = None
-    if form.get("action") == "correct":
-        email, error = checked(normalize_email, values["email"]) if values["email"] else (None, REQUIRED)
-        if error:
-            return page_for(router, "pending.html", 400, account=account, errors={"email": error}, values=values)
-    try:
-        resend_to_account(services(), account, email, base_url(router), request_id(router))
-    except DomainError as error:
-        errors = field_errors(error)
-        return page_for(
-            router, "pending.html", error.status, account=account, errors=errors, values=values, error=error
-        )
-    return page_for(router, "pending.html", account=account, sent=True, errors={}, values={})
+    form, here = FormPage(router, "pending.html", keep=("email",), account=account), request_context(router)
+
+    def check(errors):
+        if form.fields.get("action") != "correct":
+            return None  # the same address again
+        typed = form.values["email"]
+        email, errors["email"] = checked(normalize_email, typed) if typed else (None, REQUIRED)
+        return email
+
+    def call(email):
+        resend_to_account(services(), account, email, here.links, here.request_id)
+
+    def done(_):
+        return page_for(router, "pending.html", account=account, sent=True, errors={}, values={})
+
+    return form.post(check, call, done)

@@ -1,0 +1,48 @@
+"""The pages' addresses, in one place: the routes serve them, redirects and mails link to them.
+
+Use cases get a `Links` (built by web/ from the request, or by a scheduled handler from the settings) and ask it for
+a link: they never write a page's path themselves, and the mail templates only receive the finished link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+ROOT = "/"
+LOGIN = "/connexion"
+LOGOUT = "/deconnexion"
+FIRST_CONNECTION = "/premiere-connexion"
+PENDING = "/compte-en-attente"
+DESK = "/bureau"
+MY_ACCOUNT = "/mon-compte"
+MY_ADDRESS = "/mon-compte/adresse"
+# Paths, not secrets (ruff's S105 reads "password" in a name as one).
+MY_PASSWORD = "/mon-compte/mot-de-passe"  # noqa: S105
+FORGOT_PASSWORD = "/mot-de-passe-oublie"  # noqa: S105
+PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
+EMAIL_VALIDATION = "/valider-adresse-mail"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Links to the pages of the service at `base_url` (no trailing slash; the API's stage included in AWS)."""
+
+    base_url: str
+
+    def page(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def with_code(self, path: str, token: str) -> str:
+        """A link that carries a code (the only secret a URL of ours ever holds)."""
+        return f"{self.base_url}{path}?code={quote(token)}"
+
+    def login(self) -> str:
+        return self.page(LOGIN)
+
+    def email_validation(self, token: str) -> str:
+        """The link of a validation mail, of a reminder and of an address change's confirmation."""
+        return self.with_code(EMAIL_VALIDATION, token)
+
+    def password_reset(self, token: str) -> str:
+        return self.with_code(PASSWORD_RESET, token)
