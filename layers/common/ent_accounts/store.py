@@ -11,15 +11,16 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ent_accounts.accounts import Account, Role, Status, next_event_at
+from ent_accounts.accounts import Account, DueAccount, Role, Status, next_event_at
 from ent_accounts.clock import Clock, epoch, from_epoch, iso
 from ent_accounts.codes import Code, Purpose
 from ent_accounts.errors import AccountLocked, ServiceBusy
-from ent_accounts.lockout import retry_after_seconds
+from ent_accounts.lockout import Throttle, retry_after_seconds
+from ent_accounts.schools import SchoolAccount
+from ent_accounts.sessions import Session
 
 ACCOUNT_SK = "ACCOUNT"
 TRANSACTION_WRITES = 100  # DynamoDB's limit on the writes of one TransactWriteItems
@@ -42,46 +43,6 @@ class Conflict(Exception):
 
 class IdentifierTaken(Conflict):
     pass
-
-
-@dataclass(frozen=True)
-class DueAccount:
-    identifier: str
-    code_hashes: frozenset[str]
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class SchoolAccount:
-    """An account as a school's list shows it (read from the school index: never a secret)."""
-
-    identifier: str
-    role: str
-    first_name: str
-    last_name: str
-    school_class: str | None
-    status: Status
-    email_verified: bool
-    validation_deadline: datetime | None
-    provisional_expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Throttle:
-    failures: int = 0
-    locked_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Session:
-    identifier: str
-    credential_version: int
-    expires_at: datetime  # the sooner of the idle and the absolute limits
-    absolute_expires_at: datetime
-    refreshed_at: datetime
-    # "full" for an active account; "pending" lets a browser that just proved the password of a pending account
-    # re-send its validation mail or correct the address, and nothing else.
-    scope: str = "full"
 
 
 def client_config():

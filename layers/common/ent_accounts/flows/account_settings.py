@@ -14,10 +14,11 @@ from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyReq
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.flows.validation_mail import validation_link
+from ent_accounts.lockout import Throttle
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error
 from ent_accounts.services import Services
-from ent_accounts.store import Session, Throttle
+from ent_accounts.sessions import Session
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
 

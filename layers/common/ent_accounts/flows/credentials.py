@@ -5,9 +5,9 @@ from __future__ import annotations
 from ent_accounts import lockout, metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.errors import AccountLocked, InvalidCredentials
+from ent_accounts.lockout import Throttle
 from ent_accounts.passwords import burn_verify_time, provisional_matches, verify_password
 from ent_accounts.services import Services
-from ent_accounts.store import Throttle
 
 
 def check_password(

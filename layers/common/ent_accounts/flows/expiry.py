@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ent_accounts import metrics
-from ent_accounts.accounts import REMINDER_STAGES, due_reminder
+from ent_accounts.accounts import REMINDER_STAGES, DueAccount, due_reminder
 from ent_accounts.deliverability import can_receive
 from ent_accounts.flows.validation_mail import new_validation_code, validation_link
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
-from ent_accounts.store import TRANSACTION_WRITES, Conflict, DueAccount
+from ent_accounts.store import TRANSACTION_WRITES, Conflict
 
 
 @dataclass
