@@ -12,7 +12,7 @@ from ent_accounts.flows.validation_mail import new_validation_code, validation_l
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
-from ent_accounts.store import TRANSACTION_WRITES, Conflict
+from ent_accounts.store import Conflict
 
 
 @dataclass
@@ -45,7 +45,7 @@ def sweep_expired_accounts(services: Services, request_id: str, base_url: str) -
         if due.expires_at > now:
             _remind(services, due, base_url, request_id, summary)
             continue
-        if expired and sum(map(store.expiry_writes, expired)) + store.expiry_writes(due) > TRANSACTION_WRITES:
+        if expired and not store.can_delete_together([*expired, due]):
             delete_expired()
         expired.append(due)
     if expired:

@@ -185,7 +185,7 @@ def _complete(
     try:
         tx.commit(retries=2)  # cancelled only by a write in flight (e.g. a failed login counted): sent again
     except Conflict as conflict:
-        if "ConditionalCheckFailed" not in conflict.reasons:
+        if not conflict.changed:
             raise ServiceBusy() from None  # nothing was written: the same form can be sent again
         current = store.get_account(account.identifier)
         if current is None or current.status is Status.PROVISIONED:
