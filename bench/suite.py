@@ -436,7 +436,7 @@ def load_accounts(world: World, total: int, expired: int, threads: int = 4) -> f
             account.validation_deadline = START + timedelta(days=60 + n % 20)
         else:
             account.status, account.email_verified = Status.ACTIVE, True
-        return world.store._account_item(account)
+        return world.store.account_item(account)
 
     def write(batch: list[int]) -> None:
         requests = {world.table: [{"PutRequest": {"Item": item(n)}} for n in batch]}

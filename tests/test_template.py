@@ -113,7 +113,7 @@ def test_sam_build_without_docker(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     layer = tmp_path / "build" / "CommonLayer" / "python"
-    assert (layer / "ent_accounts" / "store.py").exists()
+    assert (layer / "ent_accounts" / "store" / "__init__.py").exists()
     assert (layer / "ent_accounts" / "templates" / "mail" / "validation.html").exists()
     assert (layer / "ent_accounts" / "templates" / "letters" / "eleve.txt").exists()
     assert not (layer / "boto3").exists()  # the runtime has it

@@ -6,6 +6,7 @@ import pytest
 
 from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, login
 from tests.support.links import code_in
+from tests.support.store_helpers import audit_events, login_throttle
 
 
 def signed_in(world, identifier):
@@ -39,7 +40,7 @@ def test_change_confirmed_by_the_link_with_a_notice_to_the_old_address(active):
     assert page.status == 200 and "Votre adresse mail a été modifiée" in page.text
     view = active.call("GET", "/api/account", headers=headers).json()
     assert view["email"] == "nouvelle@laposte.net" and view["email_verified"] and view["pending_email"] is None
-    types = [e["type"] for e in active.store.events("jdupont12")]
+    types = [e["type"] for e in audit_events(active.store, "jdupont12")]
     assert "email_change_requested" in types and types[-1] == "email_changed"
 
 
@@ -160,7 +161,7 @@ def test_a_signed_in_account_locked_out_meanwhile_cannot_change_address_or_passw
     assert wrong.status == 429  # the sixth failure locks again, for 2 minutes
     active.clock.advance(minutes=2, seconds=1)
     assert change_email(active, headers, "nouvelle@laposte.net").status == 202
-    assert active.store.get_throttle("jdupont12").failures == 0
+    assert login_throttle(active.store, "jdupont12").failures == 0
 
 
 def test_an_address_typed_twice_with_capitals_is_the_same_address(active):

@@ -14,6 +14,7 @@ from local.events import scheduled_event
 from tests.integration.helpers import dynamodb_requests, first_connection, last_code, login
 from tests.support.faults import Faults
 from tests.support.fixtures import START
+from tests.support.store_helpers import audit_events, delete_expired_account
 
 DEADLINE = datetime(2027, 2, 28, 14, 37, tzinfo=UTC)
 
@@ -67,7 +68,7 @@ def test_sweep_deletes_exactly_the_expired_pending_accounts(world, log_lines):
         and i.get("purpose", {}).get("S") != "challenge"
     ]
     assert codes == []
-    assert [e["type"] for e in world.store.events("expire1")] == ["first_connection", "account_expired"]
+    assert [e["type"] for e in audit_events(world.store, "expire1")] == ["first_connection", "account_expired"]
     # One summary line in the log, with the counts.
     [summary_line] = [line for line in log_lines.json() if line.get("message") == "expired accounts swept"]
     assert summary_line["deleted"] == 3 and summary_line["level"] == "INFO"
@@ -112,7 +113,7 @@ def test_running_twice_or_concurrently_deletes_each_account_once(real_engine):
         thread.join()
     assert sum(r.deleted for r in results) == len(names)
     assert run_sweep(world)["due_found"] == 0
-    expired_events = [e for n in names for e in world.store.events(n) if e["type"] == "account_expired"]
+    expired_events = [e for n in names for e in audit_events(world.store, n) if e["type"] == "account_expired"]
     assert len(expired_events) == len(names)
 
 
@@ -132,7 +133,7 @@ def test_an_account_validated_after_the_index_read_is_not_deleted(world):
     # Meanwhile (before the delete) the account changes: the conditional delete must refuse.
     world.clock.set(DEADLINE.replace(minute=36))
     world.call("POST", "/api/validate-email", {"code": last_code(world)})
-    assert world.store.delete_expired_account(expired, DEADLINE.replace(second=1), "r") is False
+    assert delete_expired_account(world.store, expired, DEADLINE.replace(second=1), "r") is False
     assert world.store.get_account("jdupont12").status == "ACTIVE"
 
 
@@ -154,7 +155,7 @@ def test_reminders_a_month_and_a_week_before_each_sent_once(world):
     # The reminder's renewed link validates the account.
     answer = world.call("POST", "/api/validate-email", {"code": last_code(world)})
     assert answer.json()["status"] == "validated"
-    assert [e["type"] for e in world.store.events("jdupont12")].count("reminder_sent") == 2
+    assert [e["type"] for e in audit_events(world.store, "jdupont12")].count("reminder_sent") == 2
 
 
 def test_a_late_sweep_sends_only_the_latest_reminder(world):
@@ -196,7 +197,7 @@ def test_expired_accounts_are_deleted_together_as_many_as_a_transaction_holds(wo
     left = [i for i in world.items() if i.get("identifier", {}).get("S", "").startswith("eleve")]
     assert [i["pk"]["S"] for i in left if i.get("purpose", {}).get("S") != "challenge"] == []
     for name in names:
-        assert [e["type"] for e in world.store.events(name)] == ["first_connection", "account_expired"]
+        assert [e["type"] for e in audit_events(world.store, name)] == ["first_connection", "account_expired"]
 
 
 def test_an_account_validated_meanwhile_stays_and_the_others_of_its_transaction_go(world):
@@ -210,8 +211,8 @@ def test_an_account_validated_meanwhile_stays_and_the_others_of_its_transaction_
     assert sorted(d.identifier for d in deleted) == ["eleve1", "eleve3"]
     assert world.store.get_account("eleve2").status == "ACTIVE"
     assert world.store.get_account("eleve1") is None and world.store.get_account("eleve3") is None
-    assert "account_expired" not in [e["type"] for e in world.store.events("eleve2")]
-    assert [e["type"] for e in world.store.events("eleve3")][-1] == "account_expired"
+    assert "account_expired" not in [e["type"] for e in audit_events(world.store, "eleve2")]
+    assert [e["type"] for e in audit_events(world.store, "eleve3")][-1] == "account_expired"
 
 
 # Two accounts in one transaction (account, code, audit each), cancelled by a write in flight on the second's code.

@@ -9,6 +9,7 @@ import pytest
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, activate, challenge, first_connection, login
 from tests.support.faults import Faults
 from tests.support.links import code_in
+from tests.support.store_helpers import audit_events, login_throttle
 
 
 def ses(world) -> Faults:
@@ -78,7 +79,7 @@ def test_ses_failing_at_resend_forgot_and_address_change(world):
 
     faults.heal()
     assert world.deliver_queued_mail() == {"delivered": 1, "failed": 0}
-    assert [e["type"] for e in world.store.events("active1")].count("password_reset_requested") == 1
+    assert [e["type"] for e in audit_events(world.store, "active1")].count("password_reset_requested") == 1
 
 
 def test_a_queued_mail_that_keeps_failing_ends_in_the_failed_events_queue(world):
@@ -187,7 +188,7 @@ def test_a_reset_that_stays_in_conflict_is_a_503_and_the_link_still_works(real_e
     assert_busy(answer, "service_unavailable")
     assert faults.injected == 3  # sent three times, then a clear answer
     faults.heal()
-    assert world.store.get_throttle("jdupont12").locked_until is not None  # nothing was written: still locked
+    assert login_throttle(world.store, "jdupont12").locked_until is not None  # nothing was written: still locked
     assert world.call("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
     assert login(world, "jdupont12", "Nouveau-Mot-2").status == 200
 
@@ -209,7 +210,7 @@ def test_a_first_connection_cancelled_by_a_write_in_flight_is_sent_again(real_en
     answer = submit_first_connection(world, token)
     assert answer.status == 200 and answer.json()["status"] == "pending_validation"
     assert faults.injected == 1
-    assert world.store.get_throttle("jdupont12").failures == 0  # not a failed login
+    assert login_throttle(world.store, "jdupont12").failures == 0  # not a failed login
 
 
 def test_a_first_connection_that_stays_in_conflict_is_a_503_and_the_form_works_again(real_engine):
@@ -221,6 +222,6 @@ def test_a_first_connection_that_stays_in_conflict_is_a_503_and_the_form_works_a
     assert faults.injected == 3
     faults.heal()
     assert world.store.get_account("jdupont12").status == "PROVISIONED"  # nothing was written
-    assert world.store.get_throttle("jdupont12").failures == 0
-    assert "login_failed" not in [e["type"] for e in world.store.events("jdupont12")]
+    assert login_throttle(world.store, "jdupont12").failures == 0
+    assert "login_failed" not in [e["type"] for e in audit_events(world.store, "jdupont12")]
     assert submit_first_connection(world, token).json()["status"] == "pending_validation"

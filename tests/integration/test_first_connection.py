@@ -13,6 +13,7 @@ from ent_accounts.links import Links
 from ent_accounts.services import services
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, challenge, login
 from tests.support.links import code_in
+from tests.support.store_helpers import audit_events, login_throttle
 
 
 def submit(world, token, password=NEW_PASSWORD, birth_date=BIRTH_DATE, email=None):
@@ -133,7 +134,7 @@ def test_a_different_second_submission_is_told_the_first_connection_is_done(worl
         answer = submit(world, token, **other)
         assert answer.status == 409 and answer.json()["error"] == "already_completed"
     # The other password was checked as a login checks it: a failure counted towards the lock-out.
-    assert [e["type"] for e in world.store.events("jdupont12")].count("login_failed") == 1
+    assert [e["type"] for e in audit_events(world.store, "jdupont12")].count("login_failed") == 1
     assert world.store.get_account("jdupont12").email is None
 
 
@@ -217,7 +218,7 @@ def test_wrong_birth_dates_count_as_failed_logins_and_kill_the_challenge(world):
     assert all("date de naissance" in a.json()["fields"]["birth_date"] for a in wrong)
     dead = attempt(BIRTH_DATE)  # the right date, too late: the challenge died after three wrong ones
     assert dead.status == 401 and "Trop d'essais" in dead.json()["message"]
-    assert world.store.get_throttle("jdupont12").failures == 3
+    assert login_throttle(world.store, "jdupont12").failures == 3
     # A new challenge (a login with the provisional password forgets nothing) gets one wrong date for free, then the
     # fifth failure of the identifier locks it.
     token = challenge(world, "jdupont12", world.provisional_of["jdupont12"])
@@ -228,7 +229,7 @@ def test_wrong_birth_dates_count_as_failed_logins_and_kill_the_challenge(world):
     world.clock.advance(minutes=1, seconds=1)
     token = challenge(world, "jdupont12", world.provisional_of["jdupont12"])
     assert attempt(BIRTH_DATE, token).status == 200  # the right date, once the lock is over, works
-    assert world.store.get_throttle("jdupont12").failures == 0  # the first connection forgets the failures
+    assert login_throttle(world.store, "jdupont12").failures == 0  # the first connection forgets the failures
 
 
 def test_a_right_birth_date_with_a_weak_password_counts_no_failure(world):
@@ -236,6 +237,6 @@ def test_a_right_birth_date_with_a_weak_password_counts_no_failure(world):
     body = {"challenge_token": token, "new_password": "faible", "birth_date": BIRTH_DATE}
     for _ in range(6):
         assert world.call("POST", "/api/first-connection", body).status == 400
-    assert world.store.get_throttle("jdupont12").failures == 0
+    assert login_throttle(world.store, "jdupont12").failures == 0
     body["new_password"] = NEW_PASSWORD
     assert world.call("POST", "/api/first-connection", body).status == 200

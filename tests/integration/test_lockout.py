@@ -8,6 +8,7 @@ import argon2
 import pytest
 
 from tests.integration.helpers import NEW_PASSWORD, activate, login
+from tests.support.store_helpers import audit_events
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_guessing_never_succeeds_and_stays_within_the_limits(active):
 
 def test_lock_and_failures_are_audited_without_secrets(active):
     fail(active, times=5)
-    events = active.store.events("jdupont12")
+    events = audit_events(active.store, "jdupont12")
     types = [e["type"] for e in events]
     assert types.count("login_failed") == 5 and "account_locked" in types
     assert all("Mauvais-Mot-1" not in str(e) for e in events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.helpers import NEW_PASSWORD, activate, first_connection
+from tests.support.store_helpers import audit_events
 
 
 def test_resending_the_validation_mail_is_limited_per_hour(world):
@@ -65,7 +66,8 @@ def test_a_shared_mailbox_gets_at_most_ten_reset_mails_a_day(world):
     for identifier in family:
         assert [forgot(world, identifier) for _ in range(5)] == [202] * 5  # 15 requests, each within its allowance
     assert len(reset_mails(world)) == 10
-    refused = [e for i in family for e in world.store.events(i) if e["type"] == "password_reset_refused_address_limit"]
+    events = [e for i in family for e in audit_events(world.store, i)]
+    refused = [e for e in events if e["type"] == "password_reset_refused_address_limit"]
     assert len(refused) == 5
     world.clock.advance(days=1)
     assert forgot(world, "enfant0") == 202 and len(reset_mails(world)) == 11

@@ -7,6 +7,7 @@ import pytest
 from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, first_connection, login
 from tests.support.browser import Browser
 from tests.support.links import code_in
+from tests.support.store_helpers import audit_events, login_throttle
 
 
 def forgot(world, identifier):
@@ -62,7 +63,7 @@ def test_the_request_only_queues_the_mail_which_the_queue_then_sends(accounts):
     assert mail.to == ["valide@laposte.net"]
     # The link's code was made by the consumer: the message never held it.
     assert reset_code(accounts) not in str(message)
-    events = accounts.store.events("validated")
+    events = audit_events(accounts.store, "validated")
     assert events[-1]["type"] == "password_reset_requested" and events[-1]["request_id"] == message["request_id"]
 
 
@@ -178,5 +179,5 @@ def test_a_reset_reads_the_code_and_the_account_then_writes_once(accounts):
     assert answer.status == 200
     # The lock-out counter is deleted inside the transaction (password, code used, audit, sessions ended).
     assert calls == ["GetItem", "GetItem", "TransactWriteItems"]
-    assert accounts.store.get_throttle("validated").failures == 0
+    assert login_throttle(accounts.store, "validated").failures == 0
     assert login(accounts, "validated", "Nouveau-Mot-2").status == 200

@@ -12,6 +12,7 @@ from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD, activate, challe
 from tests.support.containers import SIZE, Request
 from tests.support.figures import record
 from tests.support.links import code_in
+from tests.support.store_helpers import audit_events, login_throttle
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def statuses(outcomes) -> Counter:
 
 def checked(world, identifier="jdupont12") -> int:
     """Guesses that reached the password: each failed one is audited."""
-    return [event["type"] for event in world.store.events(identifier)].count("login_failed")
+    return [event["type"] for event in audit_events(world.store, identifier)].count("login_failed")
 
 
 def test_eight_wrong_guesses_at_once_are_all_counted_and_lock(active, containers):
@@ -40,7 +41,7 @@ def test_eight_wrong_guesses_at_once_are_all_counted_and_lock(active, containers
     counted = statuses(outcomes)
     # The four free failures, then the fifth locks: the other three are refused without being checked.
     assert counted == {401: 4, 429: 4}
-    throttle = active.store.get_throttle("jdupont12")
+    throttle = login_throttle(active.store, "jdupont12")
     assert throttle.failures == 5 and throttle.locked_until is not None  # no failure lost
     assert checked(active) == 5
 
@@ -52,7 +53,7 @@ def test_after_a_lock_ends_one_guess_at_once_is_checked(active, containers):
     outcomes = containers.at_once(active, guesses([f"Faux-{n}-Xy" for n in range(SIZE)]))
     assert statuses(outcomes) == {429: SIZE}  # the one checked locks again (2 minutes); the others are refused
     assert checked(active) == 6
-    assert active.store.get_throttle("jdupont12").failures == 6
+    assert login_throttle(active.store, "jdupont12").failures == 6
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -73,7 +74,7 @@ def test_the_right_password_among_seven_wrong_ones_is_checked_at_most_once(activ
 def test_unknown_identifiers_race_the_same_way(active, containers):
     counted = statuses(containers.at_once(active, guesses([f"Faux-{n}-Xy" for n in range(SIZE)], "personne")))
     assert counted == {401: 4, 429: 4}
-    assert active.store.get_throttle("personne").failures == 5
+    assert login_throttle(active.store, "personne").failures == 5
 
 
 def first_connections(token, bodies):
@@ -88,9 +89,9 @@ def test_birth_dates_guessed_at_once_are_compared_only_as_the_lock_out_allows(re
     counted = statuses(outcomes)
     # Dates are compared only as the lock-out allows (its four free failures, then the one that locks), each one
     # counted: the others are refused unchecked.
-    compared = [e["type"] for e in world.store.events("jdupont12")].count("first_connection_wrong_birth_date")
+    compared = [e["type"] for e in audit_events(world.store, "jdupont12")].count("first_connection_wrong_birth_date")
     assert counted[200] == 0 and compared <= 5 and counted[400] <= 4
-    assert world.store.get_throttle("jdupont12").failures == compared
+    assert login_throttle(world.store, "jdupont12").failures == compared
     assert counted[400] + counted[401] + counted[429] == SIZE
     # The challenge is dead after its three wrong dates, even with the right one now.
     right = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": BIRTH_DATE}
@@ -143,4 +144,4 @@ def test_address_changes_at_once_leave_one_pending_address(active, containers):
         status = active.call("POST", "/api/validate-email", {"code": code_in(mail["html"])}).status
         assert status == (200 if mail["to"] == [pending] else 410)
     assert active.store.get_account("jdupont12").email == pending
-    assert active.store.get_throttle("jdupont12").failures == 0  # right passwords are no failures
+    assert login_throttle(active.store, "jdupont12").failures == 0  # right passwords are no failures

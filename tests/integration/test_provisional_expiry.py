@@ -9,6 +9,7 @@ import argon2
 from ent_accounts.settings import Settings
 from tests.integration.helpers import login
 from tests.integration.school import UAI, create_one, reset, row
+from tests.support.store_helpers import audit_events
 
 
 def test_the_provisional_password_works_until_its_date_then_is_refused_like_a_wrong_one(world):
@@ -23,7 +24,7 @@ def test_the_provisional_password_works_until_its_date_then_is_refused_like_a_wr
     unknown = login(world, "personne", "Pas-Le-Bon-1")
     assert expired.status == wrong.status == unknown.status == 401
     assert expired.json() == wrong.json() == unknown.json()
-    failures = [e for e in world.store.events("jdupont") if e["type"] == "login_failed"]
+    failures = [e for e in audit_events(world.store, "jdupont") if e["type"] == "login_failed"]
     assert len(failures) == 2  # counted towards the lock-out like any wrong password
 
 

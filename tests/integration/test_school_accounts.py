@@ -20,6 +20,7 @@ from tests.integration.school import (
     reset,
     row,
 )
+from tests.support.store_helpers import audit_events
 
 
 def first_connection_done(world, account, email=None):
@@ -142,7 +143,7 @@ def test_a_school_reset_works_for_an_account_without_email(world):
     assert login(world, "jdupont", account["provisional_password"]).status == 401
     first_connection(world, "jdupont", new, password="Nouveau-Depart-7")
     assert login(world, "jdupont", "Nouveau-Depart-7").json()["status"] == "authenticated"
-    events = [event["type"] for event in world.store.events("jdupont")]
+    events = [event["type"] for event in audit_events(world.store, "jdupont")]
     assert "password_reset_by_school" in events
     assert new not in repr(world.items())
 
@@ -215,7 +216,7 @@ def test_deleting_an_account(world):
     assert world.call("POST", "/api/validate-email", {"code": link}).status == 410
     # Its mailed links are gone too (a used 15-minute challenge is left to its TTL: it leads to no account).
     assert [item["purpose"]["S"] for item in world.items() if item.get("purpose")] == ["challenge"]
-    (event,) = [e for e in world.store.events("jdupont") if e["type"] == "account_deleted_by_school"]
+    (event,) = [e for e in audit_events(world.store, "jdupont") if e["type"] == "account_deleted_by_school"]
     assert event["by"] == "local" and event["uai"] == UAI
     assert world.call("DELETE", f"/api/admin/accounts/jdupont?uai={UAI}").status == 404
 

@@ -10,7 +10,6 @@ import pytest
 
 from ent_accounts.accounts import Role
 from ent_accounts.errors import RequestInProgress
-from ent_accounts.flows import provisioning
 from ent_accounts.flows.provisioning import create_accounts
 from ent_accounts.idempotency import run_once
 from ent_accounts.schools import NewAccount
@@ -152,7 +151,7 @@ def test_the_same_key_while_the_first_request_runs_is_told_to_wait(world):
 
 
 def test_a_failure_half_way_removes_what_was_created_and_the_same_key_can_retry(world, monkeypatch):
-    monkeypatch.setattr(provisioning, "TRANSACTION_ITEMS", 10)  # small transactions: 5 rows and their counters
+    monkeypatch.setattr(world.store, "max_writes_per_transaction", 10)  # small transactions: 5 rows, their counters
     rows = [row(f"Nom{chr(97 + n)}", "Paul") for n in range(12)]  # 3 transactions
     commits = []
     original = Transaction.commit

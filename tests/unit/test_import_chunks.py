@@ -2,16 +2,19 @@
 
 from collections import Counter
 
-from ent_accounts.flows.provisioning import TRANSACTION_ITEMS, _chunks
+from ent_accounts.flows.provisioning import _chunks
+from ent_accounts.store import Store
+
+MAX_WRITES = Store.max_writes_per_transaction
 
 
 def check(bases):
-    chunks = _chunks(bases)
+    chunks = _chunks(bases, MAX_WRITES)
     seen = Counter()
     for chunk in chunks:
         in_chunk = [base for base, _ in chunk]
         assert len(in_chunk) == len(set(in_chunk))  # a transaction cannot write one counter twice
-        assert sum(1 + len(indices) for _, indices in chunk) <= TRANSACTION_ITEMS
+        assert sum(1 + len(indices) for _, indices in chunk) <= MAX_WRITES
         for _, indices in chunk:
             seen.update(indices)
     assert sorted(seen) == list(range(len(bases))) and set(seen.values()) == {1}

@@ -127,6 +127,15 @@ def next_event_at(account: Account) -> datetime | None:
     return account.validation_deadline
 
 
+@dataclass(frozen=True)
+class DueAccount:
+    """A pending account the sweep must look at now (its next reminder or its deletion is due), as the index has it."""
+
+    identifier: str
+    code_hashes: frozenset[str]  # its validation links, deleted with it
+    expires_at: datetime  # its validation deadline
+
+
 def due_reminder(account: Account, now: datetime) -> int | None:
     """The reminder stage to mail now (the latest one due, never one already sent), or None."""
     deadline = account.validation_deadline

@@ -1,4 +1,4 @@
-"""Run a request once per idempotency key (Powertools Idempotency; records in the accounts table, see store.py).
+"""Run a request once per idempotency key (Powertools Idempotency; records in the accounts table, see the store).
 
 The client sends an `Idempotency-Key` (at least 32 random characters, e.g. a UUID). A retry with the same key and
 the same body gets the saved answer instead of a second run; the same key with another body is refused. The saved

@@ -11,12 +11,21 @@ restriction of access. Numbers (README, "Lifetimes and limits"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 FREE_FAILURES = 4
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
 FAILURE_MEMORY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """An identifier's failed-login counter: consecutive failures not yet forgotten, and the lock they set."""
+
+    failures: int = 0
+    locked_until: datetime | None = None
 
 
 def lock_after(failures: int) -> timedelta:

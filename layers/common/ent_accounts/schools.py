@@ -1,4 +1,5 @@
-"""What a school sends about its students and parents: its code (UAI), names, roles, classes, and their checks.
+"""What a school sends about its students and parents: its code (UAI), names, roles, classes, and their checks;
+and its accounts as its list shows them.
 
 The checks answer in French (the school reads them) and return None when the value is acceptable.
 """
@@ -8,9 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from ent_accounts.accounts import Role
+from ent_accounts.accounts import Role, Status
 from ent_accounts.identifiers import ascii_letters
 
 # UAI (unité administrative immatriculée): 7 digits and a check letter, e.g. 0341234A.
@@ -34,6 +35,21 @@ class NewAccount:
     role: Role
     birth_date: date | None = None
     school_class: str | None = None
+
+
+@dataclass(frozen=True)
+class SchoolAccount:
+    """An account as a school's list shows it (read from the school index: never a secret)."""
+
+    identifier: str
+    role: str
+    first_name: str
+    last_name: str
+    school_class: str | None
+    status: Status
+    email_verified: bool
+    validation_deadline: datetime | None
+    provisional_expires_at: datetime | None
 
 
 def normalize_uai(raw: str | None) -> str | None:

@@ -16,7 +16,7 @@ from ent_accounts.flows.sessions import SignedIn, open_session
 from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.services import Services
-from ent_accounts.store import Session
+from ent_accounts.sessions import Session
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
 

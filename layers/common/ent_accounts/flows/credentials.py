@@ -7,6 +7,7 @@ from ent_accounts import lockout, metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.deliverability import can_receive
 from ent_accounts.errors import AccountLocked, InvalidCredentials, InvalidRequest
+from ent_accounts.lockout import Throttle
 from ent_accounts.mail import compose
 from ent_accounts.passwords import (
     burn_verify_time,
@@ -16,7 +17,6 @@ from ent_accounts.passwords import (
     verify_password,
 )
 from ent_accounts.services import Services
-from ent_accounts.store import Throttle
 
 
 def check_password(

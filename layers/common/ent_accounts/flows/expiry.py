@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ent_accounts import metrics
-from ent_accounts.accounts import REMINDER_STAGES, due_reminder
+from ent_accounts.accounts import REMINDER_STAGES, DueAccount, due_reminder
 from ent_accounts.deliverability import can_receive
 from ent_accounts.flows.validation_mail import new_validation_code
 from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
-from ent_accounts.store import TRANSACTION_WRITES, Conflict, DueAccount
+from ent_accounts.store import Conflict
 
 
 @dataclass
@@ -46,7 +46,7 @@ def sweep_expired_accounts(services: Services, request_id: str, links: Links) ->
         if due.expires_at > now:
             _remind(services, due, links, request_id, summary)
             continue
-        if expired and sum(map(store.expiry_writes, expired)) + store.expiry_writes(due) > TRANSACTION_WRITES:
+        if expired and not store.can_delete_together([*expired, due]):
             delete_expired()
         expired.append(due)
     if expired:

@@ -21,10 +21,11 @@ from ent_accounts.flows.account_settings import send_email_change
 from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
 from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
 from ent_accounts.links import Links
+from ent_accounts.lockout import Throttle
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
-from ent_accounts.store import Conflict, Throttle
+from ent_accounts.store import Conflict
 
 BIRTH_DATE_MISMATCH = "La date de naissance ne correspond pas à celle connue de ton établissement."
 MAX_BIRTH_DATE_TRIES = 3  # a challenge dies after this many wrong birth dates: log in again
@@ -185,7 +186,7 @@ def _complete(
     try:
         tx.commit(retries=2)  # cancelled only by a write in flight (e.g. a failed login counted): sent again
     except Conflict as conflict:
-        if "ConditionalCheckFailed" not in conflict.reasons:
+        if not conflict.changed:
             raise ServiceBusy() from None  # nothing was written: the same form can be sent again
         current = store.get_account(account.identifier)
         if current is None or current.status is Status.PROVISIONED:

@@ -14,7 +14,7 @@ from ent_accounts.errors import AccountPendingValidation
 from ent_accounts.flows.credentials import check_password
 from ent_accounts.flows.sessions import open_session
 from ent_accounts.services import Services
-from ent_accounts.store import Session
+from ent_accounts.sessions import Session
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def reset_password(services: Services, token: str, new_password: str, request_id
         # Retried when only cancelled by a write in flight, e.g. a failed login counted at the same moment.
         tx.commit(retries=2)
     except Conflict as conflict:
-        if "ConditionalCheckFailed" not in conflict.reasons:
+        if not conflict.changed:
             raise ServiceBusy() from None  # still in conflict with other writes: nothing was written, try again
         raise InvalidOrExpiredCode("Ce lien de réinitialisation a déjà servi.") from None
     notify_password_changed(services, account)  # the link was mailed to the validated address: it hears of it

@@ -1,9 +1,9 @@
 """Bulk creation of a school's accounts: identifiers numbered without collision, provisional passwords shown once.
 
 Numbering: each base (`jdupont`) has a counter item holding how many of its identifiers were ever handed out. An
-import reads the counters, then writes, in one transaction per chunk of up to 100 items, each counter moved from
-the value it read (condition) together with the accounts it numbered (condition: the identifier is free). When two
-imports race, one transaction is cancelled and its CancellationReasons say which writes failed: counters are read
+import reads the counters, then writes, in one transaction per chunk (as many writes as one holds), each counter
+moved from the value it read (condition) together with the accounts it numbered (condition: the identifier is free).
+When two imports race, one transaction is cancelled and its Conflict names the writes that failed: counters are read
 again and identifiers found taken are skipped, so only the colliding rows change number. Identifiers are never
 reused, even after an account is deleted (its audit events stay in the identifier's partition).
 """
@@ -25,12 +25,7 @@ from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
 MAX_ROWS = 2000
-TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 MAX_ATTEMPTS = 30
-# Cancellation reasons worth another attempt: a lost race (a condition that no longer holds, another transaction on
-# the same item) or throttling. Anything else (a malformed write) is a bug and is not retried.
-BACK_OFF = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-RETRYABLE = {"None", "ConditionalCheckFailed", *BACK_OFF}
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ def create_accounts(services: Services, uai: str, rows: list[NewAccount], actor:
     bases = _checked_bases(rows)
     issued: list[Issued] = []
     try:
-        for chunk in _chunks(bases):
+        for chunk in _chunks(bases, services.store.max_writes_per_transaction):
             issued += _create_chunk(services, uai, rows, chunk, actor)
     except Exception:
         _roll_back(services, [one.account for one in issued])
@@ -90,18 +85,18 @@ def _person(row: NewAccount) -> tuple:
     return (ascii_letters(row.last_name), ascii_letters(row.first_name), row.birth_date, row.role)
 
 
-def _chunks(bases: list[str]) -> list[list[tuple[str, list[int]]]]:
-    """Rows grouped by base, packed so that a transaction holds each counter once and at most 100 writes."""
+def _chunks(bases: list[str], max_writes: int) -> list[list[tuple[str, list[int]]]]:
+    """Rows grouped by base, packed so that a transaction holds each counter once and at most `max_writes` writes."""
     groups: dict[str, list[int]] = defaultdict(list)
     for index, base in enumerate(bases):
         groups[base].append(index)
     chunks: list[list[tuple[str, list[int]]]] = [[]]
     size = 0
     for base, indices in groups.items():
-        for start in range(0, len(indices), TRANSACTION_ITEMS - 1):
-            part = indices[start : start + TRANSACTION_ITEMS - 1]
+        for start in range(0, len(indices), max_writes - 1):
+            part = indices[start : start + max_writes - 1]
             # A base never appears twice in one chunk (a transaction cannot write one item twice).
-            if size + 1 + len(part) > TRANSACTION_ITEMS or any(b == base for b, _ in chunks[-1]):
+            if size + 1 + len(part) > max_writes or any(b == base for b, _ in chunks[-1]):
                 chunks.append([])
                 size = 0
             chunks[-1].append((base, part))
@@ -117,7 +112,7 @@ def _create_chunk(
     taken: dict[str, set[int]] = defaultdict(set)  # numbers held by accounts the counter does not know about
     for attempt in range(MAX_ATTEMPTS):
         counters = store.identifier_counters(base for base, _ in chunk)
-        tx, writes, issued = store.transaction(), [], []
+        tx, numbers, issued = store.transaction(), {}, []  # numbers: (base, number) of each account's write
         for base, indices in chunk:
             number = counters[base]
             numbered_here = []
@@ -128,20 +123,21 @@ def _create_chunk(
                 numbered_here.append(number)
                 number += 1
             tx.claim_numbers(base, counters[base], number)
-            writes.append((base, None))
             for one, used in zip(issued[-len(indices) :], numbered_here, strict=True):
-                tx.create_account(one.account)
-                writes.append((base, used))
+                tx.create_account(one.account, name=one.account.identifier)
+                numbers[one.account.identifier] = (base, used)
         try:
             tx.commit()
             return issued
         except Conflict as conflict:
-            if set(conflict.reasons) - RETRYABLE:
-                raise RuntimeError(f"import transaction refused: {conflict.reasons}") from None
-            for (base, used), reason in zip(writes, conflict.reasons, strict=False):
-                if reason == "ConditionalCheckFailed" and used is not None:
-                    taken[base].add(used)
-            if BACK_OFF & set(conflict.reasons):
+            # A lost race (a condition that no longer holds, a write in flight on the same item) or throttling is
+            # worth another attempt; a write DynamoDB refused otherwise (malformed) is a bug and is not retried.
+            if conflict.refused:
+                raise RuntimeError(f"import transaction refused: {conflict}") from None
+            for name in conflict.changed & numbers.keys():  # identifiers taken by accounts the counter missed
+                base, used = numbers[name]
+                taken[base].add(used)
+            if conflict.in_flight:
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
     raise ChangedMeanwhile("D'autres comptes sont créés au même moment avec ces noms : renvoyez la demande.")
 
@@ -166,9 +162,10 @@ def _new_account(uai: str, row: NewAccount, index: int, identifier: str, now, ex
 
 def _roll_back(services: Services, accounts: list[Account]) -> None:
     """Delete what an import that failed half-way created: nobody has seen those passwords. Numbers stay used."""
-    for start in range(0, len(accounts), TRANSACTION_ITEMS):
+    max_writes = services.store.max_writes_per_transaction
+    for start in range(0, len(accounts), max_writes):
         tx = services.store.transaction()
-        for account in accounts[start : start + TRANSACTION_ITEMS]:
+        for account in accounts[start : start + max_writes]:
             tx.delete_account(account)
         try:
             tx.commit()

@@ -9,8 +9,9 @@ from ent_accounts.accounts import Account, Status
 from ent_accounts.errors import ChangedMeanwhile, InvalidRequest, NotFound
 from ent_accounts.flows.provisioning import Issued, provisional_expiry
 from ent_accounts.passwords import hash_provisional, new_provisional_password
+from ent_accounts.schools import SchoolAccount
 from ent_accounts.services import Services
-from ent_accounts.store import Conflict, SchoolAccount
+from ent_accounts.store import Conflict
 
 MAX_LETTERS = 500  # one request's reissued letters: a class, a level, the parents of a few classes
 CODES_PER_TRANSACTION = 90  # a transaction holds 100 writes; codes beyond are left to expire (their account moved on)

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import hash_token, looks_like_token, new_token
 from ent_accounts.errors import NotAuthenticated
+from ent_accounts.lockout import Throttle
 from ent_accounts.services import Services
-from ent_accounts.store import Session, Throttle
+from ent_accounts.sessions import Session
 
 REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
 

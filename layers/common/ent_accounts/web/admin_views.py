@@ -11,8 +11,7 @@ from ent_accounts.accounts import Account, Role, Status
 from ent_accounts.clock import iso
 from ent_accounts.flows.provisioning import Issued
 from ent_accounts.letters import Letter
-from ent_accounts.schools import NewAccount
-from ent_accounts.store import SchoolAccount
+from ent_accounts.schools import NewAccount, SchoolAccount
 from ent_accounts.web.admin_schemas import NewAccountRow
 
 

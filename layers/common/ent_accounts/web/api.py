@@ -11,11 +11,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ent_accounts.errors import DomainError, ServiceBusy
 from ent_accounts.observability import logger
-from ent_accounts.store import Conflict
+from ent_accounts.store import Conflict, StoreUnavailable, ValueRefused
 from ent_accounts.web import request_checks
 from ent_accounts.web.context import request_context
 from ent_accounts.web.pages import page
@@ -48,16 +47,6 @@ INVALID_VALUE = "Une des valeurs envoyées est trop longue ou mal formée."
 MALFORMED_PAGE_URL = (
     "L'adresse de cette page est mal formée. Si tu as suivi un lien reçu par mail, ouvre-le tel quel, sans le modifier."
 )
-# Errors where AWS did nothing and a retry a little later should pass (after botocore's own retries).
-AWS_BUSY = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "Throttling",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TooManyRequestsException",
-}
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -164,24 +153,13 @@ def create_app(*routers) -> APIGatewayRestResolver:
         error = ServiceBusy()
         return error_answer(error.status, error_body(error.code, error.message), error.headers)
 
-    @app.exception_handler(ClientError)
-    def aws_error(error: ClientError) -> Response:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in AWS_BUSY:
-            logger.warning("AWS busy", extra={"aws_error": code})
-            return busy_answer()
-        if code == "ValidationException":
-            # DynamoDB refused a value our checks let through (a key or an item too big): the request's fault as
-            # far as the user can tell, but logged as an error so that the check gets fixed.
-            logger.exception("a request DynamoDB refused as invalid")
-            return error_answer(400, error_body("invalid_request", INVALID_VALUE))
-        logger.exception("unexpected AWS error")
-        return error_answer(500, error_body("internal_error", INTERNAL_ERROR))
-
-    @app.exception_handler(BotoCoreError)
-    def aws_unreachable(error: BotoCoreError) -> Response:
-        logger.warning("AWS unreachable", extra={"aws_error": type(error).__name__})
+    @app.exception_handler(StoreUnavailable)
+    def store_unavailable(_: StoreUnavailable) -> Response:  # the store logged what AWS answered
         return busy_answer()
+
+    @app.exception_handler(ValueRefused)
+    def value_refused(_: ValueRefused) -> Response:  # logged by the store as an error, so that the check gets fixed
+        return error_answer(400, error_body("invalid_request", INVALID_VALUE))
 
     @app.exception_handler(Conflict)
     def conflict(_: Conflict) -> Response:

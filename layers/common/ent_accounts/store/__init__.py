@@ -1,0 +1,170 @@
+"""Every DynamoDB access, and nothing else touches DynamoDB.
+
+One table holds accounts, one-time codes, sessions and audit events (see docs/DESIGN.md). Reads treat an
+item whose `expires_at` has passed as absent, because DynamoDB's TTL deletes it only days later. Every write
+that could race is conditional; several writes that belong together go in one transaction.
+
+`Store` is the table with every operation on it; each family of items has its module, which the methods below
+call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
+codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
+transaction.py, errors.py (what callers may catch: Conflict, StoreUnavailable, ValueRefused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+
+from ent_accounts.accounts import Account, DueAccount
+from ent_accounts.codes import Code
+from ent_accounts.lockout import Throttle
+from ent_accounts.schools import SchoolAccount
+from ent_accounts.sessions import Session
+from ent_accounts.store import accounts, allowances, audit, codes, expiry, sessions, throttles
+from ent_accounts.store.errors import Conflict, IdentifierTaken, StoreFailure, StoreUnavailable, ValueRefused
+from ent_accounts.store.table import TRANSACTION_WRITES, Table, client_config
+from ent_accounts.store.transaction import Transaction
+
+__all__ = [
+    "TRANSACTION_WRITES",
+    "Conflict",
+    "IdentifierTaken",
+    "Store",
+    "StoreFailure",
+    "StoreUnavailable",
+    "Transaction",
+    "ValueRefused",
+    "client_config",
+]
+
+
+class Store(Table):
+    # --- accounts and identifiers ---------------------------------------------------------------
+
+    def create_account(self, account: Account) -> None:
+        """Add a new account; raises IdentifierTaken when the identifier exists (even expired, until swept)."""
+        accounts.create_account(self, account)
+
+    def get_account(self, identifier: str) -> Account | None:
+        return accounts.get_account(self, identifier)
+
+    def get_accounts(self, identifiers: Iterable[str]) -> dict[str, Account]:
+        """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
+        return accounts.get_accounts(self, identifiers)
+
+    def identifier_counters(self, bases: Iterable[str]) -> dict[str, int]:
+        """How many identifiers of each base were ever handed out (0: never used), read strongly consistent."""
+        return accounts.identifier_counters(self, bases)
+
+    def school_accounts(self, uai: str) -> list[SchoolAccount]:
+        """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
+        return accounts.school_accounts(self, uai)
+
+    def account_item(self, account: Account) -> dict:
+        """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""
+        return accounts.account_item(self, account)
+
+    def idempotency_layer(self, scope: str):
+        """Powertools' idempotency records in this table: pk=IDEMPOTENCY#<scope>, sk=<key's hash>, TTL expires_at."""
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        return DynamoDBPersistenceLayer(
+            table_name=self.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value=f"IDEMPOTENCY#{scope}",
+            expiry_attr="expires_at",
+            boto3_client=self.client,
+        )
+
+    # --- codes ----------------------------------------------------------------------------------
+
+    def get_code(self, code_hash: str) -> Code | None:
+        return codes.get_code(self, code_hash)
+
+    def put_code(self, code: Code) -> None:
+        codes.put_code(self, code)
+
+    def count_wrong_attempt(self, code_hash: str) -> None:
+        """One more wrong answer given with this code (a birth date with a first-connection challenge)."""
+        codes.count_wrong_attempt(self, code_hash)
+
+    # --- sessions -------------------------------------------------------------------------------
+
+    def put_session(
+        self, token_hash: str, session: Session, event: tuple[str, str] | None = None, forget_failures: bool = False
+    ) -> None:
+        """The session; with `event` (type, request id) its audit event, and with `forget_failures` the deletion of
+        the identifier's failed-login counter, in the same request."""
+        sessions.put_session(self, token_hash, session, event, forget_failures)
+
+    def get_session(self, token_hash: str) -> Session | None:
+        return sessions.get_session(self, token_hash)
+
+    def refresh_session(self, token_hash: str, expires_at: datetime, now: datetime) -> None:
+        """Push the idle limit back; a session deleted meanwhile (logout) stays deleted."""
+        sessions.refresh_session(self, token_hash, expires_at, now)
+
+    def delete_session(self, token_hash: str) -> None:
+        sessions.delete_session(self, token_hash)
+
+    # --- login throttling -----------------------------------------------------------------------
+
+    def account_and_throttle(self, identifier: str) -> tuple[Account | None, Throttle]:
+        """The account and its failed-login counter in one round trip (BatchGetItem, strongly consistent)."""
+        return throttles.account_and_throttle(self, identifier)
+
+    def claim_password_check(
+        self, identifier: str, seen: Throttle, lock_for: Callable[[int], timedelta], memory: timedelta
+    ) -> Throttle:
+        """Count a password check as a failure before any hashing (see store/throttles.py); AccountLocked while a
+        lock holds."""
+        return throttles.claim_password_check(self, identifier, seen, lock_for, memory)
+
+    def release_password_check(self, identifier: str, claim: Throttle) -> None:
+        """Undo a claim whose password (or birth date) proved right, without forgetting the other failures."""
+        throttles.release_password_check(self, identifier, claim)
+
+    def clear_login_failures(self, identifier: str) -> None:
+        throttles.clear_login_failures(self, identifier)
+
+    # --- mail allowances ------------------------------------------------------------------------
+
+    def take_mail_allowance(self, identifier: str, per_hour: int) -> bool:
+        """Count a mail its owner asked for in the current hour; False when the hour's allowance is spent."""
+        return allowances.take_mail_allowance(self, identifier, per_hour)
+
+    def take_anonymous_mail_allowance(self, identifier: str, per_hour: int) -> bool:
+        """Count a mail anyone may ask for about this identifier in the current hour; False when it is spent."""
+        return allowances.take_anonymous_mail_allowance(self, identifier, per_hour)
+
+    def take_address_allowance(self, address: str, per_day: int) -> bool:
+        """Count a forgotten-password mail to this address today; False when the day's allowance is spent."""
+        return allowances.take_address_allowance(self, address, per_day)
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def record_event(self, identifier: str, event_type: str, request_id: str, **details: str) -> None:
+        audit.record_event(self, identifier, event_type, request_id, details)
+
+    def record_unknown_login_failure(self, identifier: str, request_id: str, keep: timedelta) -> None:
+        """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
+        audit.record_unknown_login_failure(self, identifier, request_id, keep)
+
+    # --- transactions and the expiry sweep ------------------------------------------------------
+
+    def transaction(self) -> Transaction:
+        return Transaction(self)
+
+    def due_pending_accounts(self, now: datetime) -> Iterator[DueAccount]:
+        """Pending accounts with a reminder or their deletion due, from the sparse index."""
+        return expiry.due_pending_accounts(self, now)
+
+    def can_delete_together(self, expired: list[DueAccount]) -> bool:
+        """Whether these accounts fit in one call of `delete_expired_accounts` (one transaction)."""
+        return expiry.can_delete_together(self, expired)
+
+    def delete_expired_accounts(self, expired: list[DueAccount], now: datetime, request_id: str) -> list[DueAccount]:
+        """Delete these accounts, their codes, and write their audit events, in one transaction; the accounts
+        deleted are returned (one that changed meanwhile is left out)."""
+        return expiry.delete_expired_accounts(self, expired, now, request_id)

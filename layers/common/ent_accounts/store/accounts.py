@@ -1,0 +1,167 @@
+"""Account items, identifier counters, and the school index that lists a school's accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from ent_accounts.accounts import Account, Role, Status, next_event_at
+from ent_accounts.clock import epoch, iso
+from ent_accounts.schools import SchoolAccount
+from ent_accounts.store.errors import ConditionFailed, IdentifierTaken
+from ent_accounts.store.table import Table
+
+ACCOUNT_SK = "ACCOUNT"
+SCHOOL_INDEX = "accounts-by-school"
+
+
+def account_key(identifier: str) -> dict:
+    return {"pk": {"S": f"ACCOUNT#{identifier}"}, "sk": {"S": ACCOUNT_SK}}
+
+
+def counter_key(base: str) -> dict:
+    return {"pk": {"S": f"IDENTIFIER#{base}"}, "sk": {"S": "COUNTER"}}
+
+
+def create_account(table: Table, account: Account) -> None:
+    """Add a new account; raises IdentifierTaken when the identifier exists (even expired, until swept)."""
+    account.version = 1
+    try:
+        table.request(
+            "put_item",
+            TableName=table.table_name,
+            Item=account_item(table, account),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ConditionFailed:
+        raise IdentifierTaken(account.identifier) from None
+
+
+def get_account(table: Table, identifier: str) -> Account | None:
+    item = table.get(account_key(identifier))
+    return None if item is None else account_from_item(item)
+
+
+def get_accounts(table: Table, identifiers: Iterable[str]) -> dict[str, Account]:
+    """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
+    items = table.batch_get(account_key(identifier) for identifier in sorted(set(identifiers)))
+    return {item["identifier"]["S"]: account_from_item(item) for item in items if not table.expired(item)}
+
+
+def identifier_counters(table: Table, bases: Iterable[str]) -> dict[str, int]:
+    """How many identifiers of each base were ever handed out (0: never used), read strongly consistent."""
+    wanted = sorted(set(bases))
+    counters = dict.fromkeys(wanted, 0)
+    for item in table.batch_get(counter_key(base) for base in wanted):
+        counters[item["pk"]["S"].removeprefix("IDENTIFIER#")] = int(item["allocated"]["N"])
+    return counters
+
+
+def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
+    """Every account of a school, from the school index (eventually consistent: a change may lag a moment).
+
+    A pending account past its deadline is left out, as every read treats it as deleted.
+    """
+    now = table.clock.now()
+    query = {
+        "IndexName": SCHOOL_INDEX,
+        "KeyConditionExpression": "uai = :uai",
+        "ExpressionAttributeValues": {":uai": {"S": uai}},
+    }
+    accounts = (_school_account_from_item(item) for item in table.query_items(**query))
+    return [a for a in accounts if a.validation_deadline is None or a.validation_deadline > now]
+
+
+def account_item(table: Table, account: Account) -> dict:
+    """The account as stored: its attributes, and while it is pending, what the sweep and TTL need."""
+    item = {**account_key(account.identifier), **_account_attributes(account)}
+    upcoming = next_event_at(account)
+    if upcoming is not None:
+        # Only pending accounts carry these: the TTL backstop, and the keys of the sparse index the sweep reads.
+        item["expires_at"] = {"N": str(epoch(account.validation_deadline))}
+        item["expiry_shard"] = {"S": table.expiry_shard(account.identifier)}
+        item["next_event_at"] = {"N": str(epoch(upcoming))}
+    return item
+
+
+def _account_attributes(account: Account) -> dict:
+    values: dict[str, Any] = {
+        "identifier": account.identifier,
+        "uai": account.uai,
+        "role": account.role.value,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "status": account.status.value,
+        "birth_date": account.birth_date.isoformat() if account.birth_date else None,
+        "class": account.school_class,
+        "provisional_password_hash": account.provisional_password_hash,
+        "provisional_expires_at": iso(account.provisional_expires_at) if account.provisional_expires_at else None,
+        "password_hash": account.password_hash,
+        "email": account.email,
+        "pending_email": account.pending_email,
+        "validation_deadline": iso(account.validation_deadline) if account.validation_deadline else None,
+        "undeliverable_email": account.undeliverable_email,
+        "undeliverable_reason": account.undeliverable_reason,
+        "created_at": iso(account.created_at) if account.created_at else None,
+        "created_by": account.created_by,
+    }
+    item = {key: {"S": value} for key, value in values.items() if value}
+    item["email_verified"] = {"BOOL": account.email_verified}
+    item["credential_version"] = {"N": str(account.credential_version)}
+    item["reminder_stage"] = {"N": str(account.reminder_stage)}
+    item["version"] = {"N": str(account.version)}
+    if account.validation_code_hashes:
+        item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
+    return item
+
+
+def _instant(item: dict, name: str) -> datetime | None:
+    value = item.get(name, {}).get("S")
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _school_account_from_item(item: dict) -> SchoolAccount:
+    return SchoolAccount(
+        identifier=item["identifier"]["S"],
+        role=item["role"]["S"],
+        first_name=item["first_name"]["S"],
+        last_name=item["last_name"]["S"],
+        school_class=item.get("class", {}).get("S"),
+        status=Status(item["status"]["S"]),
+        email_verified=item.get("email_verified", {}).get("BOOL", False),
+        validation_deadline=_instant(item, "validation_deadline"),
+        provisional_expires_at=_instant(item, "provisional_expires_at"),
+    )
+
+
+def account_from_item(item: dict) -> Account:
+    def text(name: str) -> str | None:
+        return item.get(name, {}).get("S")
+
+    birth_date = text("birth_date")
+    return Account(
+        identifier=item["identifier"]["S"],
+        uai=item["uai"]["S"],
+        role=Role(item["role"]["S"]),
+        first_name=item["first_name"]["S"],
+        last_name=item["last_name"]["S"],
+        status=Status(item["status"]["S"]),
+        birth_date=date.fromisoformat(birth_date) if birth_date else None,
+        school_class=text("class"),
+        provisional_password_hash=text("provisional_password_hash"),
+        provisional_expires_at=_instant(item, "provisional_expires_at"),
+        password_hash=text("password_hash"),
+        email=text("email"),
+        email_verified=item.get("email_verified", {}).get("BOOL", False),
+        pending_email=text("pending_email"),
+        validation_deadline=_instant(item, "validation_deadline"),
+        validation_code_hashes=set(item.get("validation_code_hashes", {}).get("SS", [])),
+        credential_version=int(item.get("credential_version", {}).get("N", "0")),
+        reminder_stage=int(item.get("reminder_stage", {}).get("N", "0")),
+        undeliverable_email=text("undeliverable_email"),
+        undeliverable_reason=text("undeliverable_reason"),
+        created_at=_instant(item, "created_at"),
+        created_by=text("created_by"),
+        version=int(item["version"]["N"]),
+    )

@@ -1,0 +1,56 @@
+"""Mail allowances: counters of mails per identifier and hour, or per address and day, each one conditional write."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from ent_accounts.clock import epoch
+from ent_accounts.store.errors import ConditionFailed
+from ent_accounts.store.table import Table
+
+
+def take_mail_allowance(table: Table, identifier: str, per_hour: int) -> bool:
+    """Count a mail its owner asked for (resend, address change) in the current hour; False when the hour's
+    allowance is spent. Anonymous requests have their own allowance, so they never spend this one."""
+    now = table.clock.now()
+    key = {"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"MAIL#{now:%Y-%m-%dT%H}"}}
+    return _take_allowance(table, key, per_hour, now + timedelta(hours=2))
+
+
+def take_anonymous_mail_allowance(table: Table, identifier: str, per_hour: int) -> bool:
+    """Count a mail anyone may ask for about this identifier (a forgotten password), known or not, in the
+    current hour; False when the hour's allowance is spent. One conditional write, the same for every
+    identifier."""
+    now = table.clock.now()
+    key = {"pk": {"S": f"RATE#{identifier}"}, "sk": {"S": f"ANONYMOUS#{now:%Y-%m-%dT%H}"}}
+    return _take_allowance(table, key, per_hour, now + timedelta(hours=2))
+
+
+def take_address_allowance(table: Table, address: str, per_day: int) -> bool:
+    """Count a forgotten-password mail to this address today, whichever accounts share it (siblings, a
+    parent); False when the day's allowance is spent. The address is kept as a hash only."""
+    now = table.clock.now()
+    digest = hashlib.sha256(address.strip().casefold().encode("utf-8")).hexdigest()
+    key = {"pk": {"S": f"MAILBOX#{digest}"}, "sk": {"S": f"RESET#{now:%Y-%m-%d}"}}
+    return _take_allowance(table, key, per_day, now + timedelta(days=2))
+
+
+def _take_allowance(table: Table, key: dict, limit: int, forget: datetime) -> bool:
+    try:
+        table.request(
+            "update_item",
+            TableName=table.table_name,
+            Key=key,
+            UpdateExpression="SET mails = if_not_exists(mails, :zero) + :one, expires_at = :forget",
+            ConditionExpression="attribute_not_exists(mails) OR mails < :limit",
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":forget": {"N": str(epoch(forget))},
+            },
+        )
+    except ConditionFailed:
+        return False
+    return True

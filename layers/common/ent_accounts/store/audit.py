@@ -1,0 +1,39 @@
+"""Audit events: what happened to an account, when, from which request; never a secret."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+
+from ent_accounts.clock import epoch, iso
+from ent_accounts.store.table import Table
+
+
+def audit_item(table: Table, identifier: str, event_type: str, request_id: str, details: dict[str, str]) -> dict:
+    """An audit event in the account's partition, kept for the retention period."""
+    now = table.clock.now()
+    item = {
+        "pk": {"S": f"ACCOUNT#{identifier}"},
+        # Real nanoseconds break ties within a second, so events read back in the order they happened.
+        "sk": {"S": f"EVENT#{iso(now)}#{time.time_ns():020d}{secrets.token_hex(2)}"},
+        "type": {"S": event_type},
+        "time": {"S": iso(now)},
+        "request_id": {"S": request_id or "-"},
+        "expires_at": {"N": str(epoch(now + timedelta(days=table.audit_retention_days)))},
+    }
+    item.update({key: {"S": str(value)} for key, value in details.items()})
+    return item
+
+
+def record_event(table: Table, identifier: str, event_type: str, request_id: str, details: dict[str, str]) -> None:
+    item = audit_item(table, identifier, event_type, request_id, details)
+    table.request("put_item", TableName=table.table_name, Item=item)
+
+
+def record_unknown_login_failure(table: Table, identifier: str, request_id: str, keep: timedelta) -> None:
+    """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
+    item = audit_item(table, identifier, "login_failed_unknown_identifier", request_id, {})
+    item["pk"] = {"S": f"LOGIN#{identifier}"}
+    item["expires_at"] = {"N": str(epoch(table.clock.now() + keep))}
+    table.request("put_item", TableName=table.table_name, Item=item)

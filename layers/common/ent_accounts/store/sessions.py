@@ -1,0 +1,85 @@
+"""Session items, stored under the hash of the session's token."""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+from datetime import datetime
+
+from ent_accounts.clock import epoch, from_epoch
+from ent_accounts.errors import ServiceBusy
+from ent_accounts.sessions import Session
+from ent_accounts.store.audit import audit_item
+from ent_accounts.store.errors import ConditionFailed
+from ent_accounts.store.table import Table
+from ent_accounts.store.throttles import throttle_key
+
+
+def session_key(token_hash: str) -> dict:
+    return {"pk": {"S": f"SESSION#{token_hash}"}, "sk": {"S": "SESSION"}}
+
+
+def put_session(
+    table: Table, token_hash: str, session: Session, event: tuple[str, str] | None, forget_failures: bool
+) -> None:
+    """The session; with `event` (type, request id), its audit event, and with `forget_failures`, the deletion of
+    the identifier's failed-login counter (a successful login), in the same request (one BatchWriteItem: the
+    session is new and the counter is forgotten whatever it holds, so no write has a condition to check)."""
+    if event is None and not forget_failures:
+        table.request("put_item", TableName=table.table_name, Item=_session_item(token_hash, session))
+        return
+    writes = [{"PutRequest": {"Item": _session_item(token_hash, session)}}]
+    if event is not None:
+        writes.append({"PutRequest": {"Item": audit_item(table, session.identifier, event[0], event[1], {})}})
+    if forget_failures:
+        writes.append({"DeleteRequest": {"Key": throttle_key(session.identifier)}})
+    requests = {table.table_name: writes}
+    for attempt in range(3):
+        requests = table.request("batch_write_item", RequestItems=requests).get("UnprocessedItems")
+        if not requests:
+            return
+        time.sleep(0.05 * 2**attempt)  # DynamoDB left some writes unprocessed (throttled): back off
+    raise ServiceBusy()
+
+
+def get_session(table: Table, token_hash: str) -> Session | None:
+    item = table.get(session_key(token_hash))
+    if item is None:
+        return None
+    return Session(
+        identifier=item["identifier"]["S"],
+        credential_version=int(item["credential_version"]["N"]),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        absolute_expires_at=from_epoch(int(item["absolute_expires_at"]["N"])),
+        refreshed_at=from_epoch(int(item["refreshed_at"]["N"])),
+        scope=item.get("scope", {}).get("S", "full"),
+    )
+
+
+def refresh_session(table: Table, token_hash: str, expires_at: datetime, now: datetime) -> None:
+    """Push the idle limit back; a session deleted meanwhile (logout) stays deleted."""
+    with suppress(ConditionFailed):
+        table.request(
+            "update_item",
+            TableName=table.table_name,
+            Key=session_key(token_hash),
+            UpdateExpression="SET expires_at = :expires, refreshed_at = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":expires": {"N": str(epoch(expires_at))}, ":now": {"N": str(epoch(now))}},
+        )
+
+
+def delete_session(table: Table, token_hash: str) -> None:
+    table.request("delete_item", TableName=table.table_name, Key=session_key(token_hash))
+
+
+def _session_item(token_hash: str, session: Session) -> dict:
+    return {
+        **session_key(token_hash),
+        "identifier": {"S": session.identifier},
+        "credential_version": {"N": str(session.credential_version)},
+        "expires_at": {"N": str(epoch(session.expires_at))},
+        "absolute_expires_at": {"N": str(epoch(session.absolute_expires_at))},
+        "refreshed_at": {"N": str(epoch(session.refreshed_at))},
+        "scope": {"S": session.scope},
+    }

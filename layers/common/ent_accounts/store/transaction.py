@@ -1,0 +1,142 @@
+"""Writes that succeed or fail together (DynamoDB TransactWriteItems, up to `Table.max_writes_per_transaction`).
+
+Each write carries a name saying what it stands for ("account jdupont12" unless the caller names it), so that a
+cancelled transaction tells which writes failed and why (`Conflict.changed`, `.in_flight`, `.refused`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ent_accounts.accounts import Account
+from ent_accounts.codes import Code
+from ent_accounts.errors import ServiceBusy
+from ent_accounts.store.accounts import account_item, account_key, counter_key
+from ent_accounts.store.audit import audit_item
+from ent_accounts.store.codes import code_item, code_key
+from ent_accounts.store.errors import Cancelled, Conflict
+from ent_accounts.store.table import Table
+from ent_accounts.store.throttles import throttle_key
+
+CHANGED = "ConditionalCheckFailed"
+IN_FLIGHT = "TransactionConflict"
+THROTTLED = {"ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+class Transaction:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._writes: list[tuple[str, dict]] = []
+
+    def add(self, name: str, write: dict) -> Transaction:
+        """Queue one write of TransactWriteItems ({"Put": …}, {"Update": …}, …), named after what it stands for."""
+        self._writes.append((name, write))
+        return self
+
+    def create_account(self, account: Account, name: str | None = None) -> Transaction:
+        """A new account; the write fails if the identifier exists (even expired, until swept)."""
+        account.version = 1
+        put = {
+            "TableName": self.table.table_name,
+            "Item": account_item(self.table, account),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name or f"account {account.identifier}", {"Put": put})
+
+    def claim_numbers(self, base: str, seen: int, upto: int, name: str | None = None) -> Transaction:
+        """Move a base's counter from `seen` (as read) to `upto`; fails if another import moved it meanwhile."""
+        values = {":upto": {"N": str(upto)}}
+        if seen:
+            values[":seen"] = {"N": str(seen)}
+        update = {
+            "TableName": self.table.table_name,
+            "Key": counter_key(base),
+            "UpdateExpression": "SET allocated = :upto",
+            "ConditionExpression": "allocated = :seen" if seen else "attribute_not_exists(pk)",
+            "ExpressionAttributeValues": values,
+        }
+        return self.add(name or f"counter {base}", {"Update": update})
+
+    def delete_account(self, account: Account, name: str | None = None) -> Transaction:
+        """Delete the account if nobody changed it since it was read."""
+        delete = {
+            "TableName": self.table.table_name,
+            "Key": account_key(account.identifier),
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(account.version)}},
+        }
+        return self.add(name or f"account {account.identifier}", {"Delete": delete})
+
+    def save_account(self, account: Account, name: str | None = None) -> Transaction:
+        """Replace the account if nobody changed it since it was read (optimistic lock on `version`)."""
+        expected = account.version
+        account.version = expected + 1
+        put = {
+            "TableName": self.table.table_name,
+            "Item": account_item(self.table, account),
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+        }
+        return self.add(name or f"account {account.identifier}", {"Put": put})
+
+    def put_code(self, code: Code, name: str | None = None) -> Transaction:
+        put = {
+            "TableName": self.table.table_name,
+            "Item": code_item(code),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name or f"code {code.code_hash}", {"Put": put})
+
+    def use_code(self, code_hash: str, name: str | None = None) -> Transaction:
+        """Mark a code used; fails if it was already used (a code works once)."""
+        update = {
+            "TableName": self.table.table_name,
+            "Key": code_key(code_hash),
+            "UpdateExpression": "SET used = :yes",
+            "ConditionExpression": "attribute_exists(pk) AND used = :no",
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+        }
+        return self.add(name or f"code {code_hash}", {"Update": update})
+
+    def delete_code(self, code_hash: str, name: str | None = None) -> Transaction:
+        delete = {"TableName": self.table.table_name, "Key": code_key(code_hash)}
+        return self.add(name or f"code {code_hash}", {"Delete": delete})
+
+    def clear_login_failures(self, identifier: str, name: str | None = None) -> Transaction:
+        """Lift the lock-out and forget the failures (the counter may not exist: deleting nothing is fine).
+
+        A failed login counted at the same moment cancels the transaction (a write in flight on the counter):
+        commit with `retries`."""
+        delete = {"TableName": self.table.table_name, "Key": throttle_key(identifier)}
+        return self.add(name or f"login failures {identifier}", {"Delete": delete})
+
+    def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
+        """An audit event written with the rest (named "audit <identifier>"; it has no condition to fail)."""
+        item = audit_item(self.table, identifier, event_type, request_id, details)
+        return self.add(f"audit {identifier}", {"Put": {"TableName": self.table.table_name, "Item": item}})
+
+    def commit(self, retries: int = 0) -> None:
+        """Write everything or nothing; Conflict when a condition failed or another write to one of the items was in
+        flight. `retries`: how many more times to send it when it was cancelled only by writes in flight (no
+        condition failed, nothing was written), after a short pause."""
+        for attempt in range(retries + 1):
+            try:
+                self.table.request("transact_write_items", TransactItems=[write for _, write in self._writes])
+                return
+            except Cancelled as cancelled:
+                reasons = cancelled.reasons
+                if CHANGED not in reasons and IN_FLIGHT not in reasons:
+                    # Throttled or failed inside DynamoDB: nothing was written, a retry may pass.
+                    raise ServiceBusy() from None
+                if CHANGED in reasons or attempt == retries:
+                    raise self._conflict(reasons) from None
+            time.sleep(0.02 * 2**attempt)  # let the write in flight finish
+
+    def _conflict(self, reasons: list[str]) -> Conflict:
+        named = list(zip((name for name, _ in self._writes), reasons, strict=False))
+        return Conflict(
+            ", ".join(sorted(set(reasons) - {"None"})),
+            changed=[name for name, reason in named if reason == CHANGED],
+            in_flight=[name for name, reason in named if reason == IN_FLIGHT or reason in THROTTLED],
+            refused=[name for name, reason in named if reason not in {"None", CHANGED, IN_FLIGHT, *THROTTLED}],
+        )
