@@ -91,11 +91,10 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
 
         from ent_accounts import services as services_module
         from ent_accounts.clock import FrozenClock
-        from ent_accounts.mail import Mailer
         from ent_accounts.mail import client_config as mail_client_config
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
-        from ent_accounts.store import Store, client_config
+        from ent_accounts.store import client_config
         from local.invoke import Functions
 
         mock = mock_aws()
@@ -123,9 +122,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
             clock.set(datetime.fromisoformat(instant))
             if table not in built:
                 settings = Settings(table_name=table, mail_sender="noreply@ent.example.fr")
-                store = Store(table, clock, client=ddb, expiry_shards=settings.expiry_shards)
-                mailer = Mailer("noreply@ent.example.fr", client=ses)
-                built[table] = Services(settings=settings, clock=clock, store=store, mailer=mailer)
+                built[table] = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses)
             services_module.use(built[table])
             headers = dict(request.headers)
             body = request.body
