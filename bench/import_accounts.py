@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import sys
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (embedded AWS only)
-    AWS_DEFAULT_REGION="eu-west-3",
-    TABLE_NAME="bench",
-    POWERTOOLS_LOG_LEVEL="WARNING",
-)
-for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-    os.environ.pop(name, None)
+from bench import environment  # noqa: F401 (the paths and the embedded-AWS environment, before boto3)
 
 SURNAMES = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefebvre Michel Garcia"
 SURNAMES += " David Bertrand Roux Vincent Fournier Morel Girard André Lefèvre Mercier Dupont Lambert Bonnet François"
@@ -51,19 +38,14 @@ def school_list(count: int, seed: int = 6) -> list[dict]:
 
 
 def measure(backend: str, count: int) -> float:
-    import boto3
+    from botocore.config import Config
     from moto import mock_aws
 
-    from ent_accounts import services as services_module
     from ent_accounts.clock import Clock
-    from ent_accounts.mail import Mailer
-    from ent_accounts.services import Services
-    from ent_accounts.settings import Settings
-    from ent_accounts.store import Store
-    from local import dynamodb_local, template
-    from local.invoke import Functions
+    from local import dynamodb_local
+    from local.harness import Stack
 
-    server = None
+    server = stack = None
     with mock_aws():
         endpoint = None
         if backend == "dynamodb-local":
@@ -72,19 +54,13 @@ def measure(backend: str, count: int) -> float:
             server = dynamodb_local.DynamoDBLocal()
             endpoint = server.endpoint
         try:
-            ddb = boto3.client("dynamodb", region_name="eu-west-3", endpoint_url=endpoint)
-            table = f"bench-{uuid.uuid4().hex[:8]}"
-            template.create_table(ddb, table)
-            clock = Clock()
-            settings = Settings(table_name=table, mail_sender="noreply@ent.example.fr")
-            store = Store(table, clock, client=ddb)
-            services_module.use(Services(settings, clock, store, Mailer(settings.mail_sender)))
-            functions = Functions()
+            # botocore's default client settings, as this bench always used (not the service's short timeouts).
+            stack = Stack.start(Clock(), endpoint=endpoint, table_prefix="bench", ddb_config=Config())
             body = json.dumps({"uai": "0341234A", "accounts": school_list(count)})
             headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-            functions.handler("AdminFunction")  # imported before the clock starts (a warm container)
+            stack.functions.handler("AdminFunction")  # imported before the clock starts (a warm container)
             started = time.perf_counter()
-            answer = functions.invoke_http("POST", "/api/admin/accounts", headers=headers, body=body)
+            answer = stack.functions.invoke_http("POST", "/api/admin/accounts", headers=headers, body=body)
             elapsed = time.perf_counter() - started
             if answer["statusCode"] != 201:
                 raise SystemExit(answer["body"][:500])
@@ -93,6 +69,8 @@ def measure(backend: str, count: int) -> float:
                 raise SystemExit(f"{len(identifiers)} distinct identifiers for {count} accounts")
             return elapsed
         finally:
+            if stack:
+                stack.stop()
             if server:
                 server.stop()
 

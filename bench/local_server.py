@@ -29,16 +29,10 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
         return answer.status, json.load(answer)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def measure(logins: int) -> dict[str, float]:
-    port = _free_port()
+    from local.dynamodb_local import free_port
+
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"PORT": str(port)}
     started = time.perf_counter()
     server = subprocess.Popen(  # the README's run command, with this interpreter

@@ -42,22 +42,13 @@ class LocalService:
         self.mail_queue = self._mail_queue()
         from ent_accounts import services as services_module
         from ent_accounts.clock import Clock
-        from ent_accounts.mail import Mailer
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
-        from ent_accounts.store import Store
 
-        settings = Settings.from_env()
         self.clock = Clock()
-        store = Store(
-            settings.table_name,
-            self.clock,
-            client=backend.dynamodb,
-            expiry_shards=settings.expiry_shards,
-            audit_retention_days=settings.audit_retention_days,
+        self.services = Services.from_settings(
+            Settings.from_env(), self.clock, dynamodb=backend.dynamodb, ses=backend.ses, mail_queue=self.mail_queue
         )
-        mailer = Mailer(settings.mail_sender, client=backend.ses, configuration_set=settings.mail_configuration_set)
-        self.services = Services(settings, self.clock, store, mailer, mail_queue=self.mail_queue)
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
         self.mailbox.watch(backend.ses)

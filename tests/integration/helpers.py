@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from local.harness import BIRTH_DATE, NEW_PASSWORD
 from tests.support.links import code_in
-
-NEW_PASSWORD = "Soleil-Vert-2026"
-BIRTH_DATE = "2011-05-14"
 
 
 def login(world, identifier, password):
@@ -33,10 +31,7 @@ def first_connection(world, identifier, provisional, email=None, password=NEW_PA
 
 def activate(world, identifier, email=None):
     """Take a provisioned account to ACTIVE: first connection, and validation when an e-mail is given."""
-    first_connection(world, identifier, world.provisional_of[identifier], email=email)
-    if email:
-        answer = world.call("POST", "/api/validate-email", {"code": last_code(world)})
-        assert answer.status == 200, answer.text
+    world.activate(identifier, email, password=NEW_PASSWORD)
 
 
 def last_code(world, to=None):
@@ -45,14 +40,5 @@ def last_code(world, to=None):
 
 
 def dynamodb_requests(world, action):
-    """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's client)."""
-    calls = []
-
-    def count(model, **_):
-        calls.append(model.name)
-
-    world.ddb.meta.events.register("before-call.dynamodb.*", count)
-    try:
-        return action(), calls
-    finally:
-        world.ddb.meta.events.unregister("before-call.dynamodb.*", count)
+    """`action`'s result and the DynamoDB requests it sent, in order."""
+    return world.dynamodb_requests(action)

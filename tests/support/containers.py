@@ -91,28 +91,22 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
 
         from ent_accounts import services as services_module
         from ent_accounts.clock import FrozenClock
-        from ent_accounts.mail import Mailer
-        from ent_accounts.mail import client_config as mail_client_config
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
-        from ent_accounts.store import Store, client_config
+        from ent_accounts.store import client_config
+        from local.harness import REGION, SENDER, Stack, moto_ses
         from local.invoke import Functions
 
         mock = mock_aws()
         mock.start()  # SES only: requests to DynamoDB Local's address go to the real engine
-        ses = boto3.client("sesv2", region_name="eu-west-3", config=mail_client_config())
-        ses.create_email_identity(EmailIdentity="ent.example.fr")
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
-
-        sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
-        ddb = boto3.client("dynamodb", region_name="eu-west-3", endpoint_url=endpoint, config=client_config())
+        ses, sent = moto_ses()
+        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=client_config())
         functions = Functions()
         for logical_id in functions.by_id:
             if functions.by_id[logical_id].routes:
                 functions.handler(logical_id)  # warm: imported before the race
         clock = FrozenClock(datetime.now().astimezone())
-        built: dict[str, Services] = {}
+        built: dict[str, Stack] = {}
     except BaseException as error:
         results.put(("error", repr(error)))
         return
@@ -122,19 +116,13 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
         try:
             clock.set(datetime.fromisoformat(instant))
             if table not in built:
-                settings = Settings(table_name=table, mail_sender="noreply@ent.example.fr")
-                store = Store(table, clock, client=ddb, expiry_shards=settings.expiry_shards)
-                mailer = Mailer("noreply@ent.example.fr", client=ses)
-                built[table] = Services(settings=settings, clock=clock, store=store, mailer=mailer)
-            services_module.use(built[table])
-            headers = dict(request.headers)
-            body = request.body
-            if isinstance(body, (dict, list)):
-                body = json.dumps(body)
-                headers.setdefault("Content-Type", "application/json")
+                settings = Settings(table_name=table, mail_sender=SENDER)
+                services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses)
+                built[table] = Stack(services, clock, ddb, functions, sent=sent)
+            services_module.use(built[table].services)
             before = len(sent)
             barrier.wait(timeout=60)
-            raw = functions.invoke_http(request.method, request.url, headers=headers, body=body)
+            raw = built[table].request(request.method, request.url, request.body, request.headers)
             mails = [
                 {"to": list(message.destinations["ToAddresses"]), "subject": message.subject, "html": message.body}
                 for message in sent[before:]

@@ -5,35 +5,20 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
-from ent_accounts import services as services_module
-from ent_accounts.accounts import Account, Role, add_months
 from ent_accounts.clock import FrozenClock
-from ent_accounts.mail import Mailer
-from ent_accounts.mail import client_config as mail_client_config
-from ent_accounts.mail_queue import MailQueue
-from ent_accounts.mail_queue import client_config as queue_client_config
-from ent_accounts.passwords import hash_provisional, new_provisional_password
-from ent_accounts.services import Services
-from ent_accounts.settings import Settings
-from ent_accounts.store import Store, client_config
-from local import dynamodb_local, template
-from local.events import sqs_event
+from local import dynamodb_local
+from local.harness import MAIL_QUEUE, REGION, Stack
 from local.invoke import Functions
 
-REGION = "eu-west-3"
-SENDER = "noreply@ent.example.fr"
 START = datetime(2026, 11, 30, 14, 37, tzinfo=UTC)
-MAIL_QUEUE = "MailQueue"  # the queue of template.yaml that MAIL_QUEUE_URL names
 
 
 def _atomic_moto_requests() -> None:
@@ -85,56 +70,13 @@ class Sent:
 
 
 @dataclass
-class World:
+class World(Stack):
     """Everything a test needs: the services the handlers use, the mails sent, and an HTTP-ish client."""
 
-    services: Services
-    clock: FrozenClock
-    ddb: Any
-    functions: Functions
-    backend: str
-    _ses_backend: Any = field(default=None, repr=False)
-    provisional_of: dict[str, str] = field(default_factory=dict)
-    sqs: Any = None
-    queue_urls: dict[str, str] = field(default_factory=dict)  # the template's queues (moto), by logical id
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
+    backend: str = "moto"
 
     def mails(self) -> list[Sent]:
-        return [
-            Sent(list(message.destinations["ToAddresses"]), message.subject, message.body)
-            for message in self._ses_backend.sent_messages
-        ]
-
-    def deliver_queued_mail(self) -> dict[str, int]:
-        """Hand every message waiting in the mail queue to the function consuming it, in batches of up to 10 as
-        Lambda's event source mapping does. Those it handled are deleted; those it reported failed become visible
-        again at once (as when the visibility timeout has passed): the next call hands them over again, and SQS
-        moves them to the failed-events queue once they were received maxReceiveCount times."""
-        url = self.queue_urls[MAIL_QUEUE]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        [consumer] = [f.logical_id for f in self.functions.by_id.values() if MAIL_QUEUE in f.queues]
-        delivered, failed = 0, []
-        while True:
-            answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
-            messages = answer.get("Messages", [])
-            if not messages:
-                break  # each message once: a received message stays invisible for the queue's visibility timeout
-            answer = self.functions.invoke(consumer, sqs_event(messages, arn))
-            refused = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-            for message in messages:
-                if message["MessageId"] in refused:
-                    failed.append(message)
-                else:
-                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                    delivered += 1
-        for message in failed:
-            self.sqs.change_message_visibility(
-                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-        return {"delivered": delivered, "failed": len(failed)}
+        return [Sent(list(message.destinations["ToAddresses"]), message.subject, message.body) for message in self.sent]
 
     def queued(self, logical_id: str = MAIL_QUEUE) -> list[dict]:
         """The messages in one of the template's queues, as JSON, read from moto without receiving them (a receive
@@ -145,34 +87,9 @@ class World:
         queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues[self.queue_urls[logical_id].rsplit("/", 1)[1]]
         return [json.loads(message.body) for message in queue._messages]
 
-    def provision(self, identifier: str = "jdupont12", birth_date: date | None = date(2011, 5, 14), **extra) -> str:
-        """Create an account as a school would, returning its provisional password."""
-        password = new_provisional_password()
-        account = Account(
-            identifier=identifier,
-            uai=extra.pop("uai", "0341234A"),
-            role=extra.pop("role", Role.STUDENT),
-            first_name=extra.pop("first_name", "Jeanne"),
-            last_name=extra.pop("last_name", "Dupont"),
-            birth_date=birth_date,
-            provisional_password_hash=hash_provisional(password),
-            provisional_expires_at=extra.pop("provisional_expires_at", add_months(self.clock.now(), 3)),
-            created_at=self.clock.now(),
-            **extra,
-        )
-        self.store.create_account(account)
-        self.provisional_of[identifier] = password
-        return password
-
     def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
         """Send a request through the function that serves it in template.yaml, as API Gateway would."""
-        headers = dict(headers or {})
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-            headers.setdefault("Content-Type", "application/json")
-        raw = self.functions.invoke_http(method, url, headers=headers, body=body)
-        assert raw is not None, f"no function serves {method} {url}"
-        return Answer.from_proxy(raw)
+        return Answer.from_proxy(self.request(method, url, body, headers))
 
     def items(self) -> list[dict]:
         pages = self.ddb.get_paginator("scan").paginate(TableName=self.store.table_name, ConsistentRead=True)
@@ -260,27 +177,9 @@ def world(backend, clock, functions, request) -> World:
     # On DynamoDB Local, requests go to the real engine (moto only serves SES) and must stay concurrent.
     atomic = atomic_moto_requests() if backend == "moto" else nullcontext()
     with mock_aws(), atomic:
-        # The clients the service builds for itself: same retry mode and timeouts.
-        ses = boto3.client("sesv2", region_name=REGION, config=mail_client_config())
-        ses.create_email_identity(EmailIdentity="ent.example.fr")
-        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=client_config())
-        table = f"ent-accounts-{uuid.uuid4().hex[:12]}"
-        template.create_table(ddb, table)
-        sqs = boto3.client("sqs", region_name=REGION, config=queue_client_config())
-        queue_urls = template.create_queues(sqs, table)
-        settings = Settings(table_name=table, mail_sender=SENDER, mail_queue_url=queue_urls[MAIL_QUEUE])
-        store = Store(table, clock, client=ddb, expiry_shards=settings.expiry_shards)
-        mailer, queue = Mailer(SENDER, client=ses), MailQueue(settings.mail_queue_url, client=sqs)
-        current = Services(settings=settings, clock=clock, store=store, mailer=mailer, mail_queue=queue)
-        services_module.use(current)
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
-
-        ses_backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
-        yield World(current, clock, ddb, functions, backend, ses_backend, sqs=sqs, queue_urls=queue_urls)
-        services_module.use(None)
-        if endpoint:
-            ddb.delete_table(TableName=table)
+        current = World.start(clock, functions, endpoint=endpoint, backend=backend)
+        yield current
+        current.stop()
 
 
 class LogLines:

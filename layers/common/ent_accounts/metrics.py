@@ -8,13 +8,15 @@ stacks of one account never mix. The alarms and the dashboard of template.yaml r
 from __future__ import annotations
 
 import functools
-import os
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "EntAccounts"), service="ent-accounts")
-metrics.set_default_dimensions(stage=os.environ.get("STAGE", "local"))
+from ent_accounts.settings import current_telemetry
+
+_telemetry = current_telemetry()
+metrics = Metrics(namespace=_telemetry.metrics_namespace, service=_telemetry.service_name)
+metrics.set_default_dimensions(stage=_telemetry.stage)
 
 LOGINS = "Logins"  # sessions opened with the personal password
 LOGIN_FAILURES = "LoginFailures"  # wrong password or unknown identifier, wherever a password is checked

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-# POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL come from template.yaml. The log never holds a secret:
-# events are not logged (they carry passwords), and no code logs a request body.
-logger = Logger(service="ent-accounts", log_uncaught_exceptions=True)
+from ent_accounts.settings import current_telemetry
+
+# The service name, level and DEBUG sampling come from template.yaml (settings.Telemetry). The log never holds a
+# secret: events are not logged (they carry passwords), and no code logs a request body.
+_telemetry = current_telemetry()
+logger = Logger(
+    service=_telemetry.service_name,
+    level=_telemetry.log_level,
+    sampling_rate=_telemetry.log_sample_rate,
+    log_uncaught_exceptions=True,
+)

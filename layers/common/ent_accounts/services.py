@@ -1,13 +1,15 @@
 """What a use case needs from the outside world (settings, clock, store, mailer, mail queue), built once per
 container.
 
-Handlers call services(); tests and the local server replace parts with use(...).
+`Services.from_settings` is the one place that wires them: the handlers (services()), the local server, the
+benchmarks and the tests all build theirs with it, giving only what differs (their clients, clock or queue).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from ent_accounts.clock import Clock
 from ent_accounts.local_aws_guard import refuse_real_aws_under_sam_local
@@ -23,24 +25,33 @@ class Services:
     clock: Clock
     store: Store
     mailer: Mailer
-    # Mail sent off the request path; built from the settings unless given (the local server and tests give theirs).
-    mail_queue: MailQueue | None = None
-
-    def __post_init__(self) -> None:
-        if self.mail_queue is None:
-            self.mail_queue = MailQueue(self.settings.mail_queue_url)
+    mail_queue: MailQueue  # mail sent off the request path (the local server gives its in-memory queue)
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Services:
+    def from_settings(
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        dynamodb: Any = None,
+        ses: Any = None,
+        sqs: Any = None,
+        mail_queue: Any = None,
+    ) -> Services:
+        """Every setting passed the same way wherever the services are built; a client left out is made by boto3
+        on first use (the functions' own clients, with the service's retry and timeout settings)."""
         clock = clock or Clock()
         store = Store(
             settings.table_name,
             clock,
+            client=dynamodb,
             expiry_shards=settings.expiry_shards,
             audit_retention_days=settings.audit_retention_days,
         )
-        mailer = Mailer(settings.mail_sender, configuration_set=settings.mail_configuration_set)
-        return cls(settings=settings, clock=clock, store=store, mailer=mailer)
+        mailer = Mailer(settings.mail_sender, client=ses, configuration_set=settings.mail_configuration_set)
+        if mail_queue is None:
+            mail_queue = MailQueue(settings.mail_queue_url, client=sqs)
+        return cls(settings=settings, clock=clock, store=store, mailer=mailer, mail_queue=mail_queue)
 
 
 _current: Services | None = None
@@ -58,3 +69,8 @@ def use(replacement: Services | None) -> None:
     """Replace the services of this process (None: rebuild from the environment on next use)."""
     global _current
     _current = replacement
+
+
+# Read when a handler is imported, i.e. when the function starts: a missing or unusable variable stops the start
+# with a message naming it, instead of failing a request later.
+current_settings()

@@ -1,70 +1,151 @@
-"""Typed settings, read once from the environment that template.yaml sets."""
+"""Typed settings, read once from the environment that template.yaml sets.
+
+Each setting is declared once, below: its environment variable, its default and its kind. `Telemetry` is what logs
+and metrics read when they are imported; `Settings` is what the use cases read. A value that cannot be used (a word
+where a number belongs, a log level Powertools does not know) stops the function at start with a message naming the
+variable, instead of failing later inside a request.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
+from typing import Any, Self
+
+
+class SettingsError(RuntimeError):
+    """A variable of the environment is missing or holds a value the service cannot use."""
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _base_url(raw: str) -> str:
+    return raw.strip().rstrip("/")
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() == "true"
+
+
+def _count(raw: str) -> int:
+    """A whole number of at least 1 (every count and duration of the service: none means anything at 0)."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError("a whole number is expected") from None
+    if value < 1:
+        raise ValueError("at least 1 is expected")
+    return value
+
+
+def _share(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("a number between 0 and 1 is expected") from None
+    if not 0 <= value <= 1:
+        raise ValueError("a number between 0 and 1 is expected")
+    return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"one of {', '.join(LOG_LEVELS)} is expected")
+    return level
+
+
+def variable(name: str, default: Any = MISSING, parse: Callable[[str], Any] = _text) -> Any:
+    """A setting read from the environment variable `name` (a required one has no default)."""
+    return field(default=default, metadata={"variable": name, "parse": parse})
+
+
+class FromEnvironment:
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """Every setting of the class from `env` (the process's environment by default), all checked at once."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for setting in fields(cls):  # type: ignore[arg-type]
+            name, parse = setting.metadata["variable"], setting.metadata["parse"]
+            raw = env.get(name)
+            if raw is None or (setting.default is MISSING and not raw.strip()):
+                if setting.default is MISSING:
+                    problems.append(f"{name} is not set")
+                continue
+            try:
+                values[setting.name] = parse(raw)
+            except ValueError as error:
+                problems.append(f"{name}={raw!r}: {error}")
+        if problems:
+            raise SettingsError("the function cannot start: " + "; ".join(problems))
+        return cls(**values)
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Environment variable → setting, for checking template.yaml against the code."""
+        return {setting.metadata["variable"]: setting.name for setting in fields(cls)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
-class Settings:
-    table_name: str
-    mail_sender: str
-    mail_configuration_set: str = ""  # the SES configuration set every mail goes through (empty: none, locally)
+class Telemetry(FromEnvironment):
+    """What the logger and the metrics read at import (Powertools' own variables, as template.yaml sets them)."""
+
+    service_name: str = variable("POWERTOOLS_SERVICE_NAME", "ent-accounts")
+    metrics_namespace: str = variable("POWERTOOLS_METRICS_NAMESPACE", "EntAccounts")
+    # A dimension of every metric, so that the dev and prod stacks of one account never mix.
+    stage: str = variable("STAGE", "local")
+    log_level: str = variable("POWERTOOLS_LOG_LEVEL", "INFO", _log_level)
+    # Share of invocations that log at DEBUG whatever the level says (None: Powertools' default, none).
+    log_sample_rate: float | None = variable("POWERTOOLS_LOGGER_SAMPLE_RATE", None, _share)
+
+
+@dataclass(frozen=True)
+class Settings(FromEnvironment):
+    table_name: str = variable("TABLE_NAME")
+    mail_sender: str = variable("MAIL_SENDER", "noreply@ent.example.fr")
+    # The SES configuration set every mail goes through (empty: none, locally).
+    mail_configuration_set: str = variable("MAIL_CONFIGURATION_SET", "")
     # Empty means: derive the base URL of links from the request (API Gateway URL or the local server).
-    public_base_url: str = ""
-    api_url: str = ""  # the API's own URL, for links built outside a request (the sweep's reminders)
+    public_base_url: str = variable("PUBLIC_BASE_URL", "", _base_url)
+    # The API's own URL, for links built outside a request (the sweep's reminders).
+    api_url: str = variable("API_URL", "", _base_url)
     # Served by the local server or `sam local` (both set AWS_SAM_LOCAL=true): links derived from the request use
     # http there; everywhere else https.
-    local_server: bool = False
-    validation_months: int = 3
-    provisional_password_months: int = 3  # as on the national system's letters
-    challenge_minutes: int = 15
-    session_idle_minutes: int = 30  # NIST SP 800-63B AAL2: 30 minutes idle …
-    session_hours: int = 12  # … and 12 hours in all
-    reset_link_minutes: int = 60
-    email_change_link_hours: int = 72
+    local_server: bool = variable("AWS_SAM_LOCAL", False, _flag)
+    validation_months: int = variable("VALIDATION_MONTHS", 3, _count)
+    provisional_password_months: int = variable("PROVISIONAL_PASSWORD_MONTHS", 3, _count)  # as on the letters
+    challenge_minutes: int = variable("CHALLENGE_MINUTES", 15, _count)
+    session_idle_minutes: int = variable("SESSION_IDLE_MINUTES", 30, _count)  # NIST SP 800-63B AAL2: 30 min idle …
+    session_hours: int = variable("SESSION_HOURS", 12, _count)  # … and 12 hours in all
+    reset_link_minutes: int = variable("RESET_LINK_MINUTES", 60, _count)
+    email_change_link_hours: int = variable("EMAIL_CHANGE_LINK_HOURS", 72, _count)
     # Each identifier has two hourly allowances of this many mails: its owner's (resend, address change) and the
     # anonymous one (forgotten password), so nobody can spend the owner's by asking for reset links.
-    mails_per_hour: int = 5
+    mails_per_hour: int = variable("MAILS_PER_HOUR", 5, _count)
     # Forgotten-password mails one address may receive per day, whichever accounts (siblings, a parent) they are for.
-    reset_mails_per_address_per_day: int = 10
+    reset_mails_per_address_per_day: int = variable("RESET_MAILS_PER_ADDRESS_PER_DAY", 10, _count)
     # The SQS queue of mails sent off the request path (the forgotten-password mail); empty where nothing queues.
-    mail_queue_url: str = ""
+    mail_queue_url: str = variable("MAIL_QUEUE_URL", "")
     # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
     # first connections never writes to a single hot partition; the sweep queries each shard.
-    expiry_shards: int = 8
-    audit_retention_days: int = 365
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        table_name = env.get("TABLE_NAME", "").strip()
-        if not table_name:
-            raise RuntimeError("TABLE_NAME is not set: the function cannot reach its table")
-        return cls(
-            table_name=table_name,
-            mail_sender=env.get("MAIL_SENDER", "noreply@ent.example.fr"),
-            mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", "").strip(),
-            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            api_url=env.get("API_URL", "").rstrip("/"),
-            local_server=env.get("AWS_SAM_LOCAL", "").strip().lower() == "true",
-            validation_months=int(env.get("VALIDATION_MONTHS", "3")),
-            provisional_password_months=int(env.get("PROVISIONAL_PASSWORD_MONTHS", "3")),
-            challenge_minutes=int(env.get("CHALLENGE_MINUTES", "15")),
-            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
-            session_hours=int(env.get("SESSION_HOURS", "12")),
-            reset_link_minutes=int(env.get("RESET_LINK_MINUTES", "60")),
-            email_change_link_hours=int(env.get("EMAIL_CHANGE_LINK_HOURS", "72")),
-            mails_per_hour=int(env.get("MAILS_PER_HOUR", "5")),
-            reset_mails_per_address_per_day=int(env.get("RESET_MAILS_PER_ADDRESS_PER_DAY", "10")),
-            mail_queue_url=env.get("MAIL_QUEUE_URL", "").strip(),
-            expiry_shards=int(env.get("EXPIRY_SHARDS", "8")),
-            audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "365")),
-        )
+    expiry_shards: int = variable("EXPIRY_SHARDS", 8, _count)
+    audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
 
 
 @lru_cache(maxsize=1)
 def current_settings() -> Settings:
     return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
+def current_telemetry() -> Telemetry:
+    return Telemetry.from_env()

@@ -1,0 +1,1 @@
+"""Programs the benchmarks run in a fresh interpreter (`python -m bench.child.<name>`), to measure a cold process."""

@@ -1,0 +1,221 @@
+"""The stack in one process, for the tests and the benchmarks: template.yaml's handlers on a fresh table (moto or
+DynamoDB Local), SES and the template's queues from moto, the services wired by `Services.from_settings`; and the
+data they start from: accounts provisioned with a provisional password, taken through their first connection.
+
+Call `Stack.start` inside moto's `mock_aws()`; `stop` puts the process's services back and drops the table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from local import template
+from local.events import sqs_event
+from local.invoke import Functions
+
+REGION = "eu-west-3"
+SENDER = "noreply@ent.example.fr"
+MAIL_IDENTITY = "ent.example.fr"
+MAIL_QUEUE = "MailQueue"  # the queue of template.yaml that MAIL_QUEUE_URL names
+NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
+BIRTH_DATE = "2011-05-14"
+CODE_LINK = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
+
+
+def moto_ses():
+    """An SES client on moto with the template's sending identity, and the list moto keeps of what it sent."""
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from ent_accounts.mail import client_config
+
+    ses = boto3.client("sesv2", region_name=REGION, config=client_config())  # the service's retries and timeouts
+    ses.create_email_identity(EmailIdentity=MAIL_IDENTITY)
+    return ses, ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+def code_in(html: str) -> str:
+    """The code of the first link of a mail that carries one."""
+    return parse_qs(urlsplit(CODE_LINK.search(html).group(1)).query)["code"][0]
+
+
+@dataclass
+class Stack:
+    services: Any  # ent_accounts.services.Services
+    clock: Any
+    ddb: Any
+    functions: Functions
+    sqs: Any = None
+    queue_urls: dict[str, str] = field(default_factory=dict)  # the template's queues (moto), by logical id
+    sent: list = field(default_factory=list, repr=False)  # moto's SES messages
+    provisional_of: dict[str, str] = field(default_factory=dict)  # identifier → the provisional password issued
+    endpoint: str | None = None
+
+    @classmethod
+    def start(
+        cls,
+        clock,
+        functions: Functions | None = None,
+        *,
+        endpoint: str | None = None,
+        table_prefix: str = "ent-accounts",
+        ddb_config=None,
+        **extra: Any,
+    ) -> Self:
+        """A fresh table on `endpoint` (None: moto), the template's queues, and the services the handlers will use.
+        `ddb_config`: botocore settings for the table's client (the service's own by default)."""
+        import boto3
+
+        from ent_accounts import services as services_module
+        from ent_accounts.mail_queue import client_config as queue_client_config
+        from ent_accounts.services import Services
+        from ent_accounts.settings import Settings
+        from ent_accounts.store import client_config
+
+        ses, sent = moto_ses()
+        config = ddb_config or client_config()
+        ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=config)
+        table = f"{table_prefix}-{uuid.uuid4().hex[:12]}"
+        template.create_table(ddb, table)
+        sqs = boto3.client("sqs", region_name=REGION, config=queue_client_config())
+        queue_urls = template.create_queues(sqs, table)
+        settings = Settings(table_name=table, mail_sender=SENDER, mail_queue_url=queue_urls[MAIL_QUEUE])
+        services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs)
+        services_module.use(services)
+        return cls(
+            services,
+            clock,
+            ddb,
+            functions or Functions(),
+            sqs=sqs,
+            queue_urls=queue_urls,
+            sent=sent,
+            endpoint=endpoint,
+            **extra,
+        )
+
+    def stop(self) -> None:
+        from ent_accounts import services as services_module
+
+        services_module.use(None)
+        if self.endpoint:  # DynamoDB Local outlives this stack; moto forgets everything by itself
+            self.ddb.delete_table(TableName=self.store.table_name)
+
+    @property
+    def store(self):
+        return self.services.store
+
+    # --- requests, as API Gateway sends them ------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> dict:
+        """The proxy answer of the function serving this request in template.yaml (a dict or list body as JSON)."""
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        answer = self.functions.invoke_http(method, url, headers=headers, body=body)
+        if answer is None:
+            raise LookupError(f"no function serves {method} {url}")
+        return answer
+
+    def expect(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """The answer's JSON; an error answer raises."""
+        answer = self.request(method, url, body, headers)
+        if answer["statusCode"] >= 400:
+            raise RuntimeError(f"{method} {url}: {answer['statusCode']} {(answer.get('body') or '')[:300]}")
+        return json.loads(answer["body"]) if answer.get("body") else {}
+
+    def dynamodb_requests(self, action) -> tuple[Any, list[str]]:
+        """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's
+        client)."""
+        calls: list[str] = []
+
+        def count(model, **_: Any) -> None:
+            calls.append(model.name)
+
+        self.ddb.meta.events.register("before-call.dynamodb.*", count)
+        try:
+            return action(), calls
+        finally:
+            self.ddb.meta.events.unregister("before-call.dynamodb.*", count)
+
+    # --- mail ---------------------------------------------------------------------------------------------------------
+
+    def last_code(self, to: str | None = None) -> str:
+        """The code of the newest mail (to `to`, if given)."""
+        mails = [message for message in self.sent if to is None or to in message.destinations["ToAddresses"]]
+        return code_in(mails[-1].body)
+
+    def deliver_queued_mail(self) -> dict[str, int]:
+        """Hand every message waiting in the mail queue to the function consuming it, in batches of up to 10 as
+        Lambda's event source mapping does. Those it handled are deleted; those it reported failed become visible
+        again at once (as when the visibility timeout has passed): the next call hands them over again, and SQS
+        moves them to the failed-events queue once they were received maxReceiveCount times."""
+        url = self.queue_urls[MAIL_QUEUE]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        [consumer] = [f.logical_id for f in self.functions.by_id.values() if MAIL_QUEUE in f.queues]
+        delivered, failed = 0, []
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            messages = answer.get("Messages", [])
+            if not messages:
+                break  # each message once: a received message stays invisible for the queue's visibility timeout
+            answer = self.functions.invoke(consumer, sqs_event(messages, arn))
+            refused = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+            for message in messages:
+                if message["MessageId"] in refused:
+                    failed.append(message)
+                else:
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    delivered += 1
+        for message in failed:
+            self.sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        return {"delivered": delivered, "failed": len(failed)}
+
+    # --- accounts -----------------------------------------------------------------------------------------------------
+
+    def provision(self, identifier: str = "jdupont12", birth_date: date | None = date(2011, 5, 14), **extra) -> str:
+        """Create an account as a school would, returning its provisional password (also kept in provisional_of)."""
+        from ent_accounts.accounts import Account, Role, add_months
+        from ent_accounts.passwords import hash_provisional, new_provisional_password
+
+        password = new_provisional_password()
+        account = Account(
+            identifier=identifier,
+            uai=extra.pop("uai", "0341234A"),
+            role=extra.pop("role", Role.STUDENT),
+            first_name=extra.pop("first_name", "Jeanne"),
+            last_name=extra.pop("last_name", "Dupont"),
+            birth_date=birth_date,
+            provisional_password_hash=hash_provisional(password),
+            provisional_expires_at=extra.pop("provisional_expires_at", add_months(self.clock.now(), 3)),
+            created_at=self.clock.now(),
+            **extra,
+        )
+        self.store.create_account(account)
+        self.provisional_of[identifier] = password
+        return password
+
+    def activate(self, identifier: str, email: str | None = None, password: str = NEW_PASSWORD) -> None:
+        """Take a provisioned account to ACTIVE through its first connection, and its validation link when an
+        e-mail is given."""
+        login = {"identifier": identifier, "password": self.provisional_of[identifier]}
+        body = {
+            "challenge_token": self.expect("POST", "/api/login", login)["challenge_token"],
+            "new_password": password,
+            "birth_date": BIRTH_DATE,
+        }
+        if email is not None:
+            body["email"] = email
+        self.expect("POST", "/api/first-connection", body)
+        if email:
+            self.expect("POST", "/api/validate-email", {"code": self.last_code(email)})
