@@ -91,8 +91,15 @@ class LocalAws:
         return values
 
     def write_env_vars(self, path: Path, public_base_url: str) -> Path:
+        """The --env-vars file: for each function, every variable it declares with the value CloudFormation would
+        give it from the parameters' defaults (SAM leaves some blank, e.g. a Number parameter), then the local AWS."""
+        local = self.function_environment(public_base_url)
+        values: dict[str, dict[str, str]] = {"Parameters": local}
+        for logical_id, function in template.functions().items():
+            resolved = {name: resolve(value, TABLE, public_base_url) for name, value in function.environment.items()}
+            values[logical_id] = {**resolved, **local}
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"Parameters": self.function_environment(public_base_url)}, indent=2))
+        path.write_text(json.dumps(values, indent=2))
         return path
 
     def sent_mail(self) -> list[dict]:

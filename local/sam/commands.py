@@ -69,6 +69,7 @@ def source_template(arch: str) -> Path:
 def build(arch: str) -> Path:
     """`sam build` for this architecture into .aws-sam/local-<arch>/build; the built template's path."""
     build_dir = BUILD_ROOT / f"local-{arch}" / "build"
+    shutil.rmtree(build_dir, ignore_errors=True)  # a fresh build: SAM's pip builder can trip on an earlier one
     command = [sam(), "build", "--template", str(source_template(arch)), "--build-dir", str(build_dir)]
     result = subprocess.run(command, cwd=template.ROOT, capture_output=True, text=True, env=environment(arch))
     if result.returncode != 0:
@@ -112,6 +113,7 @@ def start_api(
 def without_endpoints(env_vars: Path, target: Path) -> Path:
     """The same --env-vars file with the local endpoints removed: what a developer gets with a wrong recipe."""
     values = json.loads(env_vars.read_text())
-    values["Parameters"] = {k: v for k, v in values["Parameters"].items() if not k.startswith("AWS_ENDPOINT_URL")}
+    for section, variables in values.items():
+        values[section] = {k: v for k, v in variables.items() if not k.startswith("AWS_ENDPOINT_URL")}
     target.write_text(json.dumps(values))
     return target

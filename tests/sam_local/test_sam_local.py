@@ -19,10 +19,11 @@ from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD
 pytestmark = pytest.mark.xdist_group("sam_local")  # one worker builds the image and runs the containers
 
 
-_setup_failure: list[str] = []  # pytest sets a module fixture up again for each test after a failure: once is enough
+_setup_failure: list[str] = []  # pytest sets a fixture up again for each test after a failure: once is enough
 
 
-@pytest.fixture(scope="module")
+# Session-wide, so that one set-up serves the three tests even when the worker runs other tests between them.
+@pytest.fixture(scope="session")
 def sam_local(tmp_path_factory):
     reason = image.docker_unavailable() or available()
     if reason:

@@ -38,13 +38,11 @@ def take_address_allowance(table: Table, address: str, per_day: int) -> bool:
 
 def _take_allowance(table: Table, key: dict, limit: int, forget: datetime) -> bool:
     try:
-        table.request(
-            "update_item",
-            TableName=table.table_name,
-            Key=key,
-            UpdateExpression="SET mails = if_not_exists(mails, :zero) + :one, expires_at = :forget",
-            ConditionExpression="attribute_not_exists(mails) OR mails < :limit",
-            ExpressionAttributeValues={
+        table.update(
+            key,
+            "SET mails = if_not_exists(mails, :zero) + :one, expires_at = :forget",
+            "attribute_not_exists(mails) OR mails < :limit",
+            {
                 ":zero": {"N": "0"},
                 ":one": {"N": "1"},
                 ":limit": {"N": str(limit)},

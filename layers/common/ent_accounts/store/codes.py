@@ -35,14 +35,7 @@ def put_code(table: Table, code: Code) -> None:
 
 def count_wrong_attempt(table: Table, code_hash: str) -> None:
     """One more wrong answer given with this code (a birth date with a first-connection challenge)."""
-    table.request(
-        "update_item",
-        TableName=table.table_name,
-        Key=code_key(code_hash),
-        UpdateExpression="ADD wrong_attempts :one",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeValues={":one": {"N": "1"}},
-    )
+    table.update(code_key(code_hash), "ADD wrong_attempts :one", "attribute_exists(pk)", {":one": {"N": "1"}})
 
 
 def code_item(code: Code) -> dict:

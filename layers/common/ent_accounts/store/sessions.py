@@ -59,13 +59,11 @@ def get_session(table: Table, token_hash: str) -> Session | None:
 def refresh_session(table: Table, token_hash: str, expires_at: datetime, now: datetime) -> None:
     """Push the idle limit back; a session deleted meanwhile (logout) stays deleted."""
     with suppress(ConditionFailed):
-        table.request(
-            "update_item",
-            TableName=table.table_name,
-            Key=session_key(token_hash),
-            UpdateExpression="SET expires_at = :expires, refreshed_at = :now",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":expires": {"N": str(epoch(expires_at))}, ":now": {"N": str(epoch(now))}},
+        table.update(
+            session_key(token_hash),
+            "SET expires_at = :expires, refreshed_at = :now",
+            "attribute_exists(pk)",
+            {":expires": {"N": str(epoch(expires_at))}, ":now": {"N": str(epoch(now))}},
         )
 
 

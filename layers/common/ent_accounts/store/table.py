@@ -76,6 +76,18 @@ class Table:
         except (ClientError, BotoCoreError) as error:
             raise translated(error) from error
 
+    def update(self, key: dict, update: str, condition: str, values: dict, **extra: Any) -> dict:
+        """One conditional UpdateItem (every update here has a condition); a refusal raises ConditionFailed."""
+        return self.request(
+            "update_item",
+            TableName=self.table_name,
+            Key=key,
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **extra,
+        )
+
     def expired(self, item: dict) -> bool:
         """Whether the item's `expires_at` has passed: reads treat it as absent, as TTL deletes it only days later."""
         expires_at = item.get("expires_at")

@@ -70,13 +70,11 @@ def claim_password_check(
         condition = counted if not seen.failures else "failures = :seen AND expires_at > :now"
         unlocked = "attribute_not_exists(locked_until) OR locked_until <= :now"
         try:
-            table.request(
-                "update_item",
-                TableName=table.table_name,
-                Key=throttle_key(identifier),
-                UpdateExpression=update,
-                ConditionExpression=f"({condition}) AND ({unlocked})",
-                ExpressionAttributeValues=values,
+            table.update(
+                throttle_key(identifier),
+                update,
+                f"({condition}) AND ({unlocked})",
+                values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
             return claimed
@@ -96,14 +94,7 @@ def release_password_check(table: Table, identifier: str, claim: Throttle) -> No
         condition += " AND locked_until = :until"
     for _ in range(2):
         try:
-            table.request(
-                "update_item",
-                TableName=table.table_name,
-                Key=throttle_key(identifier),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
+            table.update(throttle_key(identifier), update, condition, values)
             return
         except ConditionFailed:
             pass
