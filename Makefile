@@ -60,7 +60,7 @@ lint: $(VENV)/.installed-$(RUNTIME)
 	$(BIN)/ruff format --check .
 
 test: setup lint
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The service at http://127.0.0.1:$${PORT:-3000} with embedded AWS; ARGS="--dynamodb-local" or ARGS="--aws --table T".
 run: setup

@@ -84,7 +84,11 @@ def _print_mail(local: aws.LocalAws, stop: threading.Event) -> None:
 
 def _relay_mail_queue(local, built: Path, env_vars: Path, arch: str, skip_pull: bool, stop: threading.Event) -> None:
     while not stop.is_set():
-        relay_mail_queue(local, built, env_vars, arch=arch, skip_pull=skip_pull)
+        try:
+            relay_mail_queue(local, built, env_vars, arch=arch, skip_pull=skip_pull)
+        except Exception as error:  # a failed hand-over is retried, as Lambda's mapping would
+            print(f"  mail queue: the hand-over failed ({error}); trying again", file=sys.stderr, flush=True)
+            stop.wait(5)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 from local import template
 from local.backends import REGION
 from local.sam.aws import CONTAINER_HOST, FAKE_CREDENTIALS
+from local.sam.image import one_at_a_time
 
 BUILD_ROOT = template.ROOT / ".aws-sam"
 WHEEL_ARCH = {"arm64": "aarch64", "x86_64": "x86_64"}
@@ -69,9 +70,10 @@ def source_template(arch: str) -> Path:
 def build(arch: str) -> Path:
     """`sam build` for this architecture into .aws-sam/local-<arch>/build; the built template's path."""
     build_dir = BUILD_ROOT / f"local-{arch}" / "build"
-    shutil.rmtree(build_dir, ignore_errors=True)  # a fresh build: SAM's pip builder can trip on an earlier one
-    command = [sam(), "build", "--template", str(source_template(arch)), "--build-dir", str(build_dir)]
-    result = subprocess.run(command, cwd=template.ROOT, capture_output=True, text=True, env=environment(arch))
+    with one_at_a_time(f"build-{arch}"):
+        shutil.rmtree(build_dir, ignore_errors=True)  # a fresh build: SAM's pip builder can trip on an earlier one
+        command = [sam(), "build", "--template", str(source_template(arch)), "--build-dir", str(build_dir)]
+        result = subprocess.run(command, cwd=template.ROOT, capture_output=True, text=True, env=environment(arch))
     if result.returncode != 0:
         raise SystemExit(f"sam build failed:\n{(result.stdout + result.stderr)[-3000:]}")
     return build_dir / "template.yaml"

@@ -10,12 +10,14 @@ own emulator (aws-lambda-rie) and the layers on top, as it does on AWS's image; 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +58,11 @@ class Image:
 
 
 def _docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, **kwargs)
+    """A docker command; one that outlives its timeout answers as a failure with that reason, not a traceback."""
+    try:
+        return subprocess.run(["docker", *args], capture_output=True, text=True, **kwargs)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 1, "", f"docker {args[0]} took more than {kwargs.get('timeout')} s")
 
 
 def docker_unavailable() -> str | None:
@@ -77,9 +83,22 @@ def _built_here(name: str) -> bool | None:
     return LOCAL_BUILD_MARK in result.stdout
 
 
+@contextmanager
+def one_at_a_time(name: str):
+    """Held while this machine builds something shared (the image, a build dir): a second run waits for the first."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure(arch: str | None = None, *, pull: bool = True) -> Image:
     """The runtime image for `arch` (this machine's by default): already there, pulled from AWS, or built here."""
-    arch = arch or machine_arch()
+    with one_at_a_time("image"):
+        return _ensure(arch or machine_arch(), pull)
+
+
+def _ensure(arch: str, pull: bool) -> Image:
     name = image_name(arch)
     started = time.monotonic()
     present = _built_here(name)
@@ -144,7 +163,10 @@ def _debootstrap(suite: str, rootfs: Path, version: str, attempts: int = 3) -> N
         if result.returncode == 0 and (rootfs / "usr" / "bin" / f"python{version}").exists():
             break
         if attempt == attempts:
-            sys.exit(f"debootstrap {suite} failed {attempts} times: {(result.stdout + result.stderr)[-2000:]}")
+            sys.exit(
+                f"debootstrap {suite} from {MIRROR} failed {attempts} times (no way to that Debian mirror? set "
+                f"DEBIAN_MIRROR); its last lines:\n{(result.stdout + result.stderr)[-1500:]}"
+            )
     for unused in ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info", "var/cache/apt"):
         shutil.rmtree(rootfs / unused, ignore_errors=True)
     done.touch()
@@ -159,7 +181,7 @@ def _install_runtime(target: Path, version: str, arch: str) -> None:
     command += ["--target", str(target), "-r", str(HERE / "runtime-requirements.txt")]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        sys.exit(f"pip could not install the runtime's packages: {result.stderr[-2000:]}")
+        sys.exit(f"pip could not install the runtime's packages from PyPI; its last lines:\n{result.stderr[-1500:]}")
 
 
 if __name__ == "__main__":

@@ -16,34 +16,27 @@ from local.sam import commands, image
 from local.sam.run import SamLocalRun
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD
 
-pytestmark = pytest.mark.xdist_group("sam_local")  # one worker builds the image and runs the containers
 
-
-_setup_failure: list[str] = []  # pytest sets a fixture up again for each test after a failure: once is enough
-
-
-# Session-wide, so that one set-up serves the three tests even when the worker runs other tests between them.
-@pytest.fixture(scope="session")
-def sam_local(tmp_path_factory):
+def test_sam_local_on_docker(tmp_path):
+    """One test, three steps, one set-up: pytest-xdist would otherwise run the steps on both workers, each building
+    the image and the template at once."""
     reason = image.docker_unavailable() or available()
     if reason:
         pytest.skip(f"sam local needs Docker and DynamoDB Local: {reason}")
-    if _setup_failure:
-        pytest.fail(f"sam local could not be set up (see the first test): {_setup_failure[0][:300]}")
+    run = SamLocalRun(tmp_path)
     try:
-        run = SamLocalRun(tmp_path_factory.mktemp("sam-local"))
-    except BaseException as failure:
-        _setup_failure.append(str(failure))
-        raise
-    yield run
-    run.stop()
+        _invoke_serves_a_page_from_the_lambda_container(run)
+        _a_container_without_its_local_endpoints_refuses_to_reach_aws(run, tmp_path)
+        _the_leaflet_main_path_through_start_api(run)
+    finally:
+        run.stop()
 
 
 def _login_page_event() -> dict:
     return api_event("GET", "/connexion", resource="/connexion")
 
 
-def test_sam_local_invoke_serves_a_page_from_the_lambda_container(sam_local):
+def _invoke_serves_a_page_from_the_lambda_container(sam_local: SamLocalRun) -> None:
     result = sam_local.invoke("LoginFunction", _login_page_event())
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
@@ -52,7 +45,7 @@ def test_sam_local_invoke_serves_a_page_from_the_lambda_container(sam_local):
     assert "python3.13" in result.stderr  # SAM ran the runtime the template names
 
 
-def test_a_container_without_its_local_endpoints_refuses_to_reach_aws(sam_local, tmp_path):
+def _a_container_without_its_local_endpoints_refuses_to_reach_aws(sam_local: SamLocalRun, tmp_path) -> None:
     """The recipe gone wrong (no endpoints in --env-vars): SAM gives the blank variables, and the function stops with
     a message instead of sending the developer's credentials to the real DynamoDB."""
     wrong = commands.without_endpoints(sam_local.env_vars, tmp_path / "no-endpoints.json")
@@ -65,7 +58,7 @@ def test_a_container_without_its_local_endpoints_refuses_to_reach_aws(sam_local,
     assert "dynamodb.eu-west-3.amazonaws.com" not in result.stdout + result.stderr
 
 
-def test_the_leaflet_main_path_through_sam_local_start_api(sam_local):
+def _the_leaflet_main_path_through_start_api(sam_local: SamLocalRun) -> None:
     sam_local.start_api()
     status, page, _ = sam_local.request("GET", "/connexion")
     assert status == 200 and "Identifiant" in page

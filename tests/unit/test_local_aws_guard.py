@@ -14,6 +14,12 @@ def test_a_sam_local_container_without_an_endpoint_is_refused(blank):
         refuse_real_aws_under_sam_local({**SAM_CONTAINER, **LOCAL, blank: ""})  # SAM's value of an unset variable
 
 
+def test_an_endpoint_of_aws_itself_is_refused_too():
+    real = "https://dynamodb.eu-west-3.amazonaws.com"
+    with pytest.raises(RealAwsRefused, match="AWS_ENDPOINT_URL_DYNAMODB"):
+        refuse_real_aws_under_sam_local({**SAM_CONTAINER, **LOCAL, "AWS_ENDPOINT_URL_DYNAMODB": real})
+
+
 def test_local_endpoints_or_an_explicit_request_for_real_aws_pass():
     refuse_real_aws_under_sam_local({**SAM_CONTAINER, **LOCAL})
     refuse_real_aws_under_sam_local({**SAM_CONTAINER, "SAM_LOCAL_REAL_AWS": "true"})

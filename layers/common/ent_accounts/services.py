@@ -60,7 +60,6 @@ _current: Services | None = None
 def services() -> Services:
     global _current
     if _current is None:
-        refuse_real_aws_under_sam_local(os.environ)
         _current = Services.from_settings(current_settings())
     return _current
 
@@ -72,5 +71,7 @@ def use(replacement: Services | None) -> None:
 
 
 # Read when a handler is imported, i.e. when the function starts: a missing or unusable variable stops the start
-# with a message naming it, instead of failing a request later.
+# with a message naming it, instead of failing a request later; and a sam local container without its local
+# endpoints stops before any client exists.
+refuse_real_aws_under_sam_local(os.environ)
 current_settings()

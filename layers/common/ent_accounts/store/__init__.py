@@ -7,7 +7,8 @@ that could race is conditional; several writes that belong together go in one tr
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
 codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
-transaction.py, errors.py (what callers may catch: Conflict, StoreUnavailable, ValueRefused).
+transaction.py, errors.py (what callers may catch: Conflict, IdentifierTaken, StoreUnavailable, ValueRefused,
+StoreFailure).
 """
 
 from __future__ import annotations

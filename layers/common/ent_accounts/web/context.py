@@ -31,9 +31,12 @@ def request_context(resolver) -> RequestContext:
     """The context of the request `resolver` (the app or one of its routers) is handling; read on first use."""
     global _current
     event = resolver.current_event
-    if _current is None or _current[0] is not event:  # every request gets a new event object from Powertools
-        _current = (event, RequestContext(public_base_url(event), event.request_context.request_id or "-"))
-    return _current[1]
+    cached = _current  # read once: the local server runs several functions' handlers in threads of one process
+    if cached is not None and cached[0] is event:  # every request gets a new event object from Powertools
+        return cached[1]
+    context = RequestContext(public_base_url(event), event.request_context.request_id or "-")
+    _current = (event, context)
+    return context
 
 
 def public_base_url(event) -> str:
