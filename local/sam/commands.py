@@ -110,12 +110,3 @@ def start_api(
         stderr=subprocess.STDOUT,
         start_new_session=True,  # stopped with its containers as one group
     )
-
-
-def without_endpoints(env_vars: Path, target: Path) -> Path:
-    """The same --env-vars file with the local endpoints removed: what a developer gets with a wrong recipe."""
-    values = json.loads(env_vars.read_text())
-    for section, variables in values.items():
-        values[section] = {k: v for k, v in variables.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    target.write_text(json.dumps(values))
-    return target

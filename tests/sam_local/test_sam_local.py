@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from local.dynamodb_local import available
 from local.events import api_event
-from local.sam import commands, image
+from local.sam import image
 from local.sam.run import SamLocalRun
 from tests.integration.helpers import BIRTH_DATE, NEW_PASSWORD
 
@@ -48,7 +49,7 @@ def _invoke_serves_a_page_from_the_lambda_container(sam_local: SamLocalRun) -> N
 def _a_container_without_its_local_endpoints_refuses_to_reach_aws(sam_local: SamLocalRun, tmp_path) -> None:
     """The recipe gone wrong (no endpoints in --env-vars): SAM gives the blank variables, and the function stops with
     a message instead of sending the developer's credentials to the real DynamoDB."""
-    wrong = commands.without_endpoints(sam_local.env_vars, tmp_path / "no-endpoints.json")
+    wrong = _without_endpoints(sam_local.env_vars, tmp_path / "no-endpoints.json")
     body = json.dumps({"identifier": "x", "password": "y"})
     event = api_event(
         "POST", "/api/login", resource="/api/login", headers={"Content-Type": "application/json"}, body=body
@@ -111,3 +112,12 @@ def _the_leaflet_main_path_through_start_api(sam_local: SamLocalRun) -> None:
     mails = [mail for mail in sam_local.aws.sent_mail() if mail["to"] == ["jeanne.dupont@laposte.net"]]
     assert len(mails) == 2
     assert re.search(rf'href="{re.escape(sam_local.url)}/reinitialiser-mot-de-passe[^"]*code=', mails[-1]["body"])
+
+
+def _without_endpoints(env_vars: Path, target: Path) -> Path:
+    """The same --env-vars file with the local endpoints removed: what a developer gets with a wrong recipe."""
+    values = json.loads(env_vars.read_text())
+    for section, variables in values.items():
+        values[section] = {k: v for k, v in variables.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    target.write_text(json.dumps(values))
+    return target
