@@ -34,6 +34,19 @@ def activate(world, identifier, email=None):
     world.activate(identifier, email, password=NEW_PASSWORD)
 
 
+def active_student(world, identifier="jdupont12", email="jeanne@laposte.net"):
+    """A student past the first connection, with a validated address."""
+    world.provision(identifier)
+    activate(world, identifier, email=email)
+    return world
+
+
+def session_token(world, identifier, password=NEW_PASSWORD):
+    answer = login(world, identifier, password)
+    assert answer.status == 200, answer.text
+    return answer.json()["session_token"]
+
+
 def last_code(world, to=None):
     mails = [mail for mail in world.mails() if to is None or to in mail.to]
     return code_in(mails[-1].html)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, login
+from tests.integration.helpers import NEW_PASSWORD, active_student, login, session_token
 from tests.integration.school import UAI, reset
 from tests.support.links import code_in
 
@@ -16,13 +16,11 @@ INTRUDER = "intrus@evil.example"
 
 @pytest.fixture
 def owner(world):
-    world.provision("jdupont12")
-    activate(world, "jdupont12", email="jeanne@laposte.net")
-    return world
+    return active_student(world)
 
 
 def bearer(world, password=NEW_PASSWORD):
-    return {"Authorization": f"Bearer {login(world, 'jdupont12', password).json()['session_token']}"}
+    return {"Authorization": f"Bearer {session_token(world, 'jdupont12', password)}"}
 
 
 def intruder_asks_for_their_address(world) -> str:

@@ -6,20 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate, login
+from tests.integration.helpers import NEW_PASSWORD, active_student, login, session_token
 
 
 @pytest.fixture
 def active(world):
-    world.provision("jdupont12")
-    activate(world, "jdupont12", email="jeanne@laposte.net")
-    return world
+    return active_student(world)
 
 
 def sign_in(world, password=NEW_PASSWORD):
-    answer = login(world, "jdupont12", password)
-    assert answer.status == 200, answer.text
-    return answer.json()["session_token"]
+    return session_token(world, "jdupont12", password)
 
 
 def me(world, token, how="bearer"):
