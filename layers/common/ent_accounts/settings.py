@@ -42,6 +42,11 @@ def _count(raw: str) -> int:
     return value
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    """A comma-separated list (spaces around the commas ignored, empty items dropped)."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def _share(raw: str) -> float:
     try:
         value = float(raw.strip())
@@ -139,6 +144,19 @@ class Settings(FromEnvironment):
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = variable("EXPIRY_SHARDS", 8, _count)
     audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
+    # --- OpenID Connect provider (docs/DESIGN.md, "Single sign-on") ---
+    # The KMS key (ARN) that signs ID tokens, and the other keys the JWKS publishes: the next one before it signs,
+    # the previous one until its tokens have expired (README, "Signing key rotation"). Empty: no OIDC here.
+    oidc_signing_key: str = variable("OIDC_SIGNING_KEY", "")
+    oidc_published_keys: tuple[str, ...] = variable("OIDC_PUBLISHED_KEYS", (), _names)
+    oidc_code_seconds: int = variable("OIDC_CODE_SECONDS", 60, _count)  # RFC 9700: short-lived, single use
+    oidc_id_token_minutes: int = variable("OIDC_ID_TOKEN_MINUTES", 5, _count)
+    oidc_access_token_minutes: int = variable("OIDC_ACCESS_TOKEN_MINUTES", 5, _count)
+    # How long a sign-in asked for by a service waits while the person goes through the pages (login, first
+    # connection): the request is kept server-side under an opaque reference.
+    sign_in_request_minutes: int = variable("SIGN_IN_REQUEST_MINUTES", 30, _count)
+    # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
+    logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
 
 
 @lru_cache(maxsize=1)
