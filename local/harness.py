@@ -185,7 +185,7 @@ class Stack:
 
     def provision(self, identifier: str = "jdupont12", birth_date: date | None = date(2011, 5, 14), **extra) -> str:
         """Create an account as a school would, returning its provisional password (also kept in provisional_of)."""
-        from ent_accounts.accounts import Account, Role, add_months
+        from ent_accounts.accounts import Account, Role, add_months, new_subject
         from ent_accounts.passwords import hash_provisional, new_provisional_password
 
         password = new_provisional_password()
@@ -199,6 +199,7 @@ class Stack:
             provisional_password_hash=hash_provisional(password),
             provisional_expires_at=extra.pop("provisional_expires_at", add_months(self.clock.now(), 3)),
             created_at=self.clock.now(),
+            subject=extra.pop("subject", new_subject()),  # as the provisioning flow gives it (None: an older account)
             **extra,
         )
         self.store.create_account(account)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -47,6 +48,9 @@ class Account:
     created_by: str | None = (
         None  # who created it (the caller's IAM identity): a bulk import writes no event per account
     )
+    # The account's name for the services it signs in to (OIDC `sub`): random, stable, never the identifier, set at
+    # creation (an account created before it existed gets one at its first sign-in to a service).
+    subject: str | None = None
     version: int = 0
 
     @property
@@ -87,6 +91,13 @@ def ascii_address(address: str) -> str:
         return f"{local}@{domain.encode('idna').decode('ascii')}" if local else address
     except UnicodeError:
         return address
+
+
+SUBJECT_BYTES = 16  # 128 random bits: unique among every account ever made, and says nothing about the person
+
+
+def new_subject() -> str:
+    return secrets.token_urlsafe(SUBJECT_BYTES)
 
 
 IDENTIFIER_MAX = 64  # longer than any identifier a school issues (and far below DynamoDB's key limit)

@@ -5,7 +5,7 @@ Opening, checking and closing sessions is flows/sessions.py; the cookie is web/s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -19,3 +19,15 @@ class Session:
     # "full" for an active account; "pending" lets a browser that just proved the password of a pending account
     # re-send its validation mail or correct the address, and nothing else.
     scope: str = "full"
+    # Single sign-on (docs/DESIGN.md, "Single sign-on"). `sid`: the session's public name, random, given to the
+    # services signed in through it (ID tokens, logout tokens); never the token nor its hash. `authenticated_at`:
+    # when the password was last proven (OIDC's auth_time). `clients`: the services that received tokens through
+    # this session, told when it ends. A session stored before these existed has none: it is no SSO session.
+    sid: str = ""
+    authenticated_at: datetime | None = None
+    clients: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def single_sign_on(self) -> bool:
+        """Whether this session may sign its account in to services without asking the password again."""
+        return self.scope == "full" and bool(self.sid) and self.authenticated_at is not None

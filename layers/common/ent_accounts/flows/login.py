@@ -26,10 +26,16 @@ class LoginResult:
 
 
 def login(
-    services: Services, identifier: str, password: str, request_id: str, *, pending_session: bool = False
+    services: Services,
+    identifier: str,
+    password: str,
+    request_id: str,
+    *,
+    pending_session: bool = False,
+    replacing: str | None = None,
 ) -> LoginResult:
     """`pending_session`: a pending account gets a session limited to its validation mail (the pages use it)
-    instead of the API's 403."""
+    instead of the API's 403. `replacing`: the session this browser already has (see `open_session`)."""
     # A personal password proven right forgets the failures in the same request as the new session.
     account = check_password(services, identifier, password, request_id, accept_provisional=True, forget_failures=False)
     now = services.clock.now()
@@ -60,6 +66,8 @@ def login(
         token, session = open_session(services, account, scope="pending", forget_failures=True)
         return LoginResult("pending_validation", token, session.expires_at, session)
 
-    token, session = open_session(services, account, event=("login_succeeded", request_id), forget_failures=True)
+    token, session = open_session(
+        services, account, event=("login_succeeded", request_id), forget_failures=True, replacing=replacing
+    )
     metrics.count(metrics.LOGINS)
     return LoginResult("authenticated", token, session.expires_at, session)

@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ent_accounts.accounts import Account, add_months
+from ent_accounts.accounts import Account, add_months, new_subject
 from ent_accounts.errors import ChangedMeanwhile, InvalidRequest
 from ent_accounts.identifiers import ascii_letters, base_identifier, numbered
 from ent_accounts.observability import logger
@@ -156,6 +156,7 @@ def _new_account(uai: str, row: NewAccount, index: int, identifier: str, now, ex
         provisional_expires_at=expires,
         created_at=now,
         created_by=actor,
+        subject=new_subject(),  # its name for the services it will sign in to: random, stable
     )
     return Issued(index, account, password)
 

@@ -6,6 +6,7 @@ every session of an account when its password changes (the session's credential_
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 
 REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
+SID_BYTES = 16
 
 
 SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
@@ -37,16 +39,47 @@ def open_session(
     scope: str = "full",
     event: tuple[str, str] | None = None,
     forget_failures: bool = False,
+    replacing: str | None = None,
 ) -> tuple[str, Session]:
     """A new session; `event` (type, request id) is audited, and with `forget_failures` the account's failed logins
-    are forgotten, in the same request."""
+    are forgotten, in the same request.
+
+    `replacing`: the token of the session this browser had (the password asked again, e.g. a service's
+    prompt=login). When it is a live single sign-on session of the same account, the new one takes it over: same
+    `sid`, same services signed in (so that ending it still tells them), the old one deleted in the same request;
+    only `authenticated_at` is new. Any other session is left as it is."""
     now = services.clock.now()
     absolute = now + timedelta(hours=services.settings.session_hours)
     idle = now + timedelta(minutes=services.settings.session_idle_minutes)
-    session = Session(account.identifier, account.credential_version, min(idle, absolute), absolute, now, scope)
+    sid, clients, replaced = new_sid(), frozenset(), None
+    if replacing and scope == "full" and looks_like_token(replacing):
+        previous = services.store.get_session(hash_token(replacing))
+        if (
+            previous is not None
+            and previous.single_sign_on
+            and previous.identifier == account.identifier
+            and previous.credential_version == account.credential_version
+        ):
+            sid, clients, replaced = previous.sid, previous.clients, hash_token(replacing)
+    session = Session(
+        account.identifier,
+        account.credential_version,
+        min(idle, absolute),
+        absolute,
+        now,
+        scope,
+        sid=sid,
+        authenticated_at=now,
+        clients=clients,
+    )
     token = new_token()
-    services.store.put_session(hash_token(token), session, event, forget_failures)
+    services.store.put_session(hash_token(token), session, event, forget_failures, replaced)
     return token, session
+
+
+def new_sid() -> str:
+    """A session's public name (OIDC `sid`): random, so that it tells nothing and cannot open the session."""
+    return secrets.token_urlsafe(SID_BYTES)
 
 
 def authenticate(services: Services, token: str | None, scope: str = "full") -> Account:

@@ -49,6 +49,10 @@ class Store(Table):
     def get_account(self, identifier: str) -> Account | None:
         return accounts.get_account(self, identifier)
 
+    def ensure_subject(self, identifier: str, candidate: str) -> str:
+        """The account's subject: `candidate` if it had none (written, conditionally), else the one it has."""
+        return accounts.ensure_subject(self, identifier, candidate)
+
     def get_accounts(self, identifiers: Iterable[str]) -> dict[str, Account]:
         """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
         return accounts.get_accounts(self, identifiers)
@@ -93,11 +97,17 @@ class Store(Table):
     # --- sessions -------------------------------------------------------------------------------
 
     def put_session(
-        self, token_hash: str, session: Session, event: tuple[str, str] | None = None, forget_failures: bool = False
+        self,
+        token_hash: str,
+        session: Session,
+        event: tuple[str, str] | None = None,
+        forget_failures: bool = False,
+        replaces: str | None = None,
     ) -> None:
-        """The session; with `event` (type, request id) its audit event, and with `forget_failures` the deletion of
-        the identifier's failed-login counter, in the same request."""
-        sessions.put_session(self, token_hash, session, event, forget_failures)
+        """The session; with `event` (type, request id) its audit event, with `forget_failures` the deletion of
+        the identifier's failed-login counter, and with `replaces` the deletion of the session it takes over (its
+        token's hash), in the same request."""
+        sessions.put_session(self, token_hash, session, event, forget_failures, replaces)
 
     def get_session(self, token_hash: str) -> Session | None:
         return sessions.get_session(self, token_hash)

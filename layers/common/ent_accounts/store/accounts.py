@@ -105,6 +105,7 @@ def _account_attributes(account: Account) -> dict:
         "undeliverable_reason": account.undeliverable_reason,
         "created_at": iso(account.created_at) if account.created_at else None,
         "created_by": account.created_by,
+        "subject": account.subject,
     }
     item = {key: {"S": value} for key, value in values.items() if value}
     item["email_verified"] = {"BOOL": account.email_verified}
@@ -163,5 +164,26 @@ def account_from_item(item: dict) -> Account:
         undeliverable_reason=text("undeliverable_reason"),
         created_at=_instant(item, "created_at"),
         created_by=text("created_by"),
+        subject=text("subject"),
         version=int(item["version"]["N"]),
     )
+
+
+def ensure_subject(table: Table, identifier: str, candidate: str) -> str:
+    """The account's subject: `candidate` written if it has none yet, else the one it has (a sign-in racing on
+    the same account keeps the first). The write bumps `version`, so a change based on an older read (which would
+    put the account back without it) is refused instead of losing it."""
+    try:
+        table.update(
+            account_key(identifier),
+            "SET subject = :subject ADD version :one",
+            "attribute_exists(pk) AND attribute_not_exists(subject)",
+            {":subject": {"S": candidate}, ":one": {"N": "1"}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        return candidate
+    except ConditionFailed as failed:
+        existing = (failed.item or {}).get("subject", {}).get("S")
+        if existing is None:  # the account is gone
+            raise
+        return existing

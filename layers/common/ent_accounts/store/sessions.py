@@ -20,12 +20,18 @@ def session_key(token_hash: str) -> dict:
 
 
 def put_session(
-    table: Table, token_hash: str, session: Session, event: tuple[str, str] | None, forget_failures: bool
+    table: Table,
+    token_hash: str,
+    session: Session,
+    event: tuple[str, str] | None,
+    forget_failures: bool,
+    replaces: str | None = None,
 ) -> None:
-    """The session; with `event` (type, request id), its audit event, and with `forget_failures`, the deletion of
-    the identifier's failed-login counter (a successful login), in the same request (one BatchWriteItem: the
-    session is new and the counter is forgotten whatever it holds, so no write has a condition to check)."""
-    if event is None and not forget_failures:
+    """The session; with `event` (type, request id), its audit event, with `forget_failures`, the deletion of
+    the identifier's failed-login counter (a successful login), and with `replaces`, the deletion of the session it
+    takes over (its token's hash), in the same request (one BatchWriteItem: the session is new, and the others are
+    removed whatever they hold, so no write has a condition to check)."""
+    if event is None and not forget_failures and replaces is None:
         table.request("put_item", TableName=table.table_name, Item=_session_item(token_hash, session))
         return
     writes = [{"PutRequest": {"Item": _session_item(token_hash, session)}}]
@@ -33,6 +39,8 @@ def put_session(
         writes.append({"PutRequest": {"Item": audit_item(table, session.identifier, event[0], event[1], {})}})
     if forget_failures:
         writes.append({"DeleteRequest": {"Key": throttle_key(session.identifier)}})
+    if replaces is not None:
+        writes.append({"DeleteRequest": {"Key": session_key(replaces)}})
     requests = {table.table_name: writes}
     for attempt in range(3):
         requests = table.request("batch_write_item", RequestItems=requests).get("UnprocessedItems")
@@ -46,6 +54,11 @@ def get_session(table: Table, token_hash: str) -> Session | None:
     item = table.get(session_key(token_hash))
     if item is None:
         return None
+    return session_from_item(item)
+
+
+def session_from_item(item: dict) -> Session:
+    authenticated_at = item.get("authenticated_at", {}).get("N")
     return Session(
         identifier=item["identifier"]["S"],
         credential_version=int(item["credential_version"]["N"]),
@@ -53,6 +66,9 @@ def get_session(table: Table, token_hash: str) -> Session | None:
         absolute_expires_at=from_epoch(int(item["absolute_expires_at"]["N"])),
         refreshed_at=from_epoch(int(item["refreshed_at"]["N"])),
         scope=item.get("scope", {}).get("S", "full"),
+        sid=item.get("sid", {}).get("S", ""),
+        authenticated_at=from_epoch(int(authenticated_at)) if authenticated_at else None,
+        clients=frozenset(item.get("clients", {}).get("SS", ())),
     )
 
 
@@ -72,7 +88,7 @@ def delete_session(table: Table, token_hash: str) -> None:
 
 
 def _session_item(token_hash: str, session: Session) -> dict:
-    return {
+    item = {
         **session_key(token_hash),
         "identifier": {"S": session.identifier},
         "credential_version": {"N": str(session.credential_version)},
@@ -81,3 +97,10 @@ def _session_item(token_hash: str, session: Session) -> dict:
         "refreshed_at": {"N": str(epoch(session.refreshed_at))},
         "scope": {"S": session.scope},
     }
+    if session.sid:
+        item["sid"] = {"S": session.sid}
+    if session.authenticated_at is not None:
+        item["authenticated_at"] = {"N": str(epoch(session.authenticated_at))}
+    if session.clients:
+        item["clients"] = {"SS": sorted(session.clients)}
+    return item
