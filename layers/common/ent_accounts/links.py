@@ -22,6 +22,8 @@ MY_PASSWORD = "/mon-compte/mot-de-passe"  # noqa: S105
 FORGOT_PASSWORD = "/mot-de-passe-oublie"  # noqa: S105
 PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
 EMAIL_VALIDATION = "/valider-adresse-mail"
+# Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, CAS next).
+CONTINUE_SIGN_IN = "/oidc/continue"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,13 @@ RESET_MAILS_SENT = "ResetMailsSent"
 RESET_MAILS_REFUSED = "ResetMailsRefused"
 BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
 COMPLAINTS = "Complaints"
+# Single sign-on: authorization codes issued to services (a sign-in to a client), token exchanges, sign-ins refused
+# (the audit event and the log say why: a school the client does not serve, a locked account, a code presented
+# again …), and sessions ended (logout by the person or through a service).
+CLIENT_SIGN_INS = "ClientSignIns"
+TOKENS_ISSUED = "TokensIssued"
+SIGN_IN_REFUSALS = "SignInRefusals"
+LOGOUTS = "Logouts"
 
 ALL = (
     LOGINS,
@@ -50,6 +57,10 @@ ALL = (
     RESET_MAILS_REFUSED,
     BOUNCES,
     COMPLAINTS,
+    CLIENT_SIGN_INS,
+    TOKENS_ISSUED,
+    SIGN_IN_REFUSALS,
+    LOGOUTS,
 )
 
 

@@ -19,15 +19,36 @@ from datetime import datetime, timedelta
 from ent_accounts.accounts import Account, DueAccount
 from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
+from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
-from ent_accounts.store import accounts, allowances, audit, codes, expiry, sessions, throttles
-from ent_accounts.store.errors import Conflict, IdentifierTaken, StoreFailure, StoreUnavailable, ValueRefused
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.sign_in import PendingSignIn
+from ent_accounts.store import (
+    accounts,
+    allowances,
+    audit,
+    authorizations,
+    clients,
+    codes,
+    expiry,
+    sessions,
+    throttles,
+)
+from ent_accounts.store.errors import (
+    ClientExists,
+    Conflict,
+    IdentifierTaken,
+    StoreFailure,
+    StoreUnavailable,
+    ValueRefused,
+)
 from ent_accounts.store.table import TRANSACTION_WRITES, Table, client_config
 from ent_accounts.store.transaction import Transaction
 
 __all__ = [
     "TRANSACTION_WRITES",
+    "ClientExists",
     "Conflict",
     "IdentifierTaken",
     "Store",
@@ -118,6 +139,57 @@ class Store(Table):
 
     def delete_session(self, token_hash: str) -> None:
         sessions.delete_session(self, token_hash)
+
+    def end_session(self, token_hash: str) -> Session | None:
+        """Delete the session, returning it as it was when deleted (None if there was none or it had expired)."""
+        return sessions.end_session(self, token_hash)
+
+    # --- single sign-on: clients, pending sign-ins, codes, access tokens ---------------------------
+
+    def get_client(self, client_id: str) -> Client | None:
+        return clients.get_client(self, client_id)
+
+    def list_clients(self) -> list[Client]:
+        return clients.list_clients(self)
+
+    def create_client(self, client: Client) -> None:
+        """Register a client; raises ClientExists when its client_id is taken."""
+        clients.create_client(self, client)
+
+    def put_sign_in(self, sign_in: PendingSignIn) -> None:
+        authorizations.put_sign_in(self, sign_in)
+
+    def get_sign_in(self, ref_hash: str) -> PendingSignIn | None:
+        return authorizations.get_sign_in(self, ref_hash)
+
+    def sign_in_reads(
+        self, session_hash: str | None, client_id: str | None, ref_hash: str | None = None
+    ) -> tuple[Session | None, Client | None, PendingSignIn | None]:
+        """The browser's session, the client and the pending sign-in (those asked for) in one round trip."""
+        return authorizations.sign_in_reads(self, session_hash, client_id, ref_hash)
+
+    def account_throttle_and_client(
+        self, identifier: str, client_id: str | None
+    ) -> tuple[Account | None, Throttle, Client | None]:
+        """An account, its failed-login counter and a client, in one round trip."""
+        return authorizations.account_throttle_and_client(self, identifier, client_id)
+
+    def client_and_code(self, client_id: str, code_hash: str) -> tuple[Client | None, AuthorizationCode | None]:
+        """The client and the authorization code it presents, in one round trip."""
+        return authorizations.client_and_code(self, client_id, code_hash)
+
+    def get_authorization_code(self, code_hash: str) -> AuthorizationCode | None:
+        return authorizations.get_authorization_code(self, code_hash)
+
+    def get_access_token(self, token_hash: str) -> AccessToken | None:
+        return authorizations.get_access_token(self, token_hash)
+
+    def delete_access_token(self, token_hash: str) -> None:
+        authorizations.delete_access_token(self, token_hash)
+
+    def account_and_clients(self, identifier: str, client_ids: frozenset[str]) -> tuple[Account | None, dict]:
+        """An account and some clients (by client_id) in one round trip."""
+        return authorizations.account_and_clients(self, identifier, client_ids)
 
     # --- login throttling -----------------------------------------------------------------------
 

@@ -104,3 +104,7 @@ def translated(error: Exception) -> Exception:
         logger.exception("a request DynamoDB refused as invalid")
         return ValueRefused(code)
     return StoreFailure(code)
+
+
+class ClientExists(IdentifierTaken):
+    """A client of this client_id is already registered."""

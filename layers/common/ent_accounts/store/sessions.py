@@ -87,6 +87,17 @@ def delete_session(table: Table, token_hash: str) -> None:
     table.request("delete_item", TableName=table.table_name, Key=session_key(token_hash))
 
 
+def end_session(table: Table, token_hash: str) -> Session | None:
+    """Delete the session and return it as it was at that instant (None: there was none, or it had expired): the
+    services recorded on it by a token exchange a moment before are in what comes back, never lost between a read
+    and the delete."""
+    answer = table.request(
+        "delete_item", TableName=table.table_name, Key=session_key(token_hash), ReturnValues="ALL_OLD"
+    )
+    item = answer.get("Attributes")
+    return None if item is None or table.expired(item) else session_from_item(item)
+
+
 def _session_item(token_hash: str, session: Session) -> dict:
     item = {
         **session_key(token_hash),

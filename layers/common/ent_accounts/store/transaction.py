@@ -7,14 +7,20 @@ cancelled transaction tells which writes failed and why (`Conflict.changed`, `.i
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from ent_accounts.accounts import Account
+from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
+from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.store.accounts import account_item, account_key, counter_key
 from ent_accounts.store.audit import audit_item
-from ent_accounts.store.codes import code_item, code_key
+from ent_accounts.store.authorizations import access_token_item, code_item, code_key, sign_in_key
+from ent_accounts.store.codes import code_item as one_time_code_item
+from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
+from ent_accounts.store.sessions import session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key
 
@@ -82,7 +88,7 @@ class Transaction:
     def put_code(self, code: Code, name: str | None = None) -> Transaction:
         put = {
             "TableName": self.table.table_name,
-            "Item": code_item(code),
+            "Item": one_time_code_item(code),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         return self.add(name or f"code {code.code_hash}", {"Put": put})
@@ -91,7 +97,7 @@ class Transaction:
         """Mark a code used; fails if it was already used (a code works once)."""
         update = {
             "TableName": self.table.table_name,
-            "Key": code_key(code_hash),
+            "Key": one_time_code_key(code_hash),
             "UpdateExpression": "SET used = :yes",
             "ConditionExpression": "attribute_exists(pk) AND used = :no",
             "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
@@ -99,7 +105,7 @@ class Transaction:
         return self.add(name or f"code {code_hash}", {"Update": update})
 
     def delete_code(self, code_hash: str, name: str | None = None) -> Transaction:
-        delete = {"TableName": self.table.table_name, "Key": code_key(code_hash)}
+        delete = {"TableName": self.table.table_name, "Key": one_time_code_key(code_hash)}
         return self.add(name or f"code {code_hash}", {"Delete": delete})
 
     def clear_login_failures(self, identifier: str, name: str | None = None) -> Transaction:
@@ -109,6 +115,89 @@ class Transaction:
         commit with `retries`."""
         delete = {"TableName": self.table.table_name, "Key": throttle_key(identifier)}
         return self.add(name or f"login failures {identifier}", {"Delete": delete})
+
+    # --- single sign-on (store/authorizations.py) --------------------------------------------------------------------
+
+    def put_authorization_code(self, code: AuthorizationCode, name: str = "authorization code") -> Transaction:
+        put = {
+            "TableName": self.table.table_name,
+            "Item": code_item(code),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name, {"Put": put})
+
+    def use_sign_in(self, ref_hash: str, now: datetime, name: str = "sign-in") -> Transaction:
+        """Delete the pending sign-in this answer uses; fails if it was used meanwhile (or has expired)."""
+        delete = {
+            "TableName": self.table.table_name,
+            "Key": sign_in_key(ref_hash),
+            "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
+            "ExpressionAttributeValues": {":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"Delete": delete})
+
+    def refresh_session(
+        self, session_hash: str, expires_at: datetime, now: datetime, name: str = "session"
+    ) -> Transaction:
+        """Push the session's idle limit back; fails if it ended meanwhile (logout, expiry)."""
+        update = {
+            "TableName": self.table.table_name,
+            "Key": session_key(session_hash),
+            "UpdateExpression": "SET expires_at = :expires, refreshed_at = :now",
+            "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
+            "ExpressionAttributeValues": {":expires": {"N": str(epoch(expires_at))}, ":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"Update": update})
+
+    def session_alive(self, session_hash: str, now: datetime, name: str = "session") -> Transaction:
+        """Only if the session still lives (nothing written to it)."""
+        check = {
+            "TableName": self.table.table_name,
+            "Key": session_key(session_hash),
+            "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
+            "ExpressionAttributeValues": {":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"ConditionCheck": check})
+
+    def redeem_code(
+        self, code_hash: str, access_token_hash: str, keep_until: datetime, now: datetime, name: str = "code"
+    ) -> Transaction:
+        """Use an authorization code once: it must exist, be unused and still valid. It is kept (TTL) as long as the
+        access token it issues, whose hash it records, so that presenting it again revokes that token."""
+        update = {
+            "TableName": self.table.table_name,
+            "Key": code_key(code_hash),
+            "UpdateExpression": "SET used = :yes, access_token_hash = :token, expires_at = :keep",
+            "ConditionExpression": "attribute_exists(pk) AND used = :no AND valid_until > :now",
+            "ExpressionAttributeValues": {
+                ":yes": {"BOOL": True},
+                ":no": {"BOOL": False},
+                ":token": {"S": access_token_hash},
+                ":keep": {"N": str(epoch(keep_until))},
+                ":now": {"N": str(epoch(now))},
+            },
+        }
+        return self.add(name, {"Update": update})
+
+    def put_access_token(self, token: AccessToken, name: str = "access token") -> Transaction:
+        put = {
+            "TableName": self.table.table_name,
+            "Item": access_token_item(token),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name, {"Put": put})
+
+    def sign_client_in(self, session_hash: str, client_id: str, now: datetime, name: str = "session") -> Transaction:
+        """Record on the session that this client received tokens through it (told when it ends); fails if the
+        session ended meanwhile, so that a logout either comes first (no tokens) or finds the client recorded."""
+        update = {
+            "TableName": self.table.table_name,
+            "Key": session_key(session_hash),
+            "UpdateExpression": "ADD clients :client",
+            "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
+            "ExpressionAttributeValues": {":client": {"SS": [client_id]}, ":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"Update": update})
 
     def audit(self, identifier: str, event_type: str, request_id: str, **details: str) -> Transaction:
         """An audit event written with the rest (named "audit <identifier>"; it has no condition to fail)."""

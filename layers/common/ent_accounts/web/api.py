@@ -49,6 +49,18 @@ MALFORMED_PAGE_URL = (
 )
 
 
+# Paths whose callers are programs (JSON errors), not browsers (French pages): the API, the static files, and the
+# OpenID Connect endpoints a relying party calls itself.
+MACHINE_PATHS = (
+    "/api/",
+    "/static/",
+    "/.well-known/",
+    "/oidc/token",
+    "/oidc/userinfo",
+    "/oidc/jwks.json",
+)
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"error": code, "message": message}
     if fields:
@@ -112,7 +124,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     def for_a_page() -> bool:
         event = app.current_event
-        return event is not None and not event.path.startswith(("/api/", "/static/"))
+        return event is not None and not event.path.startswith(MACHINE_PATHS)
 
     def error_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""

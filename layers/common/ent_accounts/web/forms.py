@@ -34,12 +34,22 @@ class FormPage:
     `keep`: the fields shown again as typed (stripped), in `values`; `context`: what every showing of the page gets.
     """
 
-    def __init__(self, router, template: str = "", keep: tuple[str, ...] = (), **context: Any) -> None:
+    def __init__(
+        self,
+        router,
+        template: str = "",
+        keep: tuple[str, ...] = (),
+        again_context: Callable[[], dict[str, Any]] | None = None,
+        **context: Any,
+    ) -> None:
         self.router = router
         self.template = template
         self.fields = form_data(router.current_event)
         self.values = {name: self.fields.get(name, "").strip() for name in keep}
         self.context = context
+        # What only a page shown again needs, read then and not for a post that succeeds (e.g. the pending
+        # sign-in a refused login must still name).
+        self.again_context = again_context
 
     @property
     def genuine(self) -> bool:
@@ -57,7 +67,7 @@ class FormPage:
 
     def again(self, status: int, errors: dict[str, str], error: DomainError | None = None) -> Response:
         """The page again, with these messages next to their fields (`error`: the refusal, for its headers)."""
-        context = {"values": self.values, **self.context}
+        context = {"values": self.values, **self.context, **(self.again_context() if self.again_context else {})}
         return page_for(self.router, self.template, status, errors=errors, error=error, **context)
 
     def post(

@@ -17,6 +17,22 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(form_action: tuple[str, ...] = ()) -> str:
+    """The pages' policy; `form_action`: other origins this page's forms may end up at. Chromium applies
+    form-action to every redirect that follows a form post, so a login that finishes a service's sign-in (post →
+    303 /oidc/continue → 302 the service's redirect URI) is blocked unless the page allows that service's origin."""
+    if not form_action:
+        return CONTENT_SECURITY_POLICY
+    extra = " ".join(origin for origin in form_action if _plain_origin(origin))
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self';", f"form-action 'self' {extra};")
+
+
+def _plain_origin(origin: str) -> bool:
+    """An origin as CSP takes it (scheme://host[:port]), nothing that could end the directive or add one."""
+    scheme, _, rest = origin.partition("://")
+    return scheme in ("https", "http") and bool(rest) and all(c.isalnum() or c in ".-:[]" for c in rest)
+
+
 def page_for(router, template: str, status: int = 200, **context) -> Response:
     """A page answering the request `router` is handling, its forms with their CSRF token (and cookie)."""
     return page(template, status, event=router.current_event, root=request_context(router).root, **context)
@@ -31,11 +47,13 @@ def page(
     cookies=(),
     error=None,
     headers: dict[str, str] | None = None,
+    form_action: tuple[str, ...] = (),
     **context,
 ) -> Response:
     """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it).
     `root`: the path the pages live under; their links are `root` + a path of `paths` (ent_accounts.links).
-    `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does."""
+    `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does.
+    `form_action`: origins, besides ours, where this page's forms may lead (see `content_security_policy`)."""
     cookies = list(cookies)
     if event is not None:
         token, new_cookie = csrf_token(event)
@@ -47,7 +65,7 @@ def page(
         content_type="text/html; charset=utf-8",
         body=render(f"pages/{template}", root=root, paths=links, asset_version=asset_version, **context),
         headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Security-Policy": content_security_policy(form_action),
             # Some pages' URLs carry a code: never send them to another site.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",

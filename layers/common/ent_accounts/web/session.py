@@ -11,6 +11,7 @@ from ent_accounts.services import services
 
 COOKIE = "session"
 CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
+SIGN_IN_COOKIE = "sign_in"  # the opaque reference of a sign-in a service asked for (kept server-side)
 
 
 def cookie_value(event, name: str) -> str | None:
@@ -66,3 +67,16 @@ def challenge_cookie(token: str, expires_at) -> Cookie:
 
 def cleared_challenge_cookie() -> Cookie:
     return _cookie(CHALLENGE_COOKIE, "", max_age=0)
+
+
+def sign_in_cookie(ref: str, expires_at) -> Cookie:
+    """The reference of a pending sign-in; the browser forgets it when the request expires."""
+    return _cookie(SIGN_IN_COOKIE, ref, expires=expires_at)
+
+
+def cleared_sign_in_cookie() -> Cookie:
+    return _cookie(SIGN_IN_COOKIE, "", max_age=0)
+
+
+def sign_in_ref(event) -> str | None:
+    return cookie_value(event, SIGN_IN_COOKIE)

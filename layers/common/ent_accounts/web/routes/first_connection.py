@@ -31,6 +31,8 @@ from ent_accounts.web.schemas import (
     parse_birth_date,
 )
 from ent_accounts.web.session import CHALLENGE_COOKIE, cleared_challenge_cookie, cookie_value, session_cookie
+from ent_accounts.web.sign_in import pending as pending_view
+from ent_accounts.web.sign_in import waiting as sign_in_waiting
 
 router = Router()
 
@@ -89,7 +91,16 @@ def get_first_connection_page():
     found, message = _challenge_or_message()
     if message:
         return message
-    return page_for(router, "first_connection.html", identifier=found[1].identifier, errors={}, values={})
+    waiting = pending_view(router.current_event)  # its service's origin: the form may end there
+    return page_for(
+        router,
+        "first_connection.html",
+        identifier=found[1].identifier,
+        errors={},
+        values={},
+        cookies=waiting.cookies,
+        **waiting.context,
+    )
 
 
 @router.post(links.FIRST_CONNECTION, include_in_schema=False)
@@ -98,7 +109,14 @@ def post_first_connection_page():
     if message:
         return message
     token, account = found
-    form = FormPage(router, "first_connection.html", keep=("birth_date", "email"), identifier=account.identifier)
+    event = router.current_event
+    form = FormPage(
+        router,
+        "first_connection.html",
+        keep=("birth_date", "email"),
+        again_context=lambda: pending_view(event).context,
+        identifier=account.identifier,
+    )
     here = request_context(router)
 
     def check(errors):
@@ -121,6 +139,9 @@ def post_first_connection_page():
         pending = result.status is Status.PENDING_VALIDATION
         session, opened = open_session(services(), result.account, scope="pending" if pending else "full")
         cookies = [session_cookie(session, opened), cleared_challenge_cookie()]
-        return redirect(here.links.page(links.PENDING if pending else links.DESK), cookies)
+        # The pending page names the service waiting, if one is: the account must be validated first.
+        after = links.CONTINUE_SIGN_IN if sign_in_waiting(event) else links.DESK
+        after = links.PENDING if pending else after
+        return redirect(here.links.page(after), cookies)
 
     return form.post(check, call, done, refused)

@@ -12,7 +12,9 @@ from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import REQUIRED, FormPage, identifier_error, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import LoginRequest, LoginResponse, documented
-from ent_accounts.web.session import challenge_cookie, session_cookie
+from ent_accounts.web.session import COOKIE, challenge_cookie, cookie_value, session_cookie
+from ent_accounts.web.sign_in import pending as pending_view
+from ent_accounts.web.sign_in import waiting as sign_in_waiting
 
 router = Router()
 
@@ -43,12 +45,20 @@ def get_root():
 
 @router.get(links.LOGIN, include_in_schema=False)
 def get_login_page():
-    return page_for(router, "login.html", errors={}, values={})
+    """The login form; for a sign-in a service asked for, it names the service and pre-fills the identifier the
+    service suggested (login_hint). It is shown even to a signed-in browser: a service asking for the password
+    again (prompt=login, max_age) is sent here, and the new session's authenticated_at is fresh."""
+    waiting = pending_view(router.current_event)
+    hint = waiting.sign_in.login_hint if waiting.sign_in else None
+    values = {"identifier": hint} if hint else {}
+    return page_for(router, "login.html", errors={}, values=values, cookies=waiting.cookies, **waiting.context)
 
 
 @router.post(links.LOGIN, include_in_schema=False)
 def post_login_page():
-    form, here = FormPage(router, "login.html", keep=("identifier",)), request_context(router)
+    event = router.current_event
+    form = FormPage(router, "login.html", keep=("identifier",), again_context=lambda: pending_view(event).context)
+    here = request_context(router)
     identifier = form.values["identifier"]
 
     def check(errors):
@@ -57,7 +67,14 @@ def post_login_page():
             errors["password"] = REQUIRED
 
     def call(_):
-        return login(services(), identifier, form.fields["password"], here.request_id, pending_session=True)
+        return login(
+            services(),
+            identifier,
+            form.fields["password"],
+            here.request_id,
+            pending_session=True,
+            replacing=cookie_value(event, COOKIE),  # the browser's session, taken over when it is the same account
+        )
 
     def refused(error: DomainError):
         # A wrong password is said next to its field; a lock-out (the message says for how long) above the form.
@@ -68,7 +85,12 @@ def post_login_page():
         if result.status == "first_connection_required":
             cookie = challenge_cookie(result.token, result.expires_at)
             return redirect(here.links.page(links.FIRST_CONNECTION), [cookie])
-        after = links.PENDING if result.status == "pending_validation" else links.DESK
-        return redirect(here.links.page(after), [session_cookie(result.token, result.session)])
+        if result.status == "pending_validation":
+            after = here.links.page(links.PENDING)
+        elif sign_in_waiting(event):
+            after = here.links.page(links.CONTINUE_SIGN_IN)  # a service asked for this sign-in: answer it
+        else:
+            after = here.links.page(links.DESK)
+        return redirect(after, [session_cookie(result.token, result.session)])
 
     return form.post(check, call, done, refused)

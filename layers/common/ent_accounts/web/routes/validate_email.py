@@ -24,6 +24,7 @@ from ent_accounts.web.schemas import (
     normalize_email,
 )
 from ent_accounts.web.session import session_token
+from ent_accounts.web.sign_in import pending as pending_view
 
 router = Router()
 
@@ -59,8 +60,20 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
     except InvalidOrExpiredCode:
         return page_for(router, "email_validation.html", 410, ok=False, login_url=login_url)
     already = result.status == "already_validated"
+    # A service waiting for this browser's sign-in: the page offers to continue there (the password is asked again
+    # when the browser has no full session, which a pending account never had).
+    waiting = pending_view(router.current_event)
+    continue_url = here.links.page(links.CONTINUE_SIGN_IN) if waiting.sign_in else None
     return page_for(
-        router, "email_validation.html", ok=True, already=already, purpose=result.purpose.value, login_url=login_url
+        router,
+        "email_validation.html",
+        ok=True,
+        already=already,
+        purpose=result.purpose.value,
+        login_url=login_url,
+        continue_url=continue_url,
+        cookies=waiting.cookies,
+        service=waiting.sign_in.client_name if waiting.sign_in else None,
     )
 
 
@@ -80,7 +93,12 @@ def _pending_account():
 @router.get(links.PENDING, include_in_schema=False)
 def get_pending_page():
     account, message = _pending_account()
-    return message or page_for(router, "pending.html", account=account, errors={}, values={})
+    if message:
+        return message
+    waiting = pending_view(router.current_event)  # a service waiting: the page says it needs the validation first
+    return page_for(
+        router, "pending.html", account=account, errors={}, values={}, cookies=waiting.cookies, **waiting.context
+    )
 
 
 @router.post(links.PENDING, include_in_schema=False)
@@ -88,7 +106,11 @@ def post_pending_page():
     account, message = _pending_account()
     if message:
         return message
-    form, here = FormPage(router, "pending.html", keep=("email",), account=account), request_context(router)
+    event = router.current_event
+    form = FormPage(
+        router, "pending.html", keep=("email",), again_context=lambda: pending_view(event).context, account=account
+    )
+    here = request_context(router)
 
     def check(errors):
         if form.fields.get("action") != "correct":
@@ -101,6 +123,7 @@ def post_pending_page():
         resend_to_account(services(), account, email, here.links, here.request_id)
 
     def done(_):
-        return page_for(router, "pending.html", account=account, sent=True, errors={}, values={})
+        context = pending_view(event).context
+        return page_for(router, "pending.html", account=account, sent=True, errors={}, values={}, **context)
 
     return form.post(check, call, done)

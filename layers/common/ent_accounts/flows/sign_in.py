@@ -1,0 +1,50 @@
+"""A pending sign-in (sso/sign_in.py): started when a service asks for a sign-in that needs the pages, found again
+by the pages (to name the service, pre-fill the identifier, allow the service's origin as a form destination)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ent_accounts.codes import hash_token, looks_like_token, new_token
+from ent_accounts.services import Services
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.sign_in import PendingSignIn
+
+
+def start_sign_in(
+    services: Services,
+    protocol: str,
+    client: Client,
+    return_to: str,
+    params: dict[str, str],
+    *,
+    login_hint: str | None = None,
+    force_login: bool = False,
+    max_age: int | None = None,
+) -> tuple[str, PendingSignIn]:
+    """Keep the request server-side (one PutItem) and return the opaque reference for the browser's cookie."""
+    now = services.clock.now()
+    ref = new_token()
+    sign_in = PendingSignIn(
+        ref_hash=hash_token(ref),
+        protocol=protocol,
+        client_id=client.client_id,
+        client_name=client.name,
+        return_to=return_to,
+        requested_at=now,
+        expires_at=now + timedelta(minutes=services.settings.sign_in_request_minutes),
+        params=params,
+        login_hint=login_hint,
+        force_login=force_login,
+        max_age=max_age,
+    )
+    services.store.put_sign_in(sign_in)
+    return ref, sign_in
+
+
+def pending_sign_in(services: Services, ref: str | None) -> PendingSignIn | None:
+    """The live pending sign-in of this reference (the `sign_in` cookie), or None (one GetItem, none for a
+    malformed reference)."""
+    if not ref or not looks_like_token(ref):
+        return None
+    return services.store.get_sign_in(hash_token(ref))

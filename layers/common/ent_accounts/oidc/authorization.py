@@ -1,0 +1,334 @@
+"""The authorization endpoint's answer, and /oidc/continue's: a code for the client at once (a live single sign-on
+session whose password proof is fresh enough), the pages first (login, first connection, validation: the request
+waits server-side as a pending sign-in), an error for the client, or a French page.
+
+A code is issued only to an ACTIVE account (never a pending or provisional one), not locked out, through a full
+session whose credentials are current, of a school the client serves. Every code issued, and every refusal, is
+audited in the account's partition and counted.
+
+Requests (DynamoDB), at their minimum: with a session, 1 BatchGetItem (session + client), 1 BatchGetItem (account +
+lock-out counter), 1 TransactWriteItems (the code and its audit event, the session's idle limit pushed back when
+due); without one, 1 GetItem-sized BatchGetItem (the client) and 1 PutItem (the pending sign-in); /oidc/continue,
+1 BatchGetItem (session + pending sign-in), 1 BatchGetItem (account + counter + client), 1 TransactWriteItems (the
+code, the pending sign-in used, the audit event). No KMS call: nothing is signed before the token endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ent_accounts import links as pages
+from ent_accounts import metrics
+from ent_accounts.accounts import Account, Role, Status, new_subject
+from ent_accounts.codes import hash_token, looks_like_token, new_token
+from ent_accounts.errors import AccountLocked, DomainError, ServiceBusy
+from ent_accounts.flows.sessions import REFRESH_EVERY
+from ent_accounts.flows.sign_in import start_sign_in
+from ent_accounts.links import Links
+from ent_accounts.lockout import Throttle, retry_after_seconds
+from ent_accounts.observability import logger
+from ent_accounts.oidc.claims import scope_claims, subject_for
+from ent_accounts.oidc.discovery import CONTINUE
+from ent_accounts.oidc.grants import AuthorizationCode
+from ent_accounts.oidc.requests import (
+    UNKNOWN_CLIENT,
+    AuthorizationError,
+    AuthorizationRequest,
+    Params,
+    UnreportableRequest,
+    authorization_request,
+    client_id_of,
+)
+from ent_accounts.services import Services
+from ent_accounts.sessions import Session
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough
+from ent_accounts.store import Conflict
+
+SCHOOL_NOT_SERVED = {
+    Role.STUDENT: (
+        "Ce service n'est pas ouvert aux comptes de ton établissement : tu ne peux pas t'y connecter avec ce "
+        "compte. Si tu penses que c'est une erreur, adresse-toi à ton établissement."
+    ),
+    Role.PARENT: (
+        "Ce service n'est pas ouvert aux comptes de votre établissement : vous ne pouvez pas vous y connecter avec "
+        "ce compte. Si vous pensez que c'est une erreur, adressez-vous à l'établissement."
+    ),
+}
+
+
+class SchoolNotServed(DomainError):
+    status = 403
+    code = "school_not_served"
+    message = SCHOOL_NOT_SERVED[Role.STUDENT]
+
+
+class SignInExpired(DomainError):
+    status = 400
+    code = "sign_in_expired"
+    message = (
+        "Cette demande de connexion a expiré ou a déjà servi. Retourne sur le site du service et connecte-toi de "
+        "nouveau depuis celui-ci."
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Where the browser goes next, and what happens to its `sign_in` cookie."""
+
+    location: str
+    to_client: bool = False  # the client's redirect URI (a code or an error), else one of our pages
+    sign_in_ref: str | None = None  # a pending sign-in just started: the cookie to set …
+    sign_in_expires: datetime | None = None  # … until then
+    sign_in_done: bool = False  # the pending sign-in was answered (or is dead): its cookie goes
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a code would be issued for, whether the request came now or waited as a pending sign-in."""
+
+    client: Client | None
+    client_id: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    code_challenge: str
+    state: str | None
+    nonce: str | None
+    silent: bool  # prompt=none
+
+    @classmethod
+    def of_request(cls, request: AuthorizationRequest) -> Grant:
+        return cls(
+            request.client,
+            request.client.client_id,
+            request.redirect_uri,
+            request.scopes,
+            request.code_challenge,
+            request.state,
+            request.nonce,
+            request.silent,
+        )
+
+    @classmethod
+    def of_sign_in(cls, sign_in: PendingSignIn) -> Grant:
+        params = sign_in.params
+        return cls(
+            None,
+            sign_in.client_id,
+            sign_in.return_to,
+            tuple(params.get("scope", "openid").split()),
+            params["code_challenge"],
+            params.get("state"),
+            params.get("nonce"),
+            params.get("prompt") == "none",
+        )
+
+    def error(self, error: str, description: str) -> AuthorizationError:
+        return AuthorizationError(error, description, self.redirect_uri, self.state)
+
+
+def to_client(redirect_uri: str, **params: str | None) -> str:
+    """The redirect URI with the answer's parameters added to its query (kept as registered, RFC 6749 §3.1.2)."""
+    parts = urlsplit(redirect_uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query += [(name, value) for name, value in params.items() if value is not None]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def error_answer(error: AuthorizationError, issuer: str) -> Answer:
+    """An error sent to the client's redirect URI, with `state` and `iss` (RFC 9207) as every answer."""
+    location = to_client(
+        error.redirect_uri, error=error.error, error_description=error.description, state=error.state, iss=issuer
+    )
+    return Answer(location, to_client=True)
+
+
+def authorize(
+    services: Services,
+    params: Params,
+    session_token: str | None,
+    links: Links,
+    request_id: str,
+    *,
+    cookies_may_be_withheld: bool = False,
+) -> Answer:
+    """The answer to an authorization request. Raises UnreportableRequest (a French page), AuthorizationError (for
+    the client), AccountLocked or SchoolNotServed (French pages).
+
+    `cookies_may_be_withheld`: a POST from another site, without a session cookie: the browser keeps SameSite=Lax
+    cookies out of such requests, so whether a session exists is known only after a top-level GET. The request
+    then waits as a pending sign-in and the browser goes to /oidc/continue, which decides."""
+    client_id = client_id_of(params)
+    session_hash = _hash(session_token)
+    session, client, _ = services.store.sign_in_reads(session_hash, client_id)
+    request = authorization_request(params, client)
+    grant = Grant.of_request(request)
+    now = services.clock.now()
+    if session is None and cookies_may_be_withheld:
+        ref, sign_in = _wait(services, request)
+        return Answer(links.page(CONTINUE), sign_in_ref=ref, sign_in_expires=sign_in.expires_at)
+    if session is not None and not request.forces_login and fresh_enough(session, now, request.max_age, None):
+        account, throttle, _ = services.store.account_throttle_and_client(session.identifier, None)
+        if _signed_in(account, session):
+            return _answer(services, grant, request.client, session, session_hash, account, throttle, links, request_id)
+    if request.silent:
+        _refused(services, None, grant.client_id, "login_required", request_id)
+        raise grant.error("login_required", "no live session answers this request without a page")
+    ref, sign_in = _wait(services, request)
+    return Answer(links.login(), sign_in_ref=ref, sign_in_expires=sign_in.expires_at)
+
+
+def continue_sign_in(
+    services: Services, ref: str | None, session_token: str | None, links: Links, request_id: str
+) -> Answer:
+    """Finish the pending sign-in of this browser once the pages signed the person in: the code for the client,
+    or the pages again (the password, when the session is missing, pending, or older than the request asked).
+    Raises SignInExpired, UnreportableRequest (the client was removed meanwhile), AuthorizationError (prompt=none),
+    AccountLocked or SchoolNotServed."""
+    if not ref or not looks_like_token(ref):
+        raise SignInExpired()
+    session_hash = _hash(session_token)
+    session, _, sign_in = services.store.sign_in_reads(session_hash, None, hash_token(ref))
+    if sign_in is None or sign_in.protocol != OIDC:
+        raise SignInExpired()
+    grant = Grant.of_sign_in(sign_in)
+    account, throttle, client = (
+        services.store.account_throttle_and_client(session.identifier, sign_in.client_id)
+        if session is not None
+        else (None, Throttle(), None)
+    )
+    now = services.clock.now()
+    if session is not None and not (client and client.accepts_redirect_uri(sign_in.return_to)):
+        raise UnreportableRequest(UNKNOWN_CLIENT)  # removed, or its redirect URI, since the request came
+    if not (session and _signed_in(account, session) and sign_in.answered_by(session, now)):
+        if grant.silent:
+            _refused(services, None, grant.client_id, "login_required", request_id)
+            raise grant.error("login_required", "no live session answers this request without a page")
+        if (
+            session is not None
+            and session.scope == "pending"
+            and account
+            and account.status is Status.PENDING_VALIDATION
+        ):
+            return Answer(links.page(pages.PENDING))  # the pending page names the service and says what to do
+        return Answer(links.login())
+    answer = _answer(
+        services,
+        replace(grant, client=client),
+        client,
+        session,
+        session_hash,
+        account,
+        throttle,
+        links,
+        request_id,
+        sign_in=sign_in,
+    )
+    return replace(answer, sign_in_done=True)
+
+
+def _wait(services: Services, request: AuthorizationRequest) -> tuple[str, PendingSignIn]:
+    params = {
+        "scope": request.scope,
+        "code_challenge": request.code_challenge,
+        "state": request.state,
+        "nonce": request.nonce,
+        "prompt": " ".join(sorted(request.prompt)) or None,
+    }
+    return start_sign_in(
+        services,
+        OIDC,
+        request.client,
+        request.redirect_uri,
+        {name: value for name, value in params.items() if value is not None},
+        login_hint=request.login_hint,
+        force_login=request.forces_login or request.max_age == 0,
+        max_age=request.max_age,
+    )
+
+
+def _signed_in(account: Account | None, session: Session) -> bool:
+    """A single sign-on session of an ACTIVE account, made with its current credentials."""
+    return (
+        account is not None
+        and session.single_sign_on
+        and account.status is Status.ACTIVE
+        and account.credential_version == session.credential_version
+    )
+
+
+def _answer(
+    services: Services,
+    grant: Grant,
+    client: Client,
+    session: Session,
+    session_hash: str,
+    account: Account,
+    throttle: Throttle,
+    links: Links,
+    request_id: str,
+    sign_in: PendingSignIn | None = None,
+) -> Answer:
+    """A code for the client, or the refusal (an error for the client under prompt=none, else a French page)."""
+    now, issuer = services.clock.now(), links.base_url
+    if throttle.locked_until and throttle.locked_until > now:
+        _refused(services, account, client.client_id, "account_locked", request_id)
+        if grant.silent:
+            raise grant.error("login_required", "the account is locked out for now")
+        raise AccountLocked(retry_after_seconds(throttle.locked_until, now))
+    if not client.serves(account.uai):
+        _refused(services, account, client.client_id, "school_not_served", request_id)
+        if grant.silent:
+            raise grant.error("access_denied", "this client does not serve the account's school")
+        raise SchoolNotServed(SCHOOL_NOT_SERVED[account.role])
+    subject = account.subject or services.store.ensure_subject(account.identifier, new_subject())
+    code = new_token()
+    valid_until = now + timedelta(seconds=services.settings.oidc_code_seconds)
+    record = AuthorizationCode(
+        code_hash=hash_token(code),
+        client_id=client.client_id,
+        redirect_uri=grant.redirect_uri,
+        code_challenge=grant.code_challenge,
+        identifier=account.identifier,
+        session_hash=session_hash,
+        sid=session.sid,
+        sub=subject_for(client, subject),
+        scope=" ".join(grant.scopes),
+        auth_time=session.authenticated_at,
+        valid_until=valid_until,
+        expires_at=valid_until,
+        claims=scope_claims(account, grant.scopes),
+        nonce=grant.nonce,
+    )
+    tx = services.store.transaction().put_authorization_code(record)
+    if sign_in is not None:
+        tx.use_sign_in(sign_in.ref_hash, now)
+    if now - session.refreshed_at >= REFRESH_EVERY:
+        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
+        tx.refresh_session(session_hash, min(idle, session.absolute_expires_at), now)
+    tx.audit(account.identifier, "signed_in_to_client", request_id, client_id=client.client_id)
+    try:
+        tx.commit(retries=1)
+    except Conflict as conflict:
+        if "sign-in" in conflict.changed:
+            raise SignInExpired() from None  # answered meanwhile (the same page submitted twice)
+        raise ServiceBusy() from None  # the session ended or changed at this instant: try again
+    metrics.count(metrics.CLIENT_SIGN_INS)
+    logger.info("code issued", extra={"client_id": client.client_id})
+    return Answer(to_client(grant.redirect_uri, code=code, state=grant.state, iss=issuer), to_client=True)
+
+
+def _refused(services: Services, account: Account | None, client_id: str, reason: str, request_id: str) -> None:
+    """A sign-in to a client refused: audited on the account when there is one, always counted and logged."""
+    metrics.count(metrics.SIGN_IN_REFUSALS)
+    logger.info("sign-in refused", extra={"client_id": client_id, "reason": reason})
+    if account is not None:
+        services.store.record_event(
+            account.identifier, "sign_in_refused", request_id, client_id=client_id, reason=reason
+        )
+
+
+def _hash(token: str | None) -> str | None:
+    return hash_token(token) if token and looks_like_token(token) else None

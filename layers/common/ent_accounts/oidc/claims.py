@@ -1,0 +1,64 @@
+"""Who the person is, as each service is told: `sub`, and the claims each scope releases.
+
+- `sub`: the account's random `subject` (never the identifier: it is half the login, and built from the name), or
+  for a client registered with
+  `pairwise_subject`, BASE64URL(SHA-256(client's subject_salt + subject)) (OIDC Core §8.1): two such services
+  cannot match their users through it.
+- `profile`: given_name, family_name, preferred_username (the identifier, as the student types it).
+- `email`: email and email_verified, only for an address the person validated (an unvalidated or absent address
+  releases nothing: a service must not mail an address nobody proved).
+- `ent`: what ENTs read from EduConnect, under EduConnect's own names and shapes (its userinfo answers
+  `"FrEduCtPersonAffiliation": ["eleve2d"]`, `"FrEduCtEleveUAI": "0379142G"`): FrEduCtPersonAffiliation `eleve2d`
+  (a student) or `resp2d` (a parent, "responsable légal"), the second-degree values, as these accounts are those of
+  collèges and lycées; FrEduCtEleveUAI, the student's school (students only: EduConnect gives a parent's schools
+  through the children, which come with families, issue 17); and the class. EduConnect releases no class (ENTs
+  read it from their directory, the SDET's `ENTEleveClasses`), so the class goes under that SDET name, as a list
+  with the school's label ("4e B"), students only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from ent_accounts.accounts import Account, Role
+from ent_accounts.sso.clients import Client
+
+# In the order discovery lists them; `openid` releases `sub` only.
+SCOPES = ("openid", "profile", "email", "ent")
+SCOPE_CLAIMS = {
+    "openid": ("sub",),
+    "profile": ("given_name", "family_name", "preferred_username"),
+    "email": ("email", "email_verified"),
+    "ent": ("FrEduCtPersonAffiliation", "FrEduCtEleveUAI", "ENTEleveClasses"),
+}
+# What ID tokens carry besides the scopes' claims (OIDC Core §2), for discovery's claims_supported.
+ID_TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr")
+CLAIMS_SUPPORTED = (*ID_TOKEN_CLAIMS, *(claim for scope in SCOPES for claim in SCOPE_CLAIMS[scope]))
+AFFILIATION = {Role.STUDENT: "eleve2d", Role.PARENT: "resp2d"}
+
+
+def subject_for(client: Client, subject: str) -> str:
+    """The `sub` this client knows the account by."""
+    if not client.pairwise_subject:
+        return subject
+    digest = hashlib.sha256((client.subject_salt + subject).encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def scope_claims(account: Account, scopes: tuple[str, ...]) -> dict:
+    """The claims the granted scopes release about the account (`sub` apart)."""
+    claims: dict = {}
+    if "profile" in scopes:
+        claims.update(
+            given_name=account.first_name, family_name=account.last_name, preferred_username=account.identifier
+        )
+    if "email" in scopes and account.has_recovery_address:
+        claims.update(email=account.email, email_verified=True)
+    if "ent" in scopes:
+        claims["FrEduCtPersonAffiliation"] = [AFFILIATION[account.role]]
+        if account.role is Role.STUDENT:
+            claims["FrEduCtEleveUAI"] = account.uai
+            if account.school_class:
+                claims["ENTEleveClasses"] = [account.school_class]
+    return claims

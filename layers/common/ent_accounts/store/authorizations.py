@@ -1,0 +1,250 @@
+"""What single sign-on keeps between requests: pending sign-ins, authorization codes and access tokens, each under
+the SHA-256 of its secret, with `expires_at` (TTL); reads treat an expired item as absent, like the rest of the
+store. The writes that must happen together (a code issued and its pending sign-in used, a code redeemed with its
+access token and the client recorded on the session) are transaction writes (store/transaction.py)."""
+
+from __future__ import annotations
+
+import json
+
+from ent_accounts.accounts import Account
+from ent_accounts.clock import epoch, from_epoch
+from ent_accounts.lockout import Throttle
+from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.sessions import Session
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.sign_in import PendingSignIn
+from ent_accounts.store.accounts import account_from_item, account_key
+from ent_accounts.store.clients import client_from_item, client_key
+from ent_accounts.store.sessions import session_from_item, session_key
+from ent_accounts.store.table import Table
+from ent_accounts.store.throttles import throttle_from_item, throttle_key
+
+
+def sign_in_key(ref_hash: str) -> dict:
+    return {"pk": {"S": f"SIGNIN#{ref_hash}"}, "sk": {"S": "SIGNIN"}}
+
+
+def code_key(code_hash: str) -> dict:
+    return {"pk": {"S": f"AUTHCODE#{code_hash}"}, "sk": {"S": "AUTHCODE"}}
+
+
+def access_token_key(token_hash: str) -> dict:
+    return {"pk": {"S": f"ACCESS#{token_hash}"}, "sk": {"S": "ACCESS"}}
+
+
+# --- pending sign-ins --------------------------------------------------------------------------------------------
+
+
+def put_sign_in(table: Table, sign_in: PendingSignIn) -> None:
+    table.request(
+        "put_item",
+        TableName=table.table_name,
+        Item=sign_in_item(sign_in),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+def get_sign_in(table: Table, ref_hash: str) -> PendingSignIn | None:
+    item = table.get(sign_in_key(ref_hash))
+    return None if item is None else sign_in_from_item(item)
+
+
+def sign_in_item(sign_in: PendingSignIn) -> dict:
+    item = {
+        **sign_in_key(sign_in.ref_hash),
+        "protocol": {"S": sign_in.protocol},
+        "client_id": {"S": sign_in.client_id},
+        "client_name": {"S": sign_in.client_name},
+        "return_to": {"S": sign_in.return_to},
+        "requested_at": {"N": str(epoch(sign_in.requested_at))},
+        "expires_at": {"N": str(epoch(sign_in.expires_at))},
+        "params": {"S": json.dumps(sign_in.params, separators=(",", ":"))},
+        "force_login": {"BOOL": sign_in.force_login},
+    }
+    if sign_in.login_hint:
+        item["login_hint"] = {"S": sign_in.login_hint}
+    if sign_in.max_age is not None:
+        item["max_age"] = {"N": str(sign_in.max_age)}
+    return item
+
+
+def sign_in_from_item(item: dict) -> PendingSignIn:
+    max_age = item.get("max_age", {}).get("N")
+    return PendingSignIn(
+        ref_hash=item["pk"]["S"].removeprefix("SIGNIN#"),
+        protocol=item["protocol"]["S"],
+        client_id=item["client_id"]["S"],
+        client_name=item["client_name"]["S"],
+        return_to=item["return_to"]["S"],
+        requested_at=from_epoch(int(item["requested_at"]["N"])),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        params=json.loads(item["params"]["S"]),
+        login_hint=item.get("login_hint", {}).get("S"),
+        force_login=item.get("force_login", {}).get("BOOL", False),
+        max_age=int(max_age) if max_age is not None else None,
+    )
+
+
+def sign_in_reads(
+    table: Table, session_hash: str | None, client_id: str | None, ref_hash: str | None
+) -> tuple[Session | None, Client | None, PendingSignIn | None]:
+    """The browser's session, the client and the pending sign-in, those asked for, in one BatchGetItem (strongly
+    consistent); absent or expired ones are None."""
+    wanted = []
+    if session_hash:
+        wanted.append(session_key(session_hash))
+    if client_id:
+        wanted.append(client_key(client_id))
+    if ref_hash:
+        wanted.append(sign_in_key(ref_hash))
+    found = {
+        item["pk"]["S"] + "|" + item["sk"]["S"]: item for item in table.batch_get(wanted) if not table.expired(item)
+    }
+
+    def one(key: dict | None):
+        return None if key is None else found.get(key["pk"]["S"] + "|" + key["sk"]["S"])
+
+    session_item = one(session_key(session_hash) if session_hash else None)
+    client_item = one(client_key(client_id) if client_id else None)
+    sign_in_item_ = one(sign_in_key(ref_hash) if ref_hash else None)
+    return (
+        session_from_item(session_item) if session_item else None,
+        client_from_item(client_item) if client_item else None,
+        sign_in_from_item(sign_in_item_) if sign_in_item_ else None,
+    )
+
+
+# --- authorization codes -----------------------------------------------------------------------------------------
+
+
+def code_item(code: AuthorizationCode) -> dict:
+    item = {
+        **code_key(code.code_hash),
+        "client_id": {"S": code.client_id},
+        "redirect_uri": {"S": code.redirect_uri},
+        "code_challenge": {"S": code.code_challenge},
+        "identifier": {"S": code.identifier},
+        "session_hash": {"S": code.session_hash},
+        "sid": {"S": code.sid},
+        "sub": {"S": code.sub},
+        "scope": {"S": code.scope},
+        "auth_time": {"N": str(epoch(code.auth_time))},
+        "valid_until": {"N": str(epoch(code.valid_until))},
+        "expires_at": {"N": str(epoch(code.expires_at))},
+        "claims": {"S": json.dumps(code.claims, ensure_ascii=False, separators=(",", ":"))},
+        "used": {"BOOL": code.used},
+    }
+    if code.nonce is not None:
+        item["nonce"] = {"S": code.nonce}
+    if code.access_token_hash:
+        item["access_token_hash"] = {"S": code.access_token_hash}
+    return item
+
+
+def code_from_item(item: dict) -> AuthorizationCode:
+    return AuthorizationCode(
+        code_hash=item["pk"]["S"].removeprefix("AUTHCODE#"),
+        client_id=item["client_id"]["S"],
+        redirect_uri=item["redirect_uri"]["S"],
+        code_challenge=item["code_challenge"]["S"],
+        identifier=item["identifier"]["S"],
+        session_hash=item["session_hash"]["S"],
+        sid=item["sid"]["S"],
+        sub=item["sub"]["S"],
+        scope=item["scope"]["S"],
+        auth_time=from_epoch(int(item["auth_time"]["N"])),
+        valid_until=from_epoch(int(item["valid_until"]["N"])),
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        claims=json.loads(item["claims"]["S"]),
+        nonce=item.get("nonce", {}).get("S"),
+        used=item.get("used", {}).get("BOOL", False),
+        access_token_hash=item.get("access_token_hash", {}).get("S"),
+    )
+
+
+def client_and_code(table: Table, client_id: str, code_hash: str) -> tuple[Client | None, AuthorizationCode | None]:
+    """The client and the code it presents, in one BatchGetItem (strongly consistent); absent or expired: None."""
+    items = {item["pk"]["S"]: item for item in table.batch_get([client_key(client_id), code_key(code_hash)])}
+    client_item = items.get("CLIENTS")
+    client_item = client_item if client_item and client_item["sk"]["S"] == f"CLIENT#{client_id}" else None
+    code = items.get(f"AUTHCODE#{code_hash}")
+    return (
+        None if client_item is None or table.expired(client_item) else client_from_item(client_item),
+        None if code is None or table.expired(code) else code_from_item(code),
+    )
+
+
+def get_authorization_code(table: Table, code_hash: str) -> AuthorizationCode | None:
+    item = table.get(code_key(code_hash))
+    return None if item is None else code_from_item(item)
+
+
+# --- access tokens -----------------------------------------------------------------------------------------------
+
+
+def access_token_item(token: AccessToken) -> dict:
+    return {
+        **access_token_key(token.token_hash),
+        "client_id": {"S": token.client_id},
+        "sub": {"S": token.sub},
+        "scope": {"S": token.scope},
+        "expires_at": {"N": str(epoch(token.expires_at))},
+        "claims": {"S": json.dumps(token.claims, ensure_ascii=False, separators=(",", ":"))},
+    }
+
+
+def get_access_token(table: Table, token_hash: str) -> AccessToken | None:
+    item = table.get(access_token_key(token_hash))
+    if item is None:
+        return None
+    return AccessToken(
+        token_hash=token_hash,
+        client_id=item["client_id"]["S"],
+        sub=item["sub"]["S"],
+        scope=item["scope"]["S"],
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        claims=json.loads(item["claims"]["S"]),
+    )
+
+
+def delete_access_token(table: Table, token_hash: str) -> None:
+    table.request("delete_item", TableName=table.table_name, Key=access_token_key(token_hash))
+
+
+def account_and_clients(
+    table: Table, identifier: str, client_ids: frozenset[str]
+) -> tuple[Account | None, dict[str, Client]]:
+    """An account and some clients in one BatchGetItem (what ending a session must know to tell the clients)."""
+    keys = [account_key(identifier), *(client_key(client_id) for client_id in sorted(client_ids))]
+    account, clients = None, {}
+    for item in table.batch_get(keys):
+        if table.expired(item):
+            continue
+        if item["pk"]["S"] == "CLIENTS":
+            client = client_from_item(item)
+            clients[client.client_id] = client
+        else:
+            account = account_from_item(item)
+    return account, clients
+
+
+def account_throttle_and_client(
+    table: Table, identifier: str, client_id: str | None
+) -> tuple[Account | None, Throttle, Client | None]:
+    """An account, its failed-login counter and (when asked) a client, in one BatchGetItem (strongly consistent)."""
+    keys = [account_key(identifier), throttle_key(identifier)]
+    if client_id:
+        keys.append(client_key(client_id))
+    account, throttle_item, client = None, None, None
+    for item in table.batch_get(keys):
+        kind = item["pk"]["S"].split("#", 1)[0]
+        if kind == "LOGIN":
+            throttle_item = item
+        elif table.expired(item):
+            continue
+        elif kind == "CLIENTS":
+            client = client_from_item(item)
+        else:
+            account = account_from_item(item)
+    return account, throttle_from_item(table, throttle_item), client

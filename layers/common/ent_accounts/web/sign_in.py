@@ -1,0 +1,41 @@
+"""What the pages show and allow for a sign-in a service asked for (the browser's `sign_in` cookie): the
+service's name ("Connexion à : …"), its origin as a form destination (CSP form-action, see web/pages.py), and the
+identifier it suggested."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ent_accounts.flows.sign_in import pending_sign_in
+from ent_accounts.services import services
+from ent_accounts.sso.sign_in import PendingSignIn
+from ent_accounts.web.session import cleared_sign_in_cookie, sign_in_ref
+
+
+@dataclass(frozen=True)
+class SignInView:
+    sign_in: PendingSignIn | None = None
+    cookies: list = field(default_factory=list)  # a reference that leads nowhere any more is forgotten
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The page's context: `service` (its name) and `form_action` (its origin), when there is a sign-in."""
+        if self.sign_in is None:
+            return {}
+        return {"service": self.sign_in.client_name, "form_action": (self.sign_in.return_origin,)}
+
+
+def pending(event) -> SignInView:
+    """This browser's pending sign-in (one GetItem when it carries the cookie, none otherwise)."""
+    ref = sign_in_ref(event)
+    if not ref:
+        return SignInView()
+    sign_in = pending_sign_in(services(), ref)
+    return SignInView(sign_in) if sign_in is not None else SignInView(cookies=[cleared_sign_in_cookie()])
+
+
+def waiting(event) -> bool:
+    """Whether the browser says a sign-in waits (its cookie; the browser drops it when the request expires), so
+    that a successful login goes on to /oidc/continue without reading it."""
+    return bool(sign_in_ref(event))
