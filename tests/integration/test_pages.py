@@ -252,13 +252,14 @@ def test_a_link_with_its_code_given_twice_gets_a_french_page(world, url):
 
 
 def test_no_page_of_the_template_answers_json_to_a_repeated_parameter(world):
+    from ent_accounts.web.api import MACHINE_PATHS
     from local import template
 
     pages = {
         route.path
         for function in template.functions().values()
         for route in function.routes
-        if route.method == "GET" and not route.path.startswith(("/api/", "/static/", "/{"))
+        if route.method == "GET" and not route.path.startswith((*MACHINE_PATHS, "/{"))
     }
     assert {"/valider-adresse-mail", "/reinitialiser-mot-de-passe", "/connexion"} <= pages
     for path in sorted(pages):

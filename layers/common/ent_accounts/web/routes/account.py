@@ -8,8 +8,9 @@ from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
-from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check, close_session
+from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check
 from ent_accounts.services import services
+from ent_accounts.sso.logout import ending_session
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import PASSWORDS_DIFFER, REQUIRED, FormPage, checked, field_errors, redirect
@@ -95,7 +96,8 @@ def post_account_password(body: PasswordChangeRequest):
     responses={204: NO_CONTENT, **error_responses(403)},
 )
 def post_logout():
-    close_session(services(), session_token(router.current_event))
+    # Single logout: the services signed in through the session are to be told (sso/logout.py).
+    ending_session(services(), session_token(router.current_event), request_context(router).request_id)
     response = Response(status_code=204, body="")
     response.cookies.append(cleared_session_cookie())
     return response
@@ -189,6 +191,6 @@ def post_my_password():
 @router.post(links.LOGOUT, include_in_schema=False)
 def post_logout_page():
     if FormPage(router).genuine:  # a forged post must not sign anybody out
-        close_session(services(), session_token(router.current_event))
+        ending_session(services(), session_token(router.current_event), request_context(router).request_id)
     notice_cookie = cleared_session_cookie()
     return redirect(request_context(router).links.login(), [notice_cookie])
