@@ -1,8 +1,8 @@
 """The package's layers, read from its imports (ast, so imports inside functions count too).
 
-flows/ are the use cases, oidc/ and sso/ the protocol cores: no HTTP, no AWS SDK, no Lambda toolkit. web/ is the HTTP glue: it reaches the data only
-through the flows and the domain modules, never the store (it only maps the store's errors to answers). Mail and
-templates know nothing of web/. And no two modules import each other, even through a chain or from inside a function.
+flows/ are the use cases, oidc/ and sso/ the protocol cores: no HTTP, no AWS SDK, no Lambda toolkit. web/ is the
+HTTP glue: it reaches the data only through the flows and the domain modules, never the store (it only maps the
+store's errors to answers). Mail and templates know nothing of web/. And no two modules import each other, even through a chain or from inside a function.
 """
 
 from __future__ import annotations
