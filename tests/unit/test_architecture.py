@@ -2,7 +2,8 @@
 
 flows/ are the use cases, oidc/ and sso/ the protocol cores: no HTTP, no AWS SDK, no Lambda toolkit. web/ is the
 HTTP glue: it reaches the data only through the flows and the domain modules, never the store (it only maps the
-store's errors to answers). Mail and templates know nothing of web/. And no two modules import each other, even through a chain or from inside a function.
+store's errors to answers). Mail and templates know nothing of web/. And no two modules import each other, even
+through a chain or from inside a function.
 """
 
 from __future__ import annotations
