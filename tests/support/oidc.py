@@ -165,7 +165,7 @@ class Rp:
         body = {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": redirect_uri or self.redirect_uri,
+            "redirect_uri": redirect_uri if redirect_uri is not None else self.redirect_uri,
             "code_verifier": verifier if verifier is not None else self.verifier,
             **form,
         }
