@@ -5,6 +5,7 @@ requests, at most what the rules allow is checked or sent, nothing counted is lo
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlencode
 
 import pytest
 
@@ -145,3 +146,33 @@ def test_address_changes_at_once_leave_one_pending_address(active, containers):
         assert status == (200 if mail["to"] == [pending] else 410)
     assert active.store.get_account("jdupont12").email == pending
     assert login_throttle(active.store, "jdupont12").failures == 0  # right passwords are no failures
+
+
+def test_one_code_redeemed_by_eight_processes_at_once_gives_tokens_once(real_engine, containers):
+    """RFC 6749 §4.1.2: a code works once. Eight token requests with the same code, at the same instant, from eight
+    containers: exactly one gets tokens (the conditional transaction), the others invalid_grant; and since the code
+    was presented more than once, the access token it issued is revoked."""
+    from tests.integration.oidc import sign_in, sso_world
+    from tests.support.oidc import basic
+
+    world = real_engine
+    rp = sso_world(world)
+    _, code = sign_in(world, rp)
+    form = urlencode(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": rp.redirect_uri,
+            "code_verifier": rp.verifier,
+        }
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": basic(rp.client.client_id, rp.secret),
+    }
+    outcomes = containers.at_once(world, [Request("POST", "/oidc/token", form, headers) for _ in range(SIZE)])
+    counted = statuses(outcomes)
+    assert counted == {200: 1, 400: SIZE - 1}
+    assert {outcome.body["error"] for outcome in outcomes if outcome.status == 400} == {"invalid_grant"}
+    [won] = [outcome.body for outcome in outcomes if outcome.status == 200]
+    assert rp.userinfo(won["access_token"]).status == 401  # revoked by the second presentations

@@ -96,6 +96,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
         from ent_accounts.store import client_config
         from local.harness import REGION, SENDER, Stack, moto_ses
         from local.invoke import Functions
+        from tests.support.oidc import install_signer
 
         mock = mock_aws()
         mock.start()  # SES only: requests to DynamoDB Local's address go to the real engine
@@ -118,6 +119,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
             if table not in built:
                 settings = Settings(table_name=table, mail_sender=SENDER)
                 services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses)
+                install_signer(services)  # the token endpoint's ID tokens: a key in memory, not KMS
                 built[table] = Stack(services, clock, ddb, functions, sent=sent)
             services_module.use(built[table].services)
             before = len(sent)
