@@ -168,6 +168,8 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         "queued_mail": {"batchItemFailures": []},
         "account_without_session": 401,
         "openapi": 200,
+        "oidc_discovery": 200,
+        "oidc_unknown_client": 400,  # a French page: never a redirect for an unknown client
         "page_forgot": 200,
         "static": 200,
         "admin_list": 200,

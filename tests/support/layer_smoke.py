@@ -109,6 +109,9 @@ def main() -> None:
     answers["queued_mail"] = handlers["PasswordResetFunction"](events.sqs_event(messages), context)
     call("account_without_session", "AccountFunction", "GET", "/api/account", "/api/account")
     call("openapi", "OpenApiFunction", "GET", "/api/openapi.json", "/api/openapi.json")
+    discovery = "/.well-known/openid-configuration"
+    call("oidc_discovery", "OidcFunction", "GET", discovery, discovery)
+    call("oidc_unknown_client", "OidcFunction", "GET", "/oidc/authorize?client_id=inconnu", "/oidc/authorize")
     raw = call("page_forgot", "PasswordResetFunction", "GET", "/mot-de-passe-oublie", "/mot-de-passe-oublie")
     stylesheet = next(part for part in raw["body"].split('"') if part.startswith("/static/") and part.endswith(".css"))
     call("static", "StaticFunction", "GET", stylesheet, "/static/{proxy+}")
