@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.oidc_cost import sign_in_round_trips
 from bench.sweep_cost import load_accounts, sweep
 from bench.world import World
 from local.harness import NEW_PASSWORD
@@ -115,4 +116,6 @@ def round_trips(world: World, sweep_accounts: int) -> dict[str, Any]:
     for name, (minimum, why) in minimums.items():
         table[name]["minimum"] = minimum
         table[name]["why"] = why
+    # Single sign-on (OpenID Connect): each step of the round trip, with its KMS calls (bench/oidc_cost.py).
+    table.update(sign_in_round_trips(world))
     return table

@@ -1,7 +1,8 @@
 """What the service costs per request and per student: `python -m bench [--quick]` (issue 8).
 
-Seven sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
-cold start, DynamoDB round trips, login cost beyond hashing, sweep cost, bulk import, artefact size, memory.
+Eight sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
+cold start, DynamoDB round trips (with single sign-on's steps and their KMS calls), login cost beyond hashing, the
+token endpoint's CPU, sweep cost, bulk import, artefact size, memory.
 Prints a table and writes bench/results.json. No pass/fail: a benchmark prints numbers, the targets are printed
 next to them. `--quick` is the smoke mode CI runs (tiny table, few repetitions, no `sam build`).
 """
@@ -24,6 +25,7 @@ from bench.bulk_import import bulk_import
 from bench.cold_start import cold_start
 from bench.login_cost import login_cost
 from bench.memory import memory
+from bench.oidc_cost import token_cost
 from bench.round_trips import round_trips
 from bench.size import artefact_size
 from bench.sweep_cost import sweep_cost
@@ -31,7 +33,7 @@ from bench.world import Backend, World
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SWEEP_ACCOUNTS = 100_000
-SECTIONS = ["cold_start", "round_trips", "login_cost", "sweep_cost", "memory", "bulk_import", "size"]
+SECTIONS = ["cold_start", "round_trips", "login_cost", "token_cost", "sweep_cost", "memory", "bulk_import", "size"]
 
 
 def run(quick: bool, only: list[str] | None = None, sweep_accounts: int = SWEEP_ACCOUNTS) -> dict[str, Any]:
@@ -65,6 +67,7 @@ def run(quick: bool, only: list[str] | None = None, sweep_accounts: int = SWEEP_
             try:
                 section("round_trips", lambda: round_trips(world, 3 if quick else 20))
                 section("login_cost", lambda: login_cost(world, 3 if quick else 30))
+                section("token_cost", lambda: token_cost(world, 3 if quick else 50))
             finally:
                 world.stop()
             world = World.on(backend, patient=True)

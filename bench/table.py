@@ -35,10 +35,11 @@ def render(results: dict[str, Any]) -> str:
         for name, figures in results["round_trips"].items():
             if name == "section_seconds":
                 continue
+            kms = f"; KMS calls {figures['kms']} (minimum {figures['minimum_kms']})" if "kms" in figures else ""
             rows.append(
                 (
                     f"DynamoDB requests: {name}",
-                    f"{figures['requests']} ({', '.join(figures['calls'])})",
+                    f"{figures['requests']} ({', '.join(figures['calls'])}){kms}",
                     f"minimum {figures['minimum']}: {figures['why']}",
                     "the minimum",
                 )
@@ -58,6 +59,20 @@ def render(results: dict[str, Any]) -> str:
                 "logins per second per core",
                 f"{login['logins_per_second_per_core']:.1f}",
                 f"Keycloak sizing: {login['keycloak_logins_per_second_per_vcpu']} per vCPU",
+                "",
+            )
+        )
+    if present("token_cost"):
+        token = results["token_cost"]
+        signed = (
+            f"{token['handler_cpu_ms']:.1f} ms with a local RSA signature of {token['local_rsa_sign_cpu_ms']:.1f} ms"
+        )
+        kms = f"{token['kms_calls_per_exchange']} KMS Sign in AWS (no CPU here)"
+        rows.append(
+            (
+                "token endpoint CPU per exchange",
+                f"{token['handler_cpu_without_signing_ms']:.1f} ms without the signature ({signed})",
+                f"wall {token['handler_wall_ms']:.1f} ms; {kms}",
                 "",
             )
         )

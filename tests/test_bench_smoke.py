@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["cold_start", "round_trips", "login_cost", "sweep_cost", "bulk_import", "size", "memory"]
+SECTIONS = ["cold_start", "round_trips", "login_cost", "token_cost", "sweep_cost", "bulk_import", "size", "memory"]
 
 
 def test_quick_mode_writes_every_section(tmp_path):
