@@ -106,3 +106,23 @@ def test_bounces_and_complaints_are_counted(world, emitted):
     world.functions.invoke("MailEventsFunction", sns_event(ses_event("Bounce", request)))
     world.functions.invoke("MailEventsFunction", sns_event(ses_event("Complaint", request)))
     assert emitted.totals() == {"Bounces": 1, "Complaints": 1}
+
+
+def test_sign_ins_to_services_tokens_refusals_and_logouts_are_counted(world, emitted):
+    from tests.integration.oidc import code_from, sign_in, sso_world
+
+    rp = sso_world(world)
+    emitted.totals()
+    browser, code = sign_in(world, rp)
+    assert emitted.totals() == {"Logins": 1, "ClientSignIns": 1}
+    rp.token(code)
+    assert emitted.totals() == {"TokensIssued": 1}
+    rp.token(code)  # presented again
+    assert emitted.totals() == {"SignInRefusals": 1}
+    browser.get(rp.authorize_url(prompt="none"))
+    code_from(browser, rp)
+    assert emitted.totals() == {"ClientSignIns": 1}
+    browser.get("/oidc/logout")
+    assert emitted.totals() == {"Logouts": 1}
+    world.call("GET", rp.authorize_url(prompt="none"))  # login_required: no session any more
+    assert emitted.totals() == {"SignInRefusals": 1}

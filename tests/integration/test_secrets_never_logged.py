@@ -92,3 +92,29 @@ def test_each_secret_appears_only_where_it_is_meant_to(world, log_lines):
     stored = str(world.items())
     for secret in (provisional, NEW_PASSWORD, "Nouveau-Mot-2", activation, reset, challenge["challenge_token"]):
         assert secret not in stored and secret not in log_lines.text()
+
+
+def test_no_code_token_reference_or_client_secret_of_single_sign_on_in_any_log_line(world, log_lines):
+    from http.cookies import SimpleCookie
+
+    from tests.integration.oidc import code_from, sign_in, sso_world
+
+    rp = sso_world(world)
+    first = world.call("GET", rp.authorize_url())
+    reference = next(
+        morsel.value
+        for raw in first.headers["set-cookie"]
+        for name, morsel in SimpleCookie(raw).items()
+        if name == "sign_in"
+    )
+    browser, code = sign_in(world, rp)
+    answer = rp.token(code).json()
+    rp.token(code)  # presented again: refused, logged as such
+    rp.userinfo(answer["access_token"])
+    browser.get(rp.authorize_url(prompt="none"))
+    second = code_from(browser, rp)
+    browser.get(f"/oidc/logout?id_token_hint={answer['id_token']}")
+    text = log_lines.text()
+    assert "tokens issued" in text and "code issued" in text  # the capture works
+    for secret in (reference, code, second, answer["access_token"], answer["id_token"], rp.secret, rp.verifier):
+        assert secret not in text
