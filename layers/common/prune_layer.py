@@ -39,6 +39,12 @@ UNUSED = {
     # needs only the _cffi_backend extension.
     "cffi": "compile-time only",
     "pycparser": "compile-time only",
+    # Jinja2 modules the pages never load: extensions (the environment has none), the sandbox (the templates are
+    # our own), native types and template introspection (jinja2 imports them only under TYPE_CHECKING).
+    "jinja2/ext.py": "no Jinja extension",
+    "jinja2/sandbox.py": "no sandboxed templates",
+    "jinja2/nativetypes.py": "text templates only",
+    "jinja2/meta.py": "no template introspection",
     # Botocore's own dependency: the Lambda runtime has it, next to boto3.
     "jmespath": "in the runtime",
     # Console scripts (pip puts them in bin/): nothing runs them in Lambda.
