@@ -21,9 +21,9 @@ def content_security_policy(form_action: tuple[str, ...] = ()) -> str:
     """The pages' policy; `form_action`: other origins this page's forms may end up at. Chromium applies
     form-action to every redirect that follows a form post, so a login that finishes a service's sign-in (post →
     303 /oidc/continue → 302 the service's redirect URI) is blocked unless the page allows that service's origin."""
-    if not form_action:
-        return CONTENT_SECURITY_POLICY
     extra = " ".join(origin for origin in form_action if _plain_origin(origin))
+    if not extra:
+        return CONTENT_SECURITY_POLICY
     return CONTENT_SECURITY_POLICY.replace("form-action 'self';", f"form-action 'self' {extra};")
 
 
