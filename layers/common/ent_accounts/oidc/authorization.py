@@ -8,7 +8,7 @@ audited in the account's partition and counted.
 
 Requests (DynamoDB), at their minimum: with a session, 1 BatchGetItem (session + client), 1 BatchGetItem (account +
 lock-out counter), 1 TransactWriteItems (the code and its audit event, the session's idle limit pushed back when
-due); without one, 1 GetItem-sized BatchGetItem (the client) and 1 PutItem (the pending sign-in); /oidc/continue,
+due); without one, 1 BatchGetItem of the client alone and 1 PutItem (the pending sign-in); /oidc/continue,
 1 BatchGetItem (session + pending sign-in), 1 BatchGetItem (account + counter + client), 1 TransactWriteItems (the
 code, the pending sign-in used, the audit event). No KMS call: nothing is signed before the token endpoint.
 """
