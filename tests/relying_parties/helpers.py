@@ -102,8 +102,16 @@ def fill_sign_in(page, identifier: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-def fill_first_connection(page, student: Student, password: str = NEW_PASSWORD) -> None:
+def fill_first_connection(page, student: Student, password: str = NEW_PASSWORD, email: str | None = None) -> None:
     page.get_by_label("Nouveau mot de passe").fill(password)
     page.get_by_label("Confirmation du mot de passe").fill(password)
     page.get_by_label("Date de naissance").fill(student.birth_date)
+    if email:
+        page.get_by_label("Adresse mail personnelle").fill(email)
     page.get_by_role("button", name="Valider").click()
+
+
+def open_mail_link(page, server, to: str) -> None:
+    """Open the local mailbox and click the link of the newest mail sent to `to`, as a person would."""
+    page.goto(server.url + "/_dev/mail")
+    page.locator("article.mail", has_text=to).first.get_by_role("link").first.click()

@@ -23,6 +23,7 @@ from tests.relying_parties.helpers import (
     create_student,
     fill_first_connection,
     fill_sign_in,
+    open_mail_link,
     provider_missing,
     register_client,
 )
@@ -44,18 +45,18 @@ BACK_CHANNEL_SECONDS = 30  # the provider tells the module off the request path 
 @pytest.fixture(scope="module")
 def apache(server):
     started = Apache()
-    registered = register_client(
-        server,
-        CLIENT_ID,
-        CLIENT_NAME,
-        [started.redirect_uri],
-        post_logout_redirect_uris=[started.logged_out_url],
-        backchannel_logout_uri=started.backchannel_logout_uri,
-        initiate_login_uri=started.protected_url,
-        token_endpoint_auth_method="client_secret_basic",
-        schools=[SCHOOL],
-    )
     try:
+        registered = register_client(
+            server,
+            CLIENT_ID,
+            CLIENT_NAME,
+            [started.redirect_uri],
+            post_logout_redirect_uris=[started.logged_out_url],
+            backchannel_logout_uri=started.backchannel_logout_uri,
+            initiate_login_uri=started.protected_url,
+            token_endpoint_auth_method="client_secret_basic",
+            schools=[SCHOOL],
+        )
         started.start(server.url, CLIENT_ID, registered["client_secret"])
         yield started
     finally:
@@ -127,6 +128,30 @@ def test_sign_in_first_connection_rp_logout_then_the_personal_password(server, a
     again = shown(page)
     assert again["claims"]["sub"] == claims["sub"]
     assert again["id_token"]["sid"] != id_token["sid"]  # a new session
+
+
+def test_with_an_e_mail_the_page_opens_only_once_the_address_is_validated_and_then_gets_it(server, apache, context):
+    student = create_student(server)
+    address = f"{student.identifier}@laposte.net"
+    page = context.new_page()
+    page.goto(apache.protected_url)
+    page.wait_for_url(on_the_provider(server))
+    fill_sign_in(page, student.identifier, student.provisional_password)
+    page.wait_for_url(re.compile(r"/premiere-connexion"))
+    fill_first_connection(page, student, email=address)
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/compte-en-attente"))  # the leaflet: validated before use
+    assert module_session(page, apache) != 200  # no code was issued for a pending account
+
+    open_mail_link(page, server, address)
+    page.wait_for_url(re.compile(r"/valider-adresse-mail\?code="))
+    page.goto(apache.protected_url)  # the service again, as the validation page offers or by hand
+    page.wait_for_load_state()
+    if page.url != apache.protected_url:  # no session kept from before the validation: the personal password
+        fill_sign_in(page, student.identifier, NEW_PASSWORD)
+        page.wait_for_url(apache.protected_url)
+    seen = shown(page)
+    assert seen["claims"]["email"] == address
+    assert seen["userinfo"]["email"] == address and seen["userinfo"]["email_verified"] is True
 
 
 def test_signing_out_on_the_provider_signs_the_page_out_by_back_channel(server, apache, context):
