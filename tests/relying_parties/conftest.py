@@ -32,6 +32,7 @@ def chromium():
 def context(chromium):
     """A fresh browser (no cookie of any server): each test is a person on their own machine."""
     opened = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    opened.set_default_timeout(15_000)  # a page that does not come fails the test soon, with the logs below
     yield opened
     opened.close()
 

@@ -143,7 +143,19 @@ async function userinfo(config) {
   }
 }
 
-function describe(error) {
+// A 401 with a WWW-Authenticate challenge (RFC 6749 §5.2 for invalid_client) comes as WWWAuthenticateChallengeError,
+// whose answer's body, unread by the library, still says which OAuth error it was.
+async function bodyOf(error) {
+  const response = error.response
+  if (!response || response.bodyUsed) return undefined
+  try {
+    return await response.json()
+  } catch {
+    return undefined
+  }
+}
+
+function describe(error, body) {
   const described = {
     ok: false,
     stage: error.stage ?? 'unknown',
@@ -155,6 +167,10 @@ function describe(error) {
   if (error.error !== undefined) described.error = error.error
   if (error.error_description !== undefined) described.error_description = error.error_description
   if (error.status !== undefined) described.status = error.status
+  if (body && typeof body === 'object' && described.error === undefined && typeof body.error === 'string') {
+    described.error = body.error
+    if (body.error_description !== undefined) described.error_description = body.error_description
+  }
   // WWWAuthenticateChallengeError: a 401 from userinfo says why in its challenge.
   if (Array.isArray(error.cause) && error.cause[0]?.parameters) {
     described.challenges = error.cause.map((c) => ({ scheme: c.scheme, parameters: c.parameters }))
@@ -187,6 +203,6 @@ try {
     process.stderr.write(`openid_client_rp.mjs: ${error.message}\n`)
     process.exit(64)
   }
-  process.stdout.write(JSON.stringify(describe(error)) + '\n')
+  process.stdout.write(JSON.stringify(describe(error, await bodyOf(error))) + '\n')
   process.exit(2)
 }
