@@ -34,6 +34,11 @@ RESET_MAILS_SENT = "ResetMailsSent"
 RESET_MAILS_REFUSED = "ResetMailsRefused"
 BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
 COMPLAINTS = "Complaints"
+# Changes of the client registry (admin routes, `ent_admin clients`): each is audited too, with who made it.
+CLIENTS_REGISTERED = "ClientsRegistered"
+CLIENTS_UPDATED = "ClientsUpdated"
+CLIENT_SECRETS_ROTATED = "ClientSecretsRotated"
+CLIENTS_DELETED = "ClientsDeleted"
 
 ALL = (
     LOGINS,
@@ -50,6 +55,10 @@ ALL = (
     RESET_MAILS_REFUSED,
     BOUNCES,
     COMPLAINTS,
+    CLIENTS_REGISTERED,
+    CLIENTS_UPDATED,
+    CLIENT_SECRETS_ROTATED,
+    CLIENTS_DELETED,
 )
 
 
