@@ -47,7 +47,12 @@ class LocalService:
 
         self.clock = Clock()
         self.services = Services.from_settings(
-            Settings.from_env(), self.clock, dynamodb=backend.dynamodb, ses=backend.ses, mail_queue=self.mail_queue
+            Settings.from_env(),
+            self.clock,
+            dynamodb=backend.dynamodb,
+            ses=backend.ses,
+            mail_queue=self.mail_queue,
+            kms=backend.kms,
         )
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
@@ -57,7 +62,8 @@ class LocalService:
         """The functions' environment from the template (all share this process, as they share Globals)."""
         for function in self.functions.by_id.values():
             for name, value in function.environment.items():
-                os.environ[name] = resolve(value, self.backend.table_name, self.url)
+                os.environ[name] = resolve(value, self.backend.table_name, self.url, self.backend.keys)
+        os.environ.update(self.backend.environment)
         # CloudWatch metrics (EMF lines on stdout) mean nothing on this machine and would bury the server's output.
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         # What `sam local` sets too: the functions know they are served locally (links derived from the request

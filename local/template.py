@@ -173,3 +173,21 @@ def create_table(client, name: str, logical_id: str = "AccountsTable") -> None:
         client.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"AttributeName": attribute, "Enabled": True}
         )
+
+
+def kms_keys(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
+    """Each KMS key of the template (logical id → the resource: its Condition and Properties)."""
+    return {
+        logical_id: resource
+        for logical_id, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::KMS::Key"
+    }
+
+
+def create_kms_key(client, logical_id: str, path: Path = TEMPLATE) -> str:
+    """One of the template's KMS keys (its key spec and usage), created with `client`; its ARN."""
+    props = kms_keys(path)[logical_id]["Properties"]
+    created = client.create_key(
+        KeySpec=props["KeySpec"], KeyUsage=props["KeyUsage"], Description=f"ent-accounts local {logical_id}"
+    )
+    return created["KeyMetadata"]["Arn"]

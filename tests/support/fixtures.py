@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from ent_accounts.clock import FrozenClock
-from local import dynamodb_local
+from local import dynamodb_local, moto_kms
 from local.harness import MAIL_QUEUE, REGION, Stack
 from local.invoke import Functions
 
@@ -38,6 +38,7 @@ def _atomic_moto_requests() -> None:
 
 
 _atomic_moto_requests()
+moto_kms.install()  # Sign with MessageType DIGEST, key states, as AWS documents them (the harness installs it too)
 
 
 @pytest.fixture(scope="session")
