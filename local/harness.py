@@ -74,7 +74,7 @@ class Stack:
         import boto3
 
         from ent_accounts import services as services_module
-        from ent_accounts.mail_queue import client_config as queue_client_config
+        from ent_accounts.queues import client_config as queue_client_config
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
         from ent_accounts.store import client_config
