@@ -34,6 +34,13 @@ RESET_MAILS_SENT = "ResetMailsSent"
 RESET_MAILS_REFUSED = "ResetMailsRefused"
 BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
 COMPLAINTS = "Complaints"
+# Single logout, one notice per client a session was signed in through: put on the logout queue when the session ended,
+# refused by the queue (that client is not told; the logout went through), acknowledged by the client, or a delivery
+# attempt that failed (the client answered something else or could not be reached: the queue hands it over again).
+LOGOUT_NOTICES_QUEUED = "LogoutNoticesQueued"
+LOGOUT_NOTICES_NOT_QUEUED = "LogoutNoticesNotQueued"
+LOGOUT_NOTICES_DELIVERED = "LogoutNoticesDelivered"
+LOGOUT_NOTICES_FAILED = "LogoutNoticesFailed"
 
 ALL = (
     LOGINS,
@@ -50,6 +57,10 @@ ALL = (
     RESET_MAILS_REFUSED,
     BOUNCES,
     COMPLAINTS,
+    LOGOUT_NOTICES_QUEUED,
+    LOGOUT_NOTICES_NOT_QUEUED,
+    LOGOUT_NOTICES_DELIVERED,
+    LOGOUT_NOTICES_FAILED,
 )
 
 
