@@ -69,7 +69,9 @@ def test_the_logout_queue_is_filled_by_the_functions_that_end_sessions_and_taken
         for action in posture._as_list(statement["Action"])
     }
     consumer = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-    assert granted == {("AccountFunctionRole", "sqs:SendMessage")} | {
+    producers = posture.session_ending_functions()
+    assert "AccountFunction" in producers
+    assert granted == {(f"{name}Role", "sqs:SendMessage") for name in producers} | {
         ("LogoutNotificationsFunctionRole", action) for action in consumer
     }
 

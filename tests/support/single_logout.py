@@ -104,9 +104,14 @@ def unreachable_url() -> str:
 
 
 def serve_client(store: Any, client: Any, monkeypatch: Any) -> None:
-    """Register `client` in the store's registry (or, until there is one, serve it from `get_client`)."""
+    """Register `client` in the store's registry, or replace its registration (or, until the store has a registry,
+    serve it from `get_client`)."""
     if hasattr(type(store), "create_client"):
-        store.create_client(client)
+        registered = store.get_client(client.client_id)
+        if registered is None:
+            store.create_client(client)
+        else:
+            store.replace_client(client, registered.version)
         return
     registry = getattr(store, "_test_clients", None)
     if registry is None:
