@@ -24,6 +24,7 @@ REGION = "eu-west-3"
 SENDER = "noreply@ent.example.fr"
 MAIL_IDENTITY = "ent.example.fr"
 MAIL_QUEUE = "MailQueue"  # the queue of template.yaml that MAIL_QUEUE_URL names
+LOGOUT_QUEUE = "LogoutQueue"  # … and LOGOUT_QUEUE_URL
 NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
 BIRTH_DATE = "2011-05-14"
 CODE_LINK = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
@@ -110,7 +111,7 @@ class Stack:
         import boto3
 
         from ent_accounts import services as services_module
-        from ent_accounts.mail_queue import client_config as queue_client_config
+        from ent_accounts.queues import client_config as queue_client_config
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
         from ent_accounts.store import client_config
@@ -123,7 +124,13 @@ class Stack:
         sqs = boto3.client("sqs", region_name=REGION, config=queue_client_config())
         queue_urls = template.create_queues(sqs, table)
         kms, signing = moto_signing_keys()
-        settings = Settings(table_name=table, mail_sender=SENDER, mail_queue_url=queue_urls[MAIL_QUEUE], **signing)
+        settings = Settings(
+            table_name=table,
+            mail_sender=SENDER,
+            mail_queue_url=queue_urls[MAIL_QUEUE],
+            logout_queue_url=queue_urls[LOGOUT_QUEUE],
+            **signing,
+        )
         services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs, kms=kms)
         services_module.use(services)
         return cls(
@@ -187,20 +194,31 @@ class Stack:
         return code_in(mails[-1].body)
 
     def deliver_queued_mail(self) -> dict[str, int]:
-        """Hand every message waiting in the mail queue to the function consuming it, in batches of up to 10 as
-        Lambda's event source mapping does. Those it handled are deleted; those it reported failed become visible
-        again at once (as when the visibility timeout has passed): the next call hands them over again, and SQS
-        moves them to the failed-events queue once they were received maxReceiveCount times."""
-        url = self.queue_urls[MAIL_QUEUE]
+        """`drain` the mail queue."""
+        return self.drain(MAIL_QUEUE)
+
+    def deliver_logout_notices(self) -> dict[str, int]:
+        """`drain` the logout queue (single logout's notices)."""
+        return self.drain(LOGOUT_QUEUE)
+
+    def drain(self, queue: str) -> dict[str, int]:
+        """Hand every message waiting in one of the template's queues (by logical id) to the function consuming it, in
+        batches of at most the mapping's BatchSize as Lambda's event source mapping does. Those it handled are
+        deleted; those it reported failed become visible again at once (as when the visibility timeout has passed):
+        the next call hands them over again, and SQS moves them to the failed-events queue once they were received
+        maxReceiveCount times."""
+        url = self.queue_urls[queue]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        [consumer] = [f.logical_id for f in self.functions.by_id.values() if MAIL_QUEUE in f.queues]
+        consumer = template.queue_consumers()[queue]
         delivered, failed = 0, []
         while True:
-            answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            answer = self.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=consumer.batch_size, AttributeNames=["All"]
+            )
             messages = answer.get("Messages", [])
             if not messages:
                 break  # each message once: a received message stays invisible for the queue's visibility timeout
-            answer = self.functions.invoke(consumer, sqs_event(messages, arn))
+            answer = self.functions.invoke(consumer.function, sqs_event(messages, arn))
             refused = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
             for message in messages:
                 if message["MessageId"] in refused:

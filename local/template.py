@@ -108,6 +108,23 @@ def _queue_of(arn: Any) -> str:
     raise ValueError(f"an event source that is not a queue of this template: {arn}")
 
 
+@dataclass(frozen=True)
+class Consumer:
+    function: str  # the logical id of the function that takes the queue's batches
+    batch_size: int  # at most this many messages per batch (the mapping's BatchSize; SQS's default 10)
+
+
+def queue_consumers(path: Path = TEMPLATE) -> dict[str, Consumer]:
+    """Each queue a function consumes through an event source mapping (queue's logical id → its consumer)."""
+    found = {}
+    for resource in load(path)["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping":
+            props = resource["Properties"]
+            consumer = Consumer(props["FunctionName"]["Ref"], int(props.get("BatchSize", 10)))
+            found[_queue_of(props["EventSourceArn"])] = consumer
+    return found
+
+
 def queue_properties(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
     """Each SQS queue of the template (logical id → its properties)."""
     return {

@@ -103,7 +103,8 @@ def aws_endpoint():
 
 def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint):
     """The same layer built for this machine: each handler imported and called (pages, JSON, mail, the mail queue,
-    the sweep, mail events) in a Python without site-packages. A pruned module that is needed fails this test."""
+    the logout queue, the sweep, mail events) in a Python without site-packages. A pruned module that is needed fails
+    this test."""
     arch = os.uname().machine
     if arch not in ARCH.values():
         pytest.skip(f"no manylinux wheels for {arch}")
@@ -136,6 +137,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         MAIL_SENDER="noreply@ent.example.fr",
         MAIL_CONFIGURATION_SET="",
         MAIL_QUEUE_URL=queues["MailQueue"],
+        LOGOUT_QUEUE_URL=queues["LogoutQueue"],
         POWERTOOLS_METRICS_DISABLED="true",
     )
     plan = {
@@ -166,6 +168,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         "validate_unknown_code": 410,
         "forgot": 202,
         "queued_mail": {"batchItemFailures": []},
+        "logout_notice_unreadable": {"batchItemFailures": [{"itemIdentifier": "notice-1"}]},
         "account_without_session": 401,
         "openapi": 200,
         "page_forgot": 200,

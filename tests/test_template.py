@@ -29,8 +29,8 @@ def test_handler_imports_and_serves_exactly_its_template_routes(logical_id):
     module = sys.modules[f"function_{logical_id}"]
     app = getattr(module, "app", None)
     if app is None:
-        # A function run by a schedule or an SNS topic has no HTTP routes.
-        assert (function.schedules or function.topics) and not function.routes
+        # A function run by a schedule, an SNS topic or a queue has no HTTP routes.
+        assert (function.schedules or function.topics or function.queues) and not function.routes
         return
     # Powertools writes path parameters <name>, API Gateway {name}.
     served = {

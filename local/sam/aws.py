@@ -81,6 +81,7 @@ class LocalAws:
             "TABLE_NAME": TABLE,
             "PUBLIC_BASE_URL": public_base_url,
             "MAIL_QUEUE_URL": self.queues["MailQueue"],
+            "LOGOUT_QUEUE_URL": self.queues["LogoutQueue"],
             "AWS_ENDPOINT_URL_DYNAMODB": f"http://{CONTAINER_HOST}:{self.dynamodb_local.port}",
             "AWS_ENDPOINT_URL_SESV2": moto,
             "AWS_ENDPOINT_URL_SQS": moto,

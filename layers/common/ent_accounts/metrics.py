@@ -39,6 +39,13 @@ CLIENTS_REGISTERED = "ClientsRegistered"
 CLIENTS_UPDATED = "ClientsUpdated"
 CLIENT_SECRETS_ROTATED = "ClientSecretsRotated"
 CLIENTS_DELETED = "ClientsDeleted"
+# Single logout, one notice per client a session was signed in through: put on the logout queue when the session ended,
+# refused by the queue (that client is not told; the logout went through), acknowledged by the client, or a delivery
+# attempt that failed (the client answered something else or could not be reached: the queue hands it over again).
+LOGOUT_NOTICES_QUEUED = "LogoutNoticesQueued"
+LOGOUT_NOTICES_NOT_QUEUED = "LogoutNoticesNotQueued"
+LOGOUT_NOTICES_DELIVERED = "LogoutNoticesDelivered"
+LOGOUT_NOTICES_FAILED = "LogoutNoticesFailed"
 
 ALL = (
     LOGINS,
@@ -59,6 +66,10 @@ ALL = (
     CLIENTS_UPDATED,
     CLIENT_SECRETS_ROTATED,
     CLIENTS_DELETED,
+    LOGOUT_NOTICES_QUEUED,
+    LOGOUT_NOTICES_NOT_QUEUED,
+    LOGOUT_NOTICES_DELIVERED,
+    LOGOUT_NOTICES_FAILED,
 )
 
 
