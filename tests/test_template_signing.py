@@ -129,7 +129,12 @@ def test_every_function_is_told_the_keys_and_sam_local_can_point_kms_at_moto():
     assert {"OIDC_SIGNING_KEY", "OIDC_PUBLISHED_KEYS"} <= set(variables)
     assert variables["AWS_ENDPOINT_URL_KMS"] == template.NO_VALUE and "AWS_ENDPOINT_URL_KMS" in ENDPOINTS
     local = sam_aws.LocalAws(
-        SimpleNamespace(port=8000), None, "172.17.0.1", 5000, {"MailQueue": "http://q"}, keys=dict(ARNS)
+        SimpleNamespace(port=8000),
+        None,
+        "172.17.0.1",
+        5000,
+        {"MailQueue": "http://q", "LogoutQueue": "http://lq"},
+        keys=dict(ARNS),
     )
     environment = local.function_environment("http://127.0.0.1:3000")
     assert environment["AWS_ENDPOINT_URL_KMS"] == f"http://{sam_aws.CONTAINER_HOST}:5000"
