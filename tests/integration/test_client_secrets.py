@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ent_accounts.sso.clients import hash_secret
 from tests.integration.clients import CLIENTS, register, registration, replace, rotate, show
-from tests.integration.test_metrics import emitted  # noqa: F401 (the fixture)
 from tests.support.store_helpers import client_events
 
 
@@ -54,7 +53,7 @@ def test_the_table_keeps_the_hash_and_the_salt_but_no_answer_shows_them(world, l
         assert hidden not in str(client_events(world.store, "ent-occitanie"))
 
 
-def test_each_change_of_the_registry_is_counted(world, emitted):  # noqa: F811
+def test_each_change_of_the_registry_is_counted(world, emitted):
     register(world)
     assert emitted.totals() == {"ClientsRegistered": 1}
     replace(world, registration(name="ENT Occitanie 2"))
