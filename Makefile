@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 SIMULATOR := amplify-dynamodb-simulator@2.9.30
 AXE := .cache/axe-core/axe.min.js
+RP_NODE := tests/relying_parties/node
+OPENID_CLIENT := $(RP_NODE)/node_modules/.installed
 DSFR := @gouvfr/dsfr@1.15.3
 PYTEST_ARGS ?=
 ARGS ?=
@@ -18,7 +20,7 @@ ARGS ?=
 # SAM's usage reports off in every sam command the Makefile, the tests and local/sam run.
 export SAM_CLI_TELEMETRY := 0
 
-setup: $(VENV)/.installed-$(RUNTIME) $(DYNAMODB_LOCAL) $(AXE)
+setup: $(VENV)/.installed-$(RUNTIME) $(DYNAMODB_LOCAL) $(AXE) $(OPENID_CLIENT)
 
 # One marker per runtime: moving the template to another Python rebuilds the virtualenv with it.
 $(VENV)/.installed-$(RUNTIME): requirements-dev.txt layers/common/requirements.txt layers/admin/requirements.txt
@@ -42,6 +44,11 @@ $(AXE):
 	cd .cache && npm pack --silent axe-core@4.14.1 >/dev/null
 	tar -xzf .cache/axe-core-*.tgz -C .cache/axe-core --strip-components=1 package/axe.min.js
 	rm -f .cache/axe-core-*.tgz
+
+# openid-client (an OpenID-certified relying party library) for tests/relying_parties, at the versions of its lock file.
+$(OPENID_CLIENT): $(RP_NODE)/package.json $(RP_NODE)/package-lock.json
+	cd $(RP_NODE) && npm ci --silent --no-audit --no-fund
+	touch $@
 
 # Rebuild the DSFR files the pages use (committed under layers/common/ent_accounts/static/).
 static: $(VENV)/.installed-$(RUNTIME)
@@ -87,4 +94,4 @@ bench: setup
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) .cache .aws-sam .pytest_cache
+	rm -rf $(VENV) .cache .aws-sam .pytest_cache $(RP_NODE)/node_modules

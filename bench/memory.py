@@ -12,10 +12,17 @@ from local.harness import REGION, SENDER
 
 
 def _memory_event(function) -> dict:
-    from local.events import api_event, scheduled_event, ses_event, sns_event
+    from local.events import api_event, scheduled_event, ses_event, sns_event, sqs_event
 
     if function.schedules:
         return scheduled_event()
+    if function.queues and not function.routes:  # a queue's consumer only: one notice for a client no longer there
+        from ent_accounts.sso.logout_notifications import LogoutNotice
+
+        notice = LogoutNotice.oidc_backchannel(
+            issuer="https://ent.example.fr", client_id="inconnu", sid="s-1", subject="sub-1"
+        )
+        return sqs_event([{"Body": json.dumps(notice.to_message())}])
     if function.topics:
         params = {
             "FromEmailAddress": SENDER,

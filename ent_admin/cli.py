@@ -1,4 +1,5 @@
-"""The commands (in French: school staff type and read them). See README, "Schools: from a list to the letters"."""
+"""The commands (in French: school staff type and read them). See README, "Schools: from a list to the letters";
+the client registry's commands (`clients …`, for ops) are in ent_admin/clients.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ent_admin import clients
 from ent_admin.api import ApiError, Client, is_local, region_of
+from ent_admin.common import Stop, confirm
 from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows, write_csv
 
 STATUSES = {
@@ -28,14 +31,6 @@ STATUS_LABELS = {
 KEEP_LETTERS = (
     "Ce fichier contient les mots de passe provisoires : imprimez-le, distribuez les lettres, puis supprimez-le."
 )
-
-
-class Stop(Exception):
-    """Ends the command with a French message and an exit code (1: the service refused, 2: the input is wrong)."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def main(argv: list[str] | None = None, client: Client | None = None, out=None) -> int:
@@ -61,7 +56,10 @@ def main(argv: list[str] | None = None, client: Client | None = None, out=None) 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m ent_admin",
-        description="Comptes ENT d'un établissement : importer une liste, imprimer les lettres, réinitialiser, suivre.",
+        description=(
+            "Comptes ENT d'un établissement : importer une liste, imprimer les lettres, réinitialiser, suivre ; "
+            "services enregistrés (clients)."
+        ),
     )
     root.add_argument("--url", default=os.environ.get("ENT_API_URL"), help="adresse du service (ou ENT_API_URL)")
     root.add_argument("--region", help="région AWS de l'API (déduite de l'adresse execute-api sinon)")
@@ -103,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     command("voir", show, "voir un compte", identifier=True)
     sub = command("supprimer", delete, "supprimer un compte", identifier=True)
     sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
+
+    clients.add_commands(commands)
     return root
 
 
@@ -165,7 +165,7 @@ def reissue_letters(args, client: Client, out) -> None:
     }
     if not (args.classe or args.profil or args.identifiants):
         raise Stop("Choisissez les lettres à réimprimer : --classe, --profil ou --identifiant.", 2)
-    _confirm(args, "Les lettres déjà distribuées à ces comptes ne fonctionneront plus. Continuer ?")
+    confirm(args, "Les lettres déjà distribuées à ces comptes ne fonctionneront plus. Continuer ?")
     answer = client.call("POST", "/api/admin/letters", body=body, headers={"Accept": "application/pdf"})
     args.sortie.write_bytes(answer.body)
     print(f"{answer.headers.get('x-letters-count', '?')} lettres : {args.sortie} ({KEEP_LETTERS})", file=out)
@@ -215,7 +215,7 @@ def show(args, client: Client, out) -> None:
 
 
 def delete(args, client: Client, out) -> None:
-    _confirm(args, f"Supprimer le compte {args.identifiant} ? Son identifiant ne sera plus jamais attribué.")
+    confirm(args, f"Supprimer le compte {args.identifiant} ? Son identifiant ne sera plus jamais attribué.")
     client.call("DELETE", f"/api/admin/accounts/{_quote(args.identifiant)}", query={"uai": args.uai})
     print(f"Compte {args.identifiant} supprimé.", file=out)
 
@@ -288,15 +288,6 @@ def _write_identifiers(path: Path, accounts: list[dict]) -> None:
     header = ["nom", "prénom", "classe", "profil", "identifiant"]
     rows = [[a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]] for a in accounts]
     write_csv(path, [header, *rows])
-
-
-def _confirm(args, question: str) -> None:
-    if args.oui:
-        return
-    if not sys.stdin.isatty():
-        raise Stop(f"{question} Ajoutez --oui pour confirmer.", 2)
-    if input(f"{question} [o/N] ").strip().lower() not in ("o", "oui"):
-        raise Stop("Abandon : rien n'a été fait.", 1)
 
 
 def _quote(identifier: str) -> str:

@@ -90,7 +90,7 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
         server.serve_forever()
     finally:
         server.server_close()
-        service.mail_queue.stop()
+        service.stop()
     return 0
 
 

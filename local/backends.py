@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,10 @@ class Backend:
     dynamodb: Any
     ses: Any
     stop: Any = None
+    kms: Any = None
+    keys: dict[str, str] = field(default_factory=dict)  # the template's KMS keys here: logical id → ARN
+    # Variables that win over the template's (--aws: the deployed stack's signing keys, which only the user knows).
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def parameter_defaults() -> dict[str, str]:
@@ -31,9 +37,18 @@ def parameter_defaults() -> dict[str, str]:
 PSEUDO_PARAMETERS = {"AWS::Region": REGION, "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 
 
-def resolve(value: Any, table_name: str, api_url: str) -> str:
+def placeholder_key_arn(logical_id: str) -> str:
+    """The ARN CloudFormation would give one of the template's KMS keys, for a key nobody created here: well formed
+    (settings accept it, functions start), unknown to any KMS (signing with it fails)."""
+    key_id = uuid.uuid5(uuid.NAMESPACE_URL, f"ent-accounts/{logical_id}")
+    return f"arn:aws:kms:{REGION}:{PSEUDO_PARAMETERS['AWS::AccountId']}:key/{key_id}"
+
+
+def resolve(value: Any, table_name: str, api_url: str, keys: Mapping[str, str] | None = None) -> str:
     """A template value with its intrinsic functions resolved for this machine (parameters take their defaults):
-    Ref (parameters, the table, resources with a Name), Fn::If on the template's Conditions, Fn::Sub."""
+    Ref (parameters, the table, resources with a Name, KMS keys), Fn::GetAtt of a KMS key's Arn, Fn::If on the
+    template's Conditions, Fn::Sub. `keys`: the KMS keys created here, logical id → ARN (see `create_kms_keys`)."""
+    keys = keys or {}
     if isinstance(value, dict) and "Ref" in value:
         name = value["Ref"]
         if name == "AccountsTable":
@@ -43,11 +58,18 @@ def resolve(value: Any, table_name: str, api_url: str) -> str:
         defaults = parameter_defaults()
         if name in defaults:
             return defaults[name]
+        if name in template.kms_keys():  # a key's Ref is its key id
+            return keys.get(name, placeholder_key_arn(name)).rsplit("/", 1)[1]
         resource_name = template.load()["Resources"].get(name, {}).get("Properties", {}).get("Name")
-        return resolve(resource_name, table_name, api_url) if resource_name else name
+        return resolve(resource_name, table_name, api_url, keys) if resource_name else name
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        name, attribute = value["Fn::GetAtt"]
+        if name in template.kms_keys() and attribute == "Arn":
+            return keys.get(name, placeholder_key_arn(name))
+        raise ValueError(f"unsupported attribute: {name}.{attribute}")
     if isinstance(value, dict) and "Fn::If" in value:
         condition, when_true, when_false = value["Fn::If"]
-        return resolve(when_true if condition_holds(condition) else when_false, table_name, api_url)
+        return resolve(when_true if condition_holds(condition) else when_false, table_name, api_url, keys)
     if isinstance(value, dict) and "Fn::Sub" in value:
         if "${Api}" in str(value["Fn::Sub"]):
             return api_url  # the API's URL is the local server's
@@ -57,30 +79,50 @@ def resolve(value: Any, table_name: str, api_url: str) -> str:
     return str(value)
 
 
+def holds(expression: Any) -> bool:
+    """A condition function (of Conditions or of a rule's assertion), evaluated with the parameters' defaults."""
+    for key in ("Condition", "Fn::Condition"):  # JSON spelling, and the short tag !Condition as read here
+        if key in expression:
+            return condition_holds(expression[key])
+    if "Fn::Not" in expression:
+        return not holds(expression["Fn::Not"][0])
+    if "Fn::And" in expression:
+        return all(holds(part) for part in expression["Fn::And"])
+    if "Fn::Or" in expression:
+        return any(holds(part) for part in expression["Fn::Or"])
+    if "Fn::Equals" in expression:
+        left, right = (resolve(side, "", "") for side in expression["Fn::Equals"])
+        return left == right
+    raise ValueError(f"unsupported condition: {expression}")
+
+
 def condition_holds(name: str) -> bool:
     """A condition of template.yaml, evaluated with the parameters' defaults."""
-
-    def holds(expression: Any) -> bool:
-        for key in ("Condition", "Fn::Condition"):  # JSON spelling, and the short tag !Condition as read here
-            if key in expression:
-                return condition_holds(expression[key])
-        if "Fn::Not" in expression:
-            return not holds(expression["Fn::Not"][0])
-        if "Fn::And" in expression:
-            return all(holds(part) for part in expression["Fn::And"])
-        if "Fn::Or" in expression:
-            return any(holds(part) for part in expression["Fn::Or"])
-        if "Fn::Equals" in expression:
-            left, right = (resolve(side, "", "") for side in expression["Fn::Equals"])
-            return left == right
-        raise ValueError(f"unsupported condition: {expression}")
-
     return holds(template.load()["Conditions"][name])
+
+
+def rule_holds(name: str) -> bool:
+    """Whether a rule of template.yaml lets a deployment with the parameters' defaults through (CloudFormation
+    refuses the stack change otherwise)."""
+    rule = template.load()["Rules"][name]
+    if "RuleCondition" in rule and not holds(rule["RuleCondition"]):
+        return True
+    return all(holds(assertion["Assert"]) for assertion in rule["Assertions"])
+
+
+def create_kms_keys(client) -> dict[str, str]:
+    """The template's KMS keys that exist with the parameters' defaults (their resource Condition holds), created
+    with `client`: logical id → ARN, for `resolve`."""
+    return {
+        logical_id: template.create_kms_key(client, logical_id)
+        for logical_id, resource in template.kms_keys().items()
+        if "Condition" not in resource or condition_holds(resource["Condition"])
+    }
 
 
 def _fake_credentials() -> None:
     # Embedded AWS needs credentials to sign requests, never real ones.
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_KMS"):
         os.environ.pop(name, None)
     os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local")  # noqa: S106
     os.environ["AWS_DEFAULT_REGION"] = REGION
@@ -94,6 +136,18 @@ def _embedded_ses():
     return ses
 
 
+def _embedded_kms() -> tuple[Any, dict[str, str]]:
+    """moto's KMS (as AWS documents it: local/moto_kms.py) with the template's signing keys: new ones at every start,
+    which relying parties notice as a rotation (their next JWKS fetch)."""
+    import boto3
+
+    from local import moto_kms
+
+    moto_kms.install()
+    kms = boto3.client("kms", region_name=REGION)
+    return kms, create_kms_keys(kms)
+
+
 def start_moto() -> Backend:
     _fake_credentials()
     import boto3
@@ -103,11 +157,12 @@ def start_moto() -> Backend:
     mock.start()
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     template.create_table(dynamodb, LOCAL_TABLE)
-    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop)
+    kms, keys = _embedded_kms()
+    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop, kms=kms, keys=keys)
 
 
 def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
-    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES stays embedded (moto)."""
+    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES and KMS stay embedded (moto)."""
     _fake_credentials()
     import boto3
     from moto import mock_aws
@@ -127,18 +182,20 @@ def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
         server.stop()
         raise
     mock = mock_aws()
-    mock.start()  # SES only: requests to DynamoDB Local's address pass through
+    mock.start()  # SES and KMS only: requests to DynamoDB Local's address pass through
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
 
     def stop() -> None:
         mock.stop()
         server.stop()
 
-    return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop)
+    kms, keys = _embedded_kms()
+    return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)
 
 
 def start_aws(table_name: str | None) -> Backend:
-    """Real AWS with the user's credentials and a deployed table (mail really leaves through SES)."""
+    """Real AWS with the user's credentials and a deployed table (mail really leaves through SES). Tokens are signed
+    by the stack's key when OIDC_SIGNING_KEY (the stack's output OidcSigningKeyArn) is in the environment."""
     import boto3
 
     table_name = table_name or os.environ.get("TABLE_NAME")
@@ -146,4 +203,5 @@ def start_aws(table_name: str | None) -> Backend:
         raise SystemExit("--aws needs the deployed table: --table NAME (see the stack's TableName output)")
     dynamodb = boto3.client("dynamodb")
     dynamodb.describe_table(TableName=table_name)
-    return Backend("aws", table_name, dynamodb, boto3.client("sesv2"))
+    signing = {name: os.environ[name] for name in ("OIDC_SIGNING_KEY", "OIDC_PUBLISHED_KEYS") if name in os.environ}
+    return Backend("aws", table_name, dynamodb, boto3.client("sesv2"), kms=boto3.client("kms"), environment=signing)

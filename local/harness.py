@@ -1,6 +1,7 @@
 """The stack in one process, for the tests and the benchmarks: template.yaml's handlers on a fresh table (moto or
-DynamoDB Local), SES and the template's queues from moto, the services wired by `Services.from_settings`; and the
-data they start from: accounts provisioned with a provisional password, taken through their first connection.
+DynamoDB Local), SES, the template's queues and its token signing key from moto, the services wired by
+`Services.from_settings`; and the data they start from: accounts provisioned with a provisional password, taken
+through their first connection.
 
 Call `Stack.start` inside moto's `mock_aws()`; `stop` puts the process's services back and drops the table.
 """
@@ -23,6 +24,7 @@ REGION = "eu-west-3"
 SENDER = "noreply@ent.example.fr"
 MAIL_IDENTITY = "ent.example.fr"
 MAIL_QUEUE = "MailQueue"  # the queue of template.yaml that MAIL_QUEUE_URL names
+LOGOUT_QUEUE = "LogoutQueue"  # … and LOGOUT_QUEUE_URL
 NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
 BIRTH_DATE = "2011-05-14"
 CODE_LINK = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
@@ -41,9 +43,43 @@ def moto_ses():
     return ses, ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
 
 
+def moto_signing_keys():
+    """A KMS client on moto (as AWS documents it: local/moto_kms.py) with the template's signing keys (those that
+    exist with the parameters' defaults), and the settings the template gives the functions from them."""
+    import boto3
+
+    from ent_accounts.kms import client_config
+    from local import moto_kms
+    from local.backends import create_kms_keys, resolve
+
+    moto_kms.install()
+    kms = boto3.client("kms", region_name=REGION, config=client_config())  # the service's retries and timeouts
+    keys = create_kms_keys(kms)
+    variables = template.load()["Globals"]["Function"]["Environment"]["Variables"]
+    signing_key = resolve(variables["OIDC_SIGNING_KEY"], "", "", keys)
+    published = tuple(key for key in resolve(variables["OIDC_PUBLISHED_KEYS"], "", "", keys).split(",") if key)
+    return kms, {"oidc_signing_key": signing_key, "oidc_published_keys": published}
+
+
 def code_in(html: str) -> str:
     """The code of the first link of a mail that carries one."""
     return parse_qs(urlsplit(CODE_LINK.search(html).group(1)).query)["code"][0]
+
+
+def requests_of(client, action) -> tuple[Any, list[str]]:
+    """`action`'s result and the calls `client` made meanwhile, in order (a botocore event hook: one per API call,
+    botocore's retries of it not counted)."""
+    calls: list[str] = []
+    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.*"
+
+    def count(model, **_: Any) -> None:
+        calls.append(model.name)
+
+    client.meta.events.register(event, count)
+    try:
+        return action(), calls
+    finally:
+        client.meta.events.unregister(event, count)
 
 
 @dataclass
@@ -53,6 +89,7 @@ class Stack:
     ddb: Any
     functions: Functions
     sqs: Any = None
+    kms: Any = None  # moto's KMS, with the template's signing key
     queue_urls: dict[str, str] = field(default_factory=dict)  # the template's queues (moto), by logical id
     sent: list = field(default_factory=list, repr=False)  # moto's SES messages
     provisional_of: dict[str, str] = field(default_factory=dict)  # identifier → the provisional password issued
@@ -74,7 +111,7 @@ class Stack:
         import boto3
 
         from ent_accounts import services as services_module
-        from ent_accounts.mail_queue import client_config as queue_client_config
+        from ent_accounts.queues import client_config as queue_client_config
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
         from ent_accounts.store import client_config
@@ -86,8 +123,15 @@ class Stack:
         template.create_table(ddb, table)
         sqs = boto3.client("sqs", region_name=REGION, config=queue_client_config())
         queue_urls = template.create_queues(sqs, table)
-        settings = Settings(table_name=table, mail_sender=SENDER, mail_queue_url=queue_urls[MAIL_QUEUE])
-        services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs)
+        kms, signing = moto_signing_keys()
+        settings = Settings(
+            table_name=table,
+            mail_sender=SENDER,
+            mail_queue_url=queue_urls[MAIL_QUEUE],
+            logout_queue_url=queue_urls[LOGOUT_QUEUE],
+            **signing,
+        )
+        services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs, kms=kms)
         services_module.use(services)
         return cls(
             services,
@@ -95,6 +139,7 @@ class Stack:
             ddb,
             functions or Functions(),
             sqs=sqs,
+            kms=kms,
             queue_urls=queue_urls,
             sent=sent,
             endpoint=endpoint,
@@ -135,16 +180,11 @@ class Stack:
     def dynamodb_requests(self, action) -> tuple[Any, list[str]]:
         """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's
         client)."""
-        calls: list[str] = []
+        return requests_of(self.ddb, action)
 
-        def count(model, **_: Any) -> None:
-            calls.append(model.name)
-
-        self.ddb.meta.events.register("before-call.dynamodb.*", count)
-        try:
-            return action(), calls
-        finally:
-            self.ddb.meta.events.unregister("before-call.dynamodb.*", count)
+    def kms_requests(self, action) -> tuple[Any, list[str]]:
+        """`action`'s result and the KMS requests it sent, in order (Sign, GetPublicKey…), on the signer's client."""
+        return requests_of(self.kms, action)
 
     # --- mail ---------------------------------------------------------------------------------------------------------
 
@@ -154,20 +194,31 @@ class Stack:
         return code_in(mails[-1].body)
 
     def deliver_queued_mail(self) -> dict[str, int]:
-        """Hand every message waiting in the mail queue to the function consuming it, in batches of up to 10 as
-        Lambda's event source mapping does. Those it handled are deleted; those it reported failed become visible
-        again at once (as when the visibility timeout has passed): the next call hands them over again, and SQS
-        moves them to the failed-events queue once they were received maxReceiveCount times."""
-        url = self.queue_urls[MAIL_QUEUE]
+        """`drain` the mail queue."""
+        return self.drain(MAIL_QUEUE)
+
+    def deliver_logout_notices(self) -> dict[str, int]:
+        """`drain` the logout queue (single logout's notices)."""
+        return self.drain(LOGOUT_QUEUE)
+
+    def drain(self, queue: str) -> dict[str, int]:
+        """Hand every message waiting in one of the template's queues (by logical id) to the function consuming it, in
+        batches of at most the mapping's BatchSize as Lambda's event source mapping does. Those it handled are
+        deleted; those it reported failed become visible again at once (as when the visibility timeout has passed):
+        the next call hands them over again, and SQS moves them to the failed-events queue once they were received
+        maxReceiveCount times."""
+        url = self.queue_urls[queue]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        [consumer] = [f.logical_id for f in self.functions.by_id.values() if MAIL_QUEUE in f.queues]
+        consumer = template.queue_consumers()[queue]
         delivered, failed = 0, []
         while True:
-            answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            answer = self.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=consumer.batch_size, AttributeNames=["All"]
+            )
             messages = answer.get("Messages", [])
             if not messages:
                 break  # each message once: a received message stays invisible for the queue's visibility timeout
-            answer = self.functions.invoke(consumer, sqs_event(messages, arn))
+            answer = self.functions.invoke(consumer.function, sqs_event(messages, arn))
             refused = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
             for message in messages:
                 if message["MessageId"] in refused:

@@ -1,9 +1,11 @@
-"""The template's mail queue on this machine: messages wait in memory, and a background thread hands them to the
-function that consumes the queue, in batches shaped as Lambda's SQS event source sends them.
+"""The template's queues on this machine (the mail queue, the logout queue): messages wait in memory, and a background
+thread per queue hands them to the function that consumes it, in batches shaped as Lambda's SQS event source sends
+them (at most the mapping's BatchSize).
 
-As in AWS, the request that queues a mail answers at once and the mail leaves afterwards. A message the function
+As in AWS, the request that queues a message answers at once and the work is done afterwards. A message the function
 reports failed (ReportBatchItemFailures) is handed over again after a pause, up to the queue's maxReceiveCount, then
-logged and kept in `dead_letters` (the failed-events queue of AWS).
+logged and kept in `dead_letters` (the failed-events queue of AWS). `LocalSqs` is the SQS client the functions get
+here: the queue wrappers of the shared layer (MailQueue, LogoutQueue) send through it as they would to SQS.
 """
 
 from __future__ import annotations
@@ -29,30 +31,38 @@ class LocalQueue:
         self,
         deliver: Callable[[dict], Any],
         *,
+        name: str = "MailQueue",
         max_receive_count: int = 5,
         retry_delay: float = 1.0,
-        queue_arn: str = "arn:aws:sqs:eu-west-3:123456789012:mail-queue",
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self._deliver = deliver
+        self.name = name  # the queue's logical id in template.yaml
         self.max_receive_count = max_receive_count
         self.retry_delay = retry_delay  # the visibility timeout, shortened for a developer's machine
-        self.queue_arn = queue_arn
+        self.batch_size = batch_size
+        self.queue_arn = f"arn:aws:sqs:eu-west-3:123456789012:{name}"
         self.dead_letters: list[dict] = []
         self._waiting: deque[dict] = deque()
         self._unfinished = 0  # queued and not yet delivered or dead-lettered
         self._changed = threading.Condition()
         self._stopped = False
-        self._worker = threading.Thread(target=self._run, name="local-mail-queue", daemon=True)
+        self._worker = threading.Thread(target=self._run, name=f"local-{name}", daemon=True)
         self._worker.start()
 
-    def send(self, message: dict[str, str]) -> None:
-        """What MailQueue.send does with SQS: the message waits, the caller goes on."""
-        body = json.dumps(message, separators=(",", ":"))
+    def send(self, message: dict[str, str]) -> str:
+        """A message as JSON: it waits, the caller goes on. Its message id."""
+        return self.put(json.dumps(message, separators=(",", ":")))
+
+    def put(self, body: str) -> str:
+        """What SendMessage does: the body waits, the caller goes on. Its message id."""
+        message_id = str(uuid.uuid4())
         sent = str(int(time.time() * 1000))
         with self._changed:
-            self._waiting.append({"MessageId": str(uuid.uuid4()), "Body": body, "sent": sent, "receives": 0})
+            self._waiting.append({"MessageId": message_id, "Body": body, "sent": sent, "receives": 0})
             self._unfinished += 1
             self._changed.notify_all()
+        return message_id
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every queued message was delivered or dead-lettered (False if still busy after `timeout`)."""
@@ -78,7 +88,7 @@ class LocalQueue:
                     self._changed.wait()
                 if self._stopped:
                     return
-                batch = [self._waiting.popleft() for _ in range(min(BATCH_SIZE, len(self._waiting)))]
+                batch = [self._waiting.popleft() for _ in range(min(self.batch_size, len(self._waiting)))]
             for message in batch:
                 message["receives"] += 1
             failed = self._hand_over(batch)
@@ -117,8 +127,35 @@ class LocalQueue:
         try:
             answer = self._deliver(event)
         except Exception:
-            log.error("the mail queue's consumer failed:\n%s", traceback.format_exc())
+            log.error("the consumer of %s failed:\n%s", self.name, traceback.format_exc())
             return batch
         failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
         failed = {failure["itemIdentifier"] for failure in failures}
         return [message for message in batch if message["MessageId"] in failed]
+
+
+class LocalSqs:
+    """The SQS client of the functions on this machine: SendMessage and SendMessageBatch into the local queues, named
+    by the URL their *_QUEUE_URL variable resolves to here (the queue's logical id). Anything else is refused as SQS
+    refuses an unknown queue."""
+
+    def __init__(self, queues: dict[str, LocalQueue]) -> None:
+        self.queues = queues
+
+    def send_message(self, QueueUrl: str, MessageBody: str, **_: Any) -> dict:
+        return {"MessageId": self._queue(QueueUrl).put(MessageBody)}
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict], **_: Any) -> dict:
+        if not 1 <= len(Entries) <= BATCH_SIZE:
+            raise ValueError(f"SendMessageBatch takes 1 to {BATCH_SIZE} entries")
+        queue = self._queue(QueueUrl)
+        return {
+            "Successful": [{"Id": entry["Id"], "MessageId": queue.put(entry["MessageBody"])} for entry in Entries],
+            "Failed": [],
+        }
+
+    def _queue(self, url: str) -> LocalQueue:
+        queue = self.queues.get(url.rsplit("/", 1)[-1])
+        if queue is None:
+            raise LookupError(f"no local queue at {url!r} (the template's queues: {sorted(self.queues)})")
+        return queue

@@ -1,9 +1,9 @@
 """The local server: every route of template.yaml, served as API Gateway would, plus developer routes under /_dev/.
 
 HTTP request → API Gateway REST proxy event → the function's handler (imported once, one request at a time, like a
-warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template. Mail queued by a
-request (the forgotten-password mail) is handed to the queue's consumer by a background thread (local/queues.py),
-as a second warm container of that function would take it in AWS.
+warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template. What a request
+queues (the forgotten-password mail, the logout notices of single logout) is handed to the queue's consumer by a
+background thread (local/queues.py), as another warm container of that function would take it in AWS.
 """
 
 from __future__ import annotations
@@ -39,15 +39,25 @@ class LocalService:
         self.functions = Functions()
         self._locks = {logical_id: threading.Lock() for logical_id in self.functions.by_id}
         self._environment()
-        self.mail_queue = self._mail_queue()
+        self.queues = self._queues()
+        self.mail_queue = self.queues["MailQueue"]
+        self.logout_queue = self.queues["LogoutQueue"]
         from ent_accounts import services as services_module
         from ent_accounts.clock import Clock
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
+        from local.queues import LocalSqs
 
         self.clock = Clock()
+        # The functions' queue wrappers send to the local queues as they would to SQS (their URLs, resolved here, are
+        # the queues' logical ids).
         self.services = Services.from_settings(
-            Settings.from_env(), self.clock, dynamodb=backend.dynamodb, ses=backend.ses, mail_queue=self.mail_queue
+            Settings.from_env(),
+            self.clock,
+            dynamodb=backend.dynamodb,
+            ses=backend.ses,
+            sqs=LocalSqs(self.queues),
+            kms=backend.kms,
         )
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
@@ -57,33 +67,41 @@ class LocalService:
         """The functions' environment from the template (all share this process, as they share Globals)."""
         for function in self.functions.by_id.values():
             for name, value in function.environment.items():
-                os.environ[name] = resolve(value, self.backend.table_name, self.url)
+                os.environ[name] = resolve(value, self.backend.table_name, self.url, self.backend.keys)
+        os.environ.update(self.backend.environment)
         # CloudWatch metrics (EMF lines on stdout) mean nothing on this machine and would bury the server's output.
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         # What `sam local` sets too: the functions know they are served locally (links derived from the request
         # use http, as this server does).
         os.environ["AWS_SAM_LOCAL"] = "true"
 
-    def _mail_queue(self):
-        """The queue that MAIL_QUEUE_URL names in the template, in memory, drained into the function consuming it."""
+    def _queues(self) -> dict:
+        """Every queue of the template that a function consumes, in memory, drained into that function; with the
+        queue's maxReceiveCount and the batch size of its event source mapping."""
         from local import template
         from local.queues import LocalQueue
 
-        queue_id = next(
-            value["Ref"]
-            for function in self.functions.by_id.values()
-            for name, value in function.environment.items()
-            if name == "MAIL_QUEUE_URL" and isinstance(value, dict) and "Ref" in value
-        )
-        [consumer] = [function.logical_id for function in self.functions.by_id.values() if queue_id in function.queues]
-        lock = threading.Lock()  # the consumer's own warm container: requests to the same function do not wait for it
+        queues = {}
+        for queue_id, consumer in template.queue_consumers().items():
+            lock = threading.Lock()  # the consumer's own warm container: requests to the same function do not wait
 
-        def deliver(event: dict) -> Any:
-            with lock:
-                return self.functions.invoke(consumer, event)
+            def deliver(event: dict, function: str = consumer.function, lock: threading.Lock = lock) -> Any:
+                with lock:
+                    return self.functions.invoke(function, event)
 
-        redrive = template.queue_properties()[queue_id].get("RedrivePolicy", {})
-        return LocalQueue(deliver, max_receive_count=int(redrive.get("maxReceiveCount", 1)))
+            redrive = template.queue_properties()[queue_id].get("RedrivePolicy", {})
+            queues[queue_id] = LocalQueue(
+                deliver,
+                name=queue_id,
+                max_receive_count=int(redrive.get("maxReceiveCount", 1)),
+                batch_size=consumer.batch_size,
+            )
+        return queues
+
+    def stop(self) -> None:
+        """Stop the queues' threads (what is still waiting is dropped, as the in-memory AWS is)."""
+        for queue in self.queues.values():
+            queue.stop()
 
     def invoke_http(
         self,

@@ -108,6 +108,23 @@ def _queue_of(arn: Any) -> str:
     raise ValueError(f"an event source that is not a queue of this template: {arn}")
 
 
+@dataclass(frozen=True)
+class Consumer:
+    function: str  # the logical id of the function that takes the queue's batches
+    batch_size: int  # at most this many messages per batch (the mapping's BatchSize; SQS's default 10)
+
+
+def queue_consumers(path: Path = TEMPLATE) -> dict[str, Consumer]:
+    """Each queue a function consumes through an event source mapping (queue's logical id → its consumer)."""
+    found = {}
+    for resource in load(path)["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping":
+            props = resource["Properties"]
+            consumer = Consumer(props["FunctionName"]["Ref"], int(props.get("BatchSize", 10)))
+            found[_queue_of(props["EventSourceArn"])] = consumer
+    return found
+
+
 def queue_properties(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
     """Each SQS queue of the template (logical id → its properties)."""
     return {
@@ -173,3 +190,21 @@ def create_table(client, name: str, logical_id: str = "AccountsTable") -> None:
         client.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"AttributeName": attribute, "Enabled": True}
         )
+
+
+def kms_keys(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
+    """Each KMS key of the template (logical id → the resource: its Condition and Properties)."""
+    return {
+        logical_id: resource
+        for logical_id, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::KMS::Key"
+    }
+
+
+def create_kms_key(client, logical_id: str, path: Path = TEMPLATE) -> str:
+    """One of the template's KMS keys (its key spec and usage), created with `client`; its ARN."""
+    props = kms_keys(path)[logical_id]["Properties"]
+    created = client.create_key(
+        KeySpec=props["KeySpec"], KeyUsage=props["KeyUsage"], Description=f"ent-accounts local {logical_id}"
+    )
+    return created["KeyMetadata"]["Arn"]

@@ -29,8 +29,8 @@ def test_handler_imports_and_serves_exactly_its_template_routes(logical_id):
     module = sys.modules[f"function_{logical_id}"]
     app = getattr(module, "app", None)
     if app is None:
-        # A function run by a schedule or an SNS topic has no HTTP routes.
-        assert (function.schedules or function.topics) and not function.routes
+        # A function run by a schedule, an SNS topic or a queue has no HTTP routes.
+        assert (function.schedules or function.topics or function.queues) and not function.routes
         return
     # Powertools writes path parameters <name>, API Gateway {name}.
     served = {
@@ -121,7 +121,7 @@ def test_sam_build_without_docker(tmp_path):
     assert not {"fpdf", "PIL", "cryptography"} & {p.name for p in layer.iterdir()}
     # Pruned by layers/common/Makefile (tests/test_layer_build.py runs every function from it); the school
     # function's own dependencies (fpdf2, Pillow, fontTools, cryptography: about 60 MB) must never land here.
-    assert _size(layer) < 10_000_000
+    assert _size(layer) < 10_500_000  # 10 MB until the OpenID provider (issue 15) added its own code
     for function in FUNCTIONS.values():
         built = tmp_path / "build" / function.logical_id
         assert {p.name for p in built.iterdir()} == {"app.py"}  # code only
@@ -158,7 +158,7 @@ def test_only_the_school_routes_need_a_signature():
                 assert "credentials" not in integration, (method, path)
             else:
                 assert "security" not in operation, (method, path)
-    assert seen == 6
+    assert seen == 12  # 6 school routes, 6 client registry routes
     body = translated["Resources"]["Api"]["Properties"]["Body"]
     binary = set(body["x-amazon-apigateway-binary-media-types"])
     assert binary & {"application/pdf", "*/*"}  # the letters' PDF leaves as bytes

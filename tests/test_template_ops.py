@@ -18,21 +18,25 @@ FUNCTIONS = sorted(template.functions())
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-# An alarm sums at most 10 metrics (CloudWatch's limit), so the functions are split between alarms of each kind.
-ALARM_GROUPS = {
-    "errors": ("FunctionErrorsAlarm", "SignInFunctionErrorsAlarm"),
-    "throttles": ("FunctionThrottlesAlarm", "SignInFunctionThrottlesAlarm"),
-}
+# An alarm sums at most 10 metrics (CloudWatch's limit): the functions serving the API are in one pair of alarms, those
+# doing background work in another.
+ERRORS_ALARMS = ("FunctionErrorsAlarm", "BackgroundFunctionErrorsAlarm")
+THROTTLES_ALARMS = ("FunctionThrottlesAlarm", "BackgroundFunctionThrottlesAlarm")
 
 
-def test_every_function_is_in_the_errors_and_throttles_alarms():
+def test_every_function_is_in_one_errors_alarm_and_one_throttles_alarm():
     alarms = posture.alarms(SOURCE)
-    for kind, names in ALARM_GROUPS.items():
-        covered = [posture.alarmed_functions(alarms[name]) for name in names]
-        assert set().union(*covered) == set(FUNCTIONS), kind
-        assert sum(len(functions) for functions in covered) == len(FUNCTIONS), f"{kind}: a function counted twice"
+    for names in (ERRORS_ALARMS, THROTTLES_ALARMS):
+        watched = [posture.alarmed_functions(alarms[name]) for name in names]
+        assert set().union(*watched) == set(FUNCTIONS), names
+        assert sum(len(functions) for functions in watched) == len(FUNCTIONS), names  # each function once
         for name in names:
             assert len([query for query in alarms[name]["Metrics"] if "MetricStat" in query]) <= 10, name
+    api, background = (posture.alarmed_functions(alarms[name]) for name in ERRORS_ALARMS)
+    assert api == {name for name in FUNCTIONS if template.functions()[name].routes}
+    assert background == {name for name in FUNCTIONS if not template.functions()[name].routes}
+    for errors, throttles in zip(ERRORS_ALARMS, THROTTLES_ALARMS, strict=True):
+        assert posture.alarmed_functions(alarms[errors]) == posture.alarmed_functions(alarms[throttles])
 
 
 def test_the_alarm_check_notices_a_function_left_out_of_the_sum():
@@ -124,7 +128,7 @@ def test_queued_mail_is_retried_then_kept_in_the_failed_events_queue():
     assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5  # Lambda's advice: fewer, and throttled batches are lost
     # A dead-letter queue keeps a message for its own retention counted from the first send: it must be longer.
     assert RESOURCES["FailedEventsQueue"]["Properties"]["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
-    [mapping] = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    mapping = RESOURCES["MailQueueConsumer"]["Properties"]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["MailQueue", "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     consumer = RESOURCES[mapping["FunctionName"]["Ref"]]["Properties"]
@@ -133,6 +137,38 @@ def test_queued_mail_is_retried_then_kept_in_the_failed_events_queue():
     # The producer is the consumer: the forgotten-password routes queue, the same function sends.
     assert consumer["Environment"]["Variables"]["MAIL_QUEUE_URL"] == {"Ref": "MailQueue"}
     assert template.functions()[mapping["FunctionName"]["Ref"]].queues == ["MailQueue"]
+
+
+def test_logout_notices_are_retried_about_five_minutes_then_kept_in_the_failed_events_queue():
+    """A client that is down is tried 5 times, a visibility timeout (a minute) apart, then its notice waits 14 days in
+    the failed-events queue (its alarm rings); one notice per invocation, so a slow client delays only its own."""
+    queue = RESOURCES["LogoutQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["SqsManagedSseEnabled"] is True and queue["MessageRetentionPeriod"] == 86400
+    assert RESOURCES["FailedEventsQueue"]["Properties"]["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    mapping = RESOURCES["LogoutQueueConsumer"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["LogoutQueue", "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and mapping["BatchSize"] == 1
+    consumer = RESOURCES[mapping["FunctionName"]["Ref"]]["Properties"]
+    from ent_accounts.sso.form_post import TIMEOUT
+
+    assert consumer["Timeout"] >= 2 * TIMEOUT  # the connection and the answer may each wait TIMEOUT
+    assert queue["VisibilityTimeout"] == 6 * consumer["Timeout"]
+    assert 4 * 60 <= (queue["RedrivePolicy"]["maxReceiveCount"] - 1) * queue["VisibilityTimeout"] <= 6 * 60
+    assert template.functions()[mapping["FunctionName"]["Ref"]].queues == ["LogoutQueue"]
+    mappings = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert sorted(m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings) == ["LogoutQueue", "MailQueue"]
+
+
+def test_the_functions_that_end_sessions_know_the_logout_queue():
+    """Every route that ends a session queues a notice per client it was signed in to."""
+    ending = posture.session_ending_functions()
+    assert "AccountFunction" in ending  # /api/logout and /deconnexion
+    for name in ending:
+        assert RESOURCES[name]["Properties"]["Environment"]["Variables"]["LOGOUT_QUEUE_URL"] == {"Ref": "LogoutQueue"}
 
 
 def test_every_mail_goes_through_the_configuration_set():

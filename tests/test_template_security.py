@@ -60,6 +60,37 @@ def test_only_the_password_reset_function_uses_the_mail_queue_and_only_as_it_mus
     assert granted == {("PasswordResetFunctionRole", action) for action in actions}
 
 
+def test_the_logout_queue_is_filled_by_the_functions_that_end_sessions_and_taken_by_its_consumer_only():
+    logout_queue = str({"Fn::GetAtt": ["LogoutQueue", "Arn"]})
+    granted = {
+        (logical_id, action)
+        for logical_id, statement in posture._statements(posture.transformed()["Resources"])
+        if logout_queue in [str(resource) for resource in posture._as_list(statement.get("Resource"))]
+        for action in posture._as_list(statement["Action"])
+    }
+    consumer = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    producers = posture.session_ending_functions()
+    assert "AccountFunction" in producers
+    assert granted == {(f"{name}Role", "sqs:SendMessage") for name in producers} | {
+        ("LogoutNotificationsFunctionRole", action) for action in consumer
+    }
+
+
+def test_the_logout_consumer_may_read_the_table_and_sign_but_never_write_or_mail():
+    consumer = SOURCE["Resources"]["LogoutNotificationsFunction"]["Properties"]
+    assert {"DynamoDBReadPolicy": {"TableName": {"Ref": "AccountsTable"}}} in consumer["Policies"]
+    actions = {
+        action
+        for logical_id, statement in posture._statements(posture.transformed()["Resources"])
+        if logical_id == "LogoutNotificationsFunctionRole" and statement.get("Effect") == "Allow"
+        for action in posture._as_list(statement["Action"])
+    }
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    # It signs the logout tokens through the managed policy the OIDC function has too (kms:Sign, the signing key only).
+    assert {"Ref": "TokenSigningPolicy"} in consumer["Policies"]
+    assert not actions & writes and not any(a.startswith(("ses:", "kms:")) for a in actions)
+
+
 def test_admin_routes_are_iam_authorised():
     assert posture.unauthorised_admin_routes(SOURCE) == []
 

@@ -4,9 +4,9 @@ the work is done in the shared layer."""
 from aws_lambda_powertools.logging import correlation_paths
 
 from ent_accounts.flows.queued_mail import deliver_queued_mail
-from ent_accounts.mail_queue import is_queue_event, process_batch
 from ent_accounts.metrics import publish_metrics
 from ent_accounts.observability import logger
+from ent_accounts.queues import is_queue_event, process_batch
 from ent_accounts.services import services
 from ent_accounts.web.api import create_app, handle
 from ent_accounts.web.routes.password_reset import router

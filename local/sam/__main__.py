@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from local import template
 from local.sam import aws, commands, image
 from local.sam.queue_relay import relay_mail_queue
 from local.sam.seed import seed
@@ -83,12 +84,14 @@ def _print_mail(local: aws.LocalAws, stop: threading.Event) -> None:
 
 
 def _relay_mail_queue(local, built: Path, env_vars: Path, arch: str, skip_pull: bool, stop: threading.Event) -> None:
+    """Both queues in turn (mail, then logout notices), as their event source mappings would take them."""
     while not stop.is_set():
-        try:
-            relay_mail_queue(local, built, env_vars, arch=arch, skip_pull=skip_pull)
-        except Exception as error:  # a failed hand-over is retried, as Lambda's mapping would
-            print(f"  mail queue: the hand-over failed ({error}); trying again", file=sys.stderr, flush=True)
-            stop.wait(5)
+        for queue in template.queue_consumers():
+            try:
+                relay_mail_queue(local, built, env_vars, arch=arch, skip_pull=skip_pull, queue=queue)
+            except Exception as error:  # a failed hand-over is retried, as Lambda's mapping would
+                print(f"  {queue}: the hand-over failed ({error}); trying again", file=sys.stderr, flush=True)
+                stop.wait(5)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""The local AWS that `sam local`'s containers talk to: AWS's DynamoDB Local for the table, moto's server for SES v2
-and SQS. Both listen where the containers reach the host (Docker's bridge gateway on Linux, `host.docker.internal`
-in the containers), and the functions get their addresses through declared variables (template.yaml's Globals)."""
+"""The local AWS that `sam local`'s containers talk to: AWS's DynamoDB Local for the table, moto's server for SES v2,
+SQS and KMS (the token signing keys, local/moto_kms.py). Both listen where the containers reach the host (Docker's
+bridge gateway on Linux, `host.docker.internal` in the containers), and the functions get their addresses through
+declared variables (template.yaml's Globals)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import ipaddress
 import json
 import logging
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
-from local import template
-from local.backends import REGION, parameter_defaults, resolve
+from local import moto_kms, template
+from local.backends import REGION, create_kms_keys, parameter_defaults, resolve
 from local.dynamodb_local import DynamoDBLocal, available
 
 TABLE = "ent-accounts-sam-local"
@@ -53,6 +54,7 @@ class LocalAws:
     moto_host: str
     moto_port: int
     queues: dict[str, str]
+    keys: dict[str, str] = field(default_factory=dict)  # the template's KMS keys in moto: logical id → ARN
 
     @property
     def dynamodb_endpoint(self) -> str:  # from this machine
@@ -79,10 +81,15 @@ class LocalAws:
             "TABLE_NAME": TABLE,
             "PUBLIC_BASE_URL": public_base_url,
             "MAIL_QUEUE_URL": self.queues["MailQueue"],
+            "LOGOUT_QUEUE_URL": self.queues["LogoutQueue"],
             "AWS_ENDPOINT_URL_DYNAMODB": f"http://{CONTAINER_HOST}:{self.dynamodb_local.port}",
             "AWS_ENDPOINT_URL_SESV2": moto,
             "AWS_ENDPOINT_URL_SQS": moto,
+            "AWS_ENDPOINT_URL_KMS": moto,
         }
+        variables = template.load()["Globals"]["Function"]["Environment"]["Variables"]
+        for name in ("OIDC_SIGNING_KEY", "OIDC_PUBLISHED_KEYS"):  # the keys created in moto, not placeholders
+            values[name] = resolve(variables[name], TABLE, public_base_url, self.keys)
         declared = {name for function in template.functions().values() for name in function.environment}
         declared |= set(template.load()["Globals"]["Function"]["Environment"]["Variables"])
         missing = set(values) - declared
@@ -96,7 +103,9 @@ class LocalAws:
         local = self.function_environment(public_base_url)
         values: dict[str, dict[str, str]] = {"Parameters": local}
         for logical_id, function in template.functions().items():
-            resolved = {name: resolve(value, TABLE, public_base_url) for name, value in function.environment.items()}
+            resolved = {
+                name: resolve(value, TABLE, public_base_url, self.keys) for name, value in function.environment.items()
+            }
             values[logical_id] = {**resolved, **local}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values, indent=2))
@@ -122,6 +131,7 @@ def start() -> LocalAws:
     if reason:
         raise SystemExit(f"sam local needs DynamoDB Local: {reason}")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request otherwise
+    moto_kms.install()  # the server runs in this process: its KMS signs digests as AWS does
     host = bridge_gateway()
     moto = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     moto.start()
@@ -131,6 +141,7 @@ def start() -> LocalAws:
         local = LocalAws(dynamodb_local, moto, host, moto_port, {})
         template.create_table(local.client("dynamodb"), TABLE)
         local.queues.update(template.create_queues(local.client("sqs"), TABLE))
+        local.keys.update(create_kms_keys(local.client("kms")))
         identity = resolve(parameter_defaults().get("MailIdentity", "ent.example.fr"), TABLE, "")
         local.client("sesv2").create_email_identity(EmailIdentity=identity)
         return local

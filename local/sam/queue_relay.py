@@ -1,5 +1,6 @@
-"""What Lambda's SQS event source mapping does for the mail queue, under sam local: a batch of messages to the
-function that consumes the queue (`sam local invoke`), then the messages it did not report as failed deleted."""
+"""What Lambda's SQS event source mapping does for the template's queues (the mail queue, the logout queue), under
+sam local: a batch of messages to the function that consumes the queue (`sam local invoke`), then the messages it did
+not report as failed deleted."""
 
 from __future__ import annotations
 
@@ -12,14 +13,19 @@ from local.sam import commands
 from local.sam.aws import LocalAws
 
 
-def relay_mail_queue(local: LocalAws, built: Path, env_vars: Path, *, arch: str, skip_pull: bool) -> int:
-    """Hand over one batch (waiting up to 1 s for it); how many messages the consumer took."""
-    [consumer] = [f.logical_id for f in template.functions().values() if "MailQueue" in f.queues]
-    sqs, queue_url = local.client("sqs"), local.queues["MailQueue"]
-    batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+def relay_mail_queue(
+    local: LocalAws, built: Path, env_vars: Path, *, arch: str, skip_pull: bool, queue: str = "MailQueue"
+) -> int:
+    """Hand over one batch of `queue` (waiting up to 1 s for it); how many messages the consumer took."""
+    consumer = template.queue_consumers()[queue]
+    sqs, queue_url = local.client("sqs"), local.queues[queue]
+    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=consumer.batch_size, WaitTimeSeconds=1)
+    batch = answer.get("Messages", [])
     if not batch:
         return 0
-    result = commands.invoke(built, consumer, sqs_event(batch), env_vars, arch=arch, skip_pull=skip_pull)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    event = sqs_event(batch, arn)
+    result = commands.invoke(built, consumer.function, event, env_vars, arch=arch, skip_pull=skip_pull)
     try:
         failed = {
             item["itemIdentifier"] for item in json.loads(result.stdout.strip().splitlines()[-1])["batchItemFailures"]

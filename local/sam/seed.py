@@ -23,6 +23,7 @@ def seed_environment(local: aws.LocalAws, public_base_url: str) -> dict[str, str
         AWS_ENDPOINT_URL_DYNAMODB=local.dynamodb_endpoint,  # from this machine, not from a container
         AWS_ENDPOINT_URL_SESV2=local.moto_endpoint,
         AWS_ENDPOINT_URL_SQS=local.moto_endpoint,
+        AWS_ENDPOINT_URL_KMS=local.moto_endpoint,
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         POWERTOOLS_METRICS_DISABLED="true",

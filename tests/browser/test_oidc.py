@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.browser.conftest import axe_violations, screenshot
-from tests.support.oidc import install_signer, pkce
+from tests.support.oidc import pkce
 
 PASSWORD = "Soleil-Vert-2026"
 
@@ -61,7 +61,6 @@ def service():
     port = free_port()
     backend = backends.start_moto()
     started = LocalService(backend, url=f"http://127.0.0.1:{port}")
-    install_signer(started.services)
     http = serve(started, "127.0.0.1", port)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     yield started

@@ -1,4 +1,4 @@
-"""The local server's handling of handler failures, cold starts and queued mail, in-process."""
+"""The local server's handling of handler failures, cold starts, queued mail and logout notices, in-process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def service(monkeypatch):
     backend = backends.start_moto()
     started = LocalService(backend)
     yield started
-    started.mail_queue.stop()
+    started.stop()
     backend.stop()
     services_module.use(None)
 
@@ -78,3 +78,51 @@ def test_a_queued_message_that_keeps_failing_is_dead_lettered(service, caplog):
     [dead] = service.mail_queue.dead_letters
     assert dead["receives"] == 5 and json.loads(dead["Body"]) == {"kind": "unheard_of"}
     assert "failed 5 times: dead-lettered" in caplog.text
+
+
+def a_client_told_at(service, monkeypatch, url: str):
+    """A registered client whose back-channel endpoint is `url`, and the signer the consumer signs with."""
+    from ent_accounts.sso.clients import Client
+    from tests.support.single_logout import LocalSigner, serve_client
+
+    service.services.signer = LocalSigner()
+    client = Client("demo-ent", "ENT de démonstration", ("http://127.0.0.1:3000/cb",), backchannel_logout_uri=url)
+    serve_client(service.services.store, client, monkeypatch)
+    return service.services.signer
+
+
+def notice():
+    from ent_accounts.sso.logout_notifications import LogoutNotice
+
+    return LogoutNotice.oidc_backchannel(issuer="http://127.0.0.1:3000", client_id="demo-ent", sid="s-1", subject="u")
+
+
+def test_a_logout_notice_reaches_the_clients_back_channel_endpoint_from_the_queue(service, monkeypatch):
+    from tests.support.single_logout import RelyingParty, validated_logout_token
+
+    rp = RelyingParty()
+    try:
+        signer = a_client_told_at(service, monkeypatch, rp.url)
+        assert service.services.logout_queue.send([notice()]) == 1  # through the wrapper, as a logout sends it
+        assert service.logout_queue.wait_idle(timeout=10)  # the background thread handed it to the consumer
+        [token] = rp.logout_tokens()
+        now = int(service.clock.now().timestamp())
+        claims = validated_logout_token(
+            token, signer.jwks(), issuer="http://127.0.0.1:3000", client_id="demo-ent", now=now
+        )
+        assert claims["sid"] == "s-1" and service.logout_queue.dead_letters == []
+    finally:
+        rp.stop()
+
+
+def test_a_logout_notice_for_a_client_that_is_down_is_retried_then_dead_lettered(service, monkeypatch, caplog):
+    from tests.support.single_logout import unreachable_url
+
+    a_client_told_at(service, monkeypatch, unreachable_url())
+    service.logout_queue.retry_delay = 0
+    with caplog.at_level(logging.ERROR, logger="local"):
+        service.services.logout_queue.send([notice()])
+        assert service.logout_queue.wait_idle(timeout=10)
+    [dead] = service.logout_queue.dead_letters
+    assert dead["receives"] == 5 and json.loads(dead["Body"]) == notice().to_message()
+    assert service.mail_queue.dead_letters == []  # each queue its own

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.integration.helpers import NEW_PASSWORD, active_student
-from tests.support.oidc import ISSUER, Rp, RpBrowser, install_signer, query_of, register
+from tests.support.oidc import ISSUER, Rp, RpBrowser, query_of, register
 
 LOGIN_PATH = "/connexion"
 
 
 def sso_world(world, **client):
-    """The world with a signer, the client `ent-occitanie` registered, and jdupont12 active (validated address)."""
-    install_signer(world.services)
+    """The world (its signer: KMS on moto) with the client `ent-occitanie` registered, and jdupont12 active (a
+    validated address)."""
     active_student(world)
     registered, secret = register(world.store, **client)
     return Rp(world, registered, secret)

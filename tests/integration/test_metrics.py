@@ -2,49 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from datetime import UTC, datetime
 
-import pytest
-
-from ent_accounts.metrics import metrics
 from local.events import scheduled_event, ses_event, sns_event
 from local.mailbox import Mailbox
 from tests.integration.helpers import NEW_PASSWORD, first_connection, last_code, login
-
-
-class Emitted:
-    def __init__(self, capsys) -> None:
-        self.capsys = capsys
-        self.documents: list[dict] = []
-
-    def totals(self) -> Counter[str]:
-        """The sum of every metric written since the last call, checking each line is EMF CloudWatch accepts."""
-        for line in self.capsys.readouterr().out.splitlines():
-            if line.startswith("{") and '"_aws"' in line:
-                self.documents.append(json.loads(line))
-        totals: Counter[str] = Counter()
-        for document in self.documents:
-            [directive] = document["_aws"]["CloudWatchMetrics"]
-            assert directive["Namespace"] == "EntAccounts"
-            assert sorted(directive["Dimensions"][0]) == ["service", "stage"]
-            assert document["service"] == "ent-accounts"
-            for metric in directive["Metrics"]:
-                assert metric["Unit"] == "Count"
-                totals[metric["Name"]] += sum(document[metric["Name"]])
-        self.documents.clear()
-        return +totals  # zeros dropped: a metric written as 0 is checked separately
-
-
-@pytest.fixture
-def emitted(capsys, monkeypatch) -> Emitted:
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
-    metrics.clear_metrics()
-    found = Emitted(capsys)
-    found.totals()  # forget what came before
-    return found
 
 
 def test_the_leaflets_path_counts_each_step(world, emitted):

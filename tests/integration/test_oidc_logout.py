@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ent_accounts.sso.logout import ending_session
+from local.harness import LOGOUT_QUEUE
 from tests.integration.helpers import login
 from tests.integration.oidc import code_from, sign_in, signed_in, sso_world, tokens
 from tests.support.oidc import ISSUER, Rp, TestSigner, query_of, register
@@ -124,20 +125,21 @@ def test_ending_a_session_says_which_services_to_tell(world, rp):
     quiet.token(code_from(browser, quiet))
     token = browser.cookies["session"]
     assert world.store.get_session(hash_token(token)).clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
-    ended = ending_session(world.services, token, "req-1")
+    ended = ending_session(world.services, token, "req-1", ISSUER)
     assert ended.sid == first["sid"] and ended.clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
     # Only the clients with a back-channel logout URI are told, each with its own sub for the account.
     [notice] = ended.notices
-    assert notice.client_id == "appli-pairwise" and notice.uri == "https://appli.example/bcl"
-    assert notice.sid == first["sid"] and notice.sub == pairwise["sub"] != first["sub"]
-    assert ending_session(world.services, token, "req-2") is None  # ended once
+    assert notice.kind == "oidc_backchannel" and notice.client_id == "appli-pairwise" and notice.issuer == ISSUER
+    assert notice.sid == first["sid"] and notice.subject == pairwise["sub"] != first["sub"]
+    assert ended.queued == 1 and world.queued(LOGOUT_QUEUE) == [notice.to_message()]
+    assert ending_session(world.services, token, "req-2", ISSUER) is None  # ended once
 
 
 def test_a_client_not_yet_given_tokens_is_not_recorded(world, rp):
     from ent_accounts.codes import hash_token
 
     browser, _ = sign_in(world, rp)  # a code, never redeemed
-    ended = ending_session(world.services, browser.cookies["session"], "req")
+    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
     assert ended.clients == frozenset() and ended.notices == ()
     assert world.store.get_session(hash_token(browser.cookies["session"])) is None
 

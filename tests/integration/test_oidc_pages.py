@@ -10,13 +10,12 @@ import pytest
 
 from local.harness import BIRTH_DATE, NEW_PASSWORD
 from tests.integration.oidc import code_from, log_in_on_the_page, sign_in
-from tests.support.oidc import ISSUER, RpBrowser, install_signer, register
+from tests.support.oidc import ISSUER, RpBrowser, register
 from tests.support.oidc import Rp as RelyingParty
 
 
 @pytest.fixture
 def rp(world):
-    install_signer(world.services)
     client, secret = register(world.store)
     return RelyingParty(world, client, secret)
 
@@ -133,7 +132,6 @@ def test_a_client_removed_while_the_person_logs_in_gets_no_code(world, rp):
 
 
 def test_the_service_named_is_escaped(world):
-    install_signer(world.services)
     client, secret = register(world.store, name="<script>alert(1)</script>")
     page = RpBrowser(world).get(RelyingParty(world, client, secret).authorize_url())
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text

@@ -30,3 +30,22 @@ def test_openapi_documents_bodies_and_errors(world):
     first = schemas["FirstConnectionRequest"]
     assert first["properties"]["birth_date"]["format"] == "date"
     assert "email" not in first["required"]
+
+
+def test_the_client_registry_is_documented_without_its_secrets(world):
+    document = world.call("GET", "/api/openapi.json").json()
+    paths = document["paths"]
+    assert set(paths["/api/admin/clients"]["post"]["responses"]) == {"201", "400", "409"}
+    assert set(paths["/api/admin/clients/{client_id}"]["put"]["responses"]) == {"200", "400", "404", "409"}
+    assert set(paths["/api/admin/clients/{client_id}/secret"]["post"]["responses"]) == {"200", "400", "404", "409"}
+    schemas = document["components"]["schemas"]
+    shown = set(schemas["ClientView"]["properties"])
+    assert "client_secret" not in shown and not {"secret_hashes", "subject_salt"} & shown
+    assert "client_secret" in schemas["ClientWithSecret"]["properties"]
+    create = schemas["ClientCreateRequest"]
+    assert create["additionalProperties"] is False and set(create["required"]) == {"name", "redirect_uris"}
+    assert create["properties"]["token_endpoint_auth_method"]["enum"] == [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ]

@@ -20,5 +20,5 @@ FAKE_AWS = {
 def use_fake_aws(**overrides: str) -> None:
     """No real credentials, profile or endpoint can reach this process, whatever the developer's shell has."""
     os.environ.update({**FAKE_AWS, **overrides})
-    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_KMS"):
         os.environ.pop(variable, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from ent_accounts.clock import FrozenClock
-from local import dynamodb_local
+from local import dynamodb_local, moto_kms
 from local.harness import MAIL_QUEUE, REGION, Stack
 from local.invoke import Functions
 
@@ -38,6 +39,7 @@ def _atomic_moto_requests() -> None:
 
 
 _atomic_moto_requests()
+moto_kms.install()  # Sign with MessageType DIGEST, key states, as AWS documents them (the harness installs it too)
 
 
 @pytest.fixture(scope="session")
@@ -213,3 +215,39 @@ def log_lines():
     yield LogLines(stream)
     for target in targets:
         target.removeHandler(handler)
+
+
+class Emitted:
+    def __init__(self, capsys) -> None:
+        self.capsys = capsys
+        self.documents: list[dict] = []
+
+    def totals(self) -> Counter[str]:
+        """The sum of every metric written since the last call, checking each line is EMF CloudWatch accepts."""
+        for line in self.capsys.readouterr().out.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                self.documents.append(json.loads(line))
+        totals: Counter[str] = Counter()
+        for document in self.documents:
+            [directive] = document["_aws"]["CloudWatchMetrics"]
+            assert directive["Namespace"] == "EntAccounts"
+            assert sorted(directive["Dimensions"][0]) == ["service", "stage"]
+            assert document["service"] == "ent-accounts"
+            for metric in directive["Metrics"]:
+                assert metric["Unit"] == "Count"
+                totals[metric["Name"]] += sum(document[metric["Name"]])
+        self.documents.clear()
+        return +totals  # zeros dropped: a metric written as 0 is checked separately
+
+
+@pytest.fixture
+def emitted(capsys, monkeypatch) -> Emitted:
+    """The business metrics the handlers write (EMF lines on stdout), as CloudWatch would sum them."""
+    from ent_accounts.metrics import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
+    metrics.clear_metrics()
+    found = Emitted(capsys)
+    found.totals()  # forget what came before
+    return found

@@ -107,6 +107,10 @@ def main() -> None:
     queue_url = os.environ["MAIL_QUEUE_URL"]
     messages = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     answers["queued_mail"] = handlers["PasswordResetFunction"](events.sqs_event(messages), context)
+    # The logout queue's consumer from the layer alone (urllib, the notice, the back-channel deliverer): a notice it
+    # cannot read is reported failed, for SQS to hand over again.
+    unreadable = events.sqs_event([{"MessageId": "notice-1", "Body": '{"kind": "carrier_pigeon"}'}])
+    answers["logout_notice_unreadable"] = handlers["LogoutNotificationsFunction"](unreadable, context)
     call("account_without_session", "AccountFunction", "GET", "/api/account", "/api/account")
     call("openapi", "OpenApiFunction", "GET", "/api/openapi.json", "/api/openapi.json")
     discovery = "/.well-known/openid-configuration"

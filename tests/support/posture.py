@@ -189,3 +189,16 @@ def alarmed_functions(alarm: dict[str, Any]) -> set[str]:
         for dimension in stat["Metric"]["Dimensions"]
         if dimension["Name"] == "FunctionName" and isinstance(dimension["Value"], dict)
     }
+
+
+# Routes that end a session, whichever function serves them: each must be able to queue its logout notices (the
+# OpenID Connect and CAS logout routes count as soon as the template serves them).
+SESSION_ENDING_ROUTES = {"/api/logout", "/deconnexion", "/oidc/logout", "/cas/logout"}
+
+
+def session_ending_functions() -> set[str]:
+    return {
+        logical_id
+        for logical_id, function in template.functions().items()
+        if SESSION_ENDING_ROUTES & {route.path for route in function.routes}
+    }

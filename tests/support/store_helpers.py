@@ -32,3 +32,16 @@ def login_throttle(store: Store, identifier: str) -> Throttle:
 def delete_expired_account(store: Store, expired: DueAccount, now: datetime, request_id: str) -> bool:
     """Delete one account as the sweep does; False when it changed meanwhile."""
     return bool(store.delete_expired_accounts([expired], now, request_id))
+
+
+def client_events(store: Store, client_id: str) -> list[dict[str, Any]]:
+    """Audit events of one registered client, oldest first, as plain values."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    items = store.query_items(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+        ExpressionAttributeValues={":pk": {"S": f"CLIENT#{client_id}"}, ":event": {"S": "EVENT#"}},
+        ConsistentRead=True,
+    )
+    return [{key: deserialize(value) for key, value in item.items()} for item in items if not store.expired(item)]

@@ -151,3 +151,20 @@ class IdempotencyKeyReused(DomainError):
     status = 422
     code = "idempotency_key_reused"
     message = "Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé."
+
+
+# --- the client registry (read by ops or the académie's staff: "vous") ----------------------------------------------
+
+
+class ClientNotFound(NotFound):
+    message = "Aucun client n'est enregistré sous cet identifiant."
+
+
+class ClientIdTaken(DomainError):
+    status = 409
+    code = "client_exists"
+    message = "Un client est déjà enregistré sous cet identifiant : choisissez-en un autre, ou modifiez celui-ci (PUT)."
+
+
+class ClientChangedMeanwhile(ChangedMeanwhile):
+    message = "Ce client a été modifié pendant la demande : relisez-le et recommencez."

@@ -41,6 +41,18 @@ CLIENT_SIGN_INS = "ClientSignIns"
 TOKENS_ISSUED = "TokensIssued"
 SIGN_IN_REFUSALS = "SignInRefusals"
 LOGOUTS = "Logouts"
+# Changes of the client registry (admin routes, `ent_admin clients`): each is audited too, with who made it.
+CLIENTS_REGISTERED = "ClientsRegistered"
+CLIENTS_UPDATED = "ClientsUpdated"
+CLIENT_SECRETS_ROTATED = "ClientSecretsRotated"
+CLIENTS_DELETED = "ClientsDeleted"
+# Single logout, one notice per client a session was signed in through: put on the logout queue when the session ended,
+# refused by the queue (that client is not told; the logout went through), acknowledged by the client, or a delivery
+# attempt that failed (the client answered something else or could not be reached: the queue hands it over again).
+LOGOUT_NOTICES_QUEUED = "LogoutNoticesQueued"
+LOGOUT_NOTICES_NOT_QUEUED = "LogoutNoticesNotQueued"
+LOGOUT_NOTICES_DELIVERED = "LogoutNoticesDelivered"
+LOGOUT_NOTICES_FAILED = "LogoutNoticesFailed"
 
 ALL = (
     LOGINS,
@@ -61,6 +73,14 @@ ALL = (
     TOKENS_ISSUED,
     SIGN_IN_REFUSALS,
     LOGOUTS,
+    CLIENTS_REGISTERED,
+    CLIENTS_UPDATED,
+    CLIENT_SECRETS_ROTATED,
+    CLIENTS_DELETED,
+    LOGOUT_NOTICES_QUEUED,
+    LOGOUT_NOTICES_NOT_QUEUED,
+    LOGOUT_NOTICES_DELIVERED,
+    LOGOUT_NOTICES_FAILED,
 )
 
 

@@ -1,5 +1,6 @@
-"""What a use case needs from the outside world (settings, clock, store, mailer, mail queue), built once per
-container.
+"""What a use case needs from the outside world (settings, clock, store, mailer, mail and logout queues, token
+signer), built once
+per container.
 
 `Services.from_settings` is the one place that wires them: the handlers (services()), the local server, the
 benchmarks and the tests all build theirs with it, giving only what differs (their clients, clock or queue).
@@ -15,7 +16,9 @@ from ent_accounts.clock import Clock
 from ent_accounts.local_aws_guard import refuse_real_aws_under_sam_local
 from ent_accounts.mail import Mailer
 from ent_accounts.mail_queue import MailQueue
+from ent_accounts.oidc.signing import TokenSigner
 from ent_accounts.settings import Settings, current_settings
+from ent_accounts.sso.logout_notifications import LogoutQueue
 from ent_accounts.store import Store
 
 
@@ -26,6 +29,8 @@ class Services:
     store: Store
     mailer: Mailer
     mail_queue: MailQueue  # mail sent off the request path (the local server gives its in-memory queue)
+    signer: TokenSigner  # ID and logout tokens, signed by the KMS key of OIDC_SIGNING_KEY
+    logout_queue: LogoutQueue  # the clients to tell that a session ended (single logout), off the request path
 
     @classmethod
     def from_settings(
@@ -37,6 +42,8 @@ class Services:
         ses: Any = None,
         sqs: Any = None,
         mail_queue: Any = None,
+        kms: Any = None,
+        logout_queue: Any = None,
     ) -> Services:
         """Every setting passed the same way wherever the services are built; a client left out is made by boto3
         on first use (the functions' own clients, with the service's retry and timeout settings)."""
@@ -51,7 +58,18 @@ class Services:
         mailer = Mailer(settings.mail_sender, client=ses, configuration_set=settings.mail_configuration_set)
         if mail_queue is None:
             mail_queue = MailQueue(settings.mail_queue_url, client=sqs)
-        return cls(settings=settings, clock=clock, store=store, mailer=mailer, mail_queue=mail_queue)
+        if logout_queue is None:
+            logout_queue = LogoutQueue(settings.logout_queue_url, client=sqs)
+        signer = TokenSigner(settings.oidc_signing_key, settings.oidc_published_keys, client=kms)
+        return cls(
+            settings=settings,
+            clock=clock,
+            store=store,
+            mailer=mailer,
+            mail_queue=mail_queue,
+            logout_queue=logout_queue,
+            signer=signer,
+        )
 
 
 _current: Services | None = None

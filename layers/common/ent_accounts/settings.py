@@ -9,6 +9,7 @@ variable, instead of failing later inside a request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
@@ -45,6 +46,21 @@ def _count(raw: str) -> int:
 def _names(raw: str) -> tuple[str, ...]:
     """A comma-separated list (spaces around the commas ignored, empty items dropped)."""
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
+
+
+def _key_arn(raw: str) -> str:
+    """A KMS key's ARN (not an alias: the key id is the tokens' kid), or empty."""
+    value = raw.strip()
+    if value and not _KMS_KEY_ARN.fullmatch(value):
+        raise ValueError("a KMS key ARN is expected (arn:aws:kms:<region>:<account>:key/<key id>)")
+    return value
+
+
+def _key_arns(raw: str) -> tuple[str, ...]:
+    return tuple(_key_arn(name) for name in _names(raw))
 
 
 def _share(raw: str) -> float:
@@ -146,9 +162,9 @@ class Settings(FromEnvironment):
     audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
     # --- OpenID Connect provider (docs/DESIGN.md, "Single sign-on") ---
     # The KMS key (ARN) that signs ID tokens, and the other keys the JWKS publishes: the next one before it signs,
-    # the previous one until its tokens have expired (README, "Signing key rotation"). Empty: no OIDC here.
-    oidc_signing_key: str = variable("OIDC_SIGNING_KEY", "")
-    oidc_published_keys: tuple[str, ...] = variable("OIDC_PUBLISHED_KEYS", (), _names)
+    # the previous one until its tokens have expired (README, "Signing keys and their rotation"). Empty: no OIDC here.
+    oidc_signing_key: str = variable("OIDC_SIGNING_KEY", "", _key_arn)
+    oidc_published_keys: tuple[str, ...] = variable("OIDC_PUBLISHED_KEYS", (), _key_arns)
     oidc_code_seconds: int = variable("OIDC_CODE_SECONDS", 60, _count)  # RFC 9700: short-lived, single use
     oidc_id_token_minutes: int = variable("OIDC_ID_TOKEN_MINUTES", 5, _count)
     oidc_access_token_minutes: int = variable("OIDC_ACCESS_TOKEN_MINUTES", 5, _count)

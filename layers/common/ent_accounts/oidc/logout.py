@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ent_accounts.observability import logger
 from ent_accounts.oidc.authorization import to_client
 from ent_accounts.oidc.requests import CLIENT_ID, Params
 from ent_accounts.services import Services
@@ -37,10 +36,7 @@ def rp_initiated_logout(
         client = services.store.get_client(client_id)
         if client is not None and client.accepts_post_logout_redirect_uri(uri):
             redirect = to_client(uri, state=one.get("state"))
-    ended = ending_session(services, session_token, request_id, via=client_id or "")
-    if ended is not None and ended.notices:
-        # Sent by the logout queue (back-channel logout tokens) once it exists; until then, said here.
-        logger.info("back-channel logout to send", extra={"clients": [notice.client_id for notice in ended.notices]})
+    ended = ending_session(services, session_token, request_id, issuer, via=client_id or "")
     return LogoutAnswer(redirect, ended, client_id)
 
 

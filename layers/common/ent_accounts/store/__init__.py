@@ -7,8 +7,8 @@ that could race is conditional; several writes that belong together go in one tr
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
 codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
-transaction.py, errors.py (what callers may catch: Conflict, IdentifierTaken, StoreUnavailable, ValueRefused,
-StoreFailure).
+clients.py (the registry of the services that sign people in), transaction.py, errors.py (what callers may catch:
+Conflict, IdentifierTaken, ClientExists, StoreUnavailable, ValueRefused, StoreFailure).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ent_accounts.store import (
     sessions,
     throttles,
 )
+from ent_accounts.store.audit import AuditEvent
 from ent_accounts.store.errors import (
     ClientExists,
     Conflict,
@@ -48,6 +49,7 @@ from ent_accounts.store.transaction import Transaction
 
 __all__ = [
     "TRANSACTION_WRITES",
+    "AuditEvent",
     "ClientExists",
     "Conflict",
     "IdentifierTaken",
@@ -146,16 +148,6 @@ class Store(Table):
 
     # --- single sign-on: clients, pending sign-ins, codes, access tokens ---------------------------
 
-    def get_client(self, client_id: str) -> Client | None:
-        return clients.get_client(self, client_id)
-
-    def list_clients(self) -> list[Client]:
-        return clients.list_clients(self)
-
-    def create_client(self, client: Client) -> None:
-        """Register a client; raises ClientExists when its client_id is taken."""
-        clients.create_client(self, client)
-
     def put_sign_in(self, sign_in: PendingSignIn) -> None:
         authorizations.put_sign_in(self, sign_in)
 
@@ -233,6 +225,29 @@ class Store(Table):
     def record_unknown_login_failure(self, identifier: str, request_id: str, keep: timedelta) -> None:
         """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
         audit.record_unknown_login_failure(self, identifier, request_id, keep)
+
+    # --- the client registry (store/clients.py) -----------------------------------------------------------
+
+    def get_client(self, client_id: str) -> Client | None:
+        return clients.get_client(self, client_id)
+
+    def list_clients(self) -> list[Client]:
+        """Every registered client, by client_id (one Query of the registry's partition, paged)."""
+        return clients.list_clients(self)
+
+    def create_client(self, client: Client, event: AuditEvent | None = None) -> Client:
+        """Register a new client (version 1), with its audit event in the same transaction when given; returns it as
+        stored. ClientExists when the client_id is taken."""
+        return clients.create_client(self, client, event)
+
+    def replace_client(self, client: Client, expected_version: int, event: AuditEvent | None = None) -> Client:
+        """Replace a client still at `expected_version` (its audit event with it); returns it as stored, at the next
+        version. Conflict when it changed or was deleted meanwhile."""
+        return clients.replace_client(self, client, expected_version, event)
+
+    def delete_client(self, client_id: str, event: AuditEvent | None = None) -> bool:
+        """Delete a client (its audit event with it); False when there was none."""
+        return clients.delete_client(self, client_id, event)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
 

@@ -1,13 +1,25 @@
-"""Audit events: what happened to an account, when, from which request; never a secret."""
+"""Audit events: what happened to an account or a registered client, when, from which request; never a secret."""
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ent_accounts.clock import epoch, iso
 from ent_accounts.store.table import Table
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An audit event to write in the same request as the change it records: its type, the request it came from,
+    its details (who asked, what changed; never a secret)."""
+
+    type: str
+    request_id: str
+    details: Mapping[str, str] = field(default_factory=dict)
 
 
 def audit_item(table: Table, identifier: str, event_type: str, request_id: str, details: dict[str, str]) -> dict:
@@ -29,6 +41,14 @@ def audit_item(table: Table, identifier: str, event_type: str, request_id: str, 
 def record_event(table: Table, identifier: str, event_type: str, request_id: str, details: dict[str, str]) -> None:
     item = audit_item(table, identifier, event_type, request_id, details)
     table.request("put_item", TableName=table.table_name, Item=item)
+
+
+def client_audit_item(table: Table, client_id: str, event_type: str, request_id: str, details: dict[str, str]) -> dict:
+    """An audit event of the client registry, in the client's own partition (CLIENT#<client_id>): kept after the
+    client is deleted, for the retention period, like an account's."""
+    item = audit_item(table, client_id, event_type, request_id, details)
+    item["pk"] = {"S": f"CLIENT#{client_id}"}
+    return item
 
 
 def record_unknown_login_failure(table: Table, identifier: str, request_id: str, keep: timedelta) -> None:

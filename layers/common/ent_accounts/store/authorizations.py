@@ -1,14 +1,15 @@
-"""What single sign-on keeps between requests: pending sign-ins, authorization codes and access tokens, each under
-the SHA-256 of its secret, with `expires_at` (TTL); reads treat an expired item as absent, like the rest of the
-store. The writes that must happen together (a code issued and its pending sign-in used, a code redeemed with its
-access token and the client recorded on the session) are transaction writes (store/transaction.py)."""
+"""What single sign-on reads between requests: pending sign-ins, authorization codes and access tokens (their items:
+store/grants.py), alone or with the session, the client and the account they concern, in as few round trips as
+the keys allow. Reads treat an expired item as absent, like the rest of the store. The writes that must happen
+together (a code issued and its pending sign-in used, a code redeemed with its access token and the client
+recorded on the session) are transaction writes (store/transaction.py)."""
 
 from __future__ import annotations
 
 import json
 
 from ent_accounts.accounts import Account
-from ent_accounts.clock import epoch, from_epoch
+from ent_accounts.clock import from_epoch
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.sessions import Session
@@ -16,22 +17,17 @@ from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import PendingSignIn
 from ent_accounts.store.accounts import account_from_item, account_key
 from ent_accounts.store.clients import client_from_item, client_key
+from ent_accounts.store.grants import (
+    access_token_key,
+    code_from_item,
+    code_key,
+    sign_in_from_item,
+    sign_in_item,
+    sign_in_key,
+)
 from ent_accounts.store.sessions import session_from_item, session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_from_item, throttle_key
-
-
-def sign_in_key(ref_hash: str) -> dict:
-    return {"pk": {"S": f"SIGNIN#{ref_hash}"}, "sk": {"S": "SIGNIN"}}
-
-
-def code_key(code_hash: str) -> dict:
-    return {"pk": {"S": f"AUTHCODE#{code_hash}"}, "sk": {"S": "AUTHCODE"}}
-
-
-def access_token_key(token_hash: str) -> dict:
-    return {"pk": {"S": f"ACCESS#{token_hash}"}, "sk": {"S": "ACCESS"}}
-
 
 # --- pending sign-ins --------------------------------------------------------------------------------------------
 
@@ -48,42 +44,6 @@ def put_sign_in(table: Table, sign_in: PendingSignIn) -> None:
 def get_sign_in(table: Table, ref_hash: str) -> PendingSignIn | None:
     item = table.get(sign_in_key(ref_hash))
     return None if item is None else sign_in_from_item(item)
-
-
-def sign_in_item(sign_in: PendingSignIn) -> dict:
-    item = {
-        **sign_in_key(sign_in.ref_hash),
-        "protocol": {"S": sign_in.protocol},
-        "client_id": {"S": sign_in.client_id},
-        "client_name": {"S": sign_in.client_name},
-        "return_to": {"S": sign_in.return_to},
-        "requested_at": {"N": str(epoch(sign_in.requested_at))},
-        "expires_at": {"N": str(epoch(sign_in.expires_at))},
-        "params": {"S": json.dumps(sign_in.params, separators=(",", ":"))},
-        "force_login": {"BOOL": sign_in.force_login},
-    }
-    if sign_in.login_hint:
-        item["login_hint"] = {"S": sign_in.login_hint}
-    if sign_in.max_age is not None:
-        item["max_age"] = {"N": str(sign_in.max_age)}
-    return item
-
-
-def sign_in_from_item(item: dict) -> PendingSignIn:
-    max_age = item.get("max_age", {}).get("N")
-    return PendingSignIn(
-        ref_hash=item["pk"]["S"].removeprefix("SIGNIN#"),
-        protocol=item["protocol"]["S"],
-        client_id=item["client_id"]["S"],
-        client_name=item["client_name"]["S"],
-        return_to=item["return_to"]["S"],
-        requested_at=from_epoch(int(item["requested_at"]["N"])),
-        expires_at=from_epoch(int(item["expires_at"]["N"])),
-        params=json.loads(item["params"]["S"]),
-        login_hint=item.get("login_hint", {}).get("S"),
-        force_login=item.get("force_login", {}).get("BOOL", False),
-        max_age=int(max_age) if max_age is not None else None,
-    )
 
 
 def sign_in_reads(
@@ -118,51 +78,6 @@ def sign_in_reads(
 # --- authorization codes -----------------------------------------------------------------------------------------
 
 
-def code_item(code: AuthorizationCode) -> dict:
-    item = {
-        **code_key(code.code_hash),
-        "client_id": {"S": code.client_id},
-        "redirect_uri": {"S": code.redirect_uri},
-        "code_challenge": {"S": code.code_challenge},
-        "identifier": {"S": code.identifier},
-        "session_hash": {"S": code.session_hash},
-        "sid": {"S": code.sid},
-        "sub": {"S": code.sub},
-        "scope": {"S": code.scope},
-        "auth_time": {"N": str(epoch(code.auth_time))},
-        "valid_until": {"N": str(epoch(code.valid_until))},
-        "expires_at": {"N": str(epoch(code.expires_at))},
-        "claims": {"S": json.dumps(code.claims, ensure_ascii=False, separators=(",", ":"))},
-        "used": {"BOOL": code.used},
-    }
-    if code.nonce is not None:
-        item["nonce"] = {"S": code.nonce}
-    if code.access_token_hash:
-        item["access_token_hash"] = {"S": code.access_token_hash}
-    return item
-
-
-def code_from_item(item: dict) -> AuthorizationCode:
-    return AuthorizationCode(
-        code_hash=item["pk"]["S"].removeprefix("AUTHCODE#"),
-        client_id=item["client_id"]["S"],
-        redirect_uri=item["redirect_uri"]["S"],
-        code_challenge=item["code_challenge"]["S"],
-        identifier=item["identifier"]["S"],
-        session_hash=item["session_hash"]["S"],
-        sid=item["sid"]["S"],
-        sub=item["sub"]["S"],
-        scope=item["scope"]["S"],
-        auth_time=from_epoch(int(item["auth_time"]["N"])),
-        valid_until=from_epoch(int(item["valid_until"]["N"])),
-        expires_at=from_epoch(int(item["expires_at"]["N"])),
-        claims=json.loads(item["claims"]["S"]),
-        nonce=item.get("nonce", {}).get("S"),
-        used=item.get("used", {}).get("BOOL", False),
-        access_token_hash=item.get("access_token_hash", {}).get("S"),
-    )
-
-
 def client_and_code(table: Table, client_id: str, code_hash: str) -> tuple[Client | None, AuthorizationCode | None]:
     """The client and the code it presents, in one BatchGetItem (strongly consistent); absent or expired: None."""
     items = {item["pk"]["S"]: item for item in table.batch_get([client_key(client_id), code_key(code_hash)])}
@@ -181,17 +96,6 @@ def get_authorization_code(table: Table, code_hash: str) -> AuthorizationCode | 
 
 
 # --- access tokens -----------------------------------------------------------------------------------------------
-
-
-def access_token_item(token: AccessToken) -> dict:
-    return {
-        **access_token_key(token.token_hash),
-        "client_id": {"S": token.client_id},
-        "sub": {"S": token.sub},
-        "scope": {"S": token.scope},
-        "expires_at": {"N": str(epoch(token.expires_at))},
-        "claims": {"S": json.dumps(token.claims, ensure_ascii=False, separators=(",", ":"))},
-    }
 
 
 def get_access_token(table: Table, token_hash: str) -> AccessToken | None:

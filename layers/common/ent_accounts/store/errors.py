@@ -1,7 +1,8 @@
 """What can go wrong in the store, in the store's words: callers never see botocore's exceptions or DynamoDB's codes.
 
-`Conflict` (a race lost), `StoreUnavailable` (DynamoDB throttled, failed or out of reach: try again shortly) and
-`ValueRefused` (DynamoDB refused a value the checks let through) are for the callers; the others are the store's own.
+`Conflict` (a race lost; `IdentifierTaken` and `ClientExists` say which), `StoreUnavailable` (DynamoDB throttled,
+failed or out of reach: try again shortly) and `ValueRefused` (DynamoDB refused a value the checks let through) are
+for the callers; the others are the store's own.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class Conflict(Exception):
 
 class IdentifierTaken(Conflict):
     pass
+
+
+class ClientExists(Conflict):
+    """A client is already registered under this client_id."""
 
 
 class StoreUnavailable(Exception):
@@ -104,7 +109,3 @@ def translated(error: Exception) -> Exception:
         logger.exception("a request DynamoDB refused as invalid")
         return ValueRefused(code)
     return StoreFailure(code)
-
-
-class ClientExists(IdentifierTaken):
-    """A client of this client_id is already registered."""

@@ -16,10 +16,10 @@ from ent_accounts.errors import ServiceBusy
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.store.accounts import account_item, account_key, counter_key
 from ent_accounts.store.audit import audit_item
-from ent_accounts.store.authorizations import access_token_item, code_item, code_key, sign_in_key
 from ent_accounts.store.codes import code_item as one_time_code_item
 from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
+from ent_accounts.store.grants import access_token_item, code_item, code_key, sign_in_key
 from ent_accounts.store.sessions import session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key

@@ -38,6 +38,13 @@ FIELD_MESSAGES = {
     "list_type": "Ce champ doit être une liste.",
     "model_type": "Cet élément doit être un objet JSON.",
     "model_attributes_type": "Cet élément doit être un objet JSON.",
+    "extra_forbidden": "Ce champ n'est pas accepté ici.",
+    "bool_type": "Ce champ doit valoir true ou false.",
+    "bool_parsing": "Ce champ doit valoir true ou false.",
+    "int_type": "Ce champ doit être un nombre entier.",
+    "int_parsing": "Ce champ doit être un nombre entier.",
+    "int_from_float": "Ce champ doit être un nombre entier.",
+    "greater_than_equal": "Cette valeur est trop petite.",
 }
 
 

@@ -8,7 +8,15 @@ from functools import lru_cache
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
 from ent_accounts.web.api import create_app
-from ent_accounts.web.routes import account, admin, first_connection, login, password_reset, validate_email
+from ent_accounts.web.routes import (
+    account,
+    admin,
+    clients,
+    first_connection,
+    login,
+    password_reset,
+    validate_email,
+)
 
 ROUTERS = [
     login.router,
@@ -17,6 +25,7 @@ ROUTERS = [
     account.router,
     password_reset.router,
     admin.router,
+    clients.router,
 ]
 
 

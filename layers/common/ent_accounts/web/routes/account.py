@@ -97,7 +97,8 @@ def post_account_password(body: PasswordChangeRequest):
 )
 def post_logout():
     # Single logout: the services signed in through the session are to be told (sso/logout.py).
-    ending_session(services(), session_token(router.current_event), request_context(router).request_id)
+    here = request_context(router)
+    ending_session(services(), session_token(router.current_event), here.request_id, here.base_url)
     response = Response(status_code=204, body="")
     response.cookies.append(cleared_session_cookie())
     return response
@@ -191,6 +192,7 @@ def post_my_password():
 @router.post(links.LOGOUT, include_in_schema=False)
 def post_logout_page():
     if FormPage(router).genuine:  # a forged post must not sign anybody out
-        ending_session(services(), session_token(router.current_event), request_context(router).request_id)
+        here = request_context(router)
+        ending_session(services(), session_token(router.current_event), here.request_id, here.base_url)
     notice_cookie = cleared_session_cookie()
     return redirect(request_context(router).links.login(), [notice_cookie])

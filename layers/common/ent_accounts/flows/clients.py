@@ -1,0 +1,216 @@
+"""The client registry as ops and the académie use it: register a service, change it, rotate its secret, delete it,
+list and look.
+
+A confidential client's secret is made here, handed back once (registration, rotation) and kept only as a hash. A
+rotation keeps the previous secret working for a grace period (the service's configuration is changed meanwhile),
+then only the new one. Every change is audited with the caller's identity (never a secret), in the same transaction
+as the change, and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from ent_accounts import metrics
+from ent_accounts.clock import iso
+from ent_accounts.errors import ClientChangedMeanwhile, ClientIdTaken, ClientNotFound, InvalidRequest
+from ent_accounts.services import Services
+from ent_accounts.sso.clients import (
+    CLIENT_ID_PATTERN,
+    AuthMethod,
+    Client,
+    Registration,
+    generated_client_id,
+    hash_secret,
+    new_client_secret,
+    new_subject_salt,
+)
+from ent_accounts.store import AuditEvent, ClientExists, Conflict
+
+DEFAULT_GRACE_HOURS = 24
+MAX_GRACE_HOURS = 168  # a week: long enough to reach whoever configures the service, short enough for a leak
+GENERATED_ID_ATTEMPTS = 3  # a made-up client_id that happens to exist is made up again
+REGISTERED_FIELDS = (
+    "name",
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "initiate_login_uri",
+    "schools",
+    "all_schools",
+    "pairwise_subject",
+)
+GRACE_MESSAGE = f"Le délai de grâce (grace_hours) est un nombre d'heures entre 0 et {MAX_GRACE_HOURS} (une semaine)."
+PAIRWISE_FIXED = (
+    "Le choix d'un sub propre à ce service (pairwise_subject) ne change pas après l'enregistrement : chaque "
+    "élève y changerait d'identité. Enregistrez un autre client pour changer ce choix."
+)
+PUBLIC_CLIENT_MESSAGE = (
+    "Ce client est public (token_endpoint_auth_method none) : il n'a pas de secret. Passez-le d'abord à "
+    "client_secret_basic ou client_secret_post (PUT), puis demandez un secret."
+)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A client and the secret it was just given: shown this once, stored only as a hash (None: a public client)."""
+
+    client: Client
+    secret: str | None
+
+
+def list_clients(services: Services) -> list[Client]:
+    return services.store.list_clients()
+
+
+def show(services: Services, client_id: str) -> Client:
+    client = services.store.get_client(client_id) if CLIENT_ID_PATTERN.fullmatch(client_id) else None
+    if client is None:
+        raise ClientNotFound()
+    return client
+
+
+def register(services: Services, registration: Registration, request_id: str, actor: str) -> Issued:
+    """A new client with its own subject salt and, unless it is public, a new secret."""
+    now = services.clock.now()
+    secret = None if registration.token_endpoint_auth_method is AuthMethod.NONE else new_client_secret()
+    for _ in range(GENERATED_ID_ATTEMPTS):
+        client = Client(
+            client_id=registration.client_id or generated_client_id(registration.name),
+            **_registered(registration),
+            subject_salt=new_subject_salt(),
+            secret_hashes=(hash_secret(secret),) if secret else (),
+            created_at=now,
+            updated_at=now,
+        )
+        event = AuditEvent("client_registered", request_id, {"by": actor, **_described(client)})
+        try:
+            stored = services.store.create_client(client, event)
+        except ClientExists:
+            if registration.client_id:
+                raise ClientIdTaken() from None
+            continue
+        except Conflict:
+            raise ClientChangedMeanwhile() from None
+        metrics.count(metrics.CLIENTS_REGISTERED)
+        return Issued(stored, secret)
+    raise ClientChangedMeanwhile()
+
+
+def update(
+    services: Services,
+    client_id: str,
+    registration: Registration,
+    request_id: str,
+    actor: str,
+    expected_version: int | None = None,
+) -> Client:
+    """Replace what ops registered (PUT): the secret, the salt and the creation date stay. `expected_version`: the
+    version the caller read; a client changed since is not overwritten (409). Made public, a client loses its
+    secret; made confidential again, it needs a new one (`rotate_secret`)."""
+    current = show(services, client_id)
+    if expected_version is not None and expected_version != current.version:
+        raise ClientChangedMeanwhile()
+    if registration.pairwise_subject != current.pairwise_subject:
+        raise InvalidRequest(PAIRWISE_FIXED, fields={"pairwise_subject": PAIRWISE_FIXED})
+    now = services.clock.now()
+    hashes, previous_expires = _live_secrets(current, now)
+    if registration.token_endpoint_auth_method is AuthMethod.NONE:
+        hashes, previous_expires = (), None
+    changed = replace(
+        current,
+        **_registered(registration),
+        secret_hashes=hashes,
+        previous_secret_expires_at=previous_expires,
+        updated_at=now,
+    )
+    fields = [name for name in REGISTERED_FIELDS if getattr(changed, name) != getattr(current, name)]
+    if not fields and hashes == current.secret_hashes:
+        return current  # the same registration sent again: nothing to write
+    details = {"by": actor, "changed": ",".join(fields) or "-", **_described(changed)}
+    if current.secret_hashes and not hashes:
+        details["removed"] = "secret"
+    try:
+        stored = services.store.replace_client(
+            changed, current.version, AuditEvent("client_updated", request_id, details)
+        )
+    except Conflict:
+        raise ClientChangedMeanwhile() from None
+    metrics.count(metrics.CLIENTS_UPDATED)
+    return stored
+
+
+def rotate_secret(
+    services: Services, client_id: str, request_id: str, actor: str, grace_hours: int = DEFAULT_GRACE_HOURS
+) -> Issued:
+    """A new secret; the current one keeps working `grace_hours` more (0: it stops at once, for a secret that
+    leaked). A secret older than the current one stops at once: only two work at a time."""
+    if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not 0 <= grace_hours <= MAX_GRACE_HOURS:
+        raise InvalidRequest(GRACE_MESSAGE, fields={"grace_hours": GRACE_MESSAGE})
+    current = show(services, client_id)
+    if current.is_public:
+        raise InvalidRequest(PUBLIC_CLIENT_MESSAGE, fields={"token_endpoint_auth_method": PUBLIC_CLIENT_MESSAGE})
+    now = services.clock.now()
+    secret = new_client_secret()
+    hashes: tuple[str, ...] = (hash_secret(secret),)
+    previous_expires = None
+    if grace_hours and current.secret_hashes:
+        hashes += current.secret_hashes[:1]
+        previous_expires = now + timedelta(hours=grace_hours)
+    rotated = replace(current, secret_hashes=hashes, previous_secret_expires_at=previous_expires, updated_at=now)
+    details = {
+        "by": actor,
+        "grace_hours": str(grace_hours),
+        "previous_secret_expires_at": iso(previous_expires) if previous_expires else "-",
+    }
+    try:
+        stored = services.store.replace_client(
+            rotated, current.version, AuditEvent("client_secret_rotated", request_id, details)
+        )
+    except Conflict:
+        # Another change won: this secret was never stored, so it is never shown.
+        raise ClientChangedMeanwhile() from None
+    metrics.count(metrics.CLIENT_SECRETS_ROTATED)
+    return Issued(stored, secret)
+
+
+def delete(services: Services, client_id: str, request_id: str, actor: str) -> None:
+    """The client stops at once: its secret, its redirect URIs, its place on the services page. Its audit events
+    stay for the retention period."""
+    if not CLIENT_ID_PATTERN.fullmatch(client_id):
+        raise ClientNotFound()
+    try:
+        deleted = services.store.delete_client(client_id, AuditEvent("client_deleted", request_id, {"by": actor}))
+    except Conflict:
+        raise ClientChangedMeanwhile() from None
+    if not deleted:
+        raise ClientNotFound()
+    metrics.count(metrics.CLIENTS_DELETED)
+
+
+def live_previous_secret(client: Client, now: datetime) -> datetime | None:
+    """Until when the previous secret still works, while a rotation's grace lasts (None: only one secret works)."""
+    expires = client.previous_secret_expires_at
+    return expires if expires is not None and now < expires and len(client.secret_hashes) > 1 else None
+
+
+def _live_secrets(client: Client, now: datetime) -> tuple[tuple[str, ...], datetime | None]:
+    """The hashes worth keeping: the current one, and the previous one while its grace lasts."""
+    expires = live_previous_secret(client, now)
+    return (client.secret_hashes if expires else client.secret_hashes[:1]), expires
+
+
+def _registered(registration: Registration) -> dict:
+    return {name: getattr(registration, name) for name in REGISTERED_FIELDS}
+
+
+def _described(client: Client) -> dict[str, str]:
+    """What an auditor needs to see of a registration (where browsers are sent, whom it may sign in): not its name
+    or logout addresses, and never a secret, a hash or the salt."""
+    return {
+        "redirect_uris": " ".join(client.redirect_uris),
+        "auth_method": client.token_endpoint_auth_method.value,
+        "schools": "all" if client.all_schools else str(len(client.schools)),
+    }
