@@ -120,11 +120,6 @@ def _authenticate(
     return account, throttle
 
 
-def close_session(services: Services, token: str | None) -> None:
-    if token and looks_like_token(token):
-        services.store.delete_session(hash_token(token))
-
-
 def seconds_left(session: Session, now: datetime) -> int:
     """How long the session may live from `now` at most (its absolute limit): the session cookie's lifetime."""
     return max(0, int((session.absolute_expires_at - now).total_seconds()))
