@@ -1,6 +1,7 @@
 """A session as the service keeps it (the token itself lives only in the browser's cookie or the portal).
 
-Opening, checking and closing sessions is flows/sessions.py; the cookie is web/session.py.
+Opening and checking sessions is flows/sessions.py, ending them sso/logout.py (single logout); the cookie is
+web/session.py.
 """
 
 from __future__ import annotations
