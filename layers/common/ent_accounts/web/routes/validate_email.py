@@ -60,7 +60,12 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
         return page_for(router, "email_validation.html", 410, ok=False, login_url=login_url)
     already = result.status == "already_validated"
     return page_for(
-        router, "email_validation.html", ok=True, already=already, purpose=result.purpose.value, login_url=login_url
+        router,
+        "email_validation.html",
+        ok=True,
+        already=already,
+        purpose=result.purpose.value,
+        services_url=here.links.desk(),  # « Accéder aux services »: signed out, /bureau sends to /connexion and back
     )
 
 
