@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="with --dynamodb-local: where the data is kept (default .cache/local-data)")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+    parser.add_argument("--no-demo", action="store_true", help="no demo accounts, no demo ENT client")
     args = parser.parse_args(argv)
 
     # A terminated server (SIGTERM: tests, process managers) must stop DynamoDB Local with it, not leave an orphaned
@@ -76,7 +76,7 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
         f"  OpenAPI:  {url}/api/openapi.json",
     ]
     if not args.no_demo and not args.aws:
-        from local.demo import ensure_demo_accounts
+        from local.demo import DEMO_SCHOOL, RP_PATH, ensure_demo_accounts, ensure_demo_client
 
         lines.append("  Demo accounts (identifier / provisional password / birth date):")
         for demo in ensure_demo_accounts(service.services):
@@ -84,6 +84,13 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
             lines.append(
                 f"    {demo.identifier:<10} {password:<14} {demo.birth_date or '-':<10} {demo.name}, {demo.role}"
             )
+        client, secret = ensure_demo_client(service.services, url)
+        service.relying_party.configure(client.client_id, secret)
+        lines.append(f"  Demo ENT: {url}{RP_PATH}/ (a relying party on this server: single sign-on by hand)")
+        lines.append(
+            f"    client_id {client.client_id}, client_secret {secret} "
+            f"(client_secret_basic, school {DEMO_SCHOOL}, a new secret at each start)"
+        )
     lines.append(f"  Listening on {url} (ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)")
     print("\n".join(lines), flush=True)
     try:

@@ -1,5 +1,6 @@
-"""Demo accounts of the local server, created as a school creates them (the provisioning flow), printed with their
-provisional passwords."""
+"""Demo data of the local server: accounts created as a school creates them (the provisioning flow), printed with
+their provisional passwords; and a demo ENT registered as ops register a service (the registry's flow), printed with
+its secret, which the demo relying party on /_dev/rp/ (local/demo_rp.py) signs in with."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from ent_accounts.accounts import Role, Status
+from ent_accounts.errors import ClientNotFound
+from ent_accounts.flows import clients as registry
 from ent_accounts.flows.provisioning import create_accounts
 from ent_accounts.flows.school import reset_by_school
 from ent_accounts.schools import NewAccount
 from ent_accounts.services import Services
+from ent_accounts.sso.clients import Client, checked_registration
 
 DEMO_SCHOOL = "0341234A"
 DEMO = [
@@ -19,6 +23,9 @@ DEMO = [
     NewAccount("Dupont", "Paul", Role.PARENT),  # → pdupont
 ]
 ACTOR = "local-demo"
+DEMO_CLIENT_ID = "demo-ent"
+DEMO_CLIENT_NAME = "ENT de démonstration"
+RP_PATH = "/_dev/rp"  # where local/demo_rp.py is served
 
 
 @dataclass
@@ -64,3 +71,27 @@ def ensure_demo_accounts(services: Services) -> list[DemoAccount]:
 
 def _key(row: NewAccount) -> tuple[str, str, str]:
     return (row.last_name, row.first_name, row.role.value)
+
+
+def ensure_demo_client(services: Services, url: str) -> tuple[Client, str]:
+    """Register the demo ENT for the server at `url`, or bring its registration up to date (the port may have
+    changed since data was kept) and give it a new secret: only the secret's hash is stored, so a restarted server
+    could not print the old one. The old secret stops at once (no grace): nobody else holds it."""
+    base = f"{url}{RP_PATH}"
+    registration = checked_registration(
+        client_id=DEMO_CLIENT_ID,
+        name=DEMO_CLIENT_NAME,
+        redirect_uris=[f"{base}/callback"],
+        post_logout_redirect_uris=[f"{base}/"],
+        backchannel_logout_uri=f"{base}/backchannel-logout",
+        initiate_login_uri=f"{base}/login",
+        schools=[DEMO_SCHOOL],
+    )
+    try:
+        registry.show(services, DEMO_CLIENT_ID)
+    except ClientNotFound:
+        issued = registry.register(services, registration, "local-start", ACTOR)
+        return issued.client, issued.secret
+    registry.update(services, DEMO_CLIENT_ID, registration, "local-start", ACTOR)
+    issued = registry.rotate_secret(services, DEMO_CLIENT_ID, "local-start", ACTOR, grace_hours=0)
+    return issued.client, issued.secret

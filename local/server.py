@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from local import demo_rp
 from local.backends import Backend, resolve
 from local.durations import shift
 from local.events import scheduled_event
@@ -62,6 +63,8 @@ class LocalService:
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
         self.mailbox.watch(backend.ses)
+        # The demo ENT (/_dev/rp/): a relying party calling this server over HTTP, on the server's clock.
+        self.relying_party = demo_rp.DemoRelyingParty(url, now=self.clock.now)
 
     def _environment(self) -> None:
         """The functions' environment from the template (all share this process, as they share Globals)."""
@@ -278,6 +281,8 @@ def make_handler(service: LocalService):
                     self._json(200, {"result": service.run_scheduled(path.removeprefix("/_dev/run/"))})
                 except KeyError:
                     self._json(404, {"error": "not_found", "message": "no scheduled function of that name"})
+            elif path == demo_rp.PATH or path.startswith(f"{demo_rp.PATH}/"):
+                self._send(*service.relying_party.handle(self.command, self.path, dict(self.headers.items()), body))
             else:
                 self._json(404, {"error": "not_found", "message": "unknown development route"})
 

@@ -26,6 +26,7 @@ COMPONENTS = [
     "skiplink",
     "password",
     "badge",
+    "tile",
 ]
 FONTS = ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold", "Marianne-Regular_Italic"]
 TARGET = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts" / "static"

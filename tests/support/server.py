@@ -31,10 +31,11 @@ class HttpAnswer:
 
 
 class LocalServer:
-    def __init__(self, url: str, demo: dict[str, str], process: subprocess.Popen) -> None:
+    def __init__(self, url: str, demo: dict[str, str], process: subprocess.Popen, banner: str = "") -> None:
         self.url = url
         self.demo = demo  # identifier → provisional password
         self.process = process
+        self.banner = banner  # what the server printed before "Listening on"
 
     def stop(self) -> None:
         self.process.terminate()
@@ -90,7 +91,7 @@ def start_server(*extra: str, env: dict[str, str] | None = None) -> LocalServer:
     # Keep reading what the server prints (its functions' JSON logs): a full pipe would block the server.
     threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
     demo = dict(re.findall(r"^\s{4}(\w+)\s+([A-Za-z0-9]{12})\s", "".join(lines), re.M))
-    return LocalServer(f"http://127.0.0.1:{port}", demo, process)
+    return LocalServer(f"http://127.0.0.1:{port}", demo, process, "".join(lines))
 
 
 def _drain(stream) -> None:

@@ -42,6 +42,10 @@ class Links:
     def login(self) -> str:
         return self.page(LOGIN)
 
+    def desk(self) -> str:
+        """The services page: signed out, it sends to the login page, which comes back to it."""
+        return self.page(DESK)
+
     def email_validation(self, token: str) -> str:
         """The link of a validation mail, of a reminder and of an address change's confirmation."""
         return self.with_code(EMAIL_VALIDATION, token)

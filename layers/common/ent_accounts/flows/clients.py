@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ent_accounts import metrics
+from ent_accounts import metrics, registry_cache
 from ent_accounts.clock import iso
 from ent_accounts.errors import ClientChangedMeanwhile, ClientIdTaken, ClientNotFound, InvalidRequest
 from ent_accounts.services import Services
@@ -95,6 +95,7 @@ def register(services: Services, registration: Registration, request_id: str, ac
         except Conflict:
             raise ClientChangedMeanwhile() from None
         metrics.count(metrics.CLIENTS_REGISTERED)
+        registry_cache.forget(services.store)
         return Issued(stored, secret)
     raise ClientChangedMeanwhile()
 
@@ -139,6 +140,7 @@ def update(
     except Conflict:
         raise ClientChangedMeanwhile() from None
     metrics.count(metrics.CLIENTS_UPDATED)
+    registry_cache.forget(services.store)
     return stored
 
 
@@ -188,6 +190,7 @@ def delete(services: Services, client_id: str, request_id: str, actor: str) -> N
     if not deleted:
         raise ClientNotFound()
     metrics.count(metrics.CLIENTS_DELETED)
+    registry_cache.forget(services.store)
 
 
 def live_previous_secret(client: Client, now: datetime) -> datetime | None:

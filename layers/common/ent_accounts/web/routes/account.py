@@ -8,6 +8,7 @@ from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
+from ent_accounts.flows.desk import services_page
 from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check
 from ent_accounts.services import services
 from ent_accounts.sso.logout import ending_session
@@ -125,7 +126,10 @@ def _my_account(account, status: int = 200, **context):
 @router.get(links.DESK, include_in_schema=False)
 def get_desk():
     account, away = _signed_in_page()
-    return away or page_for(router, "desk.html", account=account, signed_in=True)
+    if away:
+        return away
+    tiles = services_page(services(), account, request_context(router).base_url)  # the issuer, as discovery says
+    return page_for(router, "desk.html", account=account, signed_in=True, tiles=tiles)
 
 
 @router.get(links.MY_ACCOUNT, include_in_schema=False)

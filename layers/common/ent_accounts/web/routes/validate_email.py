@@ -74,6 +74,7 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
         continue_url=continue_url,
         cookies=waiting.cookies,
         service=waiting.sign_in.client_name if waiting.sign_in else None,
+        services_url=here.links.desk(),  # « Accéder aux services »: signed out, /bureau sends to /connexion and back
     )
 
 
