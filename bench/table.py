@@ -99,7 +99,8 @@ def render(results: dict[str, Any]) -> str:
         size = results["size"]
         for name, figures in size["artefacts"].items():
             target = {
-                "CommonLayer": f"< {size['layer_target_kb'] / 1000:.0f} MB unzipped",
+                "CommonLayer": f"< {size['layer_target_kb'] / 1000:g} MB unzipped",
+                "OidcLayer": "the OpenID Connect function only",
                 "AdminLayer": "the school function only",
             }.get(name, "code only")
             rows.append(
