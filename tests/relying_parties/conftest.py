@@ -7,29 +7,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import ARGS, CHROMIUM
-from tests.support.server import ROOT, start_server
-
-
-@pytest.fixture(scope="module")
-def server():
-    started = start_server()
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+from tests.browser.conftest import chromium, server  # noqa: F401 (the browser tier's fixtures: one of each per module)
+from tests.support.server import ROOT
 
 
 @pytest.fixture
-def context(chromium):
+def context(chromium):  # noqa: F811 (the imported fixture, by its name)
     """A fresh browser (no cookie of any server): each test is a person on their own machine."""
     opened = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     opened.set_default_timeout(15_000)  # a page that does not come fails the test soon, with the logs below
@@ -48,9 +31,9 @@ def pytest_runtest_makereport(item, call):
     apache = item.funcargs.get("apache")
     if apache is not None:
         report.sections.append(("Apache error log (tail)", apache.log_tail()))
-    server = item.funcargs.get("server")
-    if server is not None:
-        log = ROOT / ".cache" / f"local-server-{urlsplit(server.url).port}.log"
+    local_server = item.funcargs.get("server")
+    if local_server is not None:
+        log = ROOT / ".cache" / f"local-server-{urlsplit(local_server.url).port}.log"
         if log.exists():
             tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
             report.sections.append(("local server log (tail)", "\n".join(tail)))
