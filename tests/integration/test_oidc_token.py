@@ -259,6 +259,54 @@ def test_an_access_token_expires_after_5_minutes_and_is_no_session_token(world, 
     assert rp.userinfo(access_token).status == 401
 
 
+def _userinfo_refused(rp, access_token) -> str:
+    """The error_description of a refused userinfo call (401 invalid_token, as RFC 6750 §3.1 says)."""
+    answer = rp.userinfo(access_token)
+    assert answer.status == 401 and 'error="invalid_token"' in answer.header("WWW-Authenticate"), answer.text
+    return answer.json()["error_description"]
+
+
+@pytest.mark.parametrize("logout", ["/oidc/logout", "/deconnexion"])
+def test_an_access_token_is_refused_at_once_when_its_session_ends(world, rp, logout):
+    browser, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    assert rp.userinfo(access_token).status == 200
+    if logout == "/deconnexion":
+        browser.get("/bureau")
+        browser.post(logout, {})
+    else:
+        browser.get(logout)
+    assert "session" in _userinfo_refused(rp, access_token)  # not 5 minutes later: now
+
+
+def test_an_access_token_is_refused_once_the_password_was_reset_by_the_school(world, rp):
+    from ent_accounts.flows.school import reset_by_school
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    reset_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    assert "session" in _userinfo_refused(rp, access_token)
+
+
+def test_an_access_token_of_a_removed_client_is_refused(world, rp):
+    from ent_accounts.flows import clients
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    clients.delete(world.services, "ent-occitanie", "req", "arn:aws:iam::1:user/ops")
+    assert "client" in _userinfo_refused(rp, access_token)
+
+
+def test_an_access_token_is_refused_once_its_client_stops_serving_the_school(world, rp):
+    from dataclasses import replace
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    current = world.store.get_client("ent-occitanie")
+    world.store.replace_client(replace(current, schools=frozenset({"0751234B"})), current.version)
+    assert "client" in _userinfo_refused(rp, access_token)
+
+
 # --- what each step costs ----------------------------------------------------------------------------------------
 
 
@@ -288,6 +336,10 @@ def test_requests_per_authorize_continue_and_token_exchange(world, rp):
     )
     assert with_session == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
     assert kms == []  # nothing is signed at the authorization endpoint
+    access_token = rp.token(code_from(browser, rp)).json()["access_token"]
+    (_, info), kms = _kms_calls(world, lambda: dynamodb_requests(world, lambda: rp.userinfo(access_token)))
+    assert info == ["GetItem", "BatchGetItem"]  # the token, then its session, account and client
+    assert kms == []
 
 
 def _kms_calls(world, action):

@@ -44,7 +44,7 @@ from ent_accounts.oidc.requests import (
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough
+from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough, signs_in
 from ent_accounts.store import Conflict
 
 SCHOOL_NOT_SERVED = {
@@ -171,7 +171,7 @@ def authorize(
         return Answer(links.page(CONTINUE), sign_in_ref=ref, sign_in_expires=sign_in.expires_at)
     if session is not None and not request.forces_login and fresh_enough(session, now, request.max_age, None):
         account, throttle, _ = services.store.account_throttle_and_client(session.identifier, None)
-        if _signed_in(account, session):
+        if signs_in(account, session):
             return _answer(services, grant, request.client, session, session_hash, account, throttle, links, request_id)
     if request.silent:
         _refused(services, None, grant.client_id, "login_required", request_id)
@@ -202,7 +202,7 @@ def continue_sign_in(
     now = services.clock.now()
     if session is not None and not (client and client.accepts_redirect_uri(sign_in.return_to)):
         raise UnreportableRequest(UNKNOWN_CLIENT)  # removed, or its redirect URI, since the request came
-    if not (session and _signed_in(account, session) and sign_in.answered_by(session, now)):
+    if not (session and signs_in(account, session) and sign_in.answered_by(session, now)):
         if grant.silent:
             _refused(services, None, grant.client_id, "login_required", request_id)
             raise grant.error("login_required", "no live session answers this request without a page")
@@ -246,16 +246,6 @@ def _wait(services: Services, request: AuthorizationRequest) -> tuple[str, Pendi
         login_hint=request.login_hint,
         force_login=request.forces_login or request.max_age == 0,
         max_age=request.max_age,
-    )
-
-
-def _signed_in(account: Account | None, session: Session) -> bool:
-    """A single sign-on session of an ACTIVE account, made with its current credentials."""
-    return (
-        account is not None
-        and session.single_sign_on
-        and account.status is Status.ACTIVE
-        and account.credential_version == session.credential_version
     )
 
 

@@ -37,6 +37,7 @@ from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.oidc.requests import CLIENT_ID, Params
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import AuthMethod, Client, secret_matches
+from ent_accounts.sso.sign_in import signs_in
 from ent_accounts.store import Conflict
 
 CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
@@ -179,6 +180,8 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
         scope=record.scope,
         expires_at=access_expires,
         claims=record.claims,
+        identifier=record.identifier,
+        session_hash=record.session_hash,
     )
     id_claims = {
         **record.claims,
@@ -235,20 +238,31 @@ def _revoke(services: Services, record: AuthorizationCode, request_id: str) -> N
     )
 
 
-def _refused(client_id: str, reason: str) -> None:
+def _refused(client_id: str, reason: str, message: str = "token request refused") -> None:
     metrics.count(metrics.SIGN_IN_REFUSALS)
-    logger.info("token request refused", extra={"client_id": client_id, "reason": reason})
+    logger.info(message, extra={"client_id": client_id, "reason": reason})
 
 
 def userinfo(services: Services, access_token: str | None) -> dict:
-    """The claims the access token's scopes release (OIDC Core §5.3.2), with `sub`; InvalidToken otherwise."""
+    """The claims the access token's scopes release (OIDC Core §5.3.2), with `sub`; InvalidToken otherwise.
+
+    The token is good only while what it stands on still holds: the session it came through lives (a logout, here
+    or at any service, ends it at once rather than 5 minutes later), the account's credentials are those of that
+    session and it is active, and its client is still registered and serves the account's school. Requests: one
+    GetItem (the token), then one BatchGetItem (its session, account and client)."""
     if access_token is None:
         raise InvalidToken(error=None)
     if not looks_like_token(access_token):
         raise InvalidToken("malformed access token")
-    token = services.store.get_access_token(hash_token(access_token))
+    token, session, account, client = services.store.access_token_reads(hash_token(access_token))
     if token is None:
         raise InvalidToken("unknown, expired or revoked access token")
+    if not signs_in(account, session):
+        _refused(token.client_id, "session_ended", "userinfo refused")
+        raise InvalidToken("the session this access token was issued through has ended")
+    if client is None or not client.serves(account.uai):
+        _refused(token.client_id, "client_not_registered", "userinfo refused")
+        raise InvalidToken("the client this access token was issued to is no longer registered for this account")
     return {**token.claims, "sub": token.sub}
 
 

@@ -176,6 +176,12 @@ class Store(Table):
     def get_access_token(self, token_hash: str) -> AccessToken | None:
         return authorizations.get_access_token(self, token_hash)
 
+    def access_token_reads(
+        self, token_hash: str
+    ) -> tuple[AccessToken | None, Session | None, Account | None, Client | None]:
+        """An access token, and the session, account and client it was issued through (two round trips)."""
+        return authorizations.access_token_reads(self, token_hash)
+
     def delete_access_token(self, token_hash: str) -> None:
         authorizations.delete_access_token(self, token_hash)
 
