@@ -287,6 +287,15 @@ def test_a_locked_account_gets_no_code(world, rp):
     assert events[-1]["reason"] == "account_locked"
 
 
+def test_a_locked_account_under_prompt_none_is_login_required_without_a_page(world, rp):
+    browser = signed_in(world)
+    for _ in range(5):
+        login(world, "jdupont12", "Mauvais-Mot-1")
+    answer = browser.get(rp.authorize_url(prompt="none"))
+    assert answer.status == 302 and query_of(browser.left_to)["error"] == "login_required"
+    assert "code" not in query_of(browser.left_to)
+
+
 def test_an_account_reset_by_its_school_gets_no_code_from_its_old_session(world, rp):
     from ent_accounts.flows.school import reset_by_school
 

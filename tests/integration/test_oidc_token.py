@@ -200,6 +200,16 @@ def test_an_unknown_client_is_invalid_client(world, rp):
     assert answer.status == 401 and error_of(answer) == "invalid_client"
 
 
+def test_a_code_of_a_client_removed_since_gives_no_tokens(world, rp):
+    from ent_accounts.flows import clients
+
+    _, code = sign_in(world, rp)
+    clients.delete(world.services, "ent-occitanie", "req", "arn:aws:iam::1:user/ops")
+    answer = rp.token(code)
+    assert answer.status == 401 and error_of(answer) == "invalid_client"
+    assert "access_token" not in answer.json()
+
+
 def test_a_code_of_a_session_that_ended_gives_no_tokens(world, rp):
     browser, code = sign_in(world, rp)
     browser.get("/oidc/logout")  # the session ends before the service redeems the code
