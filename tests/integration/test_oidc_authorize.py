@@ -54,6 +54,25 @@ def test_discovery_names_the_exact_issuer_and_only_what_is_supported(world, rp):
     assert {"sub", "sid", "auth_time", "nonce", "FrEduCtPersonAffiliation", "FrEduCtEleveUAI"} <= set(
         meta["claims_supported"]
     )
+    # What Discovery 1.0 §3 assumes when a field is absent must not be claimed by silence: request_uri defaults to
+    # supported, so it is said false, as the request object and the claims parameter.
+    assert meta["request_parameter_supported"] is False and meta["request_uri_parameter_supported"] is False
+    assert meta["claims_parameter_supported"] is False
+    assert not meta.get("frontchannel_logout_supported")
+
+
+def test_every_claim_released_is_announced_and_the_metadata_and_keys_are_cached_briefly(world, rp):
+    import re
+
+    _, answer, id_claims = tokens(world, rp)
+    released = set(id_claims) | set(rp.userinfo(answer["access_token"]).json())
+    announced = set(world.call("GET", "/.well-known/openid-configuration").json()["claims_supported"])
+    assert released <= announced, released - announced
+    assert {"given_name", "email_verified", "FrEduCtEleveUAI", "sid", "auth_time"} <= released
+    for path in ("/.well-known/openid-configuration", "/oidc/jwks.json"):
+        cache = world.call("GET", path).header("Cache-Control")
+        # A relying party refetches within the hour: the rotation's one-day wait (README) is more than enough.
+        assert "public" in cache and 0 < int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600, cache
 
 
 def test_the_issuer_is_the_public_base_url_when_one_is_set(world, rp, monkeypatch):
