@@ -125,12 +125,10 @@ class Store(Table):
         session: Session,
         event: tuple[str, str] | None = None,
         forget_failures: bool = False,
-        replaces: str | None = None,
     ) -> None:
-        """The session; with `event` (type, request id) its audit event, with `forget_failures` the deletion of
-        the identifier's failed-login counter, and with `replaces` the deletion of the session it takes over (its
-        token's hash), in the same request."""
-        sessions.put_session(self, token_hash, session, event, forget_failures, replaces)
+        """The session; with `event` (type, request id) its audit event, and with `forget_failures` the deletion of
+        the identifier's failed-login counter, in the same request."""
+        sessions.put_session(self, token_hash, session, event, forget_failures)
 
     def get_session(self, token_hash: str) -> Session | None:
         return sessions.get_session(self, token_hash)
