@@ -118,6 +118,16 @@ def test_a_parameter_given_twice_is_refused(world, rp):
     assert answer["error"] == "invalid_request" and answer["iss"] == ISSUER
 
 
+def test_an_error_description_never_carries_a_parameter_name_the_request_made_up(world, rp):
+    from urllib.parse import quote
+
+    url = rp.authorize_url() + "&" + "&".join([f"{quote('x"é\\')}=1"] * 2)
+    answer = query_of(world.call("GET", url).header("Location"))
+    assert answer["error"] == "invalid_request"
+    # RFC 6749 §4.1.2.1: printable ASCII without '"' or '\\'.
+    assert all(" " <= c <= "~" and c not in '"\\' for c in answer["error_description"]), answer
+
+
 def test_an_error_without_state_carries_iss_and_no_state(world, rp):
     answer = redirected_error(world, rp, state=None, response_type="token")
     assert answer["error"] == "unsupported_response_type" and answer["iss"] == ISSUER and "state" not in answer

@@ -87,6 +87,15 @@ def test_a_hint_signed_by_another_key_or_naming_another_client_is_not_believed(w
     assert browser.left_to is None
 
 
+def test_a_parameter_given_twice_ends_the_session_on_the_french_page(world, rp):
+    browser, _, _ = tokens(world, rp)
+    hint = world.services.signer.sign({"iss": ISSUER, "aud": "ent-occitanie", "sub": "x"})
+    query = logout_url(id_token_hint=hint, post_logout_redirect_uri=POST_LOGOUT) + "&client_id=a-b-c&client_id=d-e-f"
+    page = browser.get(query)
+    assert page.status == 200 and browser.left_to is None and "Vous êtes déconnecté" in page.text
+    assert not session_lives(world, browser, rp)
+
+
 def test_a_logout_post_from_another_site_is_carried_out_as_a_get(world, rp):
     from urllib.parse import urlencode
 

@@ -188,6 +188,15 @@ def test_only_the_authorization_code_grant_exists(world, rp, form, error):
     assert answer.status == 400 and error_of(answer) == error
 
 
+def test_a_repeated_parameter_is_invalid_request_with_a_description_in_plain_ascii(world, rp):
+    _, code = sign_in(world, rp)
+    form = urlencode({"grant_type": "authorization_code", "code": code}) + "&%22%C3%A9=1&%22%C3%A9=2"
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic("ent-occitanie", rp.secret)}
+    answer = world.call("POST", "/oidc/token", form, headers)
+    assert answer.status == 400 and error_of(answer) == "invalid_request"
+    assert all(" " <= c <= "~" and c not in '"\\' for c in answer.json()["error_description"]), answer.json()
+
+
 def test_a_json_body_is_refused(world, rp):
     answer = world.call("POST", "/oidc/token", {"grant_type": "authorization_code"})
     assert answer.status == 400 and error_of(answer) == "invalid_request"

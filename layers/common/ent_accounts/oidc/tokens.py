@@ -34,7 +34,7 @@ from ent_accounts.codes import hash_token, looks_like_token, new_token
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.observability import logger
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
-from ent_accounts.oidc.requests import CLIENT_ID, Params
+from ent_accounts.oidc.requests import CLIENT_ID, Params, repeated_parameter
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import AuthMethod, Client, secret_matches
 from ent_accounts.sso.sign_in import signs_in
@@ -126,9 +126,8 @@ def s256(verifier: str) -> str:
 
 def exchange_code(services: Services, form: Params, authorization: str | None, issuer: str, request_id: str) -> dict:
     """The token answer for an authorization code (its JSON body); TokenError otherwise."""
-    repeated = sorted(name for name, values in form.items() if len(values) > 1)
-    if repeated:
-        raise TokenError("invalid_request", f"parameter given more than once: {repeated[0]}")
+    if repeated := repeated_parameter(form):
+        raise TokenError("invalid_request", repeated)
     credentials = presented_credentials(form, authorization)
     grant_type = _single(form, "grant_type")
     if not grant_type:
