@@ -100,6 +100,8 @@ def test_the_issuer_is_the_public_base_url_when_one_is_set(world, rp, monkeypatc
         ({"response_mode": "form_post"}, "invalid_request"),
         ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
         ({"request_uri": "https://ent.example.fr/r/1"}, "request_uri_not_supported"),
+        ({"registration": '{"redirect_uris": ["https://ailleurs.example/"]}'}, "registration_not_supported"),
+        ({"id_token_hint": "pas.un.jeton"}, "invalid_request"),
         ({"prompt": "none login"}, "invalid_request"),
         ({"prompt": "jamais"}, "invalid_request"),
         ({"max_age": "-1"}, "invalid_request"),
@@ -223,6 +225,44 @@ def test_prompt_none_with_a_session_answers_a_code_at_once(world, rp):
     browser = signed_in(world)
     browser.get(rp.authorize_url(prompt="none"))
     assert code_from(browser, rp)
+
+
+def test_an_id_token_hint_of_the_person_signed_in_is_answered_at_once_even_expired(world, rp):
+    browser, answer, _ = tokens(world, rp)
+    world.clock.advance(minutes=10)  # the ID token expired 5 minutes ago: the person it names is what counts
+    browser.get(rp.authorize_url(prompt="none", id_token_hint=answer["id_token"]))
+    assert code_from(browser, rp)
+
+
+def test_prompt_none_for_another_person_than_the_id_token_hint_is_login_required(world, rp):
+    _, answer, _ = tokens(world, rp)  # jdupont12's ID token
+    world.provision("amartin")
+    world.activate("amartin")
+    browser = signed_in(world, "amartin")  # the same browser is now someone else's
+    browser.get(rp.authorize_url(prompt="none", id_token_hint=answer["id_token"]))
+    assert query_of(browser.left_to)["error"] == "login_required" and "code" not in query_of(browser.left_to)
+
+
+def test_an_id_token_hint_of_another_person_asks_the_password_and_gives_a_code_to_that_person_only(world, rp):
+    _, answer, first = tokens(world, rp)
+    world.provision("amartin")
+    world.activate("amartin")
+    browser = signed_in(world, "amartin")
+    page = browser.get(rp.authorize_url(id_token_hint=answer["id_token"]))
+    assert page.status == 200 and "Connexion à" in page.text and browser.left_to is None  # not amartin's code
+    log_in_on_the_page(browser, "amartin")
+    assert query_of(browser.left_to)["error"] == "login_required"
+    browser.get(rp.authorize_url(id_token_hint=answer["id_token"]))
+    log_in_on_the_page(browser, "jdupont12")
+    assert rp.id_token(rp.token(code_from(browser, rp)))["sub"] == first["sub"]
+
+
+def test_an_id_token_hint_issued_to_another_client_is_invalid_request(world, rp):
+    _, answer, _ = tokens(world, rp)
+    client, secret = register(world.store, "pronote-like", name="Vie scolaire")
+    other = Rp(world, client, secret)
+    error = redirected_error(world, other, id_token_hint=answer["id_token"])
+    assert error["error"] == "invalid_request" and error["state"] == other.state
 
 
 def test_a_second_service_signs_in_without_a_page(world, rp):

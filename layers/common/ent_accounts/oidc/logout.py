@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ent_accounts.oidc.authorization import to_client
+from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.oidc.requests import CLIENT_ID, Params
 from ent_accounts.services import Services
 from ent_accounts.sso.logout import EndedSession, ending_session
@@ -54,14 +55,10 @@ def _named_client(services: Services, one: dict[str, str], issuer: str) -> str |
         return None
     hinted = None
     if hint := one.get("id_token_hint"):
-        claims = services.signer.verified_claims(hint)
-        if not claims or claims.get("iss") != issuer:
+        issued = issued_id_token(services.signer, hint, issuer)
+        if issued is None:
             return None  # not an ID token of ours: nothing it says is believed
-        audience = claims.get("aud")
-        audiences = [audience] if isinstance(audience, str) else list(audience or [])
-        if len(audiences) != 1 or not isinstance(audiences[0], str):
-            return None
-        hinted = audiences[0]
+        hinted = issued.audience
     if asked and hinted and asked != hinted:
         return None
     return asked or hinted

@@ -70,6 +70,7 @@ class AuthorizationRequest:
     prompt: frozenset[str] = frozenset()
     max_age: int | None = None
     login_hint: str | None = None
+    id_token_hint: str | None = None  # checked by the endpoint against the published keys (oidc/id_token_hint.py)
 
     @property
     def scope(self) -> str:
@@ -123,6 +124,8 @@ def authorization_request(params: Params, client: Client | None) -> Authorizatio
         raise refuse("request_not_supported", "request objects are not supported")
     if "request_uri" in one:
         raise refuse("request_uri_not_supported", "request_uri is not supported")
+    if "registration" in one:  # OIDC Core §7.2.1: clients are registered by ops, never by their requests
+        raise refuse("registration_not_supported", "the registration parameter is not supported")
     response_type = one.get("response_type")
     if not response_type:
         raise refuse("invalid_request", "response_type is required")
@@ -165,6 +168,7 @@ def authorization_request(params: Params, client: Client | None) -> Authorizatio
         prompt=prompt,
         max_age=int(max_age) if max_age is not None else None,
         login_hint=hint if hint and len(hint) <= IDENTIFIER_MAX and _printable(hint, IDENTIFIER_MAX) else None,
+        id_token_hint=one.get("id_token_hint"),
     )
 
 
