@@ -1,5 +1,5 @@
-"""The real relying parties' tier: one local server per module (and one Apache for mod_auth_openidc's), Chromium for
-the pages a person sees through Apache."""
+"""The real relying parties' tier: one local server per module (`server`, tests/support/live_fixtures.py, and one
+Apache for mod_auth_openidc's), Chromium for the pages a person sees through Apache."""
 
 from __future__ import annotations
 
@@ -7,25 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import ARGS, CHROMIUM
-from tests.support.server import ROOT, start_server
-
-
-@pytest.fixture(scope="module")
-def server():
-    started = start_server()
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+from tests.support.server import ROOT
 
 
 @pytest.fixture
