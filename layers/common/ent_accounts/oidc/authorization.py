@@ -29,11 +29,7 @@ from ent_accounts.flows.sign_in import start_sign_in
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
 from ent_accounts.observability import logger
-from ent_accounts.oidc.claims import scope_claims, subject_for
-from ent_accounts.oidc.discovery import CONTINUE
-from ent_accounts.oidc.grants import AuthorizationCode
-from ent_accounts.oidc.id_token_hint import issued_id_token
-from ent_accounts.oidc.requests import (
+from ent_accounts.oidc.authorization_request import (
     UNKNOWN_CLIENT,
     AuthorizationError,
     AuthorizationRequest,
@@ -42,6 +38,10 @@ from ent_accounts.oidc.requests import (
     authorization_request,
     client_id_of,
 )
+from ent_accounts.oidc.claims import scope_claims, subject_for
+from ent_accounts.oidc.discovery import CONTINUE
+from ent_accounts.oidc.grants import AuthorizationCode
+from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ent_accounts.oidc.authorization import to_client
+from ent_accounts.oidc.authorization_request import CLIENT_ID, Params
 from ent_accounts.oidc.id_token_hint import issued_id_token
-from ent_accounts.oidc.requests import CLIENT_ID, Params
 from ent_accounts.services import Services
 from ent_accounts.sso.logout import EndedSession, ending_session
 

@@ -33,8 +33,8 @@ from ent_accounts import metrics
 from ent_accounts.codes import hash_token, looks_like_token, new_token
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.observability import logger
+from ent_accounts.oidc.authorization_request import CLIENT_ID, Params, repeated_parameter
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
-from ent_accounts.oidc.requests import CLIENT_ID, Params, repeated_parameter
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import AuthMethod, Client, secret_matches
 from ent_accounts.sso.sign_in import signs_in
