@@ -102,6 +102,15 @@ def test_a_code_is_bound_to_its_pkce_verifier(world, rp):
     assert rp.token(code).status == 200
 
 
+def test_a_real_code_refused_is_in_the_accounts_audit_trail_with_why(world, rp):
+    _, code = sign_in(world, rp)
+    rp.token(code, verifier="x" * 43)
+    rp.token(code, redirect_uri=OTHER_REDIRECT_URI)
+    refused = [e for e in audit_events(world.store, "jdupont12") if e["type"] == "sign_in_refused"]
+    assert [e["reason"] for e in refused] == ["pkce_mismatch", "redirect_uri_mismatch"]
+    assert {e["client_id"] for e in refused} == {"ent-occitanie"}
+
+
 @pytest.mark.parametrize("code", ["", "abc", "x" * 43])
 def test_an_unknown_or_malformed_code_is_refused(world, rp, code):
     answer = rp.token(code)

@@ -151,19 +151,19 @@ def exchange_code(services: Services, form: Params, authorization: str | None, i
         _revoke(services, record, request_id)
         raise TokenError("invalid_grant", "code already used: the tokens it issued are revoked")
     if record.valid_until <= now:
-        _refused(client.client_id, "expired_code")
+        _refused_code(services, record, "expired_code", request_id)
         raise TokenError("invalid_grant", "code expired")
     redirect_uri = _single(form, "redirect_uri")
     if not redirect_uri:
         raise TokenError("invalid_request", "redirect_uri is required")
     if redirect_uri != record.redirect_uri:
-        _refused(client.client_id, "redirect_uri_mismatch")
+        _refused_code(services, record, "redirect_uri_mismatch", request_id)
         raise TokenError("invalid_grant", "redirect_uri differs from the authorization request's")
     verifier = _single(form, "code_verifier")
     if not verifier or not CODE_VERIFIER.fullmatch(verifier):
         raise TokenError("invalid_request", "code_verifier is required: 43 to 128 unreserved characters")
     if not hmac.compare_digest(s256(verifier), record.code_challenge):
-        _refused(client.client_id, "pkce_mismatch")
+        _refused_code(services, record, "pkce_mismatch", request_id)
         raise TokenError("invalid_grant", "code_verifier does not match the code_challenge")
     return _issue(services, client, record, issuer, request_id)
 
@@ -213,7 +213,7 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
                 raise TokenError("invalid_grant", "code already used: the tokens it issued are revoked") from None
             raise TokenError("invalid_grant", "code expired") from None
         if "session" in conflict.changed:
-            _refused(client.client_id, "session_ended")
+            _refused_code(services, record, "session_ended", request_id)
             raise TokenError("invalid_grant", "the session this code was issued through has ended") from None
         raise ServiceBusy() from None
     metrics.count(metrics.TOKENS_ISSUED)
@@ -231,9 +231,15 @@ def _revoke(services: Services, record: AuthorizationCode, request_id: str) -> N
     """A used code presented again: the access token it issued is deleted (RFC 6749 §4.1.2), audited."""
     if record.access_token_hash:
         services.store.delete_access_token(record.access_token_hash)
-    _refused(record.client_id, "code_presented_again")
+    _refused_code(services, record, "code_presented_again", request_id)
+
+
+def _refused_code(services: Services, record: AuthorizationCode, reason: str, request_id: str) -> None:
+    """A real code refused (presented again, late, with another redirect URI or verifier: perhaps intercepted), in
+    the account's audit trail too."""
+    _refused(record.client_id, reason)
     services.store.record_event(
-        record.identifier, "sign_in_refused", request_id, client_id=record.client_id, reason="code_presented_again"
+        record.identifier, "sign_in_refused", request_id, client_id=record.client_id, reason=reason
     )
 
 
