@@ -41,7 +41,12 @@ MINIMUM = {
         "session + client (1 BatchGetItem), account + lock-out counter (1 BatchGetItem: the session names it), "
         "code + audit (1 transaction, which also pushes the idle limit back when due)",
     ),
-    "oidc userinfo": (1, 0, "the access token (1 GetItem): the claims were read with the account at the code"),
+    "oidc userinfo": (
+        2,
+        0,
+        "the access token (1 GetItem: it names the rest), its session + account + client (1 BatchGetItem: a token "
+        "whose session ended, or whose client was removed, is refused at once); the claims were read at the code",
+    ),
     "oidc logout (RP-initiated)": (
         4,
         0,

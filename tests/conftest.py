@@ -13,4 +13,4 @@ from tests.support.fake_aws import use_fake_aws  # noqa: E402 (after the path is
 
 use_fake_aws()
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.live_fixtures"]

@@ -54,6 +54,25 @@ def test_discovery_names_the_exact_issuer_and_only_what_is_supported(world, rp):
     assert {"sub", "sid", "auth_time", "nonce", "FrEduCtPersonAffiliation", "FrEduCtEleveUAI"} <= set(
         meta["claims_supported"]
     )
+    # What Discovery 1.0 §3 assumes when a field is absent must not be claimed by silence: request_uri defaults to
+    # supported, so it is said false, as the request object and the claims parameter.
+    assert meta["request_parameter_supported"] is False and meta["request_uri_parameter_supported"] is False
+    assert meta["claims_parameter_supported"] is False
+    assert not meta.get("frontchannel_logout_supported")
+
+
+def test_every_claim_released_is_announced_and_the_metadata_and_keys_are_cached_briefly(world, rp):
+    import re
+
+    _, answer, id_claims = tokens(world, rp)
+    released = set(id_claims) | set(rp.userinfo(answer["access_token"]).json())
+    announced = set(world.call("GET", "/.well-known/openid-configuration").json()["claims_supported"])
+    assert released <= announced, released - announced
+    assert {"given_name", "email_verified", "FrEduCtEleveUAI", "sid", "auth_time"} <= released
+    for path in ("/.well-known/openid-configuration", "/oidc/jwks.json"):
+        cache = world.call("GET", path).header("Cache-Control")
+        # A relying party refetches within the hour: the rotation's one-day wait (README) is more than enough.
+        assert "public" in cache and 0 < int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600, cache
 
 
 def test_the_issuer_is_the_public_base_url_when_one_is_set(world, rp, monkeypatch):
@@ -81,6 +100,8 @@ def test_the_issuer_is_the_public_base_url_when_one_is_set(world, rp, monkeypatc
         ({"response_mode": "form_post"}, "invalid_request"),
         ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
         ({"request_uri": "https://ent.example.fr/r/1"}, "request_uri_not_supported"),
+        ({"registration": '{"redirect_uris": ["https://ailleurs.example/"]}'}, "registration_not_supported"),
+        ({"id_token_hint": "pas.un.jeton"}, "invalid_request"),
         ({"prompt": "none login"}, "invalid_request"),
         ({"prompt": "jamais"}, "invalid_request"),
         ({"max_age": "-1"}, "invalid_request"),
@@ -97,6 +118,16 @@ def test_a_parameter_given_twice_is_refused(world, rp):
     url = rp.authorize_url() + "&scope=openid"
     answer = query_of(world.call("GET", url).header("Location"))
     assert answer["error"] == "invalid_request" and answer["iss"] == ISSUER
+
+
+def test_an_error_description_never_carries_a_parameter_name_the_request_made_up(world, rp):
+    from urllib.parse import quote
+
+    url = rp.authorize_url() + "&" + "&".join([f"{quote('x"é\\')}=1"] * 2)
+    answer = query_of(world.call("GET", url).header("Location"))
+    assert answer["error"] == "invalid_request"
+    # RFC 6749 §4.1.2.1: printable ASCII without '"' or '\\'.
+    assert all(" " <= c <= "~" and c not in '"\\' for c in answer["error_description"]), answer
 
 
 def test_an_error_without_state_carries_iss_and_no_state(world, rp):
@@ -196,6 +227,44 @@ def test_prompt_none_with_a_session_answers_a_code_at_once(world, rp):
     assert code_from(browser, rp)
 
 
+def test_an_id_token_hint_of_the_person_signed_in_is_answered_at_once_even_expired(world, rp):
+    browser, answer, _ = tokens(world, rp)
+    world.clock.advance(minutes=10)  # the ID token expired 5 minutes ago: the person it names is what counts
+    browser.get(rp.authorize_url(prompt="none", id_token_hint=answer["id_token"]))
+    assert code_from(browser, rp)
+
+
+def test_prompt_none_for_another_person_than_the_id_token_hint_is_login_required(world, rp):
+    _, answer, _ = tokens(world, rp)  # jdupont12's ID token
+    world.provision("amartin")
+    world.activate("amartin")
+    browser = signed_in(world, "amartin")  # the same browser is now someone else's
+    browser.get(rp.authorize_url(prompt="none", id_token_hint=answer["id_token"]))
+    assert query_of(browser.left_to)["error"] == "login_required" and "code" not in query_of(browser.left_to)
+
+
+def test_an_id_token_hint_of_another_person_asks_the_password_and_gives_a_code_to_that_person_only(world, rp):
+    _, answer, first = tokens(world, rp)
+    world.provision("amartin")
+    world.activate("amartin")
+    browser = signed_in(world, "amartin")
+    page = browser.get(rp.authorize_url(id_token_hint=answer["id_token"]))
+    assert page.status == 200 and "Connexion à" in page.text and browser.left_to is None  # not amartin's code
+    log_in_on_the_page(browser, "amartin")
+    assert query_of(browser.left_to)["error"] == "login_required"
+    browser.get(rp.authorize_url(id_token_hint=answer["id_token"]))
+    log_in_on_the_page(browser, "jdupont12")
+    assert rp.id_token(rp.token(code_from(browser, rp)))["sub"] == first["sub"]
+
+
+def test_an_id_token_hint_issued_to_another_client_is_invalid_request(world, rp):
+    _, answer, _ = tokens(world, rp)
+    client, secret = register(world.store, "pronote-like", name="Vie scolaire")
+    other = Rp(world, client, secret)
+    error = redirected_error(world, other, id_token_hint=answer["id_token"])
+    assert error["error"] == "invalid_request" and error["state"] == other.state
+
+
 def test_a_second_service_signs_in_without_a_page(world, rp):
     browser, code = sign_in(world, rp)
     assert rp.token(code).status == 200
@@ -285,6 +354,15 @@ def test_a_locked_account_gets_no_code(world, rp):
     assert page.status == 429 and browser.left_to is None and "Trop de tentatives" in page.text
     events = [e for e in audit_events(world.store, "jdupont12") if e["type"] == "sign_in_refused"]
     assert events[-1]["reason"] == "account_locked"
+
+
+def test_a_locked_account_under_prompt_none_is_login_required_without_a_page(world, rp):
+    browser = signed_in(world)
+    for _ in range(5):
+        login(world, "jdupont12", "Mauvais-Mot-1")
+    answer = browser.get(rp.authorize_url(prompt="none"))
+    assert answer.status == 302 and query_of(browser.left_to)["error"] == "login_required"
+    assert "code" not in query_of(browser.left_to)
 
 
 def test_an_account_reset_by_its_school_gets_no_code_from_its_old_session(world, rp):

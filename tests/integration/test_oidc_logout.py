@@ -87,6 +87,15 @@ def test_a_hint_signed_by_another_key_or_naming_another_client_is_not_believed(w
     assert browser.left_to is None
 
 
+def test_a_parameter_given_twice_ends_the_session_on_the_french_page(world, rp):
+    browser, _, _ = tokens(world, rp)
+    hint = world.services.signer.sign({"iss": ISSUER, "aud": "ent-occitanie", "sub": "x"})
+    query = logout_url(id_token_hint=hint, post_logout_redirect_uri=POST_LOGOUT) + "&client_id=a-b-c&client_id=d-e-f"
+    page = browser.get(query)
+    assert page.status == 200 and browser.left_to is None and "Vous êtes déconnecté" in page.text
+    assert not session_lives(world, browser, rp)
+
+
 def test_a_logout_post_from_another_site_is_carried_out_as_a_get(world, rp):
     from urllib.parse import urlencode
 
@@ -148,3 +157,41 @@ def test_the_api_logout_ends_the_session_too(world, rp):
     token = login(world, "jdupont12", "Soleil-Vert-2026").json()["session_token"]
     assert world.call("POST", "/api/logout", headers={"Authorization": f"Bearer {token}"}).status == 204
     assert [e["type"] for e in audit_events(world.store, "jdupont12")][-1] == "logged_out"
+
+
+def test_a_login_taking_the_session_over_keeps_the_services_and_their_sid(world, rp):
+    from ent_accounts.codes import hash_token
+    from tests.integration.oidc import log_in_on_the_page
+
+    browser, _, first = tokens(world, rp)
+    old = browser.cookies["session"]
+    browser.get(rp.authorize_url(prompt="login"))
+    log_in_on_the_page(browser)
+    claims = rp.id_token(rp.token(code_from(browser, rp)))
+    assert browser.cookies["session"] != old and world.store.get_session(hash_token(old)) is None
+    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    assert claims["sid"] == first["sid"] == ended.sid and ended.clients == {"ent-occitanie"}
+
+
+def test_a_service_signed_in_through_the_old_session_while_it_is_taken_over_is_still_told(world, rp, monkeypatch):
+    """The login reads the browser's session, then replaces it: a token exchange through it in between (another
+    service, at that instant) must not be lost from the new session, or that service is never told of the logout."""
+    from ent_accounts.codes import hash_token
+    from tests.integration.oidc import log_in_on_the_page
+
+    browser, _ = sign_in(world, rp)
+    old_hash = hash_token(browser.cookies["session"])
+    browser.get(rp.authorize_url(prompt="login"))
+    read = world.store.get_session
+
+    def read_then_a_service_signs_in(token_hash):
+        session = read(token_hash)
+        if token_hash == old_hash and "appli-pronote" not in session.clients:
+            world.store.transaction().sign_client_in(old_hash, "appli-pronote", world.clock.now()).commit()
+        return session
+
+    monkeypatch.setattr(world.store, "get_session", read_then_a_service_signs_in)
+    log_in_on_the_page(browser)
+    assert code_from(browser, rp)
+    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    assert ended.clients == {"appli-pronote"}

@@ -10,7 +10,7 @@ import pytest
 
 from local.harness import BIRTH_DATE, NEW_PASSWORD
 from tests.integration.oidc import code_from, log_in_on_the_page, sign_in
-from tests.support.oidc import ISSUER, RpBrowser, register
+from tests.support.oidc import ISSUER, RpBrowser, query_of, register
 from tests.support.oidc import Rp as RelyingParty
 
 
@@ -135,3 +135,38 @@ def test_the_service_named_is_escaped(world):
     client, secret = register(world.store, name="<script>alert(1)</script>")
     page = RpBrowser(world).get(RelyingParty(world, client, secret).authorize_url())
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_a_pending_sign_in_kept_by_the_browser_gives_no_second_code(world, rp):
+    world.provision("jdupont12")
+    world.activate("jdupont12")
+    browser = RpBrowser(world)
+    browser.get(rp.authorize_url())
+    kept = browser.cookies["sign_in"]  # what a second tab, or someone replaying the request, would still hold
+    log_in_on_the_page(browser)
+    assert code_from(browser, rp)
+    browser.cookies["sign_in"] = kept
+    page = browser.get("/oidc/continue")
+    assert page.status == 400 and browser.left_to is None and "a déjà servi" in page.text
+
+
+def test_two_tabs_for_two_services_give_one_code_each_to_the_service_that_asked(world, rp):
+    """The browser holds one pending sign-in (its cookie): the latest request is the one the login answers; the
+    other tab's login then finds the session, and its service signs in at once when asked again."""
+    world.provision("jdupont12")
+    world.activate("jdupont12")
+    client, secret = register(world.store, "vie-scolaire", name="Vie scolaire")
+    other = RelyingParty(world, client, secret)
+    browser = RpBrowser(world)
+    first_tab = browser.get(rp.authorize_url())  # ENT Occitanie
+    second_tab = browser.get(other.authorize_url())  # Vie scolaire
+    assert "Connexion à : <strong>Vie scolaire</strong>" in second_tab.text
+    browser.page = first_tab
+    log_in_on_the_page(browser)
+    assert query_of(browser.left_to)["state"] == other.state  # Vie scolaire's request, with its own state
+    assert other.token(code_from(browser, other)).status == 200
+    browser.page = second_tab
+    page = log_in_on_the_page(browser)  # sent after: no service waits any more
+    assert browser.left_to is None and page.status == 200 and "<h1>Bureau</h1>" in page.text
+    browser.get(rp.authorize_url())  # ENT Occitanie asks again: single sign-on, no page
+    assert rp.token(code_from(browser, rp)).status == 200

@@ -102,6 +102,15 @@ def test_a_code_is_bound_to_its_pkce_verifier(world, rp):
     assert rp.token(code).status == 200
 
 
+def test_a_real_code_refused_is_in_the_accounts_audit_trail_with_why(world, rp):
+    _, code = sign_in(world, rp)
+    rp.token(code, verifier="x" * 43)
+    rp.token(code, redirect_uri=OTHER_REDIRECT_URI)
+    refused = [e for e in audit_events(world.store, "jdupont12") if e["type"] == "sign_in_refused"]
+    assert [e["reason"] for e in refused] == ["pkce_mismatch", "redirect_uri_mismatch"]
+    assert {e["client_id"] for e in refused} == {"ent-occitanie"}
+
+
 @pytest.mark.parametrize("code", ["", "abc", "x" * 43])
 def test_an_unknown_or_malformed_code_is_refused(world, rp, code):
     answer = rp.token(code)
@@ -188,6 +197,15 @@ def test_only_the_authorization_code_grant_exists(world, rp, form, error):
     assert answer.status == 400 and error_of(answer) == error
 
 
+def test_a_repeated_parameter_is_invalid_request_with_a_description_in_plain_ascii(world, rp):
+    _, code = sign_in(world, rp)
+    form = urlencode({"grant_type": "authorization_code", "code": code}) + "&%22%C3%A9=1&%22%C3%A9=2"
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic("ent-occitanie", rp.secret)}
+    answer = world.call("POST", "/oidc/token", form, headers)
+    assert answer.status == 400 and error_of(answer) == "invalid_request"
+    assert all(" " <= c <= "~" and c not in '"\\' for c in answer.json()["error_description"]), answer.json()
+
+
 def test_a_json_body_is_refused(world, rp):
     answer = world.call("POST", "/oidc/token", {"grant_type": "authorization_code"})
     assert answer.status == 400 and error_of(answer) == "invalid_request"
@@ -198,6 +216,16 @@ def test_an_unknown_client_is_invalid_client(world, rp):
     form = urlencode({"grant_type": "authorization_code", "code": "x" * 43})
     answer = world.call("POST", "/oidc/token", form, headers)
     assert answer.status == 401 and error_of(answer) == "invalid_client"
+
+
+def test_a_code_of_a_client_removed_since_gives_no_tokens(world, rp):
+    from ent_accounts.flows import clients
+
+    _, code = sign_in(world, rp)
+    clients.delete(world.services, "ent-occitanie", "req", "arn:aws:iam::1:user/ops")
+    answer = rp.token(code)
+    assert answer.status == 401 and error_of(answer) == "invalid_client"
+    assert "access_token" not in answer.json()
 
 
 def test_a_code_of_a_session_that_ended_gives_no_tokens(world, rp):
@@ -259,6 +287,54 @@ def test_an_access_token_expires_after_5_minutes_and_is_no_session_token(world, 
     assert rp.userinfo(access_token).status == 401
 
 
+def _userinfo_refused(rp, access_token) -> str:
+    """The error_description of a refused userinfo call (401 invalid_token, as RFC 6750 §3.1 says)."""
+    answer = rp.userinfo(access_token)
+    assert answer.status == 401 and 'error="invalid_token"' in answer.header("WWW-Authenticate"), answer.text
+    return answer.json()["error_description"]
+
+
+@pytest.mark.parametrize("logout", ["/oidc/logout", "/deconnexion"])
+def test_an_access_token_is_refused_at_once_when_its_session_ends(world, rp, logout):
+    browser, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    assert rp.userinfo(access_token).status == 200
+    if logout == "/deconnexion":
+        browser.get("/bureau")
+        browser.post(logout, {})
+    else:
+        browser.get(logout)
+    assert "session" in _userinfo_refused(rp, access_token)  # not 5 minutes later: now
+
+
+def test_an_access_token_is_refused_once_the_password_was_reset_by_the_school(world, rp):
+    from ent_accounts.flows.school import reset_by_school
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    reset_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    assert "session" in _userinfo_refused(rp, access_token)
+
+
+def test_an_access_token_of_a_removed_client_is_refused(world, rp):
+    from ent_accounts.flows import clients
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    clients.delete(world.services, "ent-occitanie", "req", "arn:aws:iam::1:user/ops")
+    assert "client" in _userinfo_refused(rp, access_token)
+
+
+def test_an_access_token_is_refused_once_its_client_stops_serving_the_school(world, rp):
+    from dataclasses import replace
+
+    _, code = sign_in(world, rp)
+    access_token = rp.token(code).json()["access_token"]
+    current = world.store.get_client("ent-occitanie")
+    world.store.replace_client(replace(current, schools=frozenset({"0751234B"})), current.version)
+    assert "client" in _userinfo_refused(rp, access_token)
+
+
 # --- what each step costs ----------------------------------------------------------------------------------------
 
 
@@ -288,6 +364,10 @@ def test_requests_per_authorize_continue_and_token_exchange(world, rp):
     )
     assert with_session == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
     assert kms == []  # nothing is signed at the authorization endpoint
+    access_token = rp.token(code_from(browser, rp)).json()["access_token"]
+    (_, info), kms = _kms_calls(world, lambda: dynamodb_requests(world, lambda: rp.userinfo(access_token)))
+    assert info == ["GetItem", "BatchGetItem"]  # the token, then its session, account and client
+    assert kms == []
 
 
 def _kms_calls(world, action):

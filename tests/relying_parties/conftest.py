@@ -1,5 +1,5 @@
-"""The real relying parties' tier: one local server per module (and one Apache for mod_auth_openidc's), Chromium for
-the pages a person sees through Apache."""
+"""The real relying parties' tier: one local server per module (`server`, tests/support/live_fixtures.py, and one
+Apache for mod_auth_openidc's), Chromium for the pages a person sees through Apache."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import chromium, server  # noqa: F401 (the browser tier's fixtures: one of each per module)
 from tests.support.server import ROOT
 
 
 @pytest.fixture
-def context(chromium):  # noqa: F811 (the imported fixture, by its name)
+def context(chromium):
     """A fresh browser (no cookie of any server): each test is a person on their own machine."""
     opened = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     opened.set_default_timeout(15_000)  # a page that does not come fails the test soon, with the logs below
@@ -31,9 +30,9 @@ def pytest_runtest_makereport(item, call):
     apache = item.funcargs.get("apache")
     if apache is not None:
         report.sections.append(("Apache error log (tail)", apache.log_tail()))
-    local_server = item.funcargs.get("server")
-    if local_server is not None:
-        log = ROOT / ".cache" / f"local-server-{urlsplit(local_server.url).port}.log"
+    server = item.funcargs.get("server")
+    if server is not None:
+        log = ROOT / ".cache" / f"local-server-{urlsplit(server.url).port}.log"
         if log.exists():
             tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
             report.sections.append(("local server log (tail)", "\n".join(tail)))

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.relying_parties.helpers import (
     NEW_PASSWORD,
     SCHOOL,
@@ -30,6 +29,7 @@ from tests.relying_parties.helpers import (
 from tests.support import apache as harness
 from tests.support import openid_client
 from tests.support.apache import SHOWN_CLAIMS, Apache
+from tests.support.live_fixtures import CHROMIUM
 
 pytestmark = [
     pytest.mark.skipif(bool(harness.unavailable()), reason=harness.unavailable() or ""),

@@ -53,7 +53,15 @@ def rp(server):
 
 @pytest.fixture(scope="module")
 def active_student(server, rp):
-    """A student who did the first connection (through the client), and the walker that holds their session."""
+    """A student who did the first connection (through the client)."""
+    student, attempt, callback = first_connection_callback(server, rp)
+    assert rp.finish(attempt, callback)["ok"]
+    return student
+
+
+def first_connection_callback(server, rp) -> tuple:
+    """A new student's first sign-in through the client (provisional password, then the first connection without
+    an e-mail): the student, the attempt and the URL the provider redirected to."""
     student = create_student(server)
     walker = Walker()
     attempt = rp.start(REDIRECT_URI)
@@ -61,8 +69,7 @@ def active_student(server, rp):
     walk_sign_in(walker, student.identifier, student.provisional_password, REDIRECT_URI)
     back = walk_first_connection(walker, student, REDIRECT_URI)
     assert back.location and back.location.startswith(REDIRECT_URI), walker.trail()
-    assert rp.finish(attempt, back.location)["ok"]
-    return student
+    return student, attempt, back.location
 
 
 def signed_in_callback(rp, student, **options) -> tuple:
@@ -225,14 +232,8 @@ def test_a_public_client_signs_in_with_pkce_alone(server):
     )
     public = OpenIdClient(server.url, "openid-client-public", auth="none")
     try:
-        student = create_student(server)
-        walker = Walker()
-        attempt = public.start(REDIRECT_URI)
-        walker.get(attempt.authorization_url, stop_at=REDIRECT_URI)
-        walk_sign_in(walker, student.identifier, student.provisional_password, REDIRECT_URI)
-        back = walk_first_connection(walker, student, REDIRECT_URI)
-        assert back.location and back.location.startswith(REDIRECT_URI), walker.trail()
-        assert public.finish(attempt, back.location, wrong_verifier=True)["error"] == "invalid_grant"
+        student, attempt, callback = first_connection_callback(server, public)
+        assert public.finish(attempt, callback, wrong_verifier=True)["error"] == "invalid_grant"
 
         attempt, callback, _ = signed_in_callback(public, student)
         signed_in = public.finish(attempt, callback)

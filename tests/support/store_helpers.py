@@ -13,15 +13,7 @@ from ent_accounts.store.throttles import throttle_from_item, throttle_key
 
 def audit_events(store: Store, identifier: str) -> list[dict[str, Any]]:
     """Audit events of one account, oldest first, as plain values."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserialize = TypeDeserializer().deserialize
-    items = store.query_items(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
-        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{identifier}"}, ":event": {"S": "EVENT#"}},
-        ConsistentRead=True,
-    )
-    return [{key: deserialize(value) for key, value in item.items()} for item in items if not store.expired(item)]
+    return _events(store, f"ACCOUNT#{identifier}")
 
 
 def login_throttle(store: Store, identifier: str) -> Throttle:
@@ -36,12 +28,16 @@ def delete_expired_account(store: Store, expired: DueAccount, now: datetime, req
 
 def client_events(store: Store, client_id: str) -> list[dict[str, Any]]:
     """Audit events of one registered client, oldest first, as plain values."""
+    return _events(store, f"CLIENT#{client_id}")
+
+
+def _events(store: Store, partition: str) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserialize = TypeDeserializer().deserialize
     items = store.query_items(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
-        ExpressionAttributeValues={":pk": {"S": f"CLIENT#{client_id}"}, ":event": {"S": "EVENT#"}},
+        ExpressionAttributeValues={":pk": {"S": partition}, ":event": {"S": "EVENT#"}},
         ConsistentRead=True,
     )
     return [{key: deserialize(value) for key, value in item.items()} for item in items if not store.expired(item)]

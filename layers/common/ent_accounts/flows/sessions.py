@@ -12,13 +12,15 @@ from datetime import datetime, timedelta
 
 from ent_accounts.accounts import Account, Status
 from ent_accounts.codes import hash_token, looks_like_token, new_token
-from ent_accounts.errors import NotAuthenticated
+from ent_accounts.errors import NotAuthenticated, ServiceBusy
 from ent_accounts.lockout import Throttle
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
+from ent_accounts.store import Conflict
 
 REFRESH_EVERY = timedelta(minutes=1)  # at most one write a minute to keep a busy session alive
 SID_BYTES = 16
+TAKE_OVER_ATTEMPTS = 3  # a service signing in through the old session at that instant makes one more
 
 
 SCOPE_STATUS = {"full": Status.ACTIVE, "pending": Status.PENDING_VALIDATION}
@@ -47,34 +49,57 @@ def open_session(
     `replacing`: the token of the session this browser had (the password asked again, e.g. a service's
     prompt=login). When it is a live single sign-on session of the same account, the new one takes it over: same
     `sid`, same services signed in (so that ending it still tells them), the old one deleted in the same request;
-    only `authenticated_at` is new. Any other session is left as it is."""
-    now = services.clock.now()
-    absolute = now + timedelta(hours=services.settings.session_hours)
-    idle = now + timedelta(minutes=services.settings.session_idle_minutes)
-    sid, clients, replaced = new_sid(), frozenset(), None
-    if replacing and scope == "full" and looks_like_token(replacing):
-        previous = services.store.get_session(hash_token(replacing))
-        if (
-            previous is not None
-            and previous.single_sign_on
-            and previous.identifier == account.identifier
-            and previous.credential_version == account.credential_version
-        ):
-            sid, clients, replaced = previous.sid, previous.clients, hash_token(replacing)
-    session = Session(
-        account.identifier,
-        account.credential_version,
-        min(idle, absolute),
-        absolute,
-        now,
-        scope,
-        sid=sid,
-        authenticated_at=now,
-        clients=clients,
-    )
-    token = new_token()
-    services.store.put_session(hash_token(token), session, event, forget_failures, replaced)
-    return token, session
+    only `authenticated_at` is new (one transaction, conditioned on the old one being as read). Any other session
+    is left as it is."""
+    for _ in range(TAKE_OVER_ATTEMPTS):
+        now = services.clock.now()
+        absolute = now + timedelta(hours=services.settings.session_hours)
+        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
+        previous = _taken_over(services, account, scope, replacing)
+        sid, clients = (previous.sid, previous.clients) if previous else (new_sid(), frozenset())
+        session = Session(
+            account.identifier,
+            account.credential_version,
+            min(idle, absolute),
+            absolute,
+            now,
+            scope,
+            sid=sid,
+            authenticated_at=now,
+            clients=clients,
+        )
+        token = new_token()
+        if previous is None:
+            services.store.put_session(hash_token(token), session, event, forget_failures)
+            return token, session
+        tx = services.store.transaction().put_session(hash_token(token), session)
+        tx.take_over_session(hash_token(replacing), clients)
+        if event is not None:
+            tx.audit(account.identifier, event[0], event[1])
+        if forget_failures:
+            tx.clear_login_failures(account.identifier)
+        try:
+            tx.commit(retries=2)
+        except Conflict:
+            continue  # a service signed in through the old session meanwhile, or it ended: read it again
+        return token, session
+    raise ServiceBusy()
+
+
+def _taken_over(services: Services, account: Account, scope: str, replacing: str | None) -> Session | None:
+    """The browser's session that a new one of this account takes over (a live single sign-on session of the same
+    account and credentials), or None."""
+    if not (replacing and scope == "full" and looks_like_token(replacing)):
+        return None
+    previous = services.store.get_session(hash_token(replacing))
+    if (
+        previous is not None
+        and previous.single_sign_on
+        and previous.identifier == account.identifier
+        and previous.credential_version == account.credential_version
+    ):
+        return previous
+    return None
 
 
 def new_sid() -> str:

@@ -29,10 +29,7 @@ from ent_accounts.flows.sign_in import start_sign_in
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
 from ent_accounts.observability import logger
-from ent_accounts.oidc.claims import scope_claims, subject_for
-from ent_accounts.oidc.discovery import CONTINUE
-from ent_accounts.oidc.grants import AuthorizationCode
-from ent_accounts.oidc.requests import (
+from ent_accounts.oidc.authorization_request import (
     UNKNOWN_CLIENT,
     AuthorizationError,
     AuthorizationRequest,
@@ -41,10 +38,14 @@ from ent_accounts.oidc.requests import (
     authorization_request,
     client_id_of,
 )
+from ent_accounts.oidc.claims import scope_claims, subject_for
+from ent_accounts.oidc.discovery import CONTINUE
+from ent_accounts.oidc.grants import AuthorizationCode
+from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough
+from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough, signs_in
 from ent_accounts.store import Conflict
 
 SCHOOL_NOT_SERVED = {
@@ -97,9 +98,10 @@ class Grant:
     state: str | None
     nonce: str | None
     silent: bool  # prompt=none
+    sub_hint: str | None = None  # the `sub` of the request's id_token_hint: only that person may get the code
 
     @classmethod
-    def of_request(cls, request: AuthorizationRequest) -> Grant:
+    def of_request(cls, request: AuthorizationRequest, sub_hint: str | None) -> Grant:
         return cls(
             request.client,
             request.client.client_id,
@@ -109,6 +111,7 @@ class Grant:
             request.state,
             request.nonce,
             request.silent,
+            sub_hint,
         )
 
     @classmethod
@@ -123,6 +126,7 @@ class Grant:
             params.get("state"),
             params.get("nonce"),
             params.get("prompt") == "none",
+            params.get("sub_hint"),
         )
 
     def error(self, error: str, description: str) -> AuthorizationError:
@@ -164,19 +168,26 @@ def authorize(
     session_hash = _hash(session_token)
     session, client, _ = services.store.sign_in_reads(session_hash, client_id)
     request = authorization_request(params, client)
-    grant = Grant.of_request(request)
+    grant = Grant.of_request(request, _hinted_subject(services, request, links.base_url))
     now = services.clock.now()
     if session is None and cookies_may_be_withheld:
-        ref, sign_in = _wait(services, request)
+        ref, sign_in = _wait(services, grant, request)
         return Answer(links.page(CONTINUE), sign_in_ref=ref, sign_in_expires=sign_in.expires_at)
+    someone_else = False  # signed in, but not as the person the id_token_hint names
     if session is not None and not request.forces_login and fresh_enough(session, now, request.max_age, None):
         account, throttle, _ = services.store.account_throttle_and_client(session.identifier, None)
-        if _signed_in(account, session):
-            return _answer(services, grant, request.client, session, session_hash, account, throttle, links, request_id)
+        if signs_in(account, session):
+            if _is_hinted(grant, request.client, account):
+                return _answer(
+                    services, grant, request.client, session, session_hash, account, throttle, links, request_id
+                )
+            someone_else = True
     if request.silent:
         _refused(services, None, grant.client_id, "login_required", request_id)
+        if someone_else:
+            raise grant.error("login_required", "the End-User signed in is not the one id_token_hint names")
         raise grant.error("login_required", "no live session answers this request without a page")
-    ref, sign_in = _wait(services, request)
+    ref, sign_in = _wait(services, grant, request, force_login=someone_else)
     return Answer(links.login(), sign_in_ref=ref, sign_in_expires=sign_in.expires_at)
 
 
@@ -202,7 +213,7 @@ def continue_sign_in(
     now = services.clock.now()
     if session is not None and not (client and client.accepts_redirect_uri(sign_in.return_to)):
         raise UnreportableRequest(UNKNOWN_CLIENT)  # removed, or its redirect URI, since the request came
-    if not (session and _signed_in(account, session) and sign_in.answered_by(session, now)):
+    if not (session and signs_in(account, session) and sign_in.answered_by(session, now)):
         if grant.silent:
             _refused(services, None, grant.client_id, "login_required", request_id)
             raise grant.error("login_required", "no live session answers this request without a page")
@@ -229,13 +240,39 @@ def continue_sign_in(
     return replace(answer, sign_in_done=True)
 
 
-def _wait(services: Services, request: AuthorizationRequest) -> tuple[str, PendingSignIn]:
+def _hinted_subject(services: Services, request: AuthorizationRequest, issuer: str) -> str | None:
+    """The `sub` of the request's id_token_hint (OIDC Core §3.1.2.1), or None without one; AuthorizationError for
+    a hint this provider did not issue to this client (expired ones are fine: the person they name is what counts)."""
+    if request.id_token_hint is None:
+        return None
+    issued = issued_id_token(services.signer, request.id_token_hint, issuer)
+    if issued is None or issued.audience != request.client.client_id:
+        raise AuthorizationError(
+            "invalid_request",
+            "id_token_hint is not an ID token this provider issued to this client",
+            request.redirect_uri,
+            request.state,
+        )
+    return issued.subject
+
+
+def _is_hinted(grant: Grant, client: Client, account: Account) -> bool:
+    """Whether the account is the person the request's id_token_hint names (True without a hint)."""
+    if grant.sub_hint is None:
+        return True
+    return bool(account.subject) and subject_for(client, account.subject) == grant.sub_hint
+
+
+def _wait(
+    services: Services, grant: Grant, request: AuthorizationRequest, force_login: bool = False
+) -> tuple[str, PendingSignIn]:
     params = {
         "scope": request.scope,
         "code_challenge": request.code_challenge,
         "state": request.state,
         "nonce": request.nonce,
         "prompt": " ".join(sorted(request.prompt)) or None,
+        "sub_hint": grant.sub_hint,
     }
     return start_sign_in(
         services,
@@ -244,18 +281,8 @@ def _wait(services: Services, request: AuthorizationRequest) -> tuple[str, Pendi
         request.redirect_uri,
         {name: value for name, value in params.items() if value is not None},
         login_hint=request.login_hint,
-        force_login=request.forces_login or request.max_age == 0,
+        force_login=force_login or request.forces_login or request.max_age == 0,
         max_age=request.max_age,
-    )
-
-
-def _signed_in(account: Account | None, session: Session) -> bool:
-    """A single sign-on session of an ACTIVE account, made with its current credentials."""
-    return (
-        account is not None
-        and session.single_sign_on
-        and account.status is Status.ACTIVE
-        and account.credential_version == session.credential_version
     )
 
 
@@ -273,6 +300,9 @@ def _answer(
 ) -> Answer:
     """A code for the client, or the refusal (an error for the client under prompt=none, else a French page)."""
     now, issuer = services.clock.now(), links.base_url
+    if not _is_hinted(grant, client, account):  # the pages signed someone else in than the hint names
+        _refused(services, account, client.client_id, "not_the_hinted_person", request_id)
+        raise grant.error("login_required", "the End-User signed in is not the one id_token_hint names")
     if throttle.locked_until and throttle.locked_until > now:
         _refused(services, account, client.client_id, "account_locked", request_id)
         if grant.silent:

@@ -1,6 +1,7 @@
 """What the provider hands out and keeps, stored only under the SHA-256 of the secret: authorization codes (60 s,
 single use, bound to the client, the redirect URI and the PKCE challenge) and access tokens (short-lived, accepted
-by userinfo only). Issuing and redeeming them is oidc/authorization.py and oidc/tokens.py."""
+by userinfo only, and only while the session they came through lives). Issuing and redeeming them is
+oidc/authorization.py and oidc/tokens.py."""
 
 from __future__ import annotations
 
@@ -37,3 +38,7 @@ class AccessToken:
     scope: str
     expires_at: datetime
     claims: dict = field(default_factory=dict)  # what userinfo answers (with `sub`)
+    # Where it came from, checked by userinfo at each call: the token is worth nothing once its session has ended
+    # (logout), its account's credentials changed, or its client was removed, even before `expires_at`.
+    identifier: str = ""
+    session_hash: str = ""

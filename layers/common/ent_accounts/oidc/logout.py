@@ -4,8 +4,9 @@ with `id_token_hint`, `post_logout_redirect_uri`, `state` and/or `client_id`.
 The browser's session ends whatever the parameters say (sso/logout.py: the services signed in through it are to be
 told). The browser goes back to `post_logout_redirect_uri` only when it is registered, exactly, for the client the
 request names: by `client_id`, or by the audience of an ID token this provider signed (`id_token_hint`, accepted
-expired, as §2 allows; when both are given they must agree). Otherwise, and without one, the person sees the
-French page "Vous êtes déconnecté" instead: never a redirect to an address the registry does not hold.
+expired, as §2 allows; when both are given they must agree), each parameter given once. Otherwise, and without
+one, the person sees the French page "Vous êtes déconnecté" instead: never a redirect to an address the registry
+does not hold.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ent_accounts.oidc.authorization import to_client
-from ent_accounts.oidc.requests import CLIENT_ID, Params
+from ent_accounts.oidc.authorization_request import CLIENT_ID, Params
+from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.services import Services
 from ent_accounts.sso.logout import EndedSession, ending_session
+
+PARAMETERS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,10 @@ def rp_initiated_logout(
     services: Services, params: Params, session_token: str | None, issuer: str, request_id: str
 ) -> LogoutAnswer:
     one = {name: values[0] for name, values in params.items() if len(values) == 1}
-    client_id = _named_client(services, one, issuer)
+    # A parameter of the request given twice makes it ambiguous (which client, which page, which state?): the
+    # session ends all the same, on the French page.
+    ambiguous = any(len(params.get(name) or ()) > 1 for name in PARAMETERS)
+    client_id = None if ambiguous else _named_client(services, one, issuer)
     redirect = None
     uri = one.get("post_logout_redirect_uri")
     if uri and client_id:
@@ -48,14 +55,10 @@ def _named_client(services: Services, one: dict[str, str], issuer: str) -> str |
         return None
     hinted = None
     if hint := one.get("id_token_hint"):
-        claims = services.signer.verified_claims(hint)
-        if not claims or claims.get("iss") != issuer:
+        issued = issued_id_token(services.signer, hint, issuer)
+        if issued is None:
             return None  # not an ID token of ours: nothing it says is believed
-        audience = claims.get("aud")
-        audiences = [audience] if isinstance(audience, str) else list(audience or [])
-        if len(audiences) != 1 or not isinstance(audiences[0], str):
-            return None
-        hinted = audiences[0]
+        hinted = issued.audience
     if asked and hinted and asked != hinted:
         return None
     return asked or hinted

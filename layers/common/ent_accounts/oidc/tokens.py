@@ -33,10 +33,11 @@ from ent_accounts import metrics
 from ent_accounts.codes import hash_token, looks_like_token, new_token
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.observability import logger
+from ent_accounts.oidc.authorization_request import CLIENT_ID, Params, repeated_parameter
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
-from ent_accounts.oidc.requests import CLIENT_ID, Params
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import AuthMethod, Client, secret_matches
+from ent_accounts.sso.sign_in import signs_in
 from ent_accounts.store import Conflict
 
 CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1
@@ -125,9 +126,8 @@ def s256(verifier: str) -> str:
 
 def exchange_code(services: Services, form: Params, authorization: str | None, issuer: str, request_id: str) -> dict:
     """The token answer for an authorization code (its JSON body); TokenError otherwise."""
-    repeated = sorted(name for name, values in form.items() if len(values) > 1)
-    if repeated:
-        raise TokenError("invalid_request", f"parameter given more than once: {repeated[0]}")
+    if repeated := repeated_parameter(form):
+        raise TokenError("invalid_request", repeated)
     credentials = presented_credentials(form, authorization)
     grant_type = _single(form, "grant_type")
     if not grant_type:
@@ -151,19 +151,19 @@ def exchange_code(services: Services, form: Params, authorization: str | None, i
         _revoke(services, record, request_id)
         raise TokenError("invalid_grant", "code already used: the tokens it issued are revoked")
     if record.valid_until <= now:
-        _refused(client.client_id, "expired_code")
+        _refused_code(services, record, "expired_code", request_id)
         raise TokenError("invalid_grant", "code expired")
     redirect_uri = _single(form, "redirect_uri")
     if not redirect_uri:
         raise TokenError("invalid_request", "redirect_uri is required")
     if redirect_uri != record.redirect_uri:
-        _refused(client.client_id, "redirect_uri_mismatch")
+        _refused_code(services, record, "redirect_uri_mismatch", request_id)
         raise TokenError("invalid_grant", "redirect_uri differs from the authorization request's")
     verifier = _single(form, "code_verifier")
     if not verifier or not CODE_VERIFIER.fullmatch(verifier):
         raise TokenError("invalid_request", "code_verifier is required: 43 to 128 unreserved characters")
     if not hmac.compare_digest(s256(verifier), record.code_challenge):
-        _refused(client.client_id, "pkce_mismatch")
+        _refused_code(services, record, "pkce_mismatch", request_id)
         raise TokenError("invalid_grant", "code_verifier does not match the code_challenge")
     return _issue(services, client, record, issuer, request_id)
 
@@ -179,6 +179,8 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
         scope=record.scope,
         expires_at=access_expires,
         claims=record.claims,
+        identifier=record.identifier,
+        session_hash=record.session_hash,
     )
     id_claims = {
         **record.claims,
@@ -211,7 +213,7 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
                 raise TokenError("invalid_grant", "code already used: the tokens it issued are revoked") from None
             raise TokenError("invalid_grant", "code expired") from None
         if "session" in conflict.changed:
-            _refused(client.client_id, "session_ended")
+            _refused_code(services, record, "session_ended", request_id)
             raise TokenError("invalid_grant", "the session this code was issued through has ended") from None
         raise ServiceBusy() from None
     metrics.count(metrics.TOKENS_ISSUED)
@@ -229,26 +231,43 @@ def _revoke(services: Services, record: AuthorizationCode, request_id: str) -> N
     """A used code presented again: the access token it issued is deleted (RFC 6749 §4.1.2), audited."""
     if record.access_token_hash:
         services.store.delete_access_token(record.access_token_hash)
-    _refused(record.client_id, "code_presented_again")
+    _refused_code(services, record, "code_presented_again", request_id)
+
+
+def _refused_code(services: Services, record: AuthorizationCode, reason: str, request_id: str) -> None:
+    """A real code refused (presented again, late, with another redirect URI or verifier: perhaps intercepted), in
+    the account's audit trail too."""
+    _refused(record.client_id, reason)
     services.store.record_event(
-        record.identifier, "sign_in_refused", request_id, client_id=record.client_id, reason="code_presented_again"
+        record.identifier, "sign_in_refused", request_id, client_id=record.client_id, reason=reason
     )
 
 
-def _refused(client_id: str, reason: str) -> None:
+def _refused(client_id: str, reason: str, message: str = "token request refused") -> None:
     metrics.count(metrics.SIGN_IN_REFUSALS)
-    logger.info("token request refused", extra={"client_id": client_id, "reason": reason})
+    logger.info(message, extra={"client_id": client_id, "reason": reason})
 
 
 def userinfo(services: Services, access_token: str | None) -> dict:
-    """The claims the access token's scopes release (OIDC Core §5.3.2), with `sub`; InvalidToken otherwise."""
+    """The claims the access token's scopes release (OIDC Core §5.3.2), with `sub`; InvalidToken otherwise.
+
+    The token is good only while what it stands on still holds: the session it came through lives (a logout, here
+    or at any service, ends it at once rather than 5 minutes later), the account's credentials are those of that
+    session and it is active, and its client is still registered and serves the account's school. Requests: one
+    GetItem (the token), then one BatchGetItem (its session, account and client)."""
     if access_token is None:
         raise InvalidToken(error=None)
     if not looks_like_token(access_token):
         raise InvalidToken("malformed access token")
-    token = services.store.get_access_token(hash_token(access_token))
+    token, session, account, client = services.store.access_token_reads(hash_token(access_token))
     if token is None:
         raise InvalidToken("unknown, expired or revoked access token")
+    if not signs_in(account, session):
+        _refused(token.client_id, "session_ended", "userinfo refused")
+        raise InvalidToken("the session this access token was issued through has ended")
+    if client is None or not client.serves(account.uai):
+        _refused(token.client_id, "client_not_registered", "userinfo refused")
+        raise InvalidToken("the client this access token was issued to is no longer registered for this account")
     return {**token.claims, "sub": token.sub}
 
 

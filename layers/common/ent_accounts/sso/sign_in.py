@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from ent_accounts.accounts import Account, Status
 from ent_accounts.sessions import Session
 
 OIDC = "oidc"
@@ -54,3 +55,16 @@ def fresh_enough(session: Session, now: datetime, max_age: int | None, not_befor
     if not_before is not None and session.authenticated_at < not_before:
         return False
     return max_age is None or (now - session.authenticated_at).total_seconds() <= max_age
+
+
+def signs_in(account: Account | None, session: Session | None) -> bool:
+    """Whether this session may stand for its account with a service: a single sign-on session of an ACTIVE account,
+    made with its current credentials (a password changed or reset since ends it, as for the pages)."""
+    return (
+        account is not None
+        and session is not None
+        and session.single_sign_on
+        and session.identifier == account.identifier
+        and account.status is Status.ACTIVE
+        and account.credential_version == session.credential_version
+    )

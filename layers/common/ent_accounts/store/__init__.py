@@ -125,12 +125,10 @@ class Store(Table):
         session: Session,
         event: tuple[str, str] | None = None,
         forget_failures: bool = False,
-        replaces: str | None = None,
     ) -> None:
-        """The session; with `event` (type, request id) its audit event, with `forget_failures` the deletion of
-        the identifier's failed-login counter, and with `replaces` the deletion of the session it takes over (its
-        token's hash), in the same request."""
-        sessions.put_session(self, token_hash, session, event, forget_failures, replaces)
+        """The session; with `event` (type, request id) its audit event, and with `forget_failures` the deletion of
+        the identifier's failed-login counter, in the same request."""
+        sessions.put_session(self, token_hash, session, event, forget_failures)
 
     def get_session(self, token_hash: str) -> Session | None:
         return sessions.get_session(self, token_hash)
@@ -175,6 +173,12 @@ class Store(Table):
 
     def get_access_token(self, token_hash: str) -> AccessToken | None:
         return authorizations.get_access_token(self, token_hash)
+
+    def access_token_reads(
+        self, token_hash: str
+    ) -> tuple[AccessToken | None, Session | None, Account | None, Client | None]:
+        """An access token, and the session, account and client it was issued through (two round trips)."""
+        return authorizations.access_token_reads(self, token_hash)
 
     def delete_access_token(self, token_hash: str) -> None:
         authorizations.delete_access_token(self, token_hash)

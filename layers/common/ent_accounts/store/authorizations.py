@@ -6,10 +6,7 @@ recorded on the session) are transaction writes (store/transaction.py)."""
 
 from __future__ import annotations
 
-import json
-
 from ent_accounts.accounts import Account
-from ent_accounts.clock import from_epoch
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.sessions import Session
@@ -18,6 +15,7 @@ from ent_accounts.sso.sign_in import PendingSignIn
 from ent_accounts.store.accounts import account_from_item, account_key
 from ent_accounts.store.clients import client_from_item, client_key
 from ent_accounts.store.grants import (
+    access_token_from_item,
     access_token_key,
     code_from_item,
     code_key,
@@ -100,16 +98,32 @@ def get_authorization_code(table: Table, code_hash: str) -> AuthorizationCode | 
 
 def get_access_token(table: Table, token_hash: str) -> AccessToken | None:
     item = table.get(access_token_key(token_hash))
-    if item is None:
-        return None
-    return AccessToken(
-        token_hash=token_hash,
-        client_id=item["client_id"]["S"],
-        sub=item["sub"]["S"],
-        scope=item["scope"]["S"],
-        expires_at=from_epoch(int(item["expires_at"]["N"])),
-        claims=json.loads(item["claims"]["S"]),
-    )
+    return None if item is None else access_token_from_item(item)
+
+
+def access_token_reads(
+    table: Table, token_hash: str
+) -> tuple[AccessToken | None, Session | None, Account | None, Client | None]:
+    """An access token and what it stands on: the session it came through, its account and its client (each None
+    when absent or expired). Two round trips: the GetItem of the token, whose item names the others, then one
+    BatchGetItem of those three (strongly consistent); only the first for an unknown or expired token."""
+    token = get_access_token(table, token_hash)
+    if token is None or not (token.session_hash and token.identifier):
+        return token, None, None, None
+    session, account, client = None, None, None
+    for item in table.batch_get(
+        [session_key(token.session_hash), account_key(token.identifier), client_key(token.client_id)]
+    ):
+        if table.expired(item):
+            continue
+        kind = item["pk"]["S"].split("#", 1)[0]
+        if kind == "SESSION":
+            session = session_from_item(item)
+        elif kind == "CLIENTS":
+            client = client_from_item(item)
+        else:
+            account = account_from_item(item)
+    return token, session, account, client
 
 
 def delete_access_token(table: Table, token_hash: str) -> None:

@@ -112,4 +112,19 @@ def access_token_item(token: AccessToken) -> dict:
         "scope": {"S": token.scope},
         "expires_at": {"N": str(epoch(token.expires_at))},
         "claims": {"S": json.dumps(token.claims, ensure_ascii=False, separators=(",", ":"))},
+        "identifier": {"S": token.identifier},
+        "session_hash": {"S": token.session_hash},
     }
+
+
+def access_token_from_item(item: dict) -> AccessToken:
+    return AccessToken(
+        token_hash=item["pk"]["S"].removeprefix("ACCESS#"),
+        client_id=item["client_id"]["S"],
+        sub=item["sub"]["S"],
+        scope=item["scope"]["S"],
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        claims=json.loads(item["claims"]["S"]),
+        identifier=item.get("identifier", {}).get("S", ""),
+        session_hash=item.get("session_hash", {}).get("S", ""),
+    )

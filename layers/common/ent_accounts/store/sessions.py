@@ -25,22 +25,19 @@ def put_session(
     session: Session,
     event: tuple[str, str] | None,
     forget_failures: bool,
-    replaces: str | None = None,
 ) -> None:
-    """The session; with `event` (type, request id), its audit event, with `forget_failures`, the deletion of
-    the identifier's failed-login counter (a successful login), and with `replaces`, the deletion of the session it
-    takes over (its token's hash), in the same request (one BatchWriteItem: the session is new, and the others are
-    removed whatever they hold, so no write has a condition to check)."""
-    if event is None and not forget_failures and replaces is None:
-        table.request("put_item", TableName=table.table_name, Item=_session_item(token_hash, session))
+    """The session; with `event` (type, request id), its audit event, and with `forget_failures`, the deletion of
+    the identifier's failed-login counter (a successful login), in the same request (one BatchWriteItem: the session
+    is new, and the counter is removed whatever it holds, so no write has a condition to check). A session that
+    takes another over is a transaction instead (`Transaction.take_over_session`)."""
+    if event is None and not forget_failures:
+        table.request("put_item", TableName=table.table_name, Item=session_item(token_hash, session))
         return
-    writes = [{"PutRequest": {"Item": _session_item(token_hash, session)}}]
+    writes = [{"PutRequest": {"Item": session_item(token_hash, session)}}]
     if event is not None:
         writes.append({"PutRequest": {"Item": audit_item(table, session.identifier, event[0], event[1], {})}})
     if forget_failures:
         writes.append({"DeleteRequest": {"Key": throttle_key(session.identifier)}})
-    if replaces is not None:
-        writes.append({"DeleteRequest": {"Key": session_key(replaces)}})
     requests = {table.table_name: writes}
     for attempt in range(3):
         requests = table.request("batch_write_item", RequestItems=requests).get("UnprocessedItems")
@@ -98,7 +95,7 @@ def end_session(table: Table, token_hash: str) -> Session | None:
     return None if item is None or table.expired(item) else session_from_item(item)
 
 
-def _session_item(token_hash: str, session: Session) -> dict:
+def session_item(token_hash: str, session: Session) -> dict:
     item = {
         **session_key(token_hash),
         "identifier": {"S": session.identifier},

@@ -14,13 +14,14 @@ from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.sessions import Session
 from ent_accounts.store.accounts import account_item, account_key, counter_key
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.codes import code_item as one_time_code_item
 from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
 from ent_accounts.store.grants import access_token_item, code_item, code_key, sign_in_key
-from ent_accounts.store.sessions import session_key
+from ent_accounts.store.sessions import session_item, session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key
 
@@ -115,6 +116,37 @@ class Transaction:
         commit with `retries`."""
         delete = {"TableName": self.table.table_name, "Key": throttle_key(identifier)}
         return self.add(name or f"login failures {identifier}", {"Delete": delete})
+
+    # --- sessions -----------------------------------------------------------------------------------------------
+
+    def put_session(self, token_hash: str, session: Session, name: str = "session") -> Transaction:
+        """A new session (its token is new and random: the write fails only if the key exists)."""
+        put = {
+            "TableName": self.table.table_name,
+            "Item": session_item(token_hash, session),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name, {"Put": put})
+
+    def take_over_session(
+        self, token_hash: str, clients: frozenset[str], name: str = "replaced session"
+    ) -> Transaction:
+        """Delete the session a new one takes over, only if it still lives with exactly the services it had when
+        read (`clients`, copied to the new one): a token exchange through it meanwhile, which records one more,
+        fails this write rather than being forgotten by the new session and never told of its end."""
+        values = {}
+        if clients:
+            condition = "attribute_exists(pk) AND clients = :clients"
+            values[":clients"] = {"SS": sorted(clients)}
+        else:
+            condition = "attribute_exists(pk) AND attribute_not_exists(clients)"
+        delete = {
+            "TableName": self.table.table_name,
+            "Key": session_key(token_hash),
+            "ConditionExpression": condition,
+            **({"ExpressionAttributeValues": values} if values else {}),
+        }
+        return self.add(name, {"Delete": delete})
 
     # --- single sign-on (store/authorizations.py) --------------------------------------------------------------------
 

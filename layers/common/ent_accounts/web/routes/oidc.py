@@ -17,9 +17,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from ent_accounts.errors import DomainError
 from ent_accounts.oidc import discovery
 from ent_accounts.oidc.authorization import Answer, authorize, continue_sign_in, error_answer
+from ent_accounts.oidc.authorization_request import AuthorizationError
 from ent_accounts.oidc.discovery import configuration
 from ent_accounts.oidc.logout import rp_initiated_logout
-from ent_accounts.oidc.requests import AuthorizationError
 from ent_accounts.oidc.tokens import InvalidToken, TokenError, exchange_code, userinfo
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response

@@ -23,6 +23,7 @@ CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # RFC 7636 §4.2: S256's challenge is BASE64URL(SHA-256(verifier)) without padding: 43 characters.
 S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+PARAMETER_NAME = re.compile(r"[a-z_]{1,40}")  # what an OAuth parameter's name looks like, to name it in an error
 MAX_STATE = 1024  # far more than any client sends; a bounded item and URL
 MAX_NONCE = 512
 
@@ -69,6 +70,7 @@ class AuthorizationRequest:
     prompt: frozenset[str] = frozenset()
     max_age: int | None = None
     login_hint: str | None = None
+    id_token_hint: str | None = None  # checked by the endpoint against the published keys (oidc/id_token_hint.py)
 
     @property
     def scope(self) -> str:
@@ -114,15 +116,16 @@ def authorization_request(params: Params, client: Client | None) -> Authorizatio
 
     if len(states) > 1 or (states and state is None):
         raise refuse("invalid_request", "state must be given once, at most 1024 printable ASCII characters")
-    repeated = sorted(name for name, values in params.items() if len(values) > 1)
-    if repeated:  # RFC 6749 §3.1: a parameter must not be included more than once
-        raise refuse("invalid_request", f"parameter given more than once: {repeated[0]}")
+    if repeated := repeated_parameter(params):
+        raise refuse("invalid_request", repeated)
     one = {name: values[0] for name, values in params.items() if values}
 
     if "request" in one:
         raise refuse("request_not_supported", "request objects are not supported")
     if "request_uri" in one:
         raise refuse("request_uri_not_supported", "request_uri is not supported")
+    if "registration" in one:  # OIDC Core §7.2.1: clients are registered by ops, never by their requests
+        raise refuse("registration_not_supported", "the registration parameter is not supported")
     response_type = one.get("response_type")
     if not response_type:
         raise refuse("invalid_request", "response_type is required")
@@ -165,7 +168,19 @@ def authorization_request(params: Params, client: Client | None) -> Authorizatio
         prompt=prompt,
         max_age=int(max_age) if max_age is not None else None,
         login_hint=hint if hint and len(hint) <= IDENTIFIER_MAX and _printable(hint, IDENTIFIER_MAX) else None,
+        id_token_hint=one.get("id_token_hint"),
     )
+
+
+def repeated_parameter(params: Params) -> str | None:
+    """The error description for a request with a parameter given more than once (RFC 6749 §3.1 forbids it), or
+    None. It names the parameter only when the name is a plain token: an error_description holds only printable
+    ASCII without `"` or `\\` (RFC 6749 §4.1.2.1, §5.2), and a name the request made up may hold anything."""
+    repeated = sorted(name for name, values in params.items() if len(values) > 1)
+    if not repeated:
+        return None
+    name = next((name for name in repeated if PARAMETER_NAME.fullmatch(name)), None)
+    return f"parameter given more than once: {name}" if name else "a parameter is given more than once"
 
 
 def _printable(value: str, longest: int) -> bool:
