@@ -301,6 +301,7 @@ def _answer(
         expires_at=valid_until,
         claims=scope_claims(account, grant.scopes),
         nonce=grant.nonce,
+        credential_version=account.credential_version,
     )
     tx = services.store.transaction().put_authorization_code(record)
     if sign_in is not None:

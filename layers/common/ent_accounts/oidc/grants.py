@@ -25,6 +25,10 @@ class AuthorizationCode:
     expires_at: datetime  # kept until then (TTL): once used, as long as the access token it issued
     claims: dict = field(default_factory=dict)  # the scopes' claims, read with the account when the code was issued
     nonce: str | None = None
+    # The account's credentials when the code was issued: the token exchange gives nothing once they changed (a
+    # school reset, a password change) or the account is no longer ACTIVE or was deleted. None: a code issued before
+    # this existed (its status alone is checked).
+    credential_version: int | None = None
     used: bool = False
     access_token_hash: str | None = None  # what it issued: deleted when the code is presented again
 

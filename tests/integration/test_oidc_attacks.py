@@ -1,0 +1,63 @@
+"""Attacks on the OpenID Connect provider that were found to work, each kept as the test that failed before its fix:
+what an attacker (or a relying party gone wrong) tried, and what the service must answer instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.oidc import sign_in, sso_world
+
+
+@pytest.fixture
+def rp(world):
+    return sso_world(world)
+
+
+def _error(answer) -> str:
+    assert answer.header("Content-Type").startswith("application/json"), answer.text[:200]
+    return answer.json()["error"]
+
+
+# --- a code outliving the account's credentials ------------------------------------------------------------------
+# A code is issued through a session of an ACTIVE account; until the token exchange (60 s), the school may reset the
+# account (a stolen password: every session must end), the person may change the password elsewhere, or the school
+# may delete the account. The service would still hand over an ID token saying the account signed in.
+
+
+def test_a_code_issued_before_the_school_resets_the_account_gives_no_tokens(world, rp):
+    from ent_accounts.flows.school import reset_by_school
+
+    _, code = sign_in(world, rp)
+    reset_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    answer = rp.token(code)
+    assert answer.status == 400 and _error(answer) == "invalid_grant"
+
+
+def test_a_code_issued_before_a_password_change_gives_no_tokens(world, rp):
+    from tests.integration.helpers import NEW_PASSWORD, session_token
+
+    _, code = sign_in(world, rp)
+    token = session_token(world, "jdupont12")  # another device of the same person
+    changed = world.call(
+        "POST",
+        "/api/account/password",
+        {"current_password": NEW_PASSWORD, "new_password": "Un-Autre-Mot-De-Passe-7"},
+        {"Authorization": f"Bearer {token}"},
+    )
+    assert changed.status == 200, changed.text
+    answer = rp.token(code)
+    assert answer.status == 400 and _error(answer) == "invalid_grant"
+
+
+def test_a_code_issued_before_the_account_is_deleted_gives_no_tokens(world, rp):
+    from ent_accounts.flows.school import delete_by_school
+
+    _, code = sign_in(world, rp)
+    delete_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    answer = rp.token(code)
+    assert answer.status == 400 and _error(answer) == "invalid_grant"
+
+
+def test_the_code_still_works_when_nothing_changed_meanwhile(world, rp):
+    _, code = sign_in(world, rp)
+    assert rp.token(code).status == 200
