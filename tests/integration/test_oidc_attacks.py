@@ -61,3 +61,55 @@ def test_a_code_issued_before_the_account_is_deleted_gives_no_tokens(world, rp):
 def test_the_code_still_works_when_nothing_changed_meanwhile(world, rp):
     _, code = sign_in(world, rp)
     assert rp.token(code).status == 200
+
+
+# --- pairwise subjects correlated through `sid` ----------------------------------------------------------------------
+# Two services registered with pairwise_subject get different `sub`s for one student (OIDC Core §8.1: they must not
+# be able to match their users), but the session's `sid` in every ID token was the same value for all of them: two
+# such services (or one of them and any public one, which knows the name) joined their records on it.
+
+
+def _pairwise(world, client_id):
+    from tests.support.oidc import Rp, register
+
+    client, secret = register(
+        world.store, client_id, pairwise_subject=True, backchannel_logout_uri=f"https://{client_id}.example/bcl"
+    )
+    return Rp(world, client, secret)
+
+
+def _id_token(browser, rp) -> dict:
+    from tests.integration.oidc import code_from
+
+    browser.get(rp.authorize_url())
+    return rp.id_token(rp.token(code_from(browser, rp)))
+
+
+def test_two_pairwise_services_get_different_sids_for_the_same_session(world, rp):
+    from tests.integration.oidc import tokens
+
+    browser, _, public = tokens(world, rp)
+    first, second = _id_token(browser, _pairwise(world, "appli-a")), _id_token(browser, _pairwise(world, "appli-b"))
+    assert first["sub"] != second["sub"]
+    assert len({first["sid"], second["sid"], public["sid"]}) == 3
+
+
+def test_a_pairwise_sid_is_the_same_for_every_sign_in_of_the_session(world, rp):
+    from tests.integration.oidc import tokens
+
+    browser, _, _ = tokens(world, rp)
+    appli = _pairwise(world, "appli-a")
+    assert _id_token(browser, appli)["sid"] == _id_token(browser, appli)["sid"]
+
+
+def test_a_pairwise_service_is_told_of_the_logout_by_the_sid_of_its_own_id_tokens(world, rp):
+    from ent_accounts.sso.logout import ending_session
+    from tests.integration.oidc import tokens
+    from tests.support.oidc import ISSUER
+
+    browser, _, public = tokens(world, rp)
+    own = _id_token(browser, _pairwise(world, "appli-a"))
+    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    [notice] = ended.notices
+    assert notice.client_id == "appli-a" and notice.sid == own["sid"] != public["sid"]
+    assert notice.subject == own["sub"]

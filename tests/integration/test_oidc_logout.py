@@ -127,10 +127,11 @@ def test_ending_a_session_says_which_services_to_tell(world, rp):
     assert world.store.get_session(hash_token(token)).clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
     ended = ending_session(world.services, token, "req-1", ISSUER)
     assert ended.sid == first["sid"] and ended.clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
-    # Only the clients with a back-channel logout URI are told, each with its own sub for the account.
+    # Only the clients with a back-channel logout URI are told, each with its own sub (and sid) for the account.
     [notice] = ended.notices
     assert notice.kind == "oidc_backchannel" and notice.client_id == "appli-pairwise" and notice.issuer == ISSUER
-    assert notice.sid == first["sid"] and notice.subject == pairwise["sub"] != first["sub"]
+    assert notice.subject == pairwise["sub"] != first["sub"]
+    assert notice.sid == pairwise["sid"] != first["sid"]  # a pairwise client's own sid, as its ID tokens said
     assert ended.queued == 1 and world.queued(LOGOUT_QUEUE) == [notice.to_message()]
     assert ending_session(world.services, token, "req-2", ISSUER) is None  # ended once
 

@@ -29,7 +29,7 @@ from ent_accounts.flows.sign_in import start_sign_in
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
 from ent_accounts.observability import logger
-from ent_accounts.oidc.claims import scope_claims, subject_for
+from ent_accounts.oidc.claims import scope_claims, sid_for, subject_for
 from ent_accounts.oidc.discovery import CONTINUE
 from ent_accounts.oidc.grants import AuthorizationCode
 from ent_accounts.oidc.requests import (
@@ -293,7 +293,7 @@ def _answer(
         code_challenge=grant.code_challenge,
         identifier=account.identifier,
         session_hash=session_hash,
-        sid=session.sid,
+        sid=sid_for(client, session.sid),
         sub=subject_for(client, subject),
         scope=" ".join(grant.scopes),
         auth_time=session.authenticated_at,

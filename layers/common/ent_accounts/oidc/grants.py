@@ -17,7 +17,7 @@ class AuthorizationCode:
     identifier: str  # the account (never sent to the client)
     session_hash: str  # the session it was issued through (its token's hash): the token exchange records the
     #                    client on it, and fails once it has ended
-    sid: str
+    sid: str  # as this client knows the session (oidc/claims.sid_for: its own for a pairwise client)
     sub: str
     scope: str  # the scopes granted, space-separated
     auth_time: datetime
