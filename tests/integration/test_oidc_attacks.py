@@ -113,3 +113,25 @@ def test_a_pairwise_service_is_told_of_the_logout_by_the_sid_of_its_own_id_token
     [notice] = ended.notices
     assert notice.client_id == "appli-a" and notice.sid == own["sid"] != public["sid"]
     assert notice.subject == own["sub"]
+
+
+# --- a form with more fields than the parser takes ------------------------------------------------------------------
+# parse_qs(max_num_fields=…) raises ValueError beyond its limit: every form endpoint answered 500.
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+MANY_FIELDS = "&".join(f"p{number}=1" for number in range(150))
+
+
+@pytest.mark.parametrize("path", ["/oidc/token", "/oidc/userinfo"])
+def test_a_relying_party_posting_too_many_fields_gets_invalid_request(world, rp, path):
+    answer = world.call("POST", path, MANY_FIELDS, FORM)
+    assert answer.status == 400 and _error(answer) == "invalid_request"
+
+
+@pytest.mark.parametrize("path", ["/oidc/authorize", "/oidc/logout", "/connexion", "/deconnexion"])
+def test_a_page_posted_with_too_many_fields_gets_a_french_page_not_a_500(world, rp, path):
+    answer = world.call("POST", path, MANY_FIELDS, {**FORM, "Cookie": "session=" + "a" * 43})
+    if answer.status in (302, 303):  # the logout page: nobody signed out, back to the login page
+        return
+    assert 400 <= answer.status < 500, (answer.status, answer.text[:300])
+    assert answer.header("Content-Type").startswith("text/html")

@@ -20,7 +20,7 @@ from ent_accounts.oidc.authorization import Answer, authorize, continue_sign_in,
 from ent_accounts.oidc.discovery import configuration
 from ent_accounts.oidc.logout import rp_initiated_logout
 from ent_accounts.oidc.requests import AuthorizationError
-from ent_accounts.oidc.tokens import InvalidToken, TokenError, exchange_code, userinfo
+from ent_accounts.oidc.tokens import REALM, InvalidToken, TokenError, exchange_code, userinfo
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
@@ -44,11 +44,23 @@ LOGGED_OUT = (
 )
 FORM = "application/x-www-form-urlencoded"
 MAX_PARAMETER = 8192  # an id_token_hint is the longest we take (≈ 1 KB): more is cut, then refused as malformed
+MAX_PARAMETERS = 100  # a form with more fields is refused whole
+
+
+class TooManyParameters(DomainError):
+    status = 400
+    code = "invalid_request"
+    message = (
+        "Cette demande contient trop de paramètres : elle ne peut pas aboutir. Retourne sur le site du service et "
+        "réessaie."
+    )
+    description = f"more than {MAX_PARAMETERS} parameters"
 
 
 def _params(event) -> dict[str, list[str]]:
     """Every parameter with all its values (a repeated one is an error the protocol reports), blank ones left out
-    (OAuth reads an empty parameter as absent): the query string of a GET, the form of a POST."""
+    (OAuth reads an empty parameter as absent): the query string of a GET, the form of a POST. Raises
+    TooManyParameters for a form of more than MAX_PARAMETERS fields."""
     if event.http_method == "POST":
         if not _form(event):
             return {}
@@ -56,7 +68,10 @@ def _params(event) -> dict[str, list[str]]:
             body = event.decoded_body or ""
         except (UnicodeDecodeError, ValueError):
             return {}
-        raw = parse_qs(body, keep_blank_values=True, max_num_fields=100)
+        try:
+            raw = parse_qs(body, keep_blank_values=True, max_num_fields=MAX_PARAMETERS)
+        except ValueError:  # more fields than that: no request of the protocol has them
+            raise TooManyParameters() from None
     else:
         raw = dict(event.multi_value_query_string_parameters or {})
     values = {name: [value[:MAX_PARAMETER] for value in given if value] for name, given in raw.items()}
@@ -161,6 +176,8 @@ def token_endpoint():
         body = exchange_code(
             services(), _params(event), _header(event, "authorization") or None, here.base_url, here.request_id
         )
+    except TooManyParameters as error:
+        return json_response(400, {"error": error.code, "error_description": error.description}, NO_STORE)
     except TokenError as error:
         return json_response(error.status, error.body, {**NO_STORE, **error.headers})
     return json_response(200, body, NO_STORE)
@@ -172,7 +189,13 @@ def userinfo_endpoint():
     authorization = _header(event, "authorization").strip()
     scheme, _, value = authorization.partition(" ")
     header_token = value.strip() if scheme.lower() == "bearer" else None
-    form_tokens = _params(event).get("access_token", []) if event.http_method == "POST" else []
+    try:
+        form_tokens = _params(event).get("access_token", []) if event.http_method == "POST" else []
+    except TooManyParameters as error:
+        body = {"error": error.code, "error_description": error.description}
+        return json_response(
+            400, body, {**NO_STORE, "WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_request"'}
+        )
     try:
         if authorization and header_token is None:
             raise InvalidToken("only Bearer tokens are accepted")
