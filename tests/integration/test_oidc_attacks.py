@@ -135,3 +135,121 @@ def test_a_page_posted_with_too_many_fields_gets_a_french_page_not_a_500(world, 
         return
     assert 400 <= answer.status < 500, (answer.status, answer.text[:300])
     assert answer.header("Content-Type").startswith("text/html")
+
+
+# --- logout CSRF: any site ended the session, and every service's with it ------------------------------------------
+# /oidc/logout ended the browser's session at once whatever it carried: a link or a redirect from any site (no
+# id_token_hint, or an ID token of somebody else's session) signed the student out of the service and, through
+# back-channel logout, of every ENT service. RP-Initiated Logout 1.0 §2: "the OP MUST ask the End-User this question
+# if an id_token_hint was not provided or if the supplied ID Token does not belong to the current OP session".
+
+POST_LOGOUT = "https://ent.example.fr/au-revoir"
+
+
+@pytest.fixture
+def logout_rp(world):
+    return sso_world(world, post_logout_redirect_uris=(POST_LOGOUT,))
+
+
+def _lives(browser, rp) -> bool:
+    from tests.support.oidc import query_of
+
+    browser.get(rp.authorize_url(prompt="none"))
+    return "code" in query_of(browser.left_to)
+
+
+def _logout_url(**params) -> str:
+    from urllib.parse import urlencode
+
+    return "/oidc/logout" + (f"?{urlencode(params)}" if params else "")
+
+
+def _hidden_fields(page) -> dict[str, str]:
+    import html
+    import re
+
+    found = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page.text)
+    return {name: html.unescape(value) for name, value in found}
+
+
+def _asks(page) -> bool:
+    return page.status == 200 and "Se déconnecter ?" in page.text and 'action="/oidc/logout"' in page.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"client_id": "ent-occitanie", "post_logout_redirect_uri": POST_LOGOUT}, {"id_token_hint": "pas.un.jeton"}],
+)
+def test_a_logout_request_without_a_hint_of_this_session_asks_first(world, logout_rp, params):
+    from tests.integration.oidc import signed_in
+
+    browser = signed_in(world)
+    page = browser.get(_logout_url(**params))
+    assert _asks(page) and browser.left_to is None
+    assert _lives(browser, logout_rp)
+
+
+def test_an_id_token_of_another_session_asks_first(world, logout_rp):
+    from tests.integration.oidc import signed_in, tokens
+
+    _, answer, _ = tokens(world, logout_rp)  # another browser's session (here of the same account)
+    browser = signed_in(world)
+    page = browser.get(_logout_url(id_token_hint=answer["id_token"], post_logout_redirect_uri=POST_LOGOUT))
+    assert _asks(page) and browser.left_to is None
+    assert _lives(browser, logout_rp)
+
+
+def test_the_logout_confirmed_ends_the_session_and_returns_to_the_registered_page(world, logout_rp):
+    from tests.integration.oidc import signed_in
+
+    browser = signed_in(world)
+    page = browser.get(_logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT, state="s1"))
+    # Chromium applies form-action to the redirect after the post: the page allows the registered page's origin.
+    assert "form-action 'self' https://ent.example.fr;" in page.header("Content-Security-Policy")
+    browser.post("/oidc/logout", _hidden_fields(page))
+    assert browser.left_to == POST_LOGOUT + "?state=s1"
+    assert not _lives(browser, logout_rp)
+
+
+def test_the_logout_confirmed_without_a_registered_page_says_so_in_french(world, logout_rp):
+    from tests.integration.oidc import signed_in
+
+    browser = signed_in(world)
+    page = browser.post("/oidc/logout", _hidden_fields(browser.get("/oidc/logout")))
+    assert page.status == 200 and "Vous êtes déconnecté" in page.text
+    assert not _lives(browser, logout_rp)
+
+
+def test_a_forged_confirmation_ends_nothing(world, logout_rp):
+    from tests.integration.oidc import signed_in
+
+    browser = signed_in(world)
+    fields = _hidden_fields(browser.get("/oidc/logout"))
+    fields.pop("csrf_token")
+    page = browser.post("/oidc/logout", fields, csrf=False)
+    assert _asks(page)
+    assert _lives(browser, logout_rp)
+
+
+def test_the_hint_of_this_very_session_ends_it_at_once_pairwise_included(world, logout_rp):
+    from tests.integration.oidc import code_from, tokens
+    from tests.support.oidc import Rp, register
+
+    client, secret = register(
+        world.store, "appli-a", pairwise_subject=True, post_logout_redirect_uris=("https://appli.example/bye",)
+    )
+    appli = Rp(world, client, secret)
+    browser, _, _ = tokens(world, logout_rp)
+    browser.get(appli.authorize_url())
+    hint = appli.token(code_from(browser, appli)).json()["id_token"]
+    browser.get(_logout_url(id_token_hint=hint, post_logout_redirect_uri="https://appli.example/bye"))
+    assert browser.left_to == "https://appli.example/bye"
+    assert not _lives(browser, logout_rp)
+
+
+def test_without_a_session_nothing_is_asked(world, logout_rp):
+    from tests.support.oidc import RpBrowser
+
+    browser = RpBrowser(world)
+    browser.get(_logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    assert browser.left_to == POST_LOGOUT

@@ -48,9 +48,20 @@ def test_an_expired_id_token_hint_still_names_the_client(world, rp):
     assert browser.left_to == POST_LOGOUT
 
 
-def test_client_id_and_a_registered_page_are_enough_to_return(world, rp):
+def confirmed(browser, page):
+    """The answer "Se déconnecter" on the page that asks (RP-Initiated Logout §2: a request without an ID token of
+    this session is confirmed by the person first; tests/integration/test_oidc_attacks.py)."""
+    import html
+    import re
+
+    assert page.status == 200 and "Se déconnecter ?" in page.text, page.text[:300]
+    found = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page.text)
+    return browser.post("/oidc/logout", {name: html.unescape(value) for name, value in found})
+
+
+def test_client_id_and_a_registered_page_are_enough_to_return_once_confirmed(world, rp):
     browser = signed_in(world)
-    browser.get(logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to == POST_LOGOUT
 
 
@@ -67,7 +78,7 @@ def test_client_id_and_a_registered_page_are_enough_to_return(world, rp):
 )
 def test_without_a_valid_hint_or_registered_page_the_session_ends_on_a_french_page(world, rp, params):
     browser = signed_in(world)
-    page = browser.get(logout_url(**params))
+    page = confirmed(browser, browser.get(logout_url(**params)))
     assert page.status == 200 and browser.left_to is None and "Vous êtes déconnecté" in page.text
     assert not session_lives(world, browser, rp)
 
@@ -75,15 +86,16 @@ def test_without_a_valid_hint_or_registered_page_the_session_ends_on_a_french_pa
 def test_a_hint_signed_by_another_key_or_naming_another_client_is_not_believed(world, rp):
     browser = signed_in(world)
     forged = TestSigner("autre").sign({"iss": ISSUER, "aud": "ent-occitanie", "sub": "x"})
-    browser.get(logout_url(id_token_hint=forged, post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(id_token_hint=forged, post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to is None
     browser = signed_in(world)
     ours = world.services.signer.sign({"iss": ISSUER, "aud": "autre-ent", "sub": "x"})
-    browser.get(logout_url(id_token_hint=ours, client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    asked = browser.get(logout_url(id_token_hint=ours, client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, asked)
     assert browser.left_to is None  # the hint and client_id disagree
     browser = signed_in(world)
     elsewhere = world.services.signer.sign({"iss": "https://ailleurs.example", "aud": "ent-occitanie"})
-    browser.get(logout_url(id_token_hint=elsewhere, post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(id_token_hint=elsewhere, post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to is None
 
 
@@ -97,7 +109,7 @@ def test_a_logout_post_from_another_site_is_carried_out_as_a_get(world, rp):
     )  # no cookie: SameSite=Lax keeps it out of a cross-site POST
     assert answer.status == 303
     location = answer.header("Location")
-    browser.get(location.removeprefix(ISSUER))
+    confirmed(browser, browser.get(location.removeprefix(ISSUER)))  # no ID token of this session: asked first
     assert browser.left_to == POST_LOGOUT + "?state=s2"
     assert not session_lives(world, browser, rp)
 

@@ -202,7 +202,8 @@ def test_an_unknown_client_is_invalid_client(world, rp):
 
 def test_a_code_of_a_session_that_ended_gives_no_tokens(world, rp):
     browser, code = sign_in(world, rp)
-    browser.get("/oidc/logout")  # the session ends before the service redeems the code
+    browser.get("/bureau")
+    browser.post("/deconnexion", {})  # the session ends before the service redeems the code
     answer = rp.token(code)
     assert answer.status == 400 and error_of(answer) == "invalid_grant"
 

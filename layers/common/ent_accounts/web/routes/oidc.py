@@ -9,7 +9,7 @@ not registered) are French pages, never redirects.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -18,12 +18,13 @@ from ent_accounts.errors import DomainError
 from ent_accounts.oidc import discovery
 from ent_accounts.oidc.authorization import Answer, authorize, continue_sign_in, error_answer
 from ent_accounts.oidc.discovery import configuration
-from ent_accounts.oidc.logout import rp_initiated_logout
+from ent_accounts.oidc.logout import confirmation_fields, rp_initiated_logout
 from ent_accounts.oidc.requests import AuthorizationError
 from ent_accounts.oidc.tokens import REALM, InvalidToken, TokenError, exchange_code, userinfo
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
+from ent_accounts.web.forms import FormPage
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.session import (
     COOKIE,
@@ -214,18 +215,27 @@ def userinfo_endpoint():
 @router.route(discovery.LOGOUT, method=["GET", "POST"], include_in_schema=False)
 def logout_endpoint():
     """RP-initiated logout. A POST from another site arrives without the SameSite=Lax session cookie: it is turned
-    into the same request as a GET (a top-level navigation, which carries it)."""
+    into the same request as a GET (a top-level navigation, which carries it). A request that does not prove it is
+    about this browser's session is answered by a page asking the person; its form (CSRF token, `confirm`) comes
+    back here as a POST, which ends the session."""
     event, here = router.current_event, request_context(router)
     params = _params(event)
     session_token = cookie_value(event, COOKIE)
-    if event.http_method == "POST" and session_token is None:
+    posted = event.http_method == "POST"
+    if posted and session_token is None:
         query = urlencode([(name, value) for name, values in params.items() for value in values])
         location = here.links.page(discovery.LOGOUT) + (f"?{query}" if query else "")
         return Response(status_code=303, headers={"Location": location}, body="")
-    answer = rp_initiated_logout(services(), params, session_token, here.base_url, here.request_id)
+    confirmed = posted and params.get("confirm") == ["oui"] and FormPage(router).genuine
+    answer = rp_initiated_logout(services(), params, session_token, here.base_url, here.request_id, confirmed=confirmed)
+    if answer.ask:
+        fields = confirmation_fields(params)
+        # Chromium applies CSP form-action to the redirect that follows the form's post (web/pages.py).
+        leads_to = (urlunsplit((*urlsplit(answer.redirect)[:2], "", "", "")),) if answer.redirect else ()
+        return page_for(router, "logout_confirmation.html", fields=fields, stay=here.links.desk(), form_action=leads_to)
     cookies = [cleared_session_cookie(), cleared_sign_in_cookie()]
     if answer.redirect:
-        status = 303 if event.http_method == "POST" else 302
+        status = 303 if posted else 302
         return Response(status_code=status, headers={"Location": answer.redirect}, body="", cookies=cookies)
     return page_for(
         router, "message.html", title="Vous êtes déconnecté", text=LOGGED_OUT, kind="success", cookies=cookies
