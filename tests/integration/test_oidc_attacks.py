@@ -253,3 +253,31 @@ def test_without_a_session_nothing_is_asked(world, logout_rp):
     browser = RpBrowser(world)
     browser.get(_logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
     assert browser.left_to == POST_LOGOUT
+
+
+# --- a pending sign-in planted by a sibling domain ------------------------------------------------------------------
+# The `sign_in` cookie was a plain host cookie: a page on any sibling subdomain (another site of the académie's
+# domain) can set one for the whole domain, so that the victim's next login answers the attacker's pending sign-in
+# (the service and the PKCE challenge of the attacker's choosing). With the `__Host-` prefix the browser takes the
+# cookie only from this host, Secure, on Path=/ and without Domain (RFC 6265bis §4.1.3.2), as the CSRF cookie is.
+
+
+def test_the_pending_sign_in_cookie_is_host_only_by_its_prefix(world, rp):
+    from http.cookies import SimpleCookie
+
+    first = world.call("GET", rp.authorize_url())
+    [raw] = [cookie for cookie in first.headers["set-cookie"] if "sign_in" in cookie]
+    [(name, morsel)] = SimpleCookie(raw).items()
+    assert name == "__Host-sign_in" and morsel["path"] == "/" and morsel["secure"] and not morsel["domain"]
+
+
+def test_a_sign_in_cookie_without_the_prefix_is_not_read(world, rp):
+    from tests.integration.oidc import signed_in
+    from tests.support.oidc import query_of
+
+    planted = world.call("GET", rp.authorize_url())  # the attacker's own pending sign-in
+    reference = next(c for c in planted.headers["set-cookie"] if "sign_in" in c).split(";", 1)[0].split("=", 1)[1]
+    browser = signed_in(world)  # the victim, signed in, whose browser got a domain cookie from a sibling
+    browser.cookies["sign_in"] = reference
+    browser.get("/oidc/continue")
+    assert browser.left_to is None or "code" not in query_of(browser.left_to)

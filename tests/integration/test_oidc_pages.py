@@ -46,7 +46,7 @@ def test_first_connection_without_an_email_goes_straight_back_to_the_service(wor
     code = code_from(browser, rp)
     claims = rp.id_token(rp.token(code))
     assert claims["preferred_username"] == "jdupont12" and "email" not in claims
-    assert "sign_in" not in browser.cookies  # answered: the reference is gone
+    assert "__Host-sign_in" not in browser.cookies  # answered: the reference is gone
 
 
 def test_first_connection_with_an_email_waits_for_the_validation_then_continues(world, rp):

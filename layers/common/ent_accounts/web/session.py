@@ -11,7 +11,9 @@ from ent_accounts.services import services
 
 COOKIE = "session"
 CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
-SIGN_IN_COOKIE = "sign_in"  # the opaque reference of a sign-in a service asked for (kept server-side)
+# The opaque reference of a sign-in a service asked for (kept server-side). Host-only by its prefix: a sibling
+# subdomain cannot plant its own pending sign-in for this browser's next login to answer (as __Host-csrf).
+SIGN_IN_COOKIE = "__Host-sign_in"
 
 
 def cookie_value(event, name: str) -> str | None:
