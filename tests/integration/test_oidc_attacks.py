@@ -109,7 +109,7 @@ def test_a_pairwise_service_is_told_of_the_logout_by_the_sid_of_its_own_id_token
 
     browser, _, public = tokens(world, rp)
     own = _id_token(browser, _pairwise(world, "appli-a"))
-    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    ended = ending_session(world.services, browser.cookies["__Host-session"], "req", ISSUER)
     [notice] = ended.notices
     assert notice.client_id == "appli-a" and notice.sid == own["sid"] != public["sid"]
     assert notice.subject == own["sub"]
@@ -130,7 +130,7 @@ def test_a_relying_party_posting_too_many_fields_gets_invalid_request(world, rp,
 
 @pytest.mark.parametrize("path", ["/oidc/authorize", "/oidc/logout", "/connexion", "/deconnexion"])
 def test_a_page_posted_with_too_many_fields_gets_a_french_page_not_a_500(world, rp, path):
-    answer = world.call("POST", path, MANY_FIELDS, {**FORM, "Cookie": "session=" + "a" * 43})
+    answer = world.call("POST", path, MANY_FIELDS, {**FORM, "Cookie": "__Host-session=" + "a" * 43})
     if answer.status in (302, 303):  # the logout page: nobody signed out, back to the login page
         return
     assert 400 <= answer.status < 500, (answer.status, answer.text[:300])
@@ -281,3 +281,29 @@ def test_a_sign_in_cookie_without_the_prefix_is_not_read(world, rp):
     browser.cookies["sign_in"] = reference
     browser.get("/oidc/continue")
     assert browser.left_to is None or "code" not in query_of(browser.left_to)
+
+
+# --- a session planted by a sibling domain (login CSRF across every service) ------------------------------------------
+# The session cookie was a plain host cookie too: a sibling subdomain could set its own `session` (the attacker's
+# session token) for the whole domain, and the victim's browser was then signed in as the attacker, silently, at
+# every ENT service through single sign-on. The `__Host-` prefix makes the browser refuse such a cookie.
+
+
+def test_the_session_cookie_is_host_only_by_its_prefix(world, rp):
+    from http.cookies import SimpleCookie
+
+    from tests.integration.helpers import NEW_PASSWORD, login
+
+    answer = login(world, "jdupont12", NEW_PASSWORD)
+    [(name, morsel)] = SimpleCookie(answer.header("Set-Cookie")).items()
+    assert name == "__Host-session" and morsel["path"] == "/" and morsel["secure"] and not morsel["domain"]
+
+
+def test_a_session_cookie_without_the_prefix_signs_nobody_in(world, rp):
+    from tests.integration.helpers import session_token
+    from tests.support.oidc import RpBrowser
+
+    browser = RpBrowser(world)
+    browser.cookies["session"] = session_token(world, "jdupont12")  # the attacker's, set for the whole domain
+    page = browser.get(rp.authorize_url())
+    assert browser.left_to is None and page.status == 200 and "Connexion à" in page.text  # the login page

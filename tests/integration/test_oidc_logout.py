@@ -135,7 +135,7 @@ def test_ending_a_session_says_which_services_to_tell(world, rp):
     quiet = Rp(world, silent, quiet_secret)
     browser.get(quiet.authorize_url())
     quiet.token(code_from(browser, quiet))
-    token = browser.cookies["session"]
+    token = browser.cookies["__Host-session"]
     assert world.store.get_session(hash_token(token)).clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
     ended = ending_session(world.services, token, "req-1", ISSUER)
     assert ended.sid == first["sid"] and ended.clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
@@ -152,9 +152,9 @@ def test_a_client_not_yet_given_tokens_is_not_recorded(world, rp):
     from ent_accounts.codes import hash_token
 
     browser, _ = sign_in(world, rp)  # a code, never redeemed
-    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    ended = ending_session(world.services, browser.cookies["__Host-session"], "req", ISSUER)
     assert ended.clients == frozenset() and ended.notices == ()
-    assert world.store.get_session(hash_token(browser.cookies["session"])) is None
+    assert world.store.get_session(hash_token(browser.cookies["__Host-session"])) is None
 
 
 def test_the_api_logout_ends_the_session_too(world, rp):

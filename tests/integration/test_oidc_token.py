@@ -212,7 +212,7 @@ def test_the_token_exchange_records_the_client_on_the_session(world, rp):
     from ent_accounts.codes import hash_token
 
     browser, code = sign_in(world, rp)
-    session_hash = hash_token(browser.cookies["session"])
+    session_hash = hash_token(browser.cookies["__Host-session"])
     assert world.store.get_session(session_hash).clients == frozenset()  # a code alone: not yet
     rp.token(code)
     assert world.store.get_session(session_hash).clients == {"ent-occitanie"}

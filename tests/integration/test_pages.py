@@ -107,7 +107,7 @@ def test_forms_refuse_forged_and_cross_site_posts(world):
         {"identifier": "jdupont12", "password": NEW_PASSWORD},
         headers={"Origin": "https://pirate.example", "Sec-Fetch-Site": "cross-site"},
     )
-    assert cross.status == 403 and "session" not in browser.cookies
+    assert cross.status == 403 and "__Host-session" not in browser.cookies
 
 
 def test_page_security_headers(world):

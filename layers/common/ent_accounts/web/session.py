@@ -9,7 +9,9 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from ent_accounts.flows.sessions import Session, seconds_left
 from ent_accounts.services import services
 
-COOKIE = "session"
+# Host-only by its prefix (as __Host-csrf): a sibling subdomain cannot plant its own session, which would sign this
+# browser in as somebody else at every service through single sign-on (login CSRF).
+COOKIE = "__Host-session"
 CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
 # The opaque reference of a sign-in a service asked for (kept server-side). Host-only by its prefix: a sibling
 # subdomain cannot plant its own pending sign-in for this browser's next login to answer (as __Host-csrf).
