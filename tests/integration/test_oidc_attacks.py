@@ -307,3 +307,47 @@ def test_a_session_cookie_without_the_prefix_signs_nobody_in(world, rp):
     browser.cookies["session"] = session_token(world, "jdupont12")  # the attacker's, set for the whole domain
     page = browser.get(rp.authorize_url())
     assert browser.left_to is None and page.status == 200 and "Connexion à" in page.text  # the login page
+
+
+# --- a login over another account's session leaves it alive, its services never told ----------------------------------
+# On a shared computer, a parent signed in to the ENT; a child then signs in at /connexion. The browser's cookie is
+# replaced, but the parent's session lived on, unreachable, and the ENT (told of nothing) kept the parent's own
+# session open in that same browser: the child opening the ENT saw the parent's. The session the browser drops is
+# now ended as a logout would end it, and its services told.
+
+
+def test_a_login_over_another_accounts_session_ends_it_and_tells_its_services(world):
+    from ent_accounts.codes import hash_token
+    from local.harness import LOGOUT_QUEUE
+    from tests.integration.oidc import log_in_on_the_page, tokens
+
+    rp = sso_world(world, backchannel_logout_uri="https://ent.example.fr/bcl")
+    world.provision("amartin")
+    world.activate("amartin")
+    browser, _, first = tokens(world, rp)  # jdupont12 signed in to the ENT through this browser
+    dropped = browser.cookies["__Host-session"]
+    browser.get("/connexion")
+    log_in_on_the_page(browser, "amartin")  # another person, same browser
+    assert browser.cookies["__Host-session"] != dropped
+    assert world.store.get_session(hash_token(dropped)) is None
+    [notice] = world.queued(LOGOUT_QUEUE)
+    assert notice["client_id"] == "ent-occitanie" and notice["sid"] == first["sid"]
+
+
+def test_a_login_over_the_same_accounts_session_still_takes_it_over_silently(world):
+    from local.harness import LOGOUT_QUEUE
+    from tests.integration.oidc import log_in_on_the_page, tokens
+
+    rp = sso_world(world, backchannel_logout_uri="https://ent.example.fr/bcl")
+    browser, _, first = tokens(world, rp)
+    browser.get("/connexion")
+    log_in_on_the_page(browser)  # the password again (prompt=login, say): the same session goes on
+    assert world.queued(LOGOUT_QUEUE) == []
+    browser.get(rp.authorize_url(prompt="none"))
+    assert rp.id_token(rp.token(_code(browser, rp)))["sid"] == first["sid"]
+
+
+def _code(browser, rp):
+    from tests.integration.oidc import code_from
+
+    return code_from(browser, rp)
