@@ -351,3 +351,14 @@ def _code(browser, rp):
     from tests.integration.oidc import code_from
 
     return code_from(browser, rp)
+
+
+def test_the_first_connection_challenge_cookie_is_host_only_too(world, rp):
+    """A sibling domain must not plant another account's first-connection challenge either."""
+    from tests.support.oidc import RpBrowser
+
+    world.provision("amartin")
+    browser = RpBrowser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "amartin", "password": world.provisional_of["amartin"]})
+    assert "__Host-first_connection" in browser.cookies and "first_connection" not in browser.cookies

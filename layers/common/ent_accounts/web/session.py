@@ -13,7 +13,7 @@ from ent_accounts.sso.logout import ending_session
 # Host-only by its prefix (as __Host-csrf): a sibling subdomain cannot plant its own session, which would sign this
 # browser in as somebody else at every service through single sign-on (login CSRF).
 COOKIE = "__Host-session"
-CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
+CHALLENGE_COOKIE = "__Host-first_connection"  # the first-connection challenge, never in a URL; host-only likewise
 # The opaque reference of a sign-in a service asked for (kept server-side). Host-only by its prefix: a sibling
 # subdomain cannot plant its own pending sign-in for this browser's next login to answer (as __Host-csrf).
 SIGN_IN_COOKIE = "__Host-sign_in"
