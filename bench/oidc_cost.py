@@ -140,7 +140,7 @@ def sign_in_round_trips(world: World) -> dict[str, Any]:
     jar = _cookies(answer)
     step("oidc login page naming the service", lambda: world.request("GET", "/connexion", headers=_cookie_header(jar)))
     login = world.expect("POST", "/api/login", {"identifier": "bsso01", "password": NEW_PASSWORD})
-    jar["session"] = login["session_token"]
+    jar["__Host-session"] = login["session_token"]
     answer = step(
         "oidc continue (after the login)", lambda: world.request("GET", "/oidc/continue", headers=_cookie_header(jar))
     )
@@ -149,7 +149,7 @@ def sign_in_round_trips(world: World) -> dict[str, Any]:
         step("oidc token exchange", lambda: world.request("POST", "/oidc/token", form, headers))["body"]
     )
     world.clock.advance(minutes=2)  # the session's idle limit is then due to be pushed back, as in real use
-    jar.pop("sign_in", None)
+    jar.pop("__Host-sign_in", None)
     verifier, challenge = _pkce()
     url = _authorize_url("bench-ent", challenge)
     step("oidc authorize (with a session)", lambda: world.request("GET", url, headers=_cookie_header(jar)))
@@ -189,7 +189,7 @@ def token_cost(world: World, exchanges: int) -> dict[str, Any]:
     for index in range(exchanges + 1):  # the first one warms the handler
         verifier, challenge = _pkce()
         answer = world.request(
-            "GET", _authorize_url("bench-token", challenge), headers={"Cookie": f"session={session}"}
+            "GET", _authorize_url("bench-token", challenge), headers={"Cookie": f"__Host-session={session}"}
         )
         form, headers = _token_request("bench-token", secret, _code(answer), verifier)
         event = api_event("POST", "/oidc/token", resource=target.resource, headers=headers, body=form)

@@ -18,7 +18,7 @@ the service only through the protocol, over HTTP, on the server's own URL:
   aud, iat, exp, the event, sid, no nonce); the RP sessions of that `sid` are forgotten, and their page says so.
 
 Its sessions live in memory, keyed by its own cookie `demo_rp` (Path=/_dev/rp, HttpOnly, SameSite=Lax), which no
-cookie of the service (session, sign_in, first_connection, csrf) shares a name with.
+cookie of the service (__Host-session, __Host-sign_in, __Host-first_connection, __Host-csrf) shares a name with.
 
 Calling itself: the server is threaded and each function has its own lock, taken only while its handler runs. This
 RP runs in the request thread of a /_dev/ route, which holds no function's lock, and holds its own lock only around

@@ -84,6 +84,7 @@ def rp(service):
             "ENT Occitanie",
             (fake.url + "/callback",),
             token_endpoint_auth_method=AuthMethod.NONE,
+            post_logout_redirect_uris=(fake.url + "/au-revoir",),
             schools=frozenset({"0341234A"}),
         )
     )
@@ -184,3 +185,22 @@ def test_without_the_services_origin_in_form_action_chromium_blocks_the_chain(se
     browser_page.wait_for_timeout(2000)
     assert fake.received == []  # the redirect to the service never left the browser
     assert blocked, "Chromium reported no form-action violation"
+
+
+def test_a_logout_request_without_a_hint_is_confirmed_then_goes_back_to_the_service(service, rp, browser_page):
+    """RP-Initiated Logout §2: without an ID token of this session the person is asked first; the answer's post is
+    followed by the redirect to the service, which Chromium allows only because the page's form-action names it."""
+    fake, client_id = rp
+    active_account(service, "jdeconnexion")
+    sign_in_from_the_rp(browser_page, service, fake, client_id, "jdeconnexion")
+    browser_page.wait_for_url(fake.url + "/callback?*", timeout=15000)
+    query = urlencode({"client_id": client_id, "post_logout_redirect_uri": fake.url + "/au-revoir", "state": "s1"})
+    browser_page.goto(f"{service.url}/oidc/logout?{query}")
+    assert "Se déconnecter ?" in browser_page.locator("main").inner_text()
+    violations = axe_violations(browser_page)
+    assert violations == [], [(v["id"], v["help"]) for v in violations]
+    screenshot(browser_page, "deconnexion-confirmation")
+    browser_page.get_by_role("button", name="Se déconnecter").click()
+    browser_page.wait_for_url(fake.url + "/au-revoir?state=s1", timeout=15000)
+    browser_page.goto(f"{service.url}/bureau")
+    browser_page.wait_for_url(f"{service.url}/connexion")  # the session ended

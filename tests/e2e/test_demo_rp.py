@@ -41,7 +41,7 @@ def test_a_student_of_the_demo_school_finds_the_demo_ent_on_the_services_page(se
     }
     assert server.request("POST", "/api/first-connection", body).status == 200
     token = server.request("POST", "/api/login", {"identifier": "amartin", "password": NEW_PASSWORD}).json()
-    page = server.request("GET", "/bureau", headers={"Cookie": f"session={token['session_token']}"})
+    page = server.request("GET", "/bureau", headers={"Cookie": f"__Host-session={token['session_token']}"})
     assert page.status == 200
     [link] = re.findall(r'<h3 class="fr-tile__title"><a href="([^"]+)">ENT de démonstration</a>', page.text)
     assert html.unescape(link) == f"{server.url}/_dev/rp/login?{urlencode({'iss': server.url})}"

@@ -47,7 +47,7 @@ def test_the_leaflet_path_over_http(server):
 
     answer = login(server, "jdupont", NEW_PASSWORD)
     assert answer.status == 200 and answer.json()["status"] == "authenticated"
-    assert answer.set_cookies and answer.set_cookies[0].startswith("session=")
+    assert answer.set_cookies and answer.set_cookies[0].startswith("__Host-session=")
 
     mailbox = server.request("GET", "/_dev/mail")
     assert mailbox.status == 200 and "jeanne@laposte.net" in mailbox.text and link.replace("&", "&amp;") in mailbox.text

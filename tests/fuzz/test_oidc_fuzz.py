@@ -140,8 +140,8 @@ class Provider:
 
     @staticmethod
     def cookie(session: str | None = None, sign_in: str | None = None) -> dict[str, str]:
-        cookies = [f"session={session}"] if session else []
-        cookies += [f"sign_in={sign_in}"] if sign_in else []
+        cookies = [f"__Host-session={session}"] if session else []
+        cookies += [f"__Host-sign_in={sign_in}"] if sign_in else []
         return {"Cookie": "; ".join(cookies)} if cookies else {}
 
     def basic(self, client_id: str = CONFIDENTIAL, secret: str | None = None) -> str:

@@ -55,3 +55,14 @@ def tokens(world, rp: Rp, **params):
     answer = rp.token(code)
     assert answer.status == 200, answer.text
     return browser, answer.json(), rp.id_token(answer)
+
+
+def confirmed(browser, page):
+    """The answer "Se déconnecter" on the page that asks (RP-Initiated Logout §2: a request without an ID token of
+    this session is confirmed by the person first; tests/integration/test_oidc_attacks.py)."""
+    import html
+    import re
+
+    assert page.status == 200 and "Se déconnecter ?" in page.text, page.text[:300]
+    found = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page.text)
+    return browser.post("/oidc/logout", {name: html.unescape(value) for name, value in found})

@@ -57,7 +57,12 @@ def test_whole_path_with_email(world):
     body = answer.json()
     assert body["status"] == "authenticated" and len(body["session_token"]) >= 43
     cookie = answer.header("Set-Cookie")
-    assert cookie.startswith("session=") and "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert (
+        cookie.startswith("__Host-session=")
+        and "HttpOnly" in cookie
+        and "Secure" in cookie
+        and "SameSite=Lax" in cookie
+    )
 
     account = world.store.get_account("jdupont12")
     assert account.status == "ACTIVE" and account.email_verified

@@ -42,7 +42,7 @@ def test_personal_password_opens_a_session_stored_only_as_hash(world):
     assert body["status"] == "authenticated"
     assert body["expires_at"] == "2026-11-30T15:07:00Z"  # 30 minutes without use
     cookie = answer.header("Set-Cookie")
-    assert f"session={body['session_token']}" in cookie and "Max-Age=43200" in cookie  # 12 hours in all
+    assert f"__Host-session={body['session_token']}" in cookie and "Max-Age=43200" in cookie  # 12 hours in all
     for attribute in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/"):
         assert attribute in cookie
     assert all(body["session_token"] not in str(item) for item in world.items())

@@ -84,7 +84,8 @@ def test_sign_ins_to_services_tokens_refusals_and_logouts_are_counted(world, emi
     browser.get(rp.authorize_url(prompt="none"))
     code_from(browser, rp)
     assert emitted.totals() == {"ClientSignIns": 1}
-    browser.get("/oidc/logout")
+    browser.get("/bureau")
+    browser.post("/deconnexion", {})
     assert emitted.totals() == {"Logouts": 1}
     world.call("GET", rp.authorize_url(prompt="none"))  # login_required: no session any more
     assert emitted.totals() == {"SignInRefusals": 1}

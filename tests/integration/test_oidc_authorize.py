@@ -164,7 +164,7 @@ def test_without_a_session_the_request_waits_server_side_and_the_login_page_name
     browser = RpBrowser(world)
     first = world.call("GET", rp.authorize_url())
     assert first.status == 302 and first.header("Location") == ISSUER + "/connexion"  # nothing of the request
-    [cookie] = [c for c in first.headers["set-cookie"] if c.startswith("sign_in=")]
+    [cookie] = [c for c in first.headers["set-cookie"] if c.startswith("__Host-sign_in=")]
     assert all(flag in cookie for flag in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/"))
     assert rp.state not in cookie and "ent-occitanie" not in cookie  # an opaque reference
     page = browser.get(rp.authorize_url())
@@ -184,7 +184,7 @@ def test_a_stale_sign_in_reference_is_forgotten_by_the_login_page(world, rp):
     browser.get(rp.authorize_url())
     world.clock.advance(minutes=31)  # SIGN_IN_REQUEST_MINUTES
     page = browser.get("/connexion")
-    assert "Connexion à" not in page.text and "sign_in" not in browser.cookies
+    assert "Connexion à" not in page.text and "__Host-sign_in" not in browser.cookies
     log_in_on_the_page(browser)
     assert browser.page.status == 200 and browser.left_to is None  # the desk: no service waited any more
 

@@ -8,7 +8,7 @@ import pytest
 from ent_accounts.sso.logout import ending_session
 from local.harness import LOGOUT_QUEUE
 from tests.integration.helpers import login
-from tests.integration.oidc import code_from, sign_in, signed_in, sso_world, tokens
+from tests.integration.oidc import code_from, confirmed, sign_in, signed_in, sso_world, tokens
 from tests.support.oidc import ISSUER, Rp, TestSigner, query_of, register
 from tests.support.store_helpers import audit_events
 
@@ -48,9 +48,9 @@ def test_an_expired_id_token_hint_still_names_the_client(world, rp):
     assert browser.left_to == POST_LOGOUT
 
 
-def test_client_id_and_a_registered_page_are_enough_to_return(world, rp):
+def test_client_id_and_a_registered_page_are_enough_to_return_once_confirmed(world, rp):
     browser = signed_in(world)
-    browser.get(logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to == POST_LOGOUT
 
 
@@ -67,7 +67,7 @@ def test_client_id_and_a_registered_page_are_enough_to_return(world, rp):
 )
 def test_without_a_valid_hint_or_registered_page_the_session_ends_on_a_french_page(world, rp, params):
     browser = signed_in(world)
-    page = browser.get(logout_url(**params))
+    page = confirmed(browser, browser.get(logout_url(**params)))
     assert page.status == 200 and browser.left_to is None and "Vous êtes déconnecté" in page.text
     assert not session_lives(world, browser, rp)
 
@@ -75,15 +75,16 @@ def test_without_a_valid_hint_or_registered_page_the_session_ends_on_a_french_pa
 def test_a_hint_signed_by_another_key_or_naming_another_client_is_not_believed(world, rp):
     browser = signed_in(world)
     forged = TestSigner("autre").sign({"iss": ISSUER, "aud": "ent-occitanie", "sub": "x"})
-    browser.get(logout_url(id_token_hint=forged, post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(id_token_hint=forged, post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to is None
     browser = signed_in(world)
     ours = world.services.signer.sign({"iss": ISSUER, "aud": "autre-ent", "sub": "x"})
-    browser.get(logout_url(id_token_hint=ours, client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    asked = browser.get(logout_url(id_token_hint=ours, client_id="ent-occitanie", post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, asked)
     assert browser.left_to is None  # the hint and client_id disagree
     browser = signed_in(world)
     elsewhere = world.services.signer.sign({"iss": "https://ailleurs.example", "aud": "ent-occitanie"})
-    browser.get(logout_url(id_token_hint=elsewhere, post_logout_redirect_uri=POST_LOGOUT))
+    confirmed(browser, browser.get(logout_url(id_token_hint=elsewhere, post_logout_redirect_uri=POST_LOGOUT)))
     assert browser.left_to is None
 
 
@@ -91,7 +92,7 @@ def test_a_parameter_given_twice_ends_the_session_on_the_french_page(world, rp):
     browser, _, _ = tokens(world, rp)
     hint = world.services.signer.sign({"iss": ISSUER, "aud": "ent-occitanie", "sub": "x"})
     query = logout_url(id_token_hint=hint, post_logout_redirect_uri=POST_LOGOUT) + "&client_id=a-b-c&client_id=d-e-f"
-    page = browser.get(query)
+    page = confirmed(browser, browser.get(query))  # nothing it says is believed: asked first
     assert page.status == 200 and browser.left_to is None and "Vous êtes déconnecté" in page.text
     assert not session_lives(world, browser, rp)
 
@@ -106,7 +107,7 @@ def test_a_logout_post_from_another_site_is_carried_out_as_a_get(world, rp):
     )  # no cookie: SameSite=Lax keeps it out of a cross-site POST
     assert answer.status == 303
     location = answer.header("Location")
-    browser.get(location.removeprefix(ISSUER))
+    confirmed(browser, browser.get(location.removeprefix(ISSUER)))  # no ID token of this session: asked first
     assert browser.left_to == POST_LOGOUT + "?state=s2"
     assert not session_lives(world, browser, rp)
 
@@ -132,14 +133,15 @@ def test_ending_a_session_says_which_services_to_tell(world, rp):
     quiet = Rp(world, silent, quiet_secret)
     browser.get(quiet.authorize_url())
     quiet.token(code_from(browser, quiet))
-    token = browser.cookies["session"]
+    token = browser.cookies["__Host-session"]
     assert world.store.get_session(hash_token(token)).clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
     ended = ending_session(world.services, token, "req-1", ISSUER)
     assert ended.sid == first["sid"] and ended.clients == {"ent-occitanie", "appli-pairwise", "sans-bcl"}
-    # Only the clients with a back-channel logout URI are told, each with its own sub for the account.
+    # Only the clients with a back-channel logout URI are told, each with its own sub (and sid) for the account.
     [notice] = ended.notices
     assert notice.kind == "oidc_backchannel" and notice.client_id == "appli-pairwise" and notice.issuer == ISSUER
-    assert notice.sid == first["sid"] and notice.subject == pairwise["sub"] != first["sub"]
+    assert notice.subject == pairwise["sub"] != first["sub"]
+    assert notice.sid == pairwise["sid"] != first["sid"]  # a pairwise client's own sid, as its ID tokens said
     assert ended.queued == 1 and world.queued(LOGOUT_QUEUE) == [notice.to_message()]
     assert ending_session(world.services, token, "req-2", ISSUER) is None  # ended once
 
@@ -148,9 +150,9 @@ def test_a_client_not_yet_given_tokens_is_not_recorded(world, rp):
     from ent_accounts.codes import hash_token
 
     browser, _ = sign_in(world, rp)  # a code, never redeemed
-    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    ended = ending_session(world.services, browser.cookies["__Host-session"], "req", ISSUER)
     assert ended.clients == frozenset() and ended.notices == ()
-    assert world.store.get_session(hash_token(browser.cookies["session"])) is None
+    assert world.store.get_session(hash_token(browser.cookies["__Host-session"])) is None
 
 
 def test_the_api_logout_ends_the_session_too(world, rp):
@@ -164,12 +166,12 @@ def test_a_login_taking_the_session_over_keeps_the_services_and_their_sid(world,
     from tests.integration.oidc import log_in_on_the_page
 
     browser, _, first = tokens(world, rp)
-    old = browser.cookies["session"]
+    old = browser.cookies["__Host-session"]
     browser.get(rp.authorize_url(prompt="login"))
     log_in_on_the_page(browser)
     claims = rp.id_token(rp.token(code_from(browser, rp)))
-    assert browser.cookies["session"] != old and world.store.get_session(hash_token(old)) is None
-    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    assert browser.cookies["__Host-session"] != old and world.store.get_session(hash_token(old)) is None
+    ended = ending_session(world.services, browser.cookies["__Host-session"], "req", ISSUER)
     assert claims["sid"] == first["sid"] == ended.sid and ended.clients == {"ent-occitanie"}
 
 
@@ -180,7 +182,7 @@ def test_a_service_signed_in_through_the_old_session_while_it_is_taken_over_is_s
     from tests.integration.oidc import log_in_on_the_page
 
     browser, _ = sign_in(world, rp)
-    old_hash = hash_token(browser.cookies["session"])
+    old_hash = hash_token(browser.cookies["__Host-session"])
     browser.get(rp.authorize_url(prompt="login"))
     read = world.store.get_session
 
@@ -193,5 +195,5 @@ def test_a_service_signed_in_through_the_old_session_while_it_is_taken_over_is_s
     monkeypatch.setattr(world.store, "get_session", read_then_a_service_signs_in)
     log_in_on_the_page(browser)
     assert code_from(browser, rp)
-    ended = ending_session(world.services, browser.cookies["session"], "req", ISSUER)
+    ended = ending_session(world.services, browser.cookies["__Host-session"], "req", ISSUER)
     assert ended.clients == {"appli-pronote"}

@@ -46,7 +46,7 @@ def test_first_connection_without_an_email_goes_straight_back_to_the_service(wor
     code = code_from(browser, rp)
     claims = rp.id_token(rp.token(code))
     assert claims["preferred_username"] == "jdupont12" and "email" not in claims
-    assert "sign_in" not in browser.cookies  # answered: the reference is gone
+    assert "__Host-sign_in" not in browser.cookies  # answered: the reference is gone
 
 
 def test_first_connection_with_an_email_waits_for_the_validation_then_continues(world, rp):
@@ -142,10 +142,10 @@ def test_a_pending_sign_in_kept_by_the_browser_gives_no_second_code(world, rp):
     world.activate("jdupont12")
     browser = RpBrowser(world)
     browser.get(rp.authorize_url())
-    kept = browser.cookies["sign_in"]  # what a second tab, or someone replaying the request, would still hold
+    kept = browser.cookies["__Host-sign_in"]  # what a second tab, or someone replaying the request, would still hold
     log_in_on_the_page(browser)
     assert code_from(browser, rp)
-    browser.cookies["sign_in"] = kept
+    browser.cookies["__Host-sign_in"] = kept
     page = browser.get("/oidc/continue")
     assert page.status == 400 and browser.left_to is None and "a déjà servi" in page.text
 

@@ -11,7 +11,7 @@ import pytest
 
 from ent_accounts.sso.clients import AuthMethod, Client, hash_secret
 from tests.integration.helpers import dynamodb_requests
-from tests.integration.oidc import code_from, log_in_on_the_page, sign_in, signed_in, sso_world
+from tests.integration.oidc import code_from, confirmed, log_in_on_the_page, sign_in, signed_in, sso_world
 from tests.support.oidc import OTHER_REDIRECT_URI, REDIRECT_URI, Rp, RpBrowser, basic, register, verify_id_token
 from tests.support.store_helpers import audit_events
 
@@ -230,7 +230,8 @@ def test_a_code_of_a_client_removed_since_gives_no_tokens(world, rp):
 
 def test_a_code_of_a_session_that_ended_gives_no_tokens(world, rp):
     browser, code = sign_in(world, rp)
-    browser.get("/oidc/logout")  # the session ends before the service redeems the code
+    browser.get("/bureau")
+    browser.post("/deconnexion", {})  # the session ends before the service redeems the code
     answer = rp.token(code)
     assert answer.status == 400 and error_of(answer) == "invalid_grant"
 
@@ -239,7 +240,7 @@ def test_the_token_exchange_records_the_client_on_the_session(world, rp):
     from ent_accounts.codes import hash_token
 
     browser, code = sign_in(world, rp)
-    session_hash = hash_token(browser.cookies["session"])
+    session_hash = hash_token(browser.cookies["__Host-session"])
     assert world.store.get_session(session_hash).clients == frozenset()  # a code alone: not yet
     rp.token(code)
     assert world.store.get_session(session_hash).clients == {"ent-occitanie"}
@@ -303,7 +304,7 @@ def test_an_access_token_is_refused_at_once_when_its_session_ends(world, rp, log
         browser.get("/bureau")
         browser.post(logout, {})
     else:
-        browser.get(logout)
+        confirmed(browser, browser.get(logout))  # no ID token of this session: the person confirms
     assert "session" in _userinfo_refused(rp, access_token)  # not 5 minutes later: now
 
 

@@ -36,7 +36,7 @@ def test_the_leaflet_journey_through_the_pages(world):
     )
     assert "Compte en attente de validation" in page.text
     assert "jeanne@laposte.net" in page.text and "28 février 2027" in page.text
-    assert "first_connection" not in browser.cookies  # the challenge is spent and forgotten
+    assert "__Host-first_connection" not in browser.cookies  # the challenge is spent and forgotten
 
     page = browser.post("/compte-en-attente", {"action": "resend"})
     assert "Un nouveau mail de validation vient d" in page.text and len(world.mails()) == 2
@@ -107,7 +107,7 @@ def test_forms_refuse_forged_and_cross_site_posts(world):
         {"identifier": "jdupont12", "password": NEW_PASSWORD},
         headers={"Origin": "https://pirate.example", "Sec-Fetch-Site": "cross-site"},
     )
-    assert cross.status == 403 and "session" not in browser.cookies
+    assert cross.status == 403 and "__Host-session" not in browser.cookies
 
 
 def test_page_security_headers(world):

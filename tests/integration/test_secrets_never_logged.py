@@ -105,7 +105,7 @@ def test_no_code_token_reference_or_client_secret_of_single_sign_on_in_any_log_l
         morsel.value
         for raw in first.headers["set-cookie"]
         for name, morsel in SimpleCookie(raw).items()
-        if name == "sign_in"
+        if name == "__Host-sign_in"
     )
     browser, code = sign_in(world, rp)
     answer = rp.token(code).json()

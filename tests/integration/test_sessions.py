@@ -19,7 +19,9 @@ def sign_in(world, password=NEW_PASSWORD):
 
 
 def me(world, token, how="bearer"):
-    headers = {"Authorization": f"Bearer {token}"} if how == "bearer" else {"Cookie": f"theme=dark; session={token}"}
+    headers = (
+        {"Authorization": f"Bearer {token}"} if how == "bearer" else {"Cookie": f"theme=dark; __Host-session={token}"}
+    )
     return world.call("GET", "/api/account", headers=headers)
 
 
@@ -48,8 +50,8 @@ def test_account_with_cookie_or_bearer_and_never_a_secret(active):
         {},
         {"Authorization": "Bearer "},
         {"Authorization": "Bearer " + "x" * 43},
-        {"Cookie": "session="},
-        {"Cookie": "session=\x00bad"},
+        {"Cookie": "__Host-session="},
+        {"Cookie": "__Host-session=\x00bad"},
         {"Authorization": "Basic a"},
     ],
 )
@@ -60,7 +62,7 @@ def test_no_valid_session_is_a_clear_401(active, headers):
 
 def test_logout_ends_the_session_and_clears_the_cookie(active):
     token = sign_in(active)
-    answer = active.call("POST", "/api/logout", headers={"Cookie": f"session={token}"})
+    answer = active.call("POST", "/api/logout", headers={"Cookie": f"__Host-session={token}"})
     assert answer.status == 204
     assert "Max-Age=0" in answer.header("Set-Cookie")
     assert me(active, token).status == 401
@@ -95,7 +97,7 @@ def test_a_password_change_ends_every_other_session(active):
     )
     assert answer.status == 200 and answer.json()["status"] == "password_changed"
     fresh = answer.json()["session_token"]
-    assert "session=" + fresh in answer.header("Set-Cookie")
+    assert "__Host-session=" + fresh in answer.header("Set-Cookie")
     assert me(active, phone).status == 401 and me(active, laptop).status == 401
     assert me(active, fresh).status == 200
     assert login(active, "jdupont12", NEW_PASSWORD).status == 401
@@ -131,7 +133,7 @@ def test_a_request_from_another_site_with_the_session_cookie_changes_nothing(act
     mails = len(active.mails())
     for headers in FROM_ANOTHER_SITE:
         for path, body in CHANGES:
-            answer = active.call("POST", path, body, headers={"Cookie": f"session={token}", **headers})
+            answer = active.call("POST", path, body, headers={"Cookie": f"__Host-session={token}", **headers})
             assert answer.status == 403, (path, headers, answer.text)
             assert answer.json()["error"] == "cross_site_request" and "autre site" in answer.json()["message"]
             assert answer.header("Set-Cookie") is None
@@ -141,7 +143,7 @@ def test_a_request_from_another_site_with_the_session_cookie_changes_nothing(act
 
     # The service's own pages (same origin) use the cookie; a Bearer token, which a page of another site cannot
     # make a browser send, works from anywhere (the ENT portal).
-    own = {"Cookie": f"session={token}", "Origin": "https://127.0.0.1:3000", "Sec-Fetch-Site": "same-origin"}
+    own = {"Cookie": f"__Host-session={token}", "Origin": "https://127.0.0.1:3000", "Sec-Fetch-Site": "same-origin"}
     body = {
         "current_password": NEW_PASSWORD,
         "new_email": "jeanne2@laposte.net",

@@ -139,7 +139,7 @@ class Browser:
         self.cookie: str | None = None
 
     def call(self, method: str, target: str, form: dict | None = None):
-        headers = {"Cookie": f"session=op-cookie; {COOKIE}={self.cookie}"} if self.cookie else {}
+        headers = {"Cookie": f"__Host-session=op-cookie; {COOKIE}={self.cookie}"} if self.cookie else {}
         body = None
         if form is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"

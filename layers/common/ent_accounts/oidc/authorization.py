@@ -38,7 +38,7 @@ from ent_accounts.oidc.authorization_request import (
     authorization_request,
     client_id_of,
 )
-from ent_accounts.oidc.claims import scope_claims, subject_for
+from ent_accounts.oidc.claims import scope_claims, sid_for, subject_for
 from ent_accounts.oidc.discovery import CONTINUE
 from ent_accounts.oidc.grants import AuthorizationCode
 from ent_accounts.oidc.id_token_hint import issued_id_token
@@ -323,7 +323,7 @@ def _answer(
         code_challenge=grant.code_challenge,
         identifier=account.identifier,
         session_hash=session_hash,
-        sid=session.sid,
+        sid=sid_for(client, session.sid),
         sub=subject_for(client, subject),
         scope=" ".join(grant.scopes),
         auth_time=session.authenticated_at,
@@ -331,6 +331,7 @@ def _answer(
         expires_at=valid_until,
         claims=scope_claims(account, grant.scopes),
         nonce=grant.nonce,
+        credential_version=account.credential_version,
     )
     tx = services.store.transaction().put_authorization_code(record)
     if sign_in is not None:

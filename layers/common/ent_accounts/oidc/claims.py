@@ -4,6 +4,9 @@
   for a client registered with
   `pairwise_subject`, BASE64URL(SHA-256(client's subject_salt + subject)) (OIDC Core §8.1): two such services
   cannot match their users through it.
+- `sid`, the session's name in ID tokens and logout tokens: the session's random `sid`, or for a pairwise client
+  BASE64URL(SHA-256(subject_salt + "sid:" + sid)) cut to 22 characters: a `sid` shared by every service would let
+  two pairwise services (or a pairwise one and any public one) match their users for as long as the session lives.
 - `profile`: given_name, family_name, preferred_username (the identifier, as the student types it).
 - `email`: email and email_verified, only for an address the person validated (an unvalidated or absent address
   releases nothing: a service must not mail an address nobody proved).
@@ -35,6 +38,7 @@ SCOPE_CLAIMS = {
 # What ID tokens carry besides the scopes' claims (OIDC Core §2), for discovery's claims_supported.
 ID_TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr")
 CLAIMS_SUPPORTED = (*ID_TOKEN_CLAIMS, *(claim for scope in SCOPES for claim in SCOPE_CLAIMS[scope]))
+SID_CHARACTERS = 22  # 128 bits in base64url, as long as the session's own sid
 AFFILIATION = {Role.STUDENT: "eleve2d", Role.PARENT: "resp2d"}
 
 
@@ -44,6 +48,14 @@ def subject_for(client: Client, subject: str) -> str:
         return subject
     digest = hashlib.sha256((client.subject_salt + subject).encode("utf-8")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def sid_for(client: Client, sid: str) -> str:
+    """The `sid` this client knows the session by (its ID tokens and logout tokens say the same)."""
+    if not client.pairwise_subject or not sid:
+        return sid
+    digest = hashlib.sha256((client.subject_salt + "sid:" + sid).encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:SID_CHARACTERS]
 
 
 def scope_claims(account: Account, scopes: tuple[str, ...]) -> dict:

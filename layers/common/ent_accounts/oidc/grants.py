@@ -18,7 +18,7 @@ class AuthorizationCode:
     identifier: str  # the account (never sent to the client)
     session_hash: str  # the session it was issued through (its token's hash): the token exchange records the
     #                    client on it, and fails once it has ended
-    sid: str
+    sid: str  # as this client knows the session (oidc/claims.sid_for: its own for a pairwise client)
     sub: str
     scope: str  # the scopes granted, space-separated
     auth_time: datetime
@@ -26,6 +26,10 @@ class AuthorizationCode:
     expires_at: datetime  # kept until then (TTL): once used, as long as the access token it issued
     claims: dict = field(default_factory=dict)  # the scopes' claims, read with the account when the code was issued
     nonce: str | None = None
+    # The account's credentials when the code was issued: the token exchange gives nothing once they changed (a
+    # school reset, a password change) or the account is no longer ACTIVE or was deleted. None: a code issued before
+    # this existed (its status alone is checked).
+    credential_version: int | None = None
     used: bool = False
     access_token_hash: str | None = None  # what it issued: deleted when the code is presented again
 

@@ -9,11 +9,14 @@ the method it was registered with, and one method per request; any failure is `i
 Code redemption (RFC 9700 §4.2.1, RFC 6749 §4.1.2): the code must be this client's, unused, within its 60 s,
 presented with the redirect URI it was issued for and the PKCE verifier of its S256 challenge. One transaction
 then uses the code, stores the access token and records the client on the session the code came through (which
-must still live): two processes redeeming the same code cannot both pass its condition. A code presented again
-(or by the loser of such a race) is `invalid_grant`, and the access token it issued is deleted.
+must still live), on condition that the account is still ACTIVE with the credentials it had when the code was
+issued (a school reset, a password change or a deletion within the code's 60 s gives no tokens): two processes
+redeeming the same code cannot both pass its condition. A code presented again (or by the loser of such a race) is
+`invalid_grant`, and the access token it issued is deleted.
 
-Requests: 1 BatchGetItem (client + code), 1 TransactWriteItems (code used, access token, session, audit event),
-and 1 KMS Sign for the ID token (made before the transaction: a signing failure leaves the code usable).
+Requests: 1 BatchGetItem (client + code), 1 TransactWriteItems (code used, access token, session, account check,
+audit event), and 1 KMS Sign for the ID token (made before the transaction: a signing failure leaves the code
+usable).
 No refresh token: the SSO session gives a new code without a page (prompt=none) for as long as it lives, and a
 refresh token would outlive the session and its logout.
 """
@@ -201,6 +204,7 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
         .redeem_code(record.code_hash, token.token_hash, access_expires, now)
         .put_access_token(token)
         .sign_client_in(record.session_hash, client.client_id, now)
+        .account_signed_in(record.identifier, record.credential_version)
         .audit(record.identifier, "tokens_issued", request_id, client_id=client.client_id)
     )
     try:
@@ -215,6 +219,9 @@ def _issue(services: Services, client: Client, record: AuthorizationCode, issuer
         if "session" in conflict.changed:
             _refused_code(services, record, "session_ended", request_id)
             raise TokenError("invalid_grant", "the session this code was issued through has ended") from None
+        if "account signed in" in conflict.changed:
+            _refused(client.client_id, "account_changed")
+            raise TokenError("invalid_grant", "the account was reset, deleted or given a new password") from None
         raise ServiceBusy() from None
     metrics.count(metrics.TOKENS_ISSUED)
     logger.info("tokens issued", extra={"client_id": client.client_id})

@@ -3,9 +3,9 @@
 A session records the clients that received tokens through it (the token exchange adds them, conditioned on the
 session still living). Ending it deletes it and reads it back as it was at that instant, so a token exchange a
 moment before is never lost between a read and the delete; each of those clients with a back-channel logout URI
-gets a notice (its `sub` for this account, the session's `sid`, the issuer its ID tokens named), put on the logout
-queue before the answer (sso/logout_notifications.py: queueing never blocks the logout; the consumer signs and
-posts the logout tokens, off the request path).
+gets a notice (its `sub` for this account, its `sid` for the session, the issuer its ID tokens named), put on the
+logout queue before the answer (sso/logout_notifications.py: queueing never blocks the logout; the consumer signs
+and posts the logout tokens, off the request path).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ent_accounts import metrics
 from ent_accounts.codes import hash_token, looks_like_token
-from ent_accounts.oidc.claims import subject_for
+from ent_accounts.oidc.claims import sid_for, subject_for
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.logout_notifications import LogoutNotice
@@ -68,7 +68,7 @@ def notices_for(services: Services, session: Session, issuer: str, request_id: s
         LogoutNotice.oidc_backchannel(
             issuer=issuer,
             client_id=client.client_id,
-            sid=session.sid,
+            sid=sid_for(client, session.sid),
             subject=subject_for(client, account.subject),
             request_id=request_id,
         )

@@ -78,6 +78,8 @@ def code_item(code: AuthorizationCode) -> dict:
     }
     if code.nonce is not None:
         item["nonce"] = {"S": code.nonce}
+    if code.credential_version is not None:
+        item["credential_version"] = {"N": str(code.credential_version)}
     if code.access_token_hash:
         item["access_token_hash"] = {"S": code.access_token_hash}
     return item
@@ -99,6 +101,7 @@ def code_from_item(item: dict) -> AuthorizationCode:
         expires_at=from_epoch(int(item["expires_at"]["N"])),
         claims=json.loads(item["claims"]["S"]),
         nonce=item.get("nonce", {}).get("S"),
+        credential_version=int(item["credential_version"]["N"]) if "credential_version" in item else None,
         used=item.get("used", {}).get("BOOL", False),
         access_token_hash=item.get("access_token_hash", {}).get("S"),
     )

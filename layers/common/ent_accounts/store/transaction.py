@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from ent_accounts.accounts import Account
+from ent_accounts.accounts import Account, Status
 from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
@@ -188,6 +188,25 @@ class Transaction:
             "Key": session_key(session_hash),
             "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
             "ExpressionAttributeValues": {":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"ConditionCheck": check})
+
+    def account_signed_in(
+        self, identifier: str, credential_version: int | None, name: str = "account signed in"
+    ) -> Transaction:
+        """Only if the account still exists, ACTIVE, with these credentials (None: any): what a code was issued to
+        must not have been reset, deleted or given a new password meanwhile (nothing written to it)."""
+        condition = "attribute_exists(pk) AND #status = :active"
+        values = {":active": {"S": Status.ACTIVE.value}}
+        if credential_version is not None:
+            condition += " AND credential_version = :credentials"
+            values[":credentials"] = {"N": str(credential_version)}
+        check = {
+            "TableName": self.table.table_name,
+            "Key": account_key(identifier),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
         }
         return self.add(name, {"ConditionCheck": check})
 

@@ -24,7 +24,10 @@ def form_data(event) -> dict[str, str]:
         body = event.decoded_body or ""
     except (UnicodeDecodeError, ValueError):
         return {}
-    fields = parse_qs(body, keep_blank_values=True, max_num_fields=50)
+    try:
+        fields = parse_qs(body, keep_blank_values=True, max_num_fields=50)
+    except ValueError:  # more fields than any form of ours has: not our page's (its CSRF check then fails)
+        return {}
     return {name: values[0][:MAX_FIELD] for name, values in fields.items()}
 
 

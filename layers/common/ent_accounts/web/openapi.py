@@ -17,6 +17,7 @@ from ent_accounts.web.routes import (
     password_reset,
     validate_email,
 )
+from ent_accounts.web.session import COOKIE
 
 ROUTERS = [
     login.router,
@@ -30,8 +31,8 @@ ROUTERS = [
 
 
 SECURITY_SCHEMES = {
-    "session": HTTPBearer(description="Le jeton de session reçu à la connexion (ou le cookie `session`)."),
-    "sessionCookie": APIKey(**{"in": APIKeyIn.cookie}, name="session"),
+    "session": HTTPBearer(description=f"Le jeton de session reçu à la connexion (ou le cookie `{COOKIE}`)."),
+    "sessionCookie": APIKey(**{"in": APIKeyIn.cookie}, name=COOKIE),
 }
 
 

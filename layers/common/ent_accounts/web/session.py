@@ -8,10 +8,15 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from ent_accounts.flows.sessions import Session, seconds_left
 from ent_accounts.services import services
+from ent_accounts.sso.logout import ending_session
 
-COOKIE = "session"
-CHALLENGE_COOKIE = "first_connection"  # the pages keep the first-connection challenge here, never in a URL
-SIGN_IN_COOKIE = "sign_in"  # the opaque reference of a sign-in a service asked for (kept server-side)
+# Host-only by its prefix (as __Host-csrf): a sibling subdomain cannot plant its own session, which would sign this
+# browser in as somebody else at every service through single sign-on (login CSRF).
+COOKIE = "__Host-session"
+CHALLENGE_COOKIE = "__Host-first_connection"  # the first-connection challenge, never in a URL; host-only likewise
+# The opaque reference of a sign-in a service asked for (kept server-side). Host-only by its prefix: a sibling
+# subdomain cannot plant its own pending sign-in for this browser's next login to answer (as __Host-csrf).
+SIGN_IN_COOKIE = "__Host-sign_in"
 
 
 def cookie_value(event, name: str) -> str | None:
@@ -80,3 +85,14 @@ def cleared_sign_in_cookie() -> Cookie:
 
 def sign_in_ref(event) -> str | None:
     return cookie_value(event, SIGN_IN_COOKIE)
+
+
+def end_dropped_session(event, kept: str, request_id: str, issuer: str) -> None:
+    """A login (or a first connection) just gave this browser the session `kept`: the session its cookie held
+    until now, if another, ends as a logout ends it, its services told (sso/logout.py). Otherwise a person signing
+    in over somebody else's session on a shared computer left that session alive, unreachable, and the services
+    signed in through it (their own sessions in this same browser) never knew. One DeleteItem, only when the
+    browser carried a session cookie (none left when the login took that session over: same account)."""
+    dropped = cookie_value(event, COOKIE)
+    if dropped and dropped != kept:
+        ending_session(services(), dropped, request_id, issuer)

@@ -30,7 +30,13 @@ from ent_accounts.web.schemas import (
     normalize_email,
     parse_birth_date,
 )
-from ent_accounts.web.session import CHALLENGE_COOKIE, cleared_challenge_cookie, cookie_value, session_cookie
+from ent_accounts.web.session import (
+    CHALLENGE_COOKIE,
+    cleared_challenge_cookie,
+    cookie_value,
+    end_dropped_session,
+    session_cookie,
+)
 from ent_accounts.web.sign_in import pending as pending_view
 from ent_accounts.web.sign_in import waiting as sign_in_waiting
 
@@ -138,6 +144,7 @@ def post_first_connection_page():
     def done(result):
         pending = result.status is Status.PENDING_VALIDATION
         session, opened = open_session(services(), result.account, scope="pending" if pending else "full")
+        end_dropped_session(event, session, here.request_id, here.base_url)  # the browser's, if any
         cookies = [session_cookie(session, opened), cleared_challenge_cookie()]
         # The pending page names the service waiting, if one is: the account must be validated first.
         after = links.CONTINUE_SIGN_IN if sign_in_waiting(event) else links.DESK

@@ -12,7 +12,7 @@ from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import REQUIRED, FormPage, identifier_error, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import LoginRequest, LoginResponse, documented
-from ent_accounts.web.session import COOKIE, challenge_cookie, cookie_value, session_cookie
+from ent_accounts.web.session import COOKIE, challenge_cookie, cookie_value, end_dropped_session, session_cookie
 from ent_accounts.web.sign_in import pending as pending_view
 from ent_accounts.web.sign_in import waiting as sign_in_waiting
 
@@ -91,6 +91,7 @@ def post_login_page():
             after = here.links.page(links.CONTINUE_SIGN_IN)  # a service asked for this sign-in: answer it
         else:
             after = here.links.page(links.DESK)
+        end_dropped_session(event, result.token, here.request_id, here.base_url)  # another account's, say
         return redirect(after, [session_cookie(result.token, result.session)])
 
     return form.post(check, call, done, refused)

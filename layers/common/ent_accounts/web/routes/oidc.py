@@ -9,7 +9,7 @@ not registered) are French pages, never redirects.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -19,11 +19,12 @@ from ent_accounts.oidc import discovery
 from ent_accounts.oidc.authorization import Answer, authorize, continue_sign_in, error_answer
 from ent_accounts.oidc.authorization_request import AuthorizationError
 from ent_accounts.oidc.discovery import configuration
-from ent_accounts.oidc.logout import rp_initiated_logout
-from ent_accounts.oidc.tokens import InvalidToken, TokenError, exchange_code, userinfo
+from ent_accounts.oidc.logout import confirmation_fields, rp_initiated_logout
+from ent_accounts.oidc.tokens import REALM, InvalidToken, TokenError, exchange_code, userinfo
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
+from ent_accounts.web.forms import FormPage
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.session import (
     COOKIE,
@@ -44,11 +45,23 @@ LOGGED_OUT = (
 )
 FORM = "application/x-www-form-urlencoded"
 MAX_PARAMETER = 8192  # an id_token_hint is the longest we take (≈ 1 KB): more is cut, then refused as malformed
+MAX_PARAMETERS = 100  # a form with more fields is refused whole
+
+
+class TooManyParameters(DomainError):
+    status = 400
+    code = "invalid_request"
+    message = (
+        "Cette demande contient trop de paramètres : elle ne peut pas aboutir. Retourne sur le site du service et "
+        "réessaie."
+    )
+    description = f"more than {MAX_PARAMETERS} parameters"
 
 
 def _params(event) -> dict[str, list[str]]:
     """Every parameter with all its values (a repeated one is an error the protocol reports), blank ones left out
-    (OAuth reads an empty parameter as absent): the query string of a GET, the form of a POST."""
+    (OAuth reads an empty parameter as absent): the query string of a GET, the form of a POST. Raises
+    TooManyParameters for a form of more than MAX_PARAMETERS fields."""
     if event.http_method == "POST":
         if not _form(event):
             return {}
@@ -56,7 +69,10 @@ def _params(event) -> dict[str, list[str]]:
             body = event.decoded_body or ""
         except (UnicodeDecodeError, ValueError):
             return {}
-        raw = parse_qs(body, keep_blank_values=True, max_num_fields=100)
+        try:
+            raw = parse_qs(body, keep_blank_values=True, max_num_fields=MAX_PARAMETERS)
+        except ValueError:  # more fields than that: no request of the protocol has them
+            raise TooManyParameters() from None
     else:
         raw = dict(event.multi_value_query_string_parameters or {})
     values = {name: [value[:MAX_PARAMETER] for value in given if value] for name, given in raw.items()}
@@ -161,6 +177,8 @@ def token_endpoint():
         body = exchange_code(
             services(), _params(event), _header(event, "authorization") or None, here.base_url, here.request_id
         )
+    except TooManyParameters as error:
+        return json_response(400, {"error": error.code, "error_description": error.description}, NO_STORE)
     except TokenError as error:
         return json_response(error.status, error.body, {**NO_STORE, **error.headers})
     return json_response(200, body, NO_STORE)
@@ -172,7 +190,13 @@ def userinfo_endpoint():
     authorization = _header(event, "authorization").strip()
     scheme, _, value = authorization.partition(" ")
     header_token = value.strip() if scheme.lower() == "bearer" else None
-    form_tokens = _params(event).get("access_token", []) if event.http_method == "POST" else []
+    try:
+        form_tokens = _params(event).get("access_token", []) if event.http_method == "POST" else []
+    except TooManyParameters as error:
+        body = {"error": error.code, "error_description": error.description}
+        return json_response(
+            400, body, {**NO_STORE, "WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_request"'}
+        )
     try:
         if authorization and header_token is None:
             raise InvalidToken("only Bearer tokens are accepted")
@@ -191,18 +215,27 @@ def userinfo_endpoint():
 @router.route(discovery.LOGOUT, method=["GET", "POST"], include_in_schema=False)
 def logout_endpoint():
     """RP-initiated logout. A POST from another site arrives without the SameSite=Lax session cookie: it is turned
-    into the same request as a GET (a top-level navigation, which carries it)."""
+    into the same request as a GET (a top-level navigation, which carries it). A request that does not prove it is
+    about this browser's session is answered by a page asking the person; its form (CSRF token, `confirm`) comes
+    back here as a POST, which ends the session."""
     event, here = router.current_event, request_context(router)
     params = _params(event)
     session_token = cookie_value(event, COOKIE)
-    if event.http_method == "POST" and session_token is None:
+    posted = event.http_method == "POST"
+    if posted and session_token is None:
         query = urlencode([(name, value) for name, values in params.items() for value in values])
         location = here.links.page(discovery.LOGOUT) + (f"?{query}" if query else "")
         return Response(status_code=303, headers={"Location": location}, body="")
-    answer = rp_initiated_logout(services(), params, session_token, here.base_url, here.request_id)
+    confirmed = posted and params.get("confirm") == ["oui"] and FormPage(router).genuine
+    answer = rp_initiated_logout(services(), params, session_token, here.base_url, here.request_id, confirmed=confirmed)
+    if answer.ask:
+        fields = confirmation_fields(params)
+        # Chromium applies CSP form-action to the redirect that follows the form's post (web/pages.py).
+        leads_to = (urlunsplit((*urlsplit(answer.redirect)[:2], "", "", "")),) if answer.redirect else ()
+        return page_for(router, "logout_confirmation.html", fields=fields, stay=here.links.desk(), form_action=leads_to)
     cookies = [cleared_session_cookie(), cleared_sign_in_cookie()]
     if answer.redirect:
-        status = 303 if event.http_method == "POST" else 302
+        status = 303 if posted else 302
         return Response(status_code=status, headers={"Location": answer.redirect}, body="", cookies=cookies)
     return page_for(
         router, "message.html", title="Vous êtes déconnecté", text=LOGGED_OUT, kind="success", cookies=cookies
