@@ -50,9 +50,9 @@ MINIMUM = {
     "oidc logout (RP-initiated)": (
         4,
         0,
-        "the session + the client named (1 BatchGetItem: is the hint about this session, its registered page), the session deleted as it was (1 DeleteItem), the audit "
-        "event (1 PutItem), the account + clients to tell (1 BatchGetItem); the id_token_hint is checked against "
-        "the public keys read once per container",
+        "the session + the client named (1 BatchGetItem: is the hint about this session, its registered page), "
+        "the session deleted as it was (1 DeleteItem), the audit event (1 PutItem), the account + clients to tell "
+        "(1 BatchGetItem); the id_token_hint is checked against the public keys read once per container",
     ),
 }
 
