@@ -54,10 +54,12 @@ class OpenIdClient:
 
     def run(self, command: str, *arguments: str, secret: str | None = None) -> dict:
         """One step of the script; `secret` replaces the client's own for this step (a wrong one, say)."""
-        line = ["node", str(SCRIPT), command, "--issuer", self.issuer, "--client-id", self.client_id]
-        line += ["--auth", self.auth]
+        # Every value as --name=value: a random one (secret, token, sub) may start with "-", which node's parseArgs
+        # would take for an option.
+        line = ["node", str(SCRIPT), command, f"--issuer={self.issuer}", f"--client-id={self.client_id}"]
+        line += [f"--auth={self.auth}"]
         if secret or self.client_secret:
-            line += ["--client-secret", secret or self.client_secret]
+            line += [f"--client-secret={secret or self.client_secret}"]
         line += arguments
         done = subprocess.run(line, capture_output=True, text=True, timeout=60, cwd=NODE_DIR, check=False)
         if done.returncode not in (0, REFUSED):
@@ -73,9 +75,9 @@ class OpenIdClient:
         """Options: scope, prompt, max_age, login_hint (as the authorization request's parameters)."""
         self._attempts += 1
         state_file = self.folder / f"attempt-{self._attempts}.json"
-        arguments = ["--redirect-uri", redirect_uri, "--state-file", str(state_file)]
+        arguments = [f"--redirect-uri={redirect_uri}", f"--state-file={state_file}"]
         for name, value in options.items():
-            arguments += [f"--{name.replace('_', '-')}", str(value)]
+            arguments += [f"--{name.replace('_', '-')}={value}"]
         answer = self.run("start", *arguments)
         assert answer["ok"], answer
         return Attempt(answer["authorization_url"], state_file, redirect_uri)
@@ -89,15 +91,15 @@ class OpenIdClient:
         token_redirect_uri: str | None = None,
         secret: str | None = None,
     ) -> dict:
-        arguments = ["--state-file", str(attempt.state_file), "--callback", callback]
+        arguments = [f"--state-file={attempt.state_file}", f"--callback={callback}"]
         if wrong_verifier:
             arguments.append("--wrong-verifier")
         if token_redirect_uri:
-            arguments += ["--token-redirect-uri", token_redirect_uri]
+            arguments += [f"--token-redirect-uri={token_redirect_uri}"]
         return self.run("finish", *arguments, secret=secret)
 
     def userinfo(self, access_token: str, subject: str) -> dict:
-        return self.run("userinfo", "--access-token", access_token, "--subject", subject)
+        return self.run("userinfo", f"--access-token={access_token}", f"--subject={subject}")
 
     def clean(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
