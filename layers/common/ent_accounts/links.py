@@ -22,7 +22,7 @@ MY_PASSWORD = "/mon-compte/mot-de-passe"  # noqa: S105
 FORGOT_PASSWORD = "/mot-de-passe-oublie"  # noqa: S105
 PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
 EMAIL_VALIDATION = "/valider-adresse-mail"
-# Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, CAS next).
+# Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
 
 

@@ -8,7 +8,8 @@ container reads the registry at most once a minute, whatever its traffic.
 
 What a minute of staleness costs: in a container other than the one that changed it, a newly registered service
 appears on the page, or a deleted one disappears from it, up to a minute later. Nothing else trusts this copy: a
-sign-in reads its client afresh (one GetItem), so a stale tile signs nobody in to a deleted or changed client. A
+sign-in reads its client afresh (one GetItem), so a stale tile signs nobody in to a deleted or changed client. CAS
+finds the service a `service` URL belongs to through this copy too (cas/services.py), then reads that client afresh. A
 change made through this container (the local server runs every function in one process) is seen at once: the
 registry's flows call `forget`.
 
@@ -34,10 +35,10 @@ LIFETIME = timedelta(seconds=60)
 _copies: WeakKeyDictionary[Store, tuple[datetime, tuple[Client, ...]]] = WeakKeyDictionary()
 
 
-def registered_clients(store: Store, now: datetime) -> tuple[Client, ...]:
-    """Every registered client, as listed at most LIFETIME ago by this container."""
+def registered_clients(store: Store, now: datetime, max_age: timedelta = LIFETIME) -> tuple[Client, ...]:
+    """Every registered client, as listed at most `max_age` (at most LIFETIME) ago by this container."""
     copy = _copies.get(store)
-    if copy is not None and copy[0] <= now < copy[0] + LIFETIME:
+    if copy is not None and copy[0] <= now < copy[0] + min(max_age, LIFETIME):
         return copy[1]
     clients = tuple(store.list_clients())
     _copies[store] = (now, clients)

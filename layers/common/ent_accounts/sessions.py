@@ -11,6 +11,19 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class CasLogin:
+    """A CAS service signed in through a session: told by a single logout request when the session ends."""
+
+    client_id: str
+    service: str  # the exact service URL its ticket was validated for: where the logout request is posted
+    ticket: str  # the ticket, spent by its validation: the logout request's SessionIndex, by which CAS clients
+    # (mod_auth_cas, phpCAS) find their own session. Worthless to anyone else: a ticket is used once.
+
+
+MAX_CAS_LOGINS = 100  # a school day's worth, and a bounded item: past it, a validation is not recorded (logged)
+
+
+@dataclass(frozen=True)
 class Session:
     identifier: str
     credential_version: int
@@ -23,10 +36,12 @@ class Session:
     # Single sign-on (docs/DESIGN.md, "Single sign-on"). `sid`: the session's public name, random, given to the
     # services signed in through it (ID tokens, logout tokens); never the token nor its hash. `authenticated_at`:
     # when the password was last proven (OIDC's auth_time). `clients`: the services that received tokens through
-    # this session, told when it ends. A session stored before these existed has none: it is no SSO session.
+    # this session (OIDC), told when it ends; `cas_logins`, the same for CAS. A session stored before these existed
+    # has none: it is no SSO session.
     sid: str = ""
     authenticated_at: datetime | None = None
     clients: frozenset[str] = field(default_factory=frozenset)
+    cas_logins: tuple[CasLogin, ...] = ()  # the CAS services signed in through it (their validated tickets)
 
     @property
     def single_sign_on(self) -> bool:

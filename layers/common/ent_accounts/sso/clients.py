@@ -56,6 +56,12 @@ class Client:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     version: int = 0  # bumped at each change: an update based on an older read is refused
+    # CAS (cas/): the service URLs it may ask tickets for (scheme://host[:port]/path, a path ending in "/" covering
+    # everything below it: cas/services.py), the attributes its validations release (cas/attributes.py), and
+    # whether it receives CAS single logout requests when a session it was signed in through ends.
+    service_urls: tuple[str, ...] = ()
+    cas_attributes: tuple[str, ...] = ()
+    cas_single_logout: bool = True
 
     @property
     def is_public(self) -> bool:
@@ -69,6 +75,14 @@ class Client:
 
     def accepts_post_logout_redirect_uri(self, uri: str) -> bool:
         return uri in self.post_logout_redirect_uris
+
+    @property
+    def speaks_oidc(self) -> bool:
+        return bool(self.redirect_uris)
+
+    @property
+    def speaks_cas(self) -> bool:
+        return bool(self.service_urls)
 
 
 def new_client_secret() -> str:

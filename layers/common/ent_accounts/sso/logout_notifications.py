@@ -1,10 +1,10 @@
 """Single logout's notices: when a session ends, every client that was signed in through it is told, off the request
 path.
 
-The request that ends the session (the service's own logout; RP-initiated logout; CAS /cas/logout in issue 16) makes
+The request that ends the session (the service's own logout; RP-initiated logout; CAS /cas/logout) makes
 one `LogoutNotice` per client and puts them on the logout queue (`LogoutQueue.send`) before it answers. The queue's
 consumer (functions/logout_notifications, flows/logout_notifications.py) delivers each by its kind: an OpenID
-Connect back-channel logout token (sso/backchannel_logout.py) now, a CAS SLO `logoutRequest` in issue 16.
+Connect back-channel logout token (sso/backchannel_logout.py), a CAS SLO `logoutRequest` (sso/cas_logout.py).
 
 A notice says who to tell and what they know of the session, never a secret: the token is made, signed and posted
 by the consumer, at each attempt. Delivery is at least once (a client may be told twice; both protocols allow it),
@@ -27,11 +27,13 @@ from ent_accounts.observability import logger
 from ent_accounts.queues import Queue, client_config
 
 OIDC_BACKCHANNEL = "oidc_backchannel"  # OpenID Connect Back-Channel Logout 1.0: a logout token POSTed to the client
+CAS_SLO = "cas_slo"  # CAS single logout: a SAML LogoutRequest POSTed to the service URL its ticket was validated for
 
-# What a notice of each kind must carry besides its kind. Issue 16 adds CAS_SLO = "cas_slo" with
-# ("client_id", "service", "session_index", "subject"): two more optional fields below, the service URL its ticket was
-# issued for and the ticket (the logoutRequest's SessionIndex), and the subject as CAS released it (its NameID).
-REQUIRED = {OIDC_BACKCHANNEL: ("client_id", "issuer", "sid", "subject")}
+# What a notice of each kind must carry besides its kind.
+REQUIRED = {
+    OIDC_BACKCHANNEL: ("client_id", "issuer", "sid", "subject"),
+    CAS_SLO: ("client_id", "service", "session_index", "subject"),
+}
 
 BATCH = 10  # SendMessageBatch takes at most 10 messages
 
@@ -43,9 +45,11 @@ class LogoutNotice:
 
     kind: str
     client_id: str
-    subject: str  # the person as this client knows them: the `sub` of its ID tokens (public or pairwise)
+    subject: str  # the person as this client knows them: its `sub` (OIDC, public or pairwise), its CAS user
     issuer: str = ""  # oidc_backchannel: the exact `iss` of the ID tokens this client received
     sid: str = ""  # oidc_backchannel: the session's `sid`, as in those ID tokens
+    service: str = ""  # cas_slo: the exact service URL the ticket was validated for (where the request goes)
+    session_index: str = ""  # cas_slo: that ticket, the LogoutRequest's SessionIndex (spent: worthless but to it)
     request_id: str = ""  # the request that ended the session: the consumer logs under it (correlation id)
 
     def __post_init__(self) -> None:
@@ -61,6 +65,10 @@ class LogoutNotice:
     @classmethod
     def oidc_backchannel(cls, *, issuer: str, client_id: str, sid: str, subject: str, request_id: str = ""):
         return cls(OIDC_BACKCHANNEL, client_id, subject, issuer=issuer, sid=sid, request_id=request_id)
+
+    @classmethod
+    def cas_slo(cls, *, client_id: str, service: str, session_index: str, subject: str, request_id: str = ""):
+        return cls(CAS_SLO, client_id, subject, service=service, session_index=session_index, request_id=request_id)
 
     def to_message(self) -> dict[str, str]:
         """The queued message: the notice's fields, those a kind does not use left out."""

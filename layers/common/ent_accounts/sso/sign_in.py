@@ -4,7 +4,7 @@ validation), and the rules that say whether a session answers it.
 The browser holds only an opaque random reference (the `sign_in` cookie); the request itself is stored server-side
 under the reference's hash, for SIGN_IN_REQUEST_MINUTES: nothing the person could edit (a redirect URI, a scope)
 ever travels through the browser between the service's request and the answer. Shared by every protocol (OpenID
-Connect now, CAS next): `params` holds the protocol's own parameters. Starting and finding one is
+Connect, CAS): `params` holds the protocol's own parameters. Starting and finding one is
 flows/sign_in.py; the OIDC answer is oidc/authorization.py.
 """
 
@@ -18,12 +18,13 @@ from ent_accounts.accounts import Account, Status
 from ent_accounts.sessions import Session
 
 OIDC = "oidc"
+CAS = "cas"
 
 
 @dataclass(frozen=True)
 class PendingSignIn:
     ref_hash: str  # SHA-256 of the cookie's reference
-    protocol: str  # "oidc" (CAS next)
+    protocol: str  # OIDC or CAS
     client_id: str
     client_name: str  # as the client was named when asked: "Connexion à : ENT Occitanie"
     return_to: str  # where the answer goes: the redirect URI (OIDC), the service URL (CAS)

@@ -98,6 +98,9 @@ def client_item(client: Client) -> dict:
         "subject_salt": {"S": client.subject_salt},
         "secret_hashes": _list(client.secret_hashes),  # in order: the current secret's, then the previous one's
         "version": {"N": str(client.version)},
+        "service_urls": _list(client.service_urls),
+        "cas_attributes": _list(client.cas_attributes),
+        "cas_single_logout": {"BOOL": client.cas_single_logout},
     }
     if client.schools:
         item["schools"] = {"SS": sorted(client.schools)}
@@ -137,6 +140,9 @@ def client_from_item(item: dict) -> Client:
         created_at=_instant(text("created_at")),
         updated_at=_instant(text("updated_at")),
         version=int(item["version"]["N"]),
+        service_urls=texts("service_urls"),
+        cas_attributes=texts("cas_attributes"),
+        cas_single_logout=item.get("cas_single_logout", {}).get("BOOL", True),
     )
 
 

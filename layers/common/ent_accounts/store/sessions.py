@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import suppress
 from datetime import datetime
 
 from ent_accounts.clock import epoch, from_epoch
 from ent_accounts.errors import ServiceBusy
-from ent_accounts.sessions import Session
+from ent_accounts.sessions import MAX_CAS_LOGINS, CasLogin, Session
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.errors import ConditionFailed
 from ent_accounts.store.table import Table
@@ -66,7 +67,42 @@ def session_from_item(item: dict) -> Session:
         sid=item.get("sid", {}).get("S", ""),
         authenticated_at=from_epoch(int(authenticated_at)) if authenticated_at else None,
         clients=frozenset(item.get("clients", {}).get("SS", ())),
+        cas_logins=tuple(sorted(_cas_login(value) for value in item.get("cas_logins", {}).get("SS", ()))),
     )
+
+
+def _cas_login(value: str) -> CasLogin:
+    client_id, service, ticket = json.loads(value)
+    return CasLogin(client_id, service, ticket)
+
+
+def _cas_login_value(login: CasLogin) -> str:
+    return json.dumps([login.client_id, login.service, login.ticket], separators=(",", ":"))
+
+
+RECORDED, ENDED, FULL = "recorded", "ended", "full"
+
+
+def record_cas_login(table: Table, token_hash: str, login: CasLogin) -> str:
+    """Add a CAS service's sign-in to the session, if it still lives: RECORDED, ENDED (the session was ended or
+    expired: the validation must fail, or that service would outlive the logout untold) or FULL (MAX_CAS_LOGINS
+    already: not recorded). One conditional UpdateItem (a GetItem more when its condition fails, to say which):
+    racing a logout's delete, either this comes first and the logout reads it back, or it fails."""
+    try:
+        table.update(
+            session_key(token_hash),
+            "ADD cas_logins :login",
+            "attribute_exists(pk) AND expires_at > :now"
+            " AND (attribute_not_exists(cas_logins) OR size(cas_logins) < :max)",
+            {
+                ":login": {"SS": [_cas_login_value(login)]},
+                ":now": {"N": str(epoch(table.clock.now()))},
+                ":max": {"N": str(MAX_CAS_LOGINS)},
+            },
+        )
+    except ConditionFailed:
+        return FULL if get_session(table, token_hash) is not None else ENDED
+    return RECORDED
 
 
 def refresh_session(table: Table, token_hash: str, expires_at: datetime, now: datetime) -> None:
@@ -111,4 +147,6 @@ def session_item(token_hash: str, session: Session) -> dict:
         item["authenticated_at"] = {"N": str(epoch(session.authenticated_at))}
     if session.clients:
         item["clients"] = {"SS": sorted(session.clients)}
+    if session.cas_logins:
+        item["cas_logins"] = {"SS": sorted(_cas_login_value(login) for login in session.cas_logins)}
     return item
