@@ -83,9 +83,12 @@ def saml_body(ticket: str, request_id: str = "_192.168.16.51.1024506224022") -> 
     )
 
 
-def saml_validation(world, ticket: str, target: str | None = SERVICE, body: str | bytes | None = None, **params):
+def saml_validation(
+    world, ticket: str, target: str | None = SERVICE, body: str | None = None, content_type="text/xml", **params
+):
+    """POST /cas/samlValidate as mod_auth_cas sends it (TARGET in the query, the SOAP request as the body)."""
     query = {"TARGET": target, **params}
     query = {name: value for name, value in query.items() if value is not None}
-    headers = {"Content-Type": "text/xml", "SOAPAction": "http://www.oasis-open.org/committees/security"}
+    headers = {"Content-Type": content_type, "SOAPAction": "http://www.oasis-open.org/committees/security"}
     payload = body if body is not None else saml_body(ticket)
     return world.call("POST", f"/cas/samlValidate?{urlencode(query)}", payload, headers)
