@@ -340,3 +340,19 @@ def test_saml_validate_reads_a_body_handed_over_base64_encoded(world, service):
     ticket = fresh_ticket(world)
     answer = saml_validation(world, ticket, content_type="application/octet-stream")
     assert answer.status == 200 and "samlp:Success" in answer.text
+
+
+def test_a_session_signed_in_to_two_cas_services_keeps_both_and_still_signs_in(world, service):
+    """Found by the fuzzer: a session holding two CAS logins could not be read back (they were sorted, and a CasLogin
+    has no order), so every later request through it failed."""
+    from ent_accounts.codes import hash_token
+
+    register_service(world.store, "vie-scolaire", service_urls=(OTHER_SERVICE,))
+    browser = signed_in(world)
+    for target in (SERVICE, OTHER_SERVICE):
+        _, ticket = sign_in(world, browser, service=target)
+        success(validation(world, "/cas/serviceValidate", ticket, target))
+    session = world.store.get_session(hash_token(browser.cookies["__Host-session"]))
+    assert sorted(login.client_id for login in session.cas_logins) == ["pronote", "vie-scolaire"]
+    _, ticket = sign_in(world, browser)  # the session is read with both, and answers again
+    success(validation(world, "/cas/serviceValidate", ticket))
