@@ -1,6 +1,7 @@
-"""What single-logout tests stand on: a relying party's back-channel endpoint on loopback (http.server in a thread), a
-signer that signs as the KMS one does (RS256 compact JWS, `kid`, the caller's `typ`) with a key made here, the client
-registry, and the checks an RP makes of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.6).
+"""What single-logout tests stand on: a relying party's back-channel endpoint, or a CAS service's pages, on loopback
+(http.server in a thread), a signer that signs as the KMS one does (RS256 compact JWS, `kid`, the caller's `typ`)
+with a key made here, the client registry, and the checks an RP makes of a logout token (OpenID Connect Back-Channel
+Logout 1.0 §2.6).
 
 The signer stands in for `ent_accounts.oidc.signing.TokenSigner` (same `sign` and `jwks`) until the signing work is
 merged; the registry is the store's when it has one (`create_client`), else the client is served by `get_client` here.
@@ -52,12 +53,13 @@ class Received:
 
 @dataclass
 class RelyingParty:
-    """A relying party's back-channel logout endpoint on 127.0.0.1: it records each request and answers `status`
-    (with `location` on a redirect)."""
+    """A relying party's back-channel logout endpoint (or a CAS service) on 127.0.0.1: it records each request and
+    answers `status` (with `location` on a redirect)."""
 
     status: int = 200
     location: str | None = None
     received: list[Received] = field(default_factory=list)
+    port: int = 0  # 0: any free port; a given one to come back where a client was down (unreachable_url's)
 
     def __post_init__(self) -> None:
         rp = self
@@ -78,7 +80,7 @@ class RelyingParty:
 
             do_GET = do_POST
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -87,12 +89,20 @@ class RelyingParty:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}/backchannel-logout"
 
+    def at(self, path_and_query: str) -> str:
+        """Another URL of this server (a CAS service's page, where its logout requests are posted)."""
+        return f"http://127.0.0.1:{self._server.server_port}{path_and_query}"
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
 
     def logout_tokens(self) -> list[str]:
         return [token for request in self.received for token in request.form.get("logout_token", [])]
+
+    def logout_requests(self) -> list[str]:
+        """The CAS single logout requests received (the `logoutRequest` field: SAML 2 LogoutRequest XML)."""
+        return [xml for request in self.received for xml in request.form.get("logoutRequest", [])]
 
 
 def unreachable_url() -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)  # ordered (client_id, service, ticket): a session reads its logins back sorted
 class CasLogin:
     """A CAS service signed in through a session: told by a single logout request when the session ends."""
 
