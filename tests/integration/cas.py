@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from ent_accounts.cas.validation import validate
+from ent_accounts.registry_cache import forget
+from ent_accounts.sessions import CasLogin
 from ent_accounts.sso.clients import Client
 from tests.integration.helpers import NEW_PASSWORD, active_student
 from tests.support.oidc import SCHOOL, RpBrowser, query_of
@@ -28,6 +31,7 @@ def register_service(store, client_id: str = "pronote", **extra) -> Client:
         **extra,
     )
     store.create_client(client)
+    forget(store)  # as the registry's flows do: CAS's service lookup lists the registry again
     return client
 
 
@@ -63,6 +67,15 @@ def sign_in(world, browser: RpBrowser | None = None, service: str = SERVICE, **p
         assert browser.page.status == 200 and "Connexion à" in browser.page.text, browser.page.text[:300]
         log_in_on_the_page(browser)
     return browser, ticket_from(browser, service)
+
+
+def validated_login(world, browser: RpBrowser, client_id: str, service: str) -> CasLogin:
+    """A ticket issued through the browser's session for `service` and validated, as the service does: what the
+    session records (the login its logout tells)."""
+    _, ticket = sign_in(world, browser, service=service)
+    found = validate(world.services, ticket=ticket, service=service, renew=False, takes_proxy_tickets=False)
+    assert found.client_id == client_id
+    return CasLogin(client_id, service, ticket)
 
 
 def validation(world, path: str, ticket: str | None, service: str | None = SERVICE, **params):

@@ -1,9 +1,9 @@
-"""Races between CAS validations and logouts, 8 processes at once on one DynamoDB Local: validations recording their
-login on the session (`store.record_cas_login`) while the session ends (`sso.logout.ending_session`). Whatever the
-order, each validation either comes first, and the logout reads its login back and queues its notice, or finds the
-session gone ("ended": the validation answers INVALID_TICKET, so the service never opens a session the logout would
-not end). No login is ever recorded on a deleted session (no item written back), and no notice is lost or sent
-twice."""
+"""Races between CAS validations and logouts, 8 processes at once on one DynamoDB Local: validations of real tickets
+(`cas.validation.validate`: the ticket consumed, its login recorded on the session) while the session ends
+(`sso.logout.ending_session`). Whatever the order, each validation either comes first, and the logout reads its login
+back and queues its notice, or finds the session gone (INVALID_TICKET, so the service never opens a session the
+logout would not end). No login is ever recorded on a deleted session (no item written back), and no notice is lost
+or sent twice."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from collections import Counter
 
 import pytest
 
-from ent_accounts.codes import hash_token, new_token
+from ent_accounts.cas.validation import ValidationFailure, validate
+from ent_accounts.codes import hash_token
 from ent_accounts.sessions import CasLogin
 from ent_accounts.sso.clients import Client
 from ent_accounts.store.sessions import session_key
+from tests.integration.cas import sign_in
 from tests.integration.oidc import signed_in, sso_world
 from tests.support.figures import record
 from tests.support.oidc import ISSUER
@@ -49,8 +51,10 @@ def stored_item(world, token_hash: str) -> dict | None:
 def race(world, store_processes, enders: int, round_: int):
     """One session, `enders` logouts and SIZE - enders validations at once (the logouts at places that change with
     the round); (the logouts' results, each validation's login and outcome)."""
-    token = signed_in(world).cookies["__Host-session"]
+    browser = signed_in(world)
+    token = browser.cookies["__Host-session"]
     token_hash = hash_token(token)
+    _, late_ticket = sign_in(world, browser, service=SERVICE.format(n=99))
     places = {(round_ * 3 + k * 4) % SIZE for k in range(enders)}
     assert len(places) == enders
     calls, logins = [], {}
@@ -58,21 +62,25 @@ def race(world, store_processes, enders: int, round_: int):
         if index in places:
             calls.append(("end_session", (token, f"logout-{index}", ISSUER)))
         else:
-            login = CasLogin("pronote", SERVICE.format(n=index), "ST-" + new_token())
+            _, ticket = sign_in(world, browser, service=SERVICE.format(n=index))
+            login = CasLogin("pronote", SERVICE.format(n=index), ticket)
             logins[index] = login
-            calls.append(("record_cas_login", (token_hash, login.client_id, login.service, login.ticket)))
+            calls.append(("validate_ticket", (login.ticket, login.service)))
     results = store_processes.at_once(world, calls)
     ends = [results[index] for index in sorted(places)]
     outcomes = {logins[index]: results[index] for index in logins}
     assert stored_item(world, token_hash) is None  # ended, and nothing written back after
-    # Too late now: a validation after the logout is refused and writes nothing.
-    late = CasLogin("pronote", SERVICE.format(n=99), "ST-" + new_token())
-    assert world.store.record_cas_login(token_hash, late) == "ended" and stored_item(world, token_hash) is None
+    # Too late now: a ticket issued before the logout, validated after it, is refused and writes nothing.
+    with pytest.raises(ValidationFailure) as late:
+        validate(
+            world.services, ticket=late_ticket, service=SERVICE.format(n=99), renew=False, takes_proxy_tickets=False
+        )
+    assert late.value.code == "INVALID_TICKET" and stored_item(world, token_hash) is None
     return ends, outcomes
 
 
 def check_nothing_lost(ends, outcomes) -> Counter:
-    assert set(outcomes.values()) <= {"recorded", "ended"}
+    assert set(outcomes.values()) <= {"recorded", "INVALID_TICKET"}
     [ended] = [end for end in ends if end is not None]  # the session ends once
     recorded = {login for login, outcome in outcomes.items() if outcome == "recorded"}
     read_back = {CasLogin(*login) for login in ended["cas_logins"]}

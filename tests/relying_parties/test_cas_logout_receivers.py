@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from ent_accounts.codes import hash_token, new_token
-from ent_accounts.sessions import CasLogin
+from ent_accounts.codes import new_token
 from ent_accounts.sso.clients import Client
+from tests.integration.cas import validated_login
 from tests.integration.oidc import signed_in, sso_world
 from tests.support.cas_logout_receivers import ModAuthCas, PhpCas, mod_auth_cas_unavailable, phpcas_unavailable
 
@@ -52,9 +52,7 @@ def signed_in_to(world, client_id: str, service: str):
     origin = service.split("/pronote/")[0]
     world.store.create_client(Client(client_id, "Pronote", (), all_schools=True, service_urls=(origin + "/pronote/",)))
     browser = signed_in(world)
-    login = CasLogin(client_id, service, "ST-" + new_token())
-    assert world.store.record_cas_login(hash_token(browser.cookies["__Host-session"]), login) == "recorded"
-    return browser, login
+    return browser, validated_login(world, browser, client_id, service)
 
 
 def log_out(world, browser) -> None:

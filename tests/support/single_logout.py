@@ -122,6 +122,9 @@ def serve_client(store: Any, client: Any, monkeypatch: Any) -> None:
             store.create_client(client)
         else:
             store.replace_client(client, registered.version)
+        from ent_accounts.registry_cache import forget
+
+        forget(store)  # as the registry's flows do: the next read (CAS's service lookup, /bureau) lists it again
         return
     registry = getattr(store, "_test_clients", None)
     if registry is None:

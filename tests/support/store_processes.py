@@ -1,6 +1,6 @@
-"""Warm processes calling the store at one instant on one DynamoDB Local, for races whose sides have no HTTP route of
-their own here: a CAS validation recording its login (`store.record_cas_login`, what /cas/serviceValidate does once
-the ticket is consumed) against a logout ending the session (`sso.logout.ending_session`).
+"""Warm processes calling the flows at one instant on one DynamoDB Local: a CAS validation (`cas.validation.validate`,
+what /cas/serviceValidate does: the ticket consumed, its login recorded on the session) against a logout ending the
+session (`sso.logout.ending_session`).
 
 `StoreProcesses.at_once(world, calls)` hands call i (the name of a task below and its arguments) to process i; all
 wait on one barrier, then call. Each process is a fresh interpreter with its own boto3 client, as each Lambda
@@ -32,10 +32,15 @@ class _KeptNotices:
         return len(notices)
 
 
-def record_cas_login(services, token_hash: str, client_id: str, service: str, ticket: str) -> str:
-    from ent_accounts.sessions import CasLogin
+def validate_ticket(services, ticket: str, service: str) -> str:
+    """ "recorded" (the validation succeeded: its login is on the session) or the CAS error code it answered."""
+    from ent_accounts.cas.validation import ValidationFailure, validate
 
-    return services.store.record_cas_login(token_hash, CasLogin(client_id, service, ticket))
+    try:
+        validate(services, ticket=ticket, service=service, renew=False, takes_proxy_tickets=False)
+    except ValidationFailure as failure:
+        return failure.code
+    return "recorded"
 
 
 def end_session(services, token: str, request_id: str, issuer: str) -> dict | None:
@@ -50,7 +55,7 @@ def end_session(services, token: str, request_id: str, issuer: str) -> dict | No
     }
 
 
-TASKS = {"record_cas_login": record_cas_login, "end_session": end_session}
+TASKS = {"validate_ticket": validate_ticket, "end_session": end_session}
 
 
 class StoreProcesses:

@@ -23,7 +23,7 @@ from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.schools import SchoolAccount
-from ent_accounts.sessions import CasLogin, Session
+from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import PendingSignIn
 from ent_accounts.store import (
@@ -142,10 +142,6 @@ class Store(Table):
 
     def delete_session(self, token_hash: str) -> None:
         sessions.delete_session(self, token_hash)
-
-    def record_cas_login(self, token_hash: str, login: CasLogin) -> str:
-        """Add a CAS service's sign-in to the live session: "recorded", "ended" or "full" (store/sessions.py)."""
-        return sessions.record_cas_login(self, token_hash, login)
 
     def end_session(self, token_hash: str) -> Session | None:
         """Delete the session, returning it as it was when deleted (None if there was none or it had expired)."""

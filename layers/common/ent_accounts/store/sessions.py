@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ent_accounts.clock import epoch, from_epoch
 from ent_accounts.errors import ServiceBusy
-from ent_accounts.sessions import MAX_CAS_LOGINS, CasLogin, Session
+from ent_accounts.sessions import CasLogin, Session
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.errors import ConditionFailed
 from ent_accounts.store.table import Table
@@ -78,33 +78,8 @@ def _cas_login(value: str) -> CasLogin:
 
 
 def cas_login_value(login: CasLogin) -> str:
-    """A CAS login as the session's string set holds it (also written by Transaction.record_cas_login)."""
+    """A CAS login as the session's string set holds it (Transaction.record_cas_login adds it)."""
     return json.dumps([login.client_id, login.service, login.ticket], separators=(",", ":"))
-
-
-RECORDED, ENDED, FULL = "recorded", "ended", "full"
-
-
-def record_cas_login(table: Table, token_hash: str, login: CasLogin) -> str:
-    """Add a CAS service's sign-in to the session, if it still lives: RECORDED, ENDED (the session was ended or
-    expired: the validation must fail, or that service would outlive the logout untold) or FULL (MAX_CAS_LOGINS
-    already: not recorded). One conditional UpdateItem (a GetItem more when its condition fails, to say which):
-    racing a logout's delete, either this comes first and the logout reads it back, or it fails."""
-    try:
-        table.update(
-            session_key(token_hash),
-            "ADD cas_logins :login",
-            "attribute_exists(pk) AND expires_at > :now"
-            " AND (attribute_not_exists(cas_logins) OR size(cas_logins) < :max)",
-            {
-                ":login": {"SS": [cas_login_value(login)]},
-                ":now": {"N": str(epoch(table.clock.now()))},
-                ":max": {"N": str(MAX_CAS_LOGINS)},
-            },
-        )
-    except ConditionFailed:
-        return FULL if get_session(table, token_hash) is not None else ENDED
-    return RECORDED
 
 
 def refresh_session(table: Table, token_hash: str, expires_at: datetime, now: datetime) -> None:
@@ -125,10 +100,18 @@ def delete_session(table: Table, token_hash: str) -> None:
 def end_session(table: Table, token_hash: str) -> Session | None:
     """Delete the session and return it as it was at that instant (None: there was none, or it had expired): the
     services recorded on it by a token exchange a moment before are in what comes back, never lost between a read
-    and the delete."""
-    answer = table.request(
-        "delete_item", TableName=table.table_name, Key=session_key(token_hash), ReturnValues="ALL_OLD"
-    )
+    and the delete. Conditional: of two logouts at once, one reads the session back (and tells its services), the
+    other finds none (DynamoDB Local, unlike DynamoDB, handed both the old item for an unconditional delete)."""
+    try:
+        answer = table.request(
+            "delete_item",
+            TableName=table.table_name,
+            Key=session_key(token_hash),
+            ConditionExpression="attribute_exists(pk)",
+            ReturnValues="ALL_OLD",
+        )
+    except ConditionFailed:
+        return None  # ended by another request at this instant: that one tells the services
     item = answer.get("Attributes")
     return None if item is None or table.expired(item) else session_from_item(item)
 

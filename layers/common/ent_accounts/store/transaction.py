@@ -263,7 +263,8 @@ class Transaction:
 
     def record_cas_login(self, session_hash: str, login: CasLogin, now: datetime, name: str = "session") -> Transaction:
         """Add a CAS service's sign-in to the session (told when it ends), if it still lives and holds fewer than
-        MAX_CAS_LOGINS: the same write as Store.record_cas_login, for a validation that checks the account with it."""
+        MAX_CAS_LOGINS (cas/validation.py checks the account in the same transaction). Racing a logout's delete,
+        either this comes first and the logout reads it back, or it fails."""
         update = {
             "TableName": self.table.table_name,
             "Key": session_key(session_hash),
