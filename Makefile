@@ -86,7 +86,8 @@ security-figures: setup
 	$(BIN)/python -m tests.support.figures --reset
 	$(BIN)/pytest -q -n 2 tests/fuzz tests/integration/test_faults.py tests/integration/test_races.py \
 		tests/integration/test_bad_input.py tests/integration/test_abuse.py tests/integration/test_lockout.py \
-		tests/integration/test_process_races.py tests/integration/test_links_void.py tests/integration/test_sessions.py
+		tests/integration/test_process_races.py tests/integration/test_cas_races.py tests/integration/test_links_void.py \
+		tests/integration/test_sessions.py
 	$(BIN)/python -m tests.support.figures
 
 # What the service costs (issue 8): prints a table and writes bench/results.json; ARGS="--quick" for the smoke mode.

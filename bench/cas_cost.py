@@ -37,10 +37,11 @@ MINIMUM = {
     ),
     "cas validation (p3/serviceValidate)": (
         2,
-        "the ticket consumed (1 conditional DeleteItem returning it), the service recorded on its session for the "
-        "single logout (1 conditional UpdateItem)",
+        "the ticket consumed (1 conditional DeleteItem returning it: it names the session and the account), then "
+        "1 transaction: the service recorded on the session for the single logout, the account checked still "
+        "ACTIVE with the ticket's credentials",
     ),
-    "cas validation (samlValidate)": (2, "as p3/serviceValidate: the ticket consumed, the service recorded"),
+    "cas validation (samlValidate)": (2, "as p3/serviceValidate: the ticket consumed, then 1 transaction"),
     "cas logout (with a registered service)": (
         3,
         "the service's client read afresh (1 GetItem: is the redirect registered), the session deleted as it was "

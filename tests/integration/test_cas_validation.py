@@ -356,3 +356,22 @@ def test_a_session_signed_in_to_two_cas_services_keeps_both_and_still_signs_in(w
     assert sorted(login.client_id for login in session.cas_logins) == ["pronote", "vie-scolaire"]
     _, ticket = sign_in(world, browser)  # the session is read with both, and answers again
     success(validation(world, "/cas/serviceValidate", ticket))
+
+
+def test_a_ticket_of_an_account_reset_by_its_school_meanwhile_is_invalid_ticket(world, service):
+    """As an authorization code (tests/integration/test_oidc_attacks.py): a ticket is bound to the account's
+    credentials; a school reset in its few seconds (the account back to its first connection) leaves it worthless."""
+    from ent_accounts.flows.school import reset_by_school
+
+    ticket = fresh_ticket(world)
+    reset_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    code, description = failure(validation(world, "/cas/p3/serviceValidate", ticket))
+    assert code == "INVALID_TICKET" and "credentials" in description
+
+
+def test_a_ticket_of_an_account_deleted_meanwhile_is_invalid_ticket(world, service):
+    from ent_accounts.flows.school import delete_by_school
+
+    ticket = fresh_ticket(world)
+    delete_by_school(world.services, "0341234A", "jdupont12", "req", "arn:aws:iam::1:user/ops")
+    assert failure(validation(world, "/cas/serviceValidate", ticket))[0] == "INVALID_TICKET"

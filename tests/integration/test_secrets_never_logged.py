@@ -118,3 +118,34 @@ def test_no_code_token_reference_or_client_secret_of_single_sign_on_in_any_log_l
     assert "tokens issued" in text and "code issued" in text  # the capture works
     for secret in (reference, code, second, answer["access_token"], answer["id_token"], rp.secret, rp.verifier):
         assert secret not in text
+
+
+def test_no_cas_ticket_session_or_sign_in_reference_in_any_log_line(world, log_lines):
+    """CAS's round trip at DEBUG: the login through the pages, tickets validated by every endpoint (and refused),
+    samlValidate, the logout: neither a ticket, nor the session, nor the pending sign-in's reference is logged."""
+    from tests.integration.cas import cas_world, login_url, saml_validation, sign_in, validation
+    from tests.support.oidc import RpBrowser
+
+    cas_world(world)
+    browser = RpBrowser(world)
+    _, first = sign_in(world, browser)
+    secrets = [first, NEW_PASSWORD, browser.cookies["__Host-session"]]
+    for path in ("/cas/validate", "/cas/serviceValidate", "/cas/p3/serviceValidate", "/cas/p3/proxyValidate"):
+        _, ticket = sign_in(world, browser)
+        secrets.append(ticket)
+        validation(world, path, ticket)
+        validation(world, path, ticket, format="JSON")  # spent: refused
+    _, ticket = sign_in(world, browser)
+    secrets.append(ticket)
+    validation(world, "/cas/serviceValidate", ticket, "https://pronote.example.fr/pronote/autre.html")
+    _, ticket = sign_in(world, browser)
+    secrets.append(ticket)
+    saml_validation(world, ticket)
+    pending = RpBrowser(world)
+    pending.get(login_url())
+    secrets.append(pending.cookies["__Host-sign_in"])
+    world.call("GET", "/cas/logout", headers=browser._headers())
+    text = log_lines.text()
+    assert "cas ticket validated" in text and "cas validation refused" in text
+    for secret in secrets:
+        assert secret not in text and secret[3:] not in text

@@ -185,6 +185,7 @@ def _issue(
         valid_until=valid_until,
         expires_at=valid_until,
         attributes=released_attributes(account, client.cas_attributes),
+        credential_version=account.credential_version,
     )
     tx = services.store.transaction().put_service_ticket(record)
     if sign_in is not None:

@@ -23,7 +23,6 @@ import json
 import re
 import secrets
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape
 
 from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.clock import iso
@@ -36,7 +35,7 @@ JSON = "application/json; charset=utf-8"
 SOAP = "text/xml; charset=utf-8"
 SAML_VALIDITY = timedelta(seconds=30)  # the assertion's Conditions: it answers a request made this very moment
 # Not in XML 1.0's Char production (§2.2): C0 controls but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # (its complement: 6 ms to compile)
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]{0,63}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
@@ -198,11 +197,13 @@ def _clean(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(_clean(value))
+    return _clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attribute(value: str) -> str:
-    return escape(_clean(value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """An attribute's value, quoted with ": its line breaks and tabs kept (a parser would read them as spaces)."""
+    escaped = _text(value).replace('"', "&quot;")
+    return escaped.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
 def _line(value: str) -> str:

@@ -36,6 +36,9 @@ class ServiceTicket:
     valid_until: datetime  # validated after this instant: INVALID_TICKET
     expires_at: datetime  # TTL
     attributes: dict[str, list[str]] = field(default_factory=dict)  # those the registration releases, read at issue
+    # The account's credentials when it was issued: its validation fails once they changed (a school reset, a
+    # password change) or the account is no longer ACTIVE, as an authorization code's token exchange does.
+    credential_version: int | None = None
 
 
 def new_ticket() -> str:

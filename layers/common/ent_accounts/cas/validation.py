@@ -11,16 +11,18 @@ In order:
    ticket too; two at once, one gets it). None: INVALID_TICKET.
 4. Expired (CAS_TICKET_SECONDS): INVALID_TICKET. Another `service` than the exact URL it was issued to:
    INVALID_SERVICE (§2.5.3). `renew` asked and the password was not typed for this sign-in: INVALID_TICKET.
-5. The service is recorded on the session it came through (single logout). A session ended meanwhile: INVALID_TICKET
-   (the service would outlive the logout, never told); a session already holding MAX_CAS_LOGINS services: success,
-   logged and counted, that service is not told of the logout.
+5. The service is recorded on the session it came through (single logout), in one transaction with a check of the
+   account: still ACTIVE with the credentials the ticket was issued under (a school reset or a password change in
+   the ticket's seconds: INVALID_TICKET, as an authorization code's exchange). A session ended meanwhile:
+   INVALID_TICKET (the service would outlive the logout, never told); a session already holding MAX_CAS_LOGINS
+   services: success, logged and counted, that service is not told of the logout.
 DynamoDB unavailable at any step: INTERNAL_ERROR. A `pgtUrl` is never called (no proxy granting tickets): the
 validation answers without <cas:proxyGrantingTicket>, as §2.5.4 says for a callback that is not accepted, and the
 refusal is logged. Every failure is logged with its code and counted (metrics.CAS_VALIDATION_FAILURES); the ticket
 itself never reaches a log.
 
-Requests (DynamoDB): 1 DeleteItem (the ticket), 1 UpdateItem (the service added to the session); nothing for a
-request refused before the lookup.
+Requests (DynamoDB): 1 DeleteItem (the ticket), 1 TransactWriteItems (the service added to the session, the account
+checked); a GetItem more when that transaction fails, to say why; nothing for a request refused before the lookup.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ent_accounts.observability import logger
 from ent_accounts.oidc.authorization_request import Params
 from ent_accounts.services import Services
 from ent_accounts.sessions import CasLogin
-from ent_accounts.store import StoreFailure, StoreUnavailable, ValueRefused
+from ent_accounts.store import Conflict, StoreFailure, StoreUnavailable, ValueRefused
 
 INVALID_REQUEST = "INVALID_REQUEST"
 INVALID_TICKET_SPEC = "INVALID_TICKET_SPEC"
@@ -149,10 +151,20 @@ def _validate(
         raise ValidationFailure(
             INVALID_TICKET, "renew was set and the ticket did not come from a new login", found.client_id
         )
-    recorded = services.store.record_cas_login(found.session_hash, CasLogin(found.client_id, service, ticket))
-    if recorded == "ended":
-        raise ValidationFailure(INVALID_TICKET, "the single sign-on session has ended", found.client_id)
-    if recorded == "full":
-        metrics.count(metrics.CAS_LOGINS_NOT_RECORDED)
+    login = CasLogin(found.client_id, service, ticket)
+    tx = services.store.transaction().record_cas_login(found.session_hash, login, now)
+    tx.account_signed_in(found.identifier, found.credential_version)
+    try:
+        tx.commit(retries=1)
+    except Conflict as conflict:
+        if "account signed in" in conflict.changed:
+            raise ValidationFailure(
+                INVALID_TICKET, "the account's credentials changed since the ticket was issued", found.client_id
+            ) from None
+        if "session" not in conflict.changed:
+            raise ServiceBusy() from None  # a write in flight on the session, twice: try again
+        if services.store.get_session(found.session_hash) is None:
+            raise ValidationFailure(INVALID_TICKET, "the single sign-on session has ended", found.client_id) from None
+        metrics.count(metrics.CAS_LOGINS_NOT_RECORDED)  # the session already holds MAX_CAS_LOGINS services
         logger.warning("cas login not recorded: the session holds too many", extra={"client_id": found.client_id})
     return found

@@ -77,7 +77,8 @@ def _cas_login(value: str) -> CasLogin:
     return CasLogin(client_id, service, ticket)
 
 
-def _cas_login_value(login: CasLogin) -> str:
+def cas_login_value(login: CasLogin) -> str:
+    """A CAS login as the session's string set holds it (also written by Transaction.record_cas_login)."""
     return json.dumps([login.client_id, login.service, login.ticket], separators=(",", ":"))
 
 
@@ -96,7 +97,7 @@ def record_cas_login(table: Table, token_hash: str, login: CasLogin) -> str:
             "attribute_exists(pk) AND expires_at > :now"
             " AND (attribute_not_exists(cas_logins) OR size(cas_logins) < :max)",
             {
-                ":login": {"SS": [_cas_login_value(login)]},
+                ":login": {"SS": [cas_login_value(login)]},
                 ":now": {"N": str(epoch(table.clock.now()))},
                 ":max": {"N": str(MAX_CAS_LOGINS)},
             },
@@ -149,5 +150,5 @@ def session_item(token_hash: str, session: Session) -> dict:
     if session.clients:
         item["clients"] = {"SS": sorted(session.clients)}
     if session.cas_logins:
-        item["cas_logins"] = {"SS": sorted(_cas_login_value(login) for login in session.cas_logins)}
+        item["cas_logins"] = {"SS": sorted(cas_login_value(login) for login in session.cas_logins)}
     return item

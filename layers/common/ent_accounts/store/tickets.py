@@ -21,7 +21,7 @@ def ticket_key(ticket_hash: str) -> dict:
 
 
 def ticket_item(ticket: ServiceTicket) -> dict:
-    return {
+    item = {
         **ticket_key(ticket.ticket_hash),
         "client_id": {"S": ticket.client_id},
         "service": {"S": ticket.service},
@@ -34,6 +34,9 @@ def ticket_item(ticket: ServiceTicket) -> dict:
         "valid_until": {"N": str(epoch(ticket.valid_until))},
         "expires_at": {"N": str(epoch(ticket.expires_at))},
     }
+    if ticket.credential_version is not None:
+        item["credential_version"] = {"N": str(ticket.credential_version)}
+    return item
 
 
 def ticket_from_item(item: dict) -> ServiceTicket:
@@ -49,6 +52,7 @@ def ticket_from_item(item: dict) -> ServiceTicket:
         authenticated_at=from_epoch(int(item["authenticated_at"]["N"])),
         valid_until=from_epoch(int(item["valid_until"]["N"])),
         expires_at=from_epoch(int(item["expires_at"]["N"])),
+        credential_version=int(item["credential_version"]["N"]) if "credential_version" in item else None,
     )
 
 

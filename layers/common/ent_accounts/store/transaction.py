@@ -15,14 +15,14 @@ from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
-from ent_accounts.sessions import Session
+from ent_accounts.sessions import MAX_CAS_LOGINS, CasLogin, Session
 from ent_accounts.store.accounts import account_item, account_key, counter_key
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.codes import code_item as one_time_code_item
 from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
 from ent_accounts.store.grants import access_token_item, code_item, code_key, sign_in_key
-from ent_accounts.store.sessions import session_item, session_key
+from ent_accounts.store.sessions import cas_login_value, session_item, session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key
 from ent_accounts.store.tickets import ticket_item
@@ -258,6 +258,23 @@ class Transaction:
             "UpdateExpression": "ADD clients :client",
             "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
             "ExpressionAttributeValues": {":client": {"SS": [client_id]}, ":now": {"N": str(epoch(now))}},
+        }
+        return self.add(name, {"Update": update})
+
+    def record_cas_login(self, session_hash: str, login: CasLogin, now: datetime, name: str = "session") -> Transaction:
+        """Add a CAS service's sign-in to the session (told when it ends), if it still lives and holds fewer than
+        MAX_CAS_LOGINS: the same write as Store.record_cas_login, for a validation that checks the account with it."""
+        update = {
+            "TableName": self.table.table_name,
+            "Key": session_key(session_hash),
+            "UpdateExpression": "ADD cas_logins :login",
+            "ConditionExpression": "attribute_exists(pk) AND expires_at > :now"
+            " AND (attribute_not_exists(cas_logins) OR size(cas_logins) < :max)",
+            "ExpressionAttributeValues": {
+                ":login": {"SS": [cas_login_value(login)]},
+                ":now": {"N": str(epoch(now))},
+                ":max": {"N": str(MAX_CAS_LOGINS)},
+            },
         }
         return self.add(name, {"Update": update})
 
