@@ -36,11 +36,13 @@ def _request_id() -> str:
 
 @router.post(
     "/api/admin/clients",
-    summary="Enregistrer un service (client OpenID Connect) : son secret est donné cette seule fois",
+    summary="Enregistrer un service (client OpenID Connect, service CAS, ou les deux) : son secret est donné cette "
+    "seule fois",
     description=(
-        "Le secret (sauf pour un client public, token_endpoint_auth_method none) n'apparaît que dans cette réponse : "
-        "conservez-le dans la configuration du service. Il n'est gardé que sous forme d'empreinte ; s'il est perdu, "
-        "demandez-en un nouveau (POST …/secret)."
+        "Le secret (sauf pour un client public, token_endpoint_auth_method none, et pour un service CAS sans "
+        "redirect_uris, qui n'en a pas) n'apparaît que dans cette réponse : conservez-le dans la configuration du "
+        "service. Il n'est gardé que sous forme d'empreinte ; s'il est perdu, demandez-en un nouveau (POST …/secret). "
+        "Une adresse de service CAS déjà enregistrée pour un autre client est refusée (400, qui la détient)."
     ),
     responses=documented(201, "Client enregistré, avec son secret", ClientWithSecret, 400, 409),
 )
@@ -75,7 +77,8 @@ def get_client(client_id: str):
     summary="Remplacer l'enregistrement d'un service (le secret et le sub des comptes restent)",
     description=(
         "Tous les champs sont remplacés par ceux envoyés. Avec version (celle lue par GET), un client modifié "
-        "entre-temps n'est pas écrasé (409). Passé en client public (none), le client perd son secret."
+        "entre-temps n'est pas écrasé (409). Passé en client public (none), ou en service CAS sans redirect_uris, "
+        "le client perd son secret ; les adresses de service qu'il ne liste plus sont libérées."
     ),
     responses=documented(200, "Le client modifié", ClientView, 400, 404, 409),
 )
