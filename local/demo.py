@@ -14,7 +14,8 @@ from ent_accounts.flows.provisioning import create_accounts
 from ent_accounts.flows.school import reset_by_school
 from ent_accounts.schools import NewAccount
 from ent_accounts.services import Services
-from ent_accounts.sso.clients import Client, checked_registration
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.registration import checked_registration
 
 DEMO_SCHOOL = "0341234A"
 DEMO = [

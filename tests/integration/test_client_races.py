@@ -60,3 +60,28 @@ def test_rotations_at_once_never_hand_out_a_secret_that_was_not_stored(real_engi
     assert [works(world, secret) for secret in secrets] == [False] * (len(secrets) - 1) + [True]
     events = [e["type"] for e in client_events(world.store, "ent-occitanie")]
     assert events == ["client_registered"] + ["client_secret_rotated"] * len(winners)
+
+
+def test_one_service_url_registered_by_several_clients_at_once_goes_to_one(real_engine, containers):
+    """Each registration reads the registry before any is written, so every one passes the read: the store's claim on
+    the URL lets one through, and the others are told which client holds it (or, cancelled by its write in flight,
+    to send the request again, which then names it)."""
+    world = real_engine
+    url = "https://pronote.example.fr/pronote/"
+    bodies = [
+        registration(client_id=f"service-{n}", redirect_uris=..., service_urls=[f"https://s{n}.example.fr/", url])
+        for n in range(SIZE)
+    ]
+    outcomes = containers.at_once(world, [Request("POST", CLIENTS, body) for body in bodies])
+    counted = statuses(outcomes)
+    assert counted[201] == 1 and counted[400] + counted[409] == SIZE - 1, outcomes
+    (winner,) = [outcome.body["client_id"] for outcome in outcomes if outcome.status == 201]
+    for outcome in outcomes:
+        if outcome.status == 400:
+            assert f"client « {winner} »" in outcome.body["fields"]["service_urls"]
+    assert [client.client_id for client in world.store.list_clients()] == [winner]
+    assert world.store.service_holder(url) == winner
+    losers = [f"service-{n}" for n in range(SIZE) if f"service-{n}" != winner]
+    assert all(
+        world.store.service_holder(f"https://{name.replace('service-', 's')}.example.fr/") is None for name in losers
+    )

@@ -3,12 +3,13 @@ conditions of each write with or without its audit event, and the requests each 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from ent_accounts.sso.clients import AuthMethod, Client, hash_secret
-from ent_accounts.store import AuditEvent, ClientExists, Conflict
+from ent_accounts.store import AuditEvent, ClientExists, Conflict, ServiceUrlTaken
 from tests.support.store_helpers import client_events
 
 
@@ -75,3 +76,65 @@ def test_one_request_reads_a_client_and_one_query_lists_them(world):
         lambda: world.store.create_client(full_client(world, "service-9"), AuditEvent("client_registered", "r"))
     )
     assert calls == ["TransactWriteItems"]  # the client and its event, together
+
+
+def cas_client(client_id: str, *urls: str) -> Client:
+    return Client(client_id=client_id, name="Pronote", redirect_uris=(), service_urls=urls, all_schools=True)
+
+
+def test_each_service_url_is_claimed_by_one_client_and_released_with_it(world):
+    a, b = "https://pronote.example.fr/pronote/", "https://pronote.example.fr/parents/"
+    stored, calls = world.dynamodb_requests(lambda: world.store.create_client(cas_client("pronote", a, b)))
+    assert calls == ["TransactWriteItems"]  # the client and its claims, together
+    assert world.store.service_holder(a) == "pronote" and world.store.service_holder(b) == "pronote"
+    with pytest.raises(ServiceUrlTaken) as taken:
+        world.store.create_client(
+            cas_client("autre", "https://ok.example.fr/", "https://PRONOTE.example.fr:443/parents/")
+        )
+    assert taken.value.urls == ("https://PRONOTE.example.fr:443/parents/",) and world.store.get_client("autre") is None
+    assert world.store.service_holder("https://ok.example.fr/") is None  # nothing of the lost transaction stayed
+
+    # A replacement not told what the client was reads it, and releases what it no longer lists.
+    world.store.replace_client(replace(stored, service_urls=(a,)), 1)
+    assert world.store.service_holder(b) is None and world.store.service_holder(a) == "pronote"
+    other = world.store.create_client(cas_client("autre", b))
+    with pytest.raises(ServiceUrlTaken):
+        world.store.replace_client(replace(other, service_urls=(b, a)), 1, previous=other)
+    assert world.store.get_client("autre").service_urls == (b,)
+    with pytest.raises(Conflict):  # based on an older version: refused before anything is written
+        world.store.replace_client(replace(stored, name="Perdu"), 1)
+
+    _, calls = world.dynamodb_requests(lambda: world.store.delete_client("pronote", None))
+    assert calls == ["GetItem", "TransactWriteItems"]
+    assert world.store.service_holder(a) is None
+    assert world.store.create_client(cas_client("troisieme", a)).service_urls == (a,)
+
+
+def test_a_client_holding_one_url_written_twice_claims_it_once(world):
+    spelt_twice = cas_client("pronote", "https://pronote.example.fr/", "https://PRONOTE.example.fr:443/")
+    world.store.create_client(spelt_twice, AuditEvent("client_registered", "r"))
+    assert world.store.service_holder("https://pronote.example.fr") == "pronote"
+    assert world.store.delete_client("pronote", AuditEvent("client_deleted", "r"))
+    assert world.store.service_holder("https://pronote.example.fr") is None
+
+
+def test_a_deletion_that_meets_a_change_reads_again_and_releases_what_was_added(world, monkeypatch):
+    from ent_accounts.store import clients as registry
+
+    a, b = "https://a.example.fr/", "https://b.example.fr/"
+    stored = world.store.create_client(cas_client("pronote", a))
+    real, reads = registry.get_client, []
+
+    def read(table, client_id):
+        reads.append(client_id)
+        if len(reads) == 1:  # b is added between the deletion's first read and its write
+            world.store.replace_client(replace(stored, service_urls=(a, b)), 1, previous=stored)
+            return stored
+        return real(table, client_id)
+
+    monkeypatch.setattr(registry, "get_client", read)
+    assert world.store.delete_client("pronote", AuditEvent("client_deleted", "r")) is True
+    assert len(reads) == 2
+    monkeypatch.undo()
+    assert world.store.get_client("pronote") is None
+    assert world.store.service_holder(a) is None and world.store.service_holder(b) is None

@@ -39,6 +39,9 @@ def test_a_registered_client_is_listed_and_shown_without_its_secret(world):
         "schools": ["0341234A", "0751234B"],  # UAIs in capitals, as the accounts hold them
         "all_schools": False,
         "pairwise_subject": True,
+        "service_urls": [],
+        "cas_attributes": [],
+        "cas_single_logout": True,
         "has_secret": True,
         "previous_secret_expires_at": None,
         "created_at": "2026-11-30T14:37:00Z",

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from ent_accounts.accounts import Role
 from ent_accounts.flows import clients as registry
 from ent_accounts.flows.desk import services_page
-from ent_accounts.sso.clients import checked_registration
+from ent_accounts.sso.registration import checked_registration
 from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, first_connection
 from tests.support.browser import Browser
 from tests.support.links import code_in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ent_accounts.cas.attributes import CATALOG
 from local import template
 
 
@@ -43,9 +44,10 @@ def test_the_client_registry_is_documented_without_its_secrets(world):
     assert "client_secret" not in shown and not {"secret_hashes", "subject_salt"} & shown
     assert "client_secret" in schemas["ClientWithSecret"]["properties"]
     create = schemas["ClientCreateRequest"]
-    assert create["additionalProperties"] is False and set(create["required"]) == {"name", "redirect_uris"}
-    assert create["properties"]["token_endpoint_auth_method"]["enum"] == [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ]
+    # redirect_uris (OpenID Connect), service_urls (CAS) or both: the registration's rule, not the schema's.
+    assert create["additionalProperties"] is False and set(create["required"]) == {"name"}
+    method, absent = create["properties"]["token_endpoint_auth_method"]["anyOf"]
+    assert method["enum"] == ["client_secret_basic", "client_secret_post", "none"] and absent == {"type": "null"}
+    assert create["properties"]["cas_attributes"]["items"]["enum"] == list(CATALOG)
+    assert create["properties"]["cas_single_logout"]["default"] is True
+    assert {"service_urls", "cas_attributes", "cas_single_logout"} <= shown

@@ -3,8 +3,13 @@ list and look.
 
 A confidential client's secret is made here, handed back once (registration, rotation) and kept only as a hash. A
 rotation keeps the previous secret working for a grace period (the service's configuration is changed meanwhile),
-then only the new one. Every change is audited with the caller's identity (never a secret), in the same transaction
-as the change, and counted.
+then only the new one. A CAS service without redirect URIs has no secret (sso/registration.py). Every change is
+audited with the caller's identity (never a secret), in the same transaction as the change, and counted.
+
+A CAS service URL belongs to one client. A registration or a change asking for a URL another client holds is
+refused, naming that client: first from a read of the registry (one Query, only when the registration has service
+URLs), then by the store's claim on each URL (store/clients.py), which also refuses, with the same answer, the
+loser of two registrations racing for one URL that both passed the read.
 """
 
 from __future__ import annotations
@@ -20,13 +25,13 @@ from ent_accounts.sso.clients import (
     CLIENT_ID_PATTERN,
     AuthMethod,
     Client,
-    Registration,
-    generated_client_id,
     hash_secret,
     new_client_secret,
     new_subject_salt,
+    service_url_key,
 )
-from ent_accounts.store import AuditEvent, ClientExists, Conflict
+from ent_accounts.sso.registration import Registration, generated_client_id
+from ent_accounts.store import AuditEvent, ClientExists, Conflict, ServiceUrlTaken
 
 DEFAULT_GRACE_HOURS = 24
 MAX_GRACE_HOURS = 168  # a week: long enough to reach whoever configures the service, short enough for a leak
@@ -41,6 +46,9 @@ REGISTERED_FIELDS = (
     "schools",
     "all_schools",
     "pairwise_subject",
+    "service_urls",
+    "cas_attributes",
+    "cas_single_logout",
 )
 GRACE_MESSAGE = f"Le délai de grâce (grace_hours) est un nombre d'heures entre 0 et {MAX_GRACE_HOURS} (une semaine)."
 PAIRWISE_FIXED = (
@@ -50,6 +58,15 @@ PAIRWISE_FIXED = (
 PUBLIC_CLIENT_MESSAGE = (
     "Ce client est public (token_endpoint_auth_method none) : il n'a pas de secret. Passez-le d'abord à "
     "client_secret_basic ou client_secret_post (PUT), puis demandez un secret."
+)
+CAS_ONLY_MESSAGE = (
+    "Ce service ne parle que CAS (il n'a pas d'adresse de retour OpenID Connect) : il n'a pas de secret, ses "
+    "validations de tickets ne s'authentifient pas. Ajoutez-lui d'abord des redirect_uris (PUT), puis demandez un "
+    "secret."
+)
+SERVICE_URL_TAKEN = (
+    "Une adresse de service ne désigne qu'un service, et {taken} déjà à un autre client : retirez-la d'abord de "
+    "celui-ci, ou choisissez un chemin plus précis (le plus précis l'emporte)."
 )
 
 
@@ -73,7 +90,8 @@ def show(services: Services, client_id: str) -> Client:
 
 
 def register(services: Services, registration: Registration, request_id: str, actor: str) -> Issued:
-    """A new client with its own subject salt and, unless it is public, a new secret."""
+    """A new client with its own subject salt and, unless it is public (or a CAS service alone), a new secret."""
+    _refuse_taken_service_urls(services, registration, registration.client_id)
     now = services.clock.now()
     secret = None if registration.token_endpoint_auth_method is AuthMethod.NONE else new_client_secret()
     for _ in range(GENERATED_ID_ATTEMPTS):
@@ -92,6 +110,8 @@ def register(services: Services, registration: Registration, request_id: str, ac
             if registration.client_id:
                 raise ClientIdTaken() from None
             continue
+        except ServiceUrlTaken as taken:
+            _refuse_lost_claims(services, taken, client.client_id)
         except Conflict:
             raise ClientChangedMeanwhile() from None
         metrics.count(metrics.CLIENTS_REGISTERED)
@@ -116,6 +136,7 @@ def update(
         raise ClientChangedMeanwhile()
     if registration.pairwise_subject != current.pairwise_subject:
         raise InvalidRequest(PAIRWISE_FIXED, fields={"pairwise_subject": PAIRWISE_FIXED})
+    _refuse_taken_service_urls(services, registration, client_id)
     now = services.clock.now()
     hashes, previous_expires = _live_secrets(current, now)
     if registration.token_endpoint_auth_method is AuthMethod.NONE:
@@ -135,8 +156,10 @@ def update(
         details["removed"] = "secret"
     try:
         stored = services.store.replace_client(
-            changed, current.version, AuditEvent("client_updated", request_id, details)
+            changed, current.version, AuditEvent("client_updated", request_id, details), previous=current
         )
+    except ServiceUrlTaken as taken:
+        _refuse_lost_claims(services, taken, client_id)
     except Conflict:
         raise ClientChangedMeanwhile() from None
     metrics.count(metrics.CLIENTS_UPDATED)
@@ -152,6 +175,8 @@ def rotate_secret(
     if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not 0 <= grace_hours <= MAX_GRACE_HOURS:
         raise InvalidRequest(GRACE_MESSAGE, fields={"grace_hours": GRACE_MESSAGE})
     current = show(services, client_id)
+    if not current.speaks_oidc:
+        raise InvalidRequest(CAS_ONLY_MESSAGE, fields={"redirect_uris": CAS_ONLY_MESSAGE})
     if current.is_public:
         raise InvalidRequest(PUBLIC_CLIENT_MESSAGE, fields={"token_endpoint_auth_method": PUBLIC_CLIENT_MESSAGE})
     now = services.clock.now()
@@ -169,7 +194,7 @@ def rotate_secret(
     }
     try:
         stored = services.store.replace_client(
-            rotated, current.version, AuditEvent("client_secret_rotated", request_id, details)
+            rotated, current.version, AuditEvent("client_secret_rotated", request_id, details), previous=current
         )
     except Conflict:
         # Another change won: this secret was never stored, so it is never shown.
@@ -205,15 +230,52 @@ def _live_secrets(client: Client, now: datetime) -> tuple[tuple[str, ...], datet
     return (client.secret_hashes if expires else client.secret_hashes[:1]), expires
 
 
+def _refuse_taken_service_urls(services: Services, registration: Registration, client_id: str | None) -> None:
+    """InvalidRequest naming the clients that hold service URLs this registration asks for (the registry as read
+    now: a registration racing with this one is settled by the store's claims)."""
+    if not registration.service_urls:
+        return
+    holders = {
+        service_url_key(url): other.client_id
+        for other in services.store.list_clients()
+        if other.client_id != client_id
+        for url in other.service_urls
+    }
+    taken = {url: holders[service_url_key(url)] for url in registration.service_urls if service_url_key(url) in holders}
+    if taken:
+        _refuse(taken)
+
+
+def _refuse_lost_claims(services: Services, lost: ServiceUrlTaken, client_id: str) -> None:
+    """The registration lost a service URL's claim to another client (registered between the read and the write):
+    the same refusal as the read's, naming it; or, if that client has let the URL go since, 409 (send it again)."""
+    taken = {url: services.store.service_holder(url) for url in lost.urls}
+    if any(holder in (None, client_id) for holder in taken.values()):
+        raise ClientChangedMeanwhile() from None
+    _refuse(taken)
+
+
+def _refuse(taken: dict[str, str]) -> None:
+    listed = ", ".join(f"{url} (client « {holder} »)" for url, holder in taken.items())
+    message = SERVICE_URL_TAKEN.format(
+        taken=f"l'adresse {listed} est" if len(taken) == 1 else f"les adresses {listed} sont"
+    )
+    raise InvalidRequest(message, fields={"service_urls": message})
+
+
 def _registered(registration: Registration) -> dict:
     return {name: getattr(registration, name) for name in REGISTERED_FIELDS}
 
 
 def _described(client: Client) -> dict[str, str]:
-    """What an auditor needs to see of a registration (where browsers are sent, whom it may sign in): not its name
-    or logout addresses, and never a secret, a hash or the salt."""
-    return {
+    """What an auditor needs to see of a registration (where browsers are sent, whom it may sign in, what a CAS
+    service is told): not its name or logout addresses, and never a secret, a hash or the salt."""
+    described = {
         "redirect_uris": " ".join(client.redirect_uris),
         "auth_method": client.token_endpoint_auth_method.value,
         "schools": "all" if client.all_schools else str(len(client.schools)),
     }
+    if client.speaks_cas:  # where tickets go, and what each validation tells about the person
+        described["service_urls"] = " ".join(client.service_urls)
+        described["cas_attributes"] = " ".join(client.cas_attributes) or "-"
+    return described

@@ -8,7 +8,7 @@ that could race is conditional; several writes that belong together go in one tr
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
 codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), transaction.py, errors.py (what callers may catch:
-Conflict, IdentifierTaken, ClientExists, StoreUnavailable, ValueRefused, StoreFailure).
+Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable, ValueRefused, StoreFailure).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ent_accounts.store.errors import (
     ClientExists,
     Conflict,
     IdentifierTaken,
+    ServiceUrlTaken,
     StoreFailure,
     StoreUnavailable,
     ValueRefused,
@@ -53,6 +54,7 @@ __all__ = [
     "ClientExists",
     "Conflict",
     "IdentifierTaken",
+    "ServiceUrlTaken",
     "Store",
     "StoreFailure",
     "StoreUnavailable",
@@ -245,17 +247,26 @@ class Store(Table):
 
     def create_client(self, client: Client, event: AuditEvent | None = None) -> Client:
         """Register a new client (version 1), with its audit event in the same transaction when given; returns it as
-        stored. ClientExists when the client_id is taken."""
+        stored. ClientExists when the client_id is taken, ServiceUrlTaken when one of its service URLs is another
+        client's."""
         return clients.create_client(self, client, event)
 
-    def replace_client(self, client: Client, expected_version: int, event: AuditEvent | None = None) -> Client:
+    def replace_client(
+        self, client: Client, expected_version: int, event: AuditEvent | None = None, previous: Client | None = None
+    ) -> Client:
         """Replace a client still at `expected_version` (its audit event with it); returns it as stored, at the next
-        version. Conflict when it changed or was deleted meanwhile."""
-        return clients.replace_client(self, client, expected_version, event)
+        version. Conflict when it changed or was deleted meanwhile; ServiceUrlTaken when a service URL it adds is
+        another client's. `previous`: the client as read at that version (else read here: the service URLs it
+        gives up are released)."""
+        return clients.replace_client(self, client, expected_version, event, previous)
 
     def delete_client(self, client_id: str, event: AuditEvent | None = None) -> bool:
-        """Delete a client (its audit event with it); False when there was none."""
+        """Delete a client and release its service URLs (its audit event with it); False when there was none."""
         return clients.delete_client(self, client_id, event)
+
+    def service_holder(self, service_url: str) -> str | None:
+        """The client_id of the client whose registration holds this CAS service URL (one GetItem), if any."""
+        return clients.service_holder(self, service_url)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """What can go wrong in the store, in the store's words: callers never see botocore's exceptions or DynamoDB's codes.
 
-`Conflict` (a race lost; `IdentifierTaken` and `ClientExists` say which), `StoreUnavailable` (DynamoDB throttled,
-failed or out of reach: try again shortly) and `ValueRefused` (DynamoDB refused a value the checks let through) are
-for the callers; the others are the store's own.
+`Conflict` (a race lost; `IdentifierTaken`, `ClientExists` and `ServiceUrlTaken` say which), `StoreUnavailable`
+(DynamoDB throttled, failed or out of reach: try again shortly) and `ValueRefused` (DynamoDB refused a value the
+checks let through) are for the callers; the others are the store's own.
 """
 
 from __future__ import annotations
@@ -56,6 +56,14 @@ class IdentifierTaken(Conflict):
 
 class ClientExists(Conflict):
     """A client is already registered under this client_id."""
+
+
+class ServiceUrlTaken(Conflict):
+    """A CAS service URL the client asks for is held by another client (`urls`: those, as the client wrote them)."""
+
+    def __init__(self, urls: Iterable[str]) -> None:
+        self.urls = tuple(urls)
+        super().__init__("service URL taken", changed=[f"service {url}" for url in self.urls])
 
 
 class StoreUnavailable(Exception):

@@ -8,7 +8,8 @@ from typing import Any
 
 from ent_accounts.clock import iso
 from ent_accounts.flows.clients import Issued, live_previous_secret
-from ent_accounts.sso.clients import Client, Registration, checked_registration
+from ent_accounts.sso.clients import Client
+from ent_accounts.sso.registration import Registration, checked_registration
 from ent_accounts.web.client_schemas import ClientFields
 
 
@@ -24,6 +25,9 @@ def registration(body: ClientFields, client_id: str | None = None) -> Registrati
         schools=body.schools,
         all_schools=body.all_schools,
         pairwise_subject=body.pairwise_subject,
+        service_urls=body.service_urls,
+        cas_attributes=body.cas_attributes,
+        cas_single_logout=body.cas_single_logout,
     )
 
 
@@ -40,6 +44,9 @@ def client_view(client: Client, now: datetime) -> dict[str, Any]:
         "schools": sorted(client.schools),
         "all_schools": client.all_schools,
         "pairwise_subject": client.pairwise_subject,
+        "service_urls": list(client.service_urls),
+        "cas_attributes": list(client.cas_attributes),
+        "cas_single_logout": client.cas_single_logout,
         "has_secret": bool(client.secret_hashes),
         "previous_secret_expires_at": iso(previous) if previous else None,
         "created_at": iso(client.created_at) if client.created_at else None,
