@@ -49,10 +49,14 @@ CLIENTS_DELETED = "ClientsDeleted"
 # Single logout, one notice per client a session was signed in through: put on the logout queue when the session ended,
 # refused by the queue (that client is not told; the logout went through), acknowledged by the client, or a delivery
 # attempt that failed (the client answered something else or could not be reached: the queue hands it over again).
+# These count every protocol; the CAS single logout requests are counted again apart, so that the two can be told
+# apart (OIDC back-channel logout = the total less CAS): a CAS service down does not look like an OIDC client down.
 LOGOUT_NOTICES_QUEUED = "LogoutNoticesQueued"
 LOGOUT_NOTICES_NOT_QUEUED = "LogoutNoticesNotQueued"
 LOGOUT_NOTICES_DELIVERED = "LogoutNoticesDelivered"
 LOGOUT_NOTICES_FAILED = "LogoutNoticesFailed"
+CAS_LOGOUT_REQUESTS_DELIVERED = "CasLogoutRequestsDelivered"
+CAS_LOGOUT_REQUESTS_FAILED = "CasLogoutRequestsFailed"
 
 ALL = (
     LOGINS,
@@ -81,6 +85,8 @@ ALL = (
     LOGOUT_NOTICES_NOT_QUEUED,
     LOGOUT_NOTICES_DELIVERED,
     LOGOUT_NOTICES_FAILED,
+    CAS_LOGOUT_REQUESTS_DELIVERED,
+    CAS_LOGOUT_REQUESTS_FAILED,
 )
 
 

@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from ent_accounts.sso.form_post import NotDelivered, post_form
+from ent_accounts.sso.form_post import DELIVERED, NotDelivered, post_form
 from ent_accounts.sso.logout_notifications import LogoutNotice
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -27,7 +27,6 @@ LIFETIME = timedelta(minutes=2)
 JTI_BYTES = 16  # 128 random bits: unique per token, so a client may refuse a replay
 SUCCESS = (200, 204)
 
-DELIVERED = "delivered"
 NO_SUCH_CLIENT = "skipped: no longer registered"
 NO_BACKCHANNEL_URI = "skipped: no back-channel logout URI"
 

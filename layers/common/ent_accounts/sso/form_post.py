@@ -1,5 +1,5 @@
 """A form POSTed from this service's server to a client's back-channel endpoint: an OpenID Connect logout token
-(sso/backchannel_logout.py), a CAS single-logout request (issue 16). No browser is involved.
+(sso/backchannel_logout.py), a CAS single logout request (sso/cas_logout.py). No browser is involved.
 
 The registered URL is where the form goes, and only there: a redirect is not followed (a 3xx is an answer like any
 other, i.e. not a success), and only http(s) URLs are opened (urllib would open file: or ftp: too). The request asks
@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 TIMEOUT = 5.0  # seconds
 USER_AGENT = "ent-accounts-logout"
+DELIVERED = "delivered"  # what a deliverer reports when the client took its notice (any other outcome says why not)
 
 
 class NotDelivered(Exception):
