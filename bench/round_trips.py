@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.cas_cost import cas_round_trips
 from bench.oidc_cost import sign_in_round_trips
 from bench.sweep_cost import load_accounts, sweep
 from bench.world import World
@@ -118,4 +119,6 @@ def round_trips(world: World, sweep_accounts: int) -> dict[str, Any]:
         table[name]["why"] = why
     # Single sign-on (OpenID Connect): each step of the round trip, with its KMS calls (bench/oidc_cost.py).
     table.update(sign_in_round_trips(world))
+    # CAS: each step from /cas/login to the validation and the logout (bench/cas_cost.py).
+    table.update(cas_round_trips(world))
     return table

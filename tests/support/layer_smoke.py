@@ -116,6 +116,17 @@ def main() -> None:
     discovery = "/.well-known/openid-configuration"
     call("oidc_discovery", "OidcFunction", "GET", discovery, discovery)
     call("oidc_unknown_client", "OidcFunction", "GET", "/oidc/authorize?client_id=inconnu", "/oidc/authorize")
+    # The CAS server: a French page for a service no one registered, and a SOAP body parsed by defusedxml.
+    unknown = "https%3A%2F%2Finconnu.example%2F"
+    call("cas_unknown_service", "CasFunction", "GET", f"/cas/login?service={unknown}", "/cas/login")
+    saml = events.api_event(
+        "POST",
+        f"/cas/samlValidate?TARGET={unknown}",
+        resource="/cas/samlValidate",
+        body='<!DOCTYPE x [<!ENTITY e "ST-x">]><x>&e;</x>',
+        headers={"Content-Type": "text/xml"},
+    )
+    answers["cas_saml_refused"] = "INVALID_REQUEST" in handlers["CasFunction"](saml, context)["body"]
     raw = call("page_forgot", "PasswordResetFunction", "GET", "/mot-de-passe-oublie", "/mot-de-passe-oublie")
     stylesheet = next(part for part in raw["body"].split('"') if part.startswith("/static/") and part.endswith(".css"))
     call("static", "StaticFunction", "GET", stylesheet, "/static/{proxy+}")

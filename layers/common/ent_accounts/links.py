@@ -24,6 +24,8 @@ PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
 EMAIL_VALIDATION = "/valider-adresse-mail"
 # Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
+# … which sends a CAS sign-in on to CAS's own (cas/login.py): the pages need not know which protocol asked.
+CAS_CONTINUE = "/cas/continue"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,19 @@ CLIENT_SIGN_INS = "ClientSignIns"
 TOKENS_ISSUED = "TokensIssued"
 SIGN_IN_REFUSALS = "SignInRefusals"
 LOGOUTS = "Logouts"
+# CAS (cas/): service tickets issued (each is also a ClientSignIns), tickets validated, and validations refused, one
+# metric per CAS error code (the log line says which client and why); a validation whose session already holds
+# MAX_CAS_LOGINS services succeeds without being recorded there (that service is not told of the logout).
+CAS_TICKETS_ISSUED = "CasTicketsIssued"
+CAS_VALIDATIONS = "CasValidations"
+CAS_VALIDATION_FAILURES = {
+    "INVALID_REQUEST": "CasInvalidRequest",
+    "INVALID_TICKET_SPEC": "CasInvalidTicketSpec",
+    "INVALID_TICKET": "CasInvalidTicket",
+    "INVALID_SERVICE": "CasInvalidService",
+    "INTERNAL_ERROR": "CasInternalError",
+}
+CAS_LOGINS_NOT_RECORDED = "CasLoginsNotRecorded"
 # Changes of the client registry (admin routes, `ent_admin clients`): each is audited too, with who made it.
 CLIENTS_REGISTERED = "ClientsRegistered"
 CLIENTS_UPDATED = "ClientsUpdated"
@@ -77,6 +90,10 @@ ALL = (
     TOKENS_ISSUED,
     SIGN_IN_REFUSALS,
     LOGOUTS,
+    CAS_TICKETS_ISSUED,
+    CAS_VALIDATIONS,
+    *CAS_VALIDATION_FAILURES.values(),
+    CAS_LOGINS_NOT_RECORDED,
     CLIENTS_REGISTERED,
     CLIENTS_UPDATED,
     CLIENT_SECRETS_ROTATED,

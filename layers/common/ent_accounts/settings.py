@@ -171,6 +171,10 @@ class Settings(FromEnvironment):
     # How long a sign-in asked for by a service waits while the person goes through the pages (login, first
     # connection): the request is kept server-side under an opaque reference.
     sign_in_request_minutes: int = variable("SIGN_IN_REQUEST_MINUTES", 30, _count)
+    # --- CAS server (cas/) ---
+    # How long a service ticket may wait for its validation: the service validates it at once, in the request the
+    # browser brings it (CAS 3.0 §3.1.1 recommends at most five minutes).
+    cas_ticket_seconds: int = variable("CAS_TICKET_SECONDS", 10, _count)
     # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
     logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
 

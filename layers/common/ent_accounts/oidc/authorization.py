@@ -45,7 +45,7 @@ from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import OIDC, PendingSignIn, fresh_enough, signs_in
+from ent_accounts.sso.sign_in import CAS, OIDC, PendingSignIn, fresh_enough, signs_in
 from ent_accounts.store import Conflict
 
 SCHOOL_NOT_SERVED = {
@@ -195,13 +195,16 @@ def continue_sign_in(
     services: Services, ref: str | None, session_token: str | None, links: Links, request_id: str
 ) -> Answer:
     """Finish the pending sign-in of this browser once the pages signed the person in: the code for the client,
-    or the pages again (the password, when the session is missing, pending, or older than the request asked).
-    Raises SignInExpired, UnreportableRequest (the client was removed meanwhile), AuthorizationError (prompt=none),
+    or the pages again (the password, when the session is missing, pending, or older than the request asked); a
+    CAS service's pending sign-in goes on to /cas/continue (the pages send every sign-in here). Raises
+    SignInExpired, UnreportableRequest (the client was removed meanwhile), AuthorizationError (prompt=none),
     AccountLocked or SchoolNotServed."""
     if not ref or not looks_like_token(ref):
         raise SignInExpired()
     session_hash = _hash(session_token)
     session, _, sign_in = services.store.sign_in_reads(session_hash, None, hash_token(ref))
+    if sign_in is not None and sign_in.protocol == CAS:
+        return Answer(links.page(pages.CAS_CONTINUE))  # a CAS service asked: CAS answers it (nothing written)
     if sign_in is None or sign_in.protocol != OIDC:
         raise SignInExpired()
     grant = Grant.of_sign_in(sign_in)

@@ -7,8 +7,9 @@ that could race is conditional; several writes that belong together go in one tr
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
 codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
-clients.py (the registry of the services that sign people in), transaction.py, errors.py (what callers may catch:
-Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable, ValueRefused, StoreFailure).
+clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), transaction.py,
+errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
+ValueRefused, StoreFailure).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from ent_accounts.accounts import Account, DueAccount
+from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
@@ -34,6 +36,7 @@ from ent_accounts.store import (
     expiry,
     sessions,
     throttles,
+    tickets,
 )
 from ent_accounts.store.audit import AuditEvent
 from ent_accounts.store.errors import (
@@ -192,6 +195,13 @@ class Store(Table):
     def account_and_clients(self, identifier: str, client_ids: frozenset[str]) -> tuple[Account | None, dict]:
         """An account and some clients (by client_id) in one round trip."""
         return authorizations.account_and_clients(self, identifier, client_ids)
+
+    # --- CAS service tickets (store/tickets.py; issued in a transaction: Transaction.put_service_ticket) ----------
+
+    def consume_service_ticket(self, ticket_hash: str) -> ServiceTicket | None:
+        """Delete the ticket, returning it as it was (expired ones too); None when there was none or another
+        validation took it first (one conditional DeleteItem)."""
+        return tickets.consume_ticket(self, ticket_hash)
 
     # --- login throttling -----------------------------------------------------------------------
 

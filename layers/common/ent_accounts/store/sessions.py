@@ -67,7 +67,8 @@ def session_from_item(item: dict) -> Session:
         sid=item.get("sid", {}).get("S", ""),
         authenticated_at=from_epoch(int(authenticated_at)) if authenticated_at else None,
         clients=frozenset(item.get("clients", {}).get("SS", ())),
-        cas_logins=tuple(sorted(_cas_login(value) for value in item.get("cas_logins", {}).get("SS", ()))),
+        # In a stable order (DynamoDB returns a set's members in any order); CasLogin itself has none.
+        cas_logins=tuple(_cas_login(value) for value in sorted(item.get("cas_logins", {}).get("SS", ()))),
     )
 
 

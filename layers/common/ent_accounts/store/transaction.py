@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 
 from ent_accounts.accounts import Account, Status
+from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
@@ -24,6 +25,7 @@ from ent_accounts.store.grants import access_token_item, code_item, code_key, si
 from ent_accounts.store.sessions import session_item, session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key
+from ent_accounts.store.tickets import ticket_item
 
 CHANGED = "ConditionalCheckFailed"
 IN_FLIGHT = "TransactionConflict"
@@ -154,6 +156,15 @@ class Transaction:
         put = {
             "TableName": self.table.table_name,
             "Item": code_item(code),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name, {"Put": put})
+
+    def put_service_ticket(self, ticket: ServiceTicket, name: str = "service ticket") -> Transaction:
+        """A CAS service ticket (new and random: the write fails only if the key exists)."""
+        put = {
+            "TableName": self.table.table_name,
+            "Item": ticket_item(ticket),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         return self.add(name, {"Put": put})

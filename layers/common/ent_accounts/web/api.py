@@ -57,7 +57,7 @@ MALFORMED_PAGE_URL = (
 
 
 # Paths whose callers are programs (JSON errors), not browsers (French pages): the API, the static files, and the
-# OpenID Connect endpoints a relying party calls itself.
+# OpenID Connect and CAS endpoints a relying party calls itself.
 MACHINE_PATHS = (
     "/api/",
     "/static/",
@@ -65,6 +65,11 @@ MACHINE_PATHS = (
     "/oidc/token",
     "/oidc/userinfo",
     "/oidc/jwks.json",
+    "/cas/validate",
+    "/cas/serviceValidate",
+    "/cas/proxyValidate",
+    "/cas/p3/",
+    "/cas/samlValidate",
 )
 
 
