@@ -1,8 +1,9 @@
-"""`clients …`: the services (OpenID Connect clients) allowed to sign students and parents in, for ops and the
-académie. See README, "Registering a client".
+"""`clients …`: the services (OpenID Connect clients, CAS services, or both) allowed to sign students and parents in,
+for ops and the académie. See README, "Registering a client".
 
 Each command is one or two calls of the admin routes (/api/admin/clients…). A secret is printed once, by `create`
-and `rotate-secret`, with the warning to keep it: the service keeps only its hash. `update` reads the client, changes
+and `rotate-secret`, with the warning to keep it: the service keeps only its hash. A CAS service alone (service URLs,
+no redirect URI) has no secret: its ticket validations do not authenticate. `update` reads the client, changes
 what the options name, and sends it back with the version it read: a change made meanwhile is not overwritten.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from ent_accounts.cas.attributes import CATALOG as CAS_ATTRIBUTES
 from ent_admin.api import ApiError, Client
 from ent_admin.common import Stop, confirm
 
@@ -39,7 +41,25 @@ OPTIONS = {
     "all_schools": "--all-schools",
     "pairwise_subject": "--pairwise",
     "grace_hours": "--grace-hours",
+    "service_urls": "--service-url",
+    "cas_attributes": "--cas-attributes",
+    "cas_single_logout": "--cas-single-logout",
 }
+# Every field of a registration, as the API names them (what `update` sends back).
+REGISTERED = (
+    "name",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "initiate_login_uri",
+    "token_endpoint_auth_method",
+    "schools",
+    "all_schools",
+    "pairwise_subject",
+    "service_urls",
+    "cas_attributes",
+    "cas_single_logout",
+)
 KEEP_IT = (
     "Conservez-le maintenant dans la configuration du service (ou un coffre de secrets) : il n'est gardé que sous "
     "forme d'empreinte et ne pourra plus jamais être affiché. Perdu, il se remplace : clients rotate-secret {client_id}"
@@ -49,12 +69,20 @@ KEEP_IT = (
 def add_commands(commands) -> None:
     group = commands.add_parser(
         "clients",
-        help="services enregistrés (clients OpenID Connect) : enregistrer, lister, modifier, supprimer, secret",
-        description="Les services autorisés à connecter les élèves et les parents (clients OpenID Connect).",
+        help="services enregistrés (OpenID Connect, CAS) : enregistrer, lister, modifier, supprimer, secret",
+        description="Les services autorisés à connecter les élèves et les parents (clients OpenID Connect, "
+        "services CAS, ou les deux).",
     )
     sub = group.add_subparsers(title="commandes", required=True, metavar="COMMANDE")
 
-    create = sub.add_parser("create", help="enregistrer un service : son secret est affiché cette seule fois")
+    create = sub.add_parser(
+        "create",
+        help="enregistrer un service : son secret est affiché cette seule fois",
+        description=(
+            "Enregistrer un service : au moins une adresse de retour OpenID Connect (--redirect-uri) ou une adresse "
+            "de service CAS (--service-url), ou les deux. Un service CAS seul n'a pas de secret."
+        ),
+    )
     create.set_defaults(command=create_client)
     create.add_argument("--client-id", help="identifiant choisi (sinon fabriqué à partir du nom)")
     _registration_options(create, required=True)
@@ -111,9 +139,8 @@ def _registration_options(parser: argparse.ArgumentParser, required: bool) -> No
         "--redirect-uri",
         action="append",
         dest="redirect_uris",
-        required=required,
         metavar="URI",
-        help="adresse de retour exacte, en https:// (répétable)",
+        help="OpenID Connect : adresse de retour exacte, en https:// (répétable)",
     )
     parser.add_argument(
         "--post-logout-redirect-uri",
@@ -132,6 +159,24 @@ def _registration_options(parser: argparse.ArgumentParser, required: bool) -> No
     served = parser.add_mutually_exclusive_group(required=required)
     served.add_argument("--schools", metavar="UAI,UAI", help="établissements servis, par exemple 0341234A,0341235B")
     served.add_argument("--all-schools", action="store_true", default=None, help="tous les établissements")
+    parser.add_argument(
+        "--service-url",
+        action="append",
+        dest="service_urls",
+        metavar="URL",
+        help="CAS : adresse de service https://hôte[:port]/chemin, sans paramètres ; un chemin qui finit par / couvre "
+        "tout ce qui est au-dessous (répétable)",
+    )
+    parser.add_argument(
+        "--cas-attributes",
+        metavar="NOM,NOM",
+        help=f"CAS : attributs remis à la validation d'un ticket, parmi {', '.join(CAS_ATTRIBUTES)} (aucun par défaut)",
+    )
+    parser.add_argument(
+        "--cas-single-logout",
+        action=argparse.BooleanOptionalAction,
+        help="CAS : prévenir le service (logoutRequest) quand la session finit (oui par défaut)",
+    )
 
 
 def _json_option(parser: argparse.ArgumentParser) -> None:
@@ -148,11 +193,15 @@ def create_client(args, client: Client, out) -> None:
         "post_logout_redirect_uris": _uris(args.post_logout_redirect_uris),
         "backchannel_logout_uri": args.backchannel_logout_uri or None,
         "initiate_login_uri": args.initiate_login_uri or None,
-        "token_endpoint_auth_method": args.auth_method or "client_secret_basic",
         "schools": _schools(args.schools),
         "all_schools": bool(args.all_schools),
         "pairwise_subject": args.pairwise,
+        "service_urls": _uris(args.service_urls),
+        "cas_attributes": _names(args.cas_attributes),
+        "cas_single_logout": args.cas_single_logout is not False,
     }
+    if args.auth_method:  # otherwise the service's default: client_secret_basic, or none for a CAS service alone
+        body["token_endpoint_auth_method"] = args.auth_method
     if args.client_id:
         body["client_id"] = args.client_id
     try:
@@ -176,11 +225,8 @@ def list_clients(args, client: Client, out) -> None:
     if args.json:
         _print_json(listed, out)
         return
-    header = ["identifiant", "nom", "authentification", "établissements", "secret"]
-    rows = [
-        [c["client_id"], c["name"], METHOD_LABELS[c["token_endpoint_auth_method"]], _served(c), _secret_state(c)]
-        for c in listed
-    ]
+    header = ["identifiant", "nom", "protocoles", "authentification", "établissements", "secret"]
+    rows = [[c["client_id"], c["name"], _protocols(c), _auth(c), _served(c), _secret_state(c)] for c in listed]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     for line in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip(), file=out)
@@ -197,20 +243,7 @@ def show_client(args, client: Client, out) -> None:
 
 def update_client(args, client: Client, out) -> None:
     current = _call(client, "GET", _client_path(args.client_id))
-    body = {
-        name: current[name]
-        for name in (
-            "name",
-            "redirect_uris",
-            "post_logout_redirect_uris",
-            "backchannel_logout_uri",
-            "initiate_login_uri",
-            "token_endpoint_auth_method",
-            "schools",
-            "all_schools",
-            "pairwise_subject",
-        )
-    }
+    body = {name: current[name] for name in REGISTERED}
     given = {
         "name": args.name,
         "redirect_uris": None if args.redirect_uris is None else _uris(args.redirect_uris),
@@ -218,8 +251,14 @@ def update_client(args, client: Client, out) -> None:
             None if args.post_logout_redirect_uris is None else _uris(args.post_logout_redirect_uris)
         ),
         "token_endpoint_auth_method": args.auth_method,
+        "service_urls": None if args.service_urls is None else _uris(args.service_urls),
+        "cas_attributes": None if args.cas_attributes is None else _names(args.cas_attributes),
+        "cas_single_logout": args.cas_single_logout,
     }
     body.update({name: value for name, value in given.items() if value is not None})
+    if args.auth_method is None and bool(body["redirect_uris"]) != bool(current["redirect_uris"]):
+        # It starts or stops speaking OpenID Connect: the service's default method (a CAS service alone has none).
+        del body["token_endpoint_auth_method"]
     for name in ("backchannel_logout_uri", "initiate_login_uri"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name) or None  # "" removes it
@@ -228,13 +267,19 @@ def update_client(args, client: Client, out) -> None:
     if args.all_schools:
         body["schools"], body["all_schools"] = [], True
     if body == {name: current[name] for name in body}:
-        raise Stop("Rien à modifier : donnez au moins une option qui change le service (--name, --redirect-uri…).", 2)
+        raise Stop(
+            "Rien à modifier : donnez au moins une option qui change le service (--name, --redirect-uri, "
+            "--service-url…).",
+            2,
+        )
     body["version"] = current["version"]
     changed = _call(client, "PUT", _client_path(args.client_id), body)
     if args.json:
         _print_json(changed, out)
         return
     print(f"Service {changed['client_id']} modifié (version {changed['version']}).", file=out)
+    if current["has_secret"] and not changed["has_secret"]:
+        print("Son secret ne fonctionne plus (il n'en a plus besoin).", file=out)
     if changed["token_endpoint_auth_method"] != PUBLIC and not changed["has_secret"]:
         print(
             f"Attention : ce service n'a pas de secret et ne peut pas encore se connecter. "
@@ -291,6 +336,13 @@ def _input_problems(error: ApiError) -> str:
 
 
 def _print_secret(answer: dict, out) -> None:
+    if answer.get("client_secret") is None and not answer["redirect_uris"]:
+        print(
+            "Service CAS (sans adresse de retour OpenID Connect) : pas de secret, ses validations de tickets ne "
+            "s'authentifient pas ; seules ses adresses de service comptent.",
+            file=out,
+        )
+        return
     if answer.get("client_secret") is None:
         print("Service public (token_endpoint_auth_method none) : pas de secret, PKCE seul.", file=out)
         return
@@ -302,19 +354,26 @@ def _describe(shown: dict, out) -> None:
     lines = [
         ("Identifiant", shown["client_id"]),
         ("Nom", shown["name"]),
-        ("Authentification", f"{shown['token_endpoint_auth_method']} — {_secret_state(shown)}"),
+        ("Protocoles", _protocols(shown)),
+        ("Authentification", f"{_auth(shown)} — {_secret_state(shown)}"),
         ("Établissements", _served(shown, every=True)),
         ("Sub propre au service", "oui" if shown["pairwise_subject"] else "non"),
-        ("Adresses de retour", shown["redirect_uris"]),
+        ("Adresses de retour", shown["redirect_uris"] or "aucune"),
         ("Après déconnexion", shown["post_logout_redirect_uris"] or "aucune"),
         ("Déconnexion (back-channel)", shown["backchannel_logout_uri"] or "aucune"),
         ("Ouverture depuis /bureau", shown["initiate_login_uri"] or "aucune"),
+        ("Adresses de service CAS", shown["service_urls"] or "aucune"),
         ("Enregistré le", _moment(shown["created_at"]) if shown.get("created_at") else "?"),
         (
             "Modifié le",
             f"{_moment(shown['updated_at'])} (version {shown['version']})" if shown.get("updated_at") else "?",
         ),
     ]
+    if shown["service_urls"]:
+        lines[-2:-2] = [
+            ("Attributs CAS", ", ".join(shown["cas_attributes"]) or "aucun (seulement l'identifiant, user)"),
+            ("Déconnexion CAS (logoutRequest)", "oui" if shown["cas_single_logout"] else "non"),
+        ]
     for label, value in lines:
         if isinstance(value, list):  # one address a line, as they must be typed: exactly
             print(f"{label} :", *(f"  {uri}" for uri in value), sep="\n", file=out)
@@ -330,7 +389,21 @@ def _served(shown: dict, every: bool = False) -> str:
     return f"{len(shown['schools'])} ({', '.join(shown['schools'][:3])}…)"
 
 
+def _protocols(shown: dict) -> str:
+    return "+".join(
+        name for name, speaks in (("OIDC", shown["redirect_uris"]), ("CAS", shown["service_urls"])) if speaks
+    )
+
+
+def _auth(shown: dict) -> str:
+    if not shown["redirect_uris"]:
+        return "aucune (CAS)"
+    return METHOD_LABELS[shown["token_endpoint_auth_method"]]
+
+
 def _secret_state(shown: dict) -> str:
+    if not shown["redirect_uris"]:
+        return "aucun (service CAS)"
     if shown["token_endpoint_auth_method"] == PUBLIC:
         return "aucun (public)"
     if not shown["has_secret"]:
@@ -345,6 +418,15 @@ def _uris(values: list[str] | None) -> list[str]:
 
 
 def _schools(raw: str | None) -> list[str]:
+    return _split(raw)
+
+
+def _names(raw: str | None) -> list[str]:
+    """Attribute names, as typed (their case matters: the service names the wrong ones)."""
+    return _split(raw)
+
+
+def _split(raw: str | None) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", raw or "") if part]
 
 

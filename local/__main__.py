@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="with --dynamodb-local: where the data is kept (default .cache/local-data)")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--no-demo", action="store_true", help="no demo accounts, no demo ENT client")
+    parser.add_argument(
+        "--no-demo", action="store_true", help="no demo accounts, no demo ENT client, no demo CAS service"
+    )
     args = parser.parse_args(argv)
 
     # A terminated server (SIGTERM: tests, process managers) must stop DynamoDB Local with it, not leave an orphaned
@@ -76,7 +78,14 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
         f"  OpenAPI:  {url}/api/openapi.json",
     ]
     if not args.no_demo and not args.aws:
-        from local.demo import DEMO_SCHOOL, RP_PATH, ensure_demo_accounts, ensure_demo_client
+        from local.demo import (
+            CAS_PATH,
+            DEMO_SCHOOL,
+            RP_PATH,
+            ensure_demo_accounts,
+            ensure_demo_cas_service,
+            ensure_demo_client,
+        )
 
         lines.append("  Demo accounts (identifier / provisional password / birth date):")
         for demo in ensure_demo_accounts(service.services):
@@ -90,6 +99,13 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
         lines.append(
             f"    client_id {client.client_id}, client_secret {secret} "
             f"(client_secret_basic, school {DEMO_SCHOOL}, a new secret at each start)"
+        )
+        cas = ensure_demo_cas_service(service.services, url)
+        service.cas_service.configure()
+        lines.append(f"  Demo CAS service: {url}{CAS_PATH}/ (a CAS 3.0 service on this server: CAS by hand)")
+        lines.append(
+            f"    client_id {cas.client_id}, service URL {cas.service_urls[0]} "
+            f"(school {DEMO_SCHOOL}, every attribute, single logout, no secret)"
         )
     lines.append(f"  Listening on {url} (ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)")
     print("\n".join(lines), flush=True)

@@ -1,6 +1,8 @@
 """Demo data of the local server: accounts created as a school creates them (the provisioning flow), printed with
-their provisional passwords; and a demo ENT registered as ops register a service (the registry's flow), printed with
-its secret, which the demo relying party on /_dev/rp/ (local/demo_rp.py) signs in with."""
+their provisional passwords; a demo ENT registered as ops register a service (the registry's flow), printed with
+its secret, which the demo relying party on /_dev/rp/ (local/demo_rp.py) signs in with; and a demo CAS service
+registered the same way (no secret: a CAS service validates its tickets without one), served on /_dev/cas/
+(local/demo_cas.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ent_accounts.accounts import Role, Status
+from ent_accounts.cas.attributes import CATALOG
 from ent_accounts.errors import ClientNotFound
 from ent_accounts.flows import clients as registry
 from ent_accounts.flows.provisioning import create_accounts
@@ -27,6 +30,9 @@ ACTOR = "local-demo"
 DEMO_CLIENT_ID = "demo-ent"
 DEMO_CLIENT_NAME = "ENT de démonstration"
 RP_PATH = "/_dev/rp"  # where local/demo_rp.py is served
+DEMO_CAS_ID = "demo-cas"
+DEMO_CAS_NAME = "Service CAS de démonstration"
+CAS_PATH = "/_dev/cas"  # where local/demo_cas.py is served
 
 
 @dataclass
@@ -96,3 +102,23 @@ def ensure_demo_client(services: Services, url: str) -> tuple[Client, str]:
     registry.update(services, DEMO_CLIENT_ID, registration, "local-start", ACTOR)
     issued = registry.rotate_secret(services, DEMO_CLIENT_ID, "local-start", ACTOR, grace_hours=0)
     return issued.client, issued.secret
+
+
+def ensure_demo_cas_service(services: Services, url: str) -> Client:
+    """Register the demo CAS service for the server at `url` (its service URL, every attribute of the catalog, single
+    logout, the services page's tile), or bring its registration up to date (the port may have changed since data
+    was kept: the old service URL is released with it)."""
+    base = f"{url}{CAS_PATH}"
+    registration = checked_registration(
+        client_id=DEMO_CAS_ID,
+        name=DEMO_CAS_NAME,
+        service_urls=[f"{base}/"],
+        cas_attributes=CATALOG,
+        initiate_login_uri=f"{base}/login",
+        schools=[DEMO_SCHOOL],
+    )
+    try:
+        registry.show(services, DEMO_CAS_ID)
+    except ClientNotFound:
+        return registry.register(services, registration, "local-start", ACTOR).client
+    return registry.update(services, DEMO_CAS_ID, registration, "local-start", ACTOR)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import demo_rp
+from local import demo_cas, demo_rp
 from local.backends import Backend, resolve
 from local.durations import shift
 from local.events import scheduled_event
@@ -65,6 +65,8 @@ class LocalService:
         self.mailbox.watch(backend.ses)
         # The demo ENT (/_dev/rp/): a relying party calling this server over HTTP, on the server's clock.
         self.relying_party = demo_rp.DemoRelyingParty(url, now=self.clock.now)
+        # The demo CAS service (/_dev/cas/): a CAS client calling this server over HTTP.
+        self.cas_service = demo_cas.DemoCasService(url)
 
     def _environment(self) -> None:
         """The functions' environment from the template (all share this process, as they share Globals)."""
@@ -283,6 +285,8 @@ def make_handler(service: LocalService):
                     self._json(404, {"error": "not_found", "message": "no scheduled function of that name"})
             elif path == demo_rp.PATH or path.startswith(f"{demo_rp.PATH}/"):
                 self._send(*service.relying_party.handle(self.command, self.path, dict(self.headers.items()), body))
+            elif path == demo_cas.PATH or path.startswith(f"{demo_cas.PATH}/"):
+                self._send(*service.cas_service.handle(self.command, self.path, dict(self.headers.items()), body))
             else:
                 self._json(404, {"error": "not_found", "message": "unknown development route"})
 

@@ -169,3 +169,110 @@ def test_a_lost_rotation_answer_is_retried_and_the_secret_printed_works(world):
     assert run(world, *CREATE)[0] == 0
     code, out = run(world, "clients", "rotate-secret", "ent-occitanie", send=Served(world, lose_answers=1))
     assert code == 0 and works(world, secret_in(out))
+
+
+# --- CAS services --------------------------------------------------------------------------------------------------
+
+PRONOTE = "https://pronote.example.fr/pronote/"
+CREATE_CAS = [
+    "clients",
+    "create",
+    "--client-id",
+    "pronote",
+    "--name",
+    "Pronote",
+    "--service-url",
+    PRONOTE,
+    "--cas-attributes",
+    "uid,nom prenom;categories",
+    "--schools",
+    "0341234A",
+]
+
+
+def test_register_a_cas_service_show_it_and_change_its_attributes(world):
+    code, out = run(world, *CREATE_CAS)
+    assert code == 0, out
+    assert "Service pronote enregistré : « Pronote »." in out
+    assert "Service CAS (sans adresse de retour OpenID Connect) : pas de secret" in out
+    assert "affiché cette seule fois" not in out
+    stored = world.store.get_client("pronote")
+    assert stored.service_urls == (PRONOTE,) and stored.cas_attributes == ("uid", "nom", "prenom", "categories")
+    assert stored.cas_single_logout and stored.secret_hashes == () and not stored.speaks_oidc
+
+    code, out = run(world, "clients", "show", "pronote")
+    assert code == 0 and "Protocoles : CAS\n" in out and "Authentification : aucune (CAS) — aucun (service CAS)" in out
+    assert f"Adresses de service CAS :\n  {PRONOTE}\n" in out and "Adresses de retour : aucune" in out
+    assert "Attributs CAS : uid, nom, prenom, categories" in out and "Déconnexion CAS (logoutRequest) : oui" in out
+    code, out = run(world, "clients", "list")
+    assert code == 0 and "protocoles" in out and "CAS  " in out and "aucune (CAS)" in out
+
+    code, out = run(world, "clients", "update", "pronote", "--cas-attributes", "uid", "--no-cas-single-logout")
+    assert code == 0 and "Service pronote modifié (version 2)." in out and "rotate-secret" not in out
+    changed = world.store.get_client("pronote")
+    assert changed.cas_attributes == ("uid",) and not changed.cas_single_logout and changed.service_urls == (PRONOTE,)
+    code, out = run(world, "clients", "update", "pronote", "--cas-attributes", "")
+    assert code == 0 and world.store.get_client("pronote").cas_attributes == ()
+    code, out = run(world, "clients", "show", "pronote")
+    assert "Attributs CAS : aucun (seulement l'identifiant, user)" in out
+
+
+def test_a_cas_service_given_redirect_uris_then_needs_a_secret_and_loses_it_without_them(world, capsys):
+    assert run(world, *CREATE_CAS)[0] == 0
+    code, _ = run(world, "clients", "rotate-secret", "pronote")
+    assert code == 2 and "ne parle que CAS" in capsys.readouterr().err
+
+    code, out = run(world, "clients", "update", "pronote", "--redirect-uri", "https://pronote.example.fr/oidc/cb")
+    assert code == 0 and "Attention : ce service n'a pas de secret" in out and "clients rotate-secret pronote" in out
+    both = world.store.get_client("pronote")
+    assert both.token_endpoint_auth_method.value == "client_secret_basic" and both.speaks_oidc and both.speaks_cas
+    code, out = run(world, "clients", "rotate-secret", "pronote")
+    assert code == 0 and works(world, secret_in(out), "pronote")
+    code, out = run(world, "clients", "show", "pronote")
+    assert "Protocoles : OIDC+CAS" in out
+
+    code, out = run(world, "clients", "update", "pronote", "--redirect-uri", "")
+    assert code == 0 and "Son secret ne fonctionne plus" in out
+    cas_only = world.store.get_client("pronote")
+    assert cas_only.token_endpoint_auth_method.value == "none" and cas_only.secret_hashes == ()
+
+
+def test_cas_refusals_name_the_options(world, capsys):
+    code, _ = run(
+        world,
+        "clients",
+        "create",
+        "--name",
+        "Pronote",
+        "--service-url",
+        "https://pronote.example.fr/pronote/?login=true",
+        "--cas-attributes",
+        "uid,email",
+        "--all-schools",
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "--service-url n° 1 : Une adresse de service enregistrée ne contient pas de paramètres" in err
+    assert "--cas-attributes n° 2 : Attribut CAS inconnu. Les attributs possibles sont : uid, nom" in err
+    code, _ = run(world, "clients", "create", "--name", "Rien", "--all-schools")
+    err = capsys.readouterr().err
+    assert code == 2 and "--redirect-uri : Indiquez au moins une adresse de retour OpenID Connect" in err
+    assert "--service-url : Indiquez au moins" in err
+
+    assert run(world, *CREATE_CAS)[0] == 0
+    code, _ = run(world, *CREATE, "--service-url", "https://PRONOTE.example.fr/pronote/")
+    err = capsys.readouterr().err
+    assert code == 2 and "--service-url : Une adresse de service ne désigne qu'un service" in err
+    assert "(client « pronote »)" in err and world.store.get_client("ent-occitanie") is None
+    code, _ = run(
+        world,
+        *CREATE_CAS[:2],
+        "--name",
+        "X",
+        "--service-url",
+        "https://x.fr/",
+        "--all-schools",
+        "--auth-method",
+        "client_secret_post",
+    )
+    assert code == 2 and "--auth-method : Un service CAS sans adresse de retour" in capsys.readouterr().err
+    assert world.store.list_clients()[0].client_id == "pronote" and len(world.store.list_clients()) == 1
