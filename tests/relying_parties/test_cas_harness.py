@@ -232,6 +232,12 @@ def test_mod_auth_cas_signs_in_shows_the_attributes_and_ends_its_session_on_a_lo
     assert again.status == 302 and again.location.startswith(f"{cas.url}/cas/login?"), apache_service.log_tail()
 
 
+def test_mod_auth_cas_asks_renew_on_its_renew_page(cas, apache_service):
+    first = Walker().get_once(apache_service.renew_url())
+    assert first.status == 302 and first.location.endswith("&renew=true"), first.location
+    assert parse_qs(urlsplit(first.location).query)["service"] == [apache_service.renew_url()]
+
+
 def test_mod_auth_cas_refuses_a_ticket_the_server_does_not_validate(cas, apache_service):
     walker = Walker()
     answer = walker.get_once(apache_service.protected_url() + "?ticket=ST-made-up")

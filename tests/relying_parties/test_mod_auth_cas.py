@@ -76,13 +76,33 @@ def test_the_saml_host_signs_in_without_a_password_and_reads_the_saml_attributes
     sign_in_page(page, server, student)
     page.wait_for_url(cas_apache.protected_url("p3"))
 
-    page.goto(cas_apache.protected_url("saml"))
-    page.wait_for_url(cas_apache.protected_url("saml"))  # single sign-on: no page in between
+    with_query = cas_apache.protected_url("saml") + "?onglet=notes&periode=T1"  # the service URL keeps its query
+    page.goto(with_query)
+    page.wait_for_url(with_query)  # single sign-on: no page in between
     seen = shown(page)
     assert seen["remote_user"] == student.identifier
     attributes = seen["attributes"]
     assert attributes["UID"] == student.identifier and attributes["NOM"] == student.last_name
     assert attributes["FREDUCTPERSONAFFILIATION"] == "eleve2d" and attributes["FREDUCTELEVEUAI"] == SCHOOL
+
+
+def test_the_renew_page_asks_for_the_password_again_during_single_sign_on(server, cas_apache, context):
+    """CASRenew: the module asks /cas/login and the validation for renew=true; the server asks for the password
+    although the student is signed in, and the ticket of that fresh password validates."""
+    student = create_student(server)
+    page = context.new_page()
+    page.goto(cas_apache.protected_url("p3"))
+    sign_in_page(page, server, student)
+    page.wait_for_url(cas_apache.protected_url("p3"))
+
+    page.goto(cas_apache.renew_url("p3"))
+    page.wait_for_url(on_the_server(server))
+    expect(page.get_by_label("Mot de passe", exact=True)).to_be_visible()
+    sign_in_page(page, server, student, NEW_PASSWORD)
+    page.wait_for_url(cas_apache.renew_url("p3"))
+    seen = shown(page)
+    assert seen["remote_user"] == student.identifier
+    assert seen["attributes"]["ISFROMNEWLOGIN"] == "true"
 
 
 def test_signing_out_through_the_page_ends_the_module_sessions_by_single_logout(server, cas_apache, context):

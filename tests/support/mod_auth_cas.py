@@ -22,7 +22,11 @@ What the config says, and why:
   exists even then.
 - The service URL the module sends is built from `ServerName` and the connection's port:
   `http://127.0.0.1:<port>/protected/`, exactly what the CAS service registers.
-- Cookie names differ per virtual host (`MOD_AUTH_CAS_P3`, `MOD_AUTH_CAS_SAML`): the browser does not separate ports.
+- `/renew/` (the same page) has `CASRenew /renew/`: the module sends `renew=true` to /cas/login and to the
+  validation, so the server must ask for the password even during a single sign-on session, and only a ticket from
+  that fresh password validates.
+- Cookie names differ per virtual host and location (`MOD_AUTH_CAS_P3`, `MOD_AUTH_CAS_SAML`, `..._RENEW`): the
+  browser does not separate ports.
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ class ModAuthCas(Httpd):
     def protected_url(self, flavour: str = "p3") -> str:
         return f"{self._base(flavour)}/protected/"
 
+    def renew_url(self, flavour: str = "p3") -> str:
+        return f"{self._base(flavour)}/renew/"
+
     def logged_out_url(self, flavour: str = "p3") -> str:
         return f"{self._base(flavour)}/deconnecte"
 
@@ -76,9 +83,10 @@ class ModAuthCas(Httpd):
 
     @property
     def service_urls(self) -> list[str]:
-        """What the CAS service registers: both protected pages (tickets are validated for them, the single-logout
-        POST goes there) and both signed-out pages (where /cas/logout sends the browser back)."""
-        return [url for flavour in FLAVOURS for url in (self.protected_url(flavour), self.logged_out_url(flavour))]
+        """What the CAS service registers: the protected pages (tickets are validated for them, the single-logout
+        POST goes there) and the signed-out pages (where /cas/logout sends the browser back)."""
+        pages = (self.protected_url, self.renew_url, self.logged_out_url)
+        return [page(flavour) for flavour in FLAVOURS for page in pages]
 
     @property
     def answering(self) -> tuple[str, ...]:
@@ -183,15 +191,21 @@ HOST = """\
     CASAttributePrefix CAS-
     CASTimeout 3600
     CASIdleTimeout 1800
-    AliasMatch "^/protected/" "{root}/htdocs/protected/{flavour}.shtml"
-    <Location "/protected/">
+    AliasMatch "^/(protected|renew)/" "{root}/htdocs/protected/{flavour}.shtml"
+    <LocationMatch "^/(protected|renew)/">
         AuthType CAS
-        CASCookie {cookie}
         CASAuthNHeader CAS-User
         CASScrubRequestHeaders On
         Require valid-user
         ForceType "text/html; charset=utf-8"
         SetOutputFilter INCLUDES
+    </LocationMatch>
+    <Location "/protected/">
+        CASCookie {cookie}
+    </Location>
+    <Location "/renew/">
+        CASCookie {cookie}_RENEW
+        CASRenew /renew/
     </Location>
 </VirtualHost>
 """
