@@ -77,18 +77,17 @@ class ApacheError(RuntimeError):
     pass
 
 
-class Apache:
-    """One httpd and its folder. Its port is chosen before the provider knows the client, as the redirect URIs that
-    the client registers contain it."""
+class Httpd:
+    """One httpd and its folder, whatever modules its config loads: the subclass writes `httpd.conf` (and the pages)
+    into `root`, then `_launch()` checks the config, starts httpd and waits until every one of `answering` answers.
+    tests/support/mod_auth_cas.py is the other subclass."""
+
+    prefix = "apache-"
 
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.protected_url = f"{self.url}/protected/"
-        self.redirect_uri = f"{self.url}/protected/redirect_uri"
-        self.backchannel_logout_uri = f"{self.redirect_uri}?logout=backchannel"
-        self.logged_out_url = f"{self.url}/deconnecte"  # where the provider sends the browser back after logout
-        self.root = Path(tempfile.mkdtemp(prefix="apache-openidc-"))
+        self.root = Path(tempfile.mkdtemp(prefix=self.prefix))
         self.process: subprocess.Popen | None = None
 
     @property
@@ -96,16 +95,11 @@ class Apache:
         return self.root / "logs" / "error.log"
 
     @property
-    def logout_url(self) -> str:
-        """The RP-initiated logout: the module ends its session, then sends the browser to the provider's
-        end_session_endpoint with id_token_hint and post_logout_redirect_uri=logged_out_url."""
-        return f"{self.redirect_uri}?logout={quote(self.logged_out_url, safe='')}"
+    def answering(self) -> tuple[str, ...]:
+        """The URLs that answer 200 once httpd serves (one per listening port)."""
+        return (self.url + "/",)
 
-    def start(self, provider_url: str, client_id: str, client_secret: str, *, log_level: str = "info") -> None:
-        reason = unavailable()
-        if reason:
-            raise ApacheError(reason)
-        self._write(provider_url, client_id, client_secret, log_level)
+    def _launch(self) -> None:
         command = [httpd(), "-d", str(self.root), "-f", str(self.root / "httpd.conf"), "-DFOREGROUND"]
         checked = subprocess.run([*command[:-1], "-t"], capture_output=True, text=True, timeout=30, check=False)
         if checked.returncode != 0:
@@ -117,17 +111,19 @@ class Apache:
             start_new_session=True,  # its own process group: stop() ends httpd and its children, nothing else
         )
         deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
+        waiting = list(self.answering)
+        while waiting and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise ApacheError(f"httpd exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=2) as answer:
+                with urllib.request.urlopen(waiting[0], timeout=2) as answer:
                     if answer.status == 200:
-                        return
+                        waiting.pop(0)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
-        self.stop()
-        raise ApacheError(f"httpd did not answer on {self.url} within {START_SECONDS} s:\n{self.log_tail()}")
+        if waiting:
+            self.stop()
+            raise ApacheError(f"httpd did not answer on {waiting[0]} within {START_SECONDS} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -144,13 +140,40 @@ class Apache:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
-        """The end of httpd's error log (the module logs there why it refused a response), for failure messages."""
+        """The end of httpd's error log (the modules log there why they refused a response), for failure messages."""
         found = []
         for path in (self.root / "logs" / "stdout.log", self.error_log):
             if path.exists():
                 text = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
                 found.append(f"--- {path.name} ---\n" + "\n".join(text))
         return "\n".join(found) or "(no log written)"
+
+
+class Apache(Httpd):
+    """mod_auth_openidc's httpd. Its port is chosen before the provider knows the client, as the redirect URIs that
+    the client registers contain it."""
+
+    prefix = "apache-openidc-"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.protected_url = f"{self.url}/protected/"
+        self.redirect_uri = f"{self.url}/protected/redirect_uri"
+        self.backchannel_logout_uri = f"{self.redirect_uri}?logout=backchannel"
+        self.logged_out_url = f"{self.url}/deconnecte"  # where the provider sends the browser back after logout
+
+    @property
+    def logout_url(self) -> str:
+        """The RP-initiated logout: the module ends its session, then sends the browser to the provider's
+        end_session_endpoint with id_token_hint and post_logout_redirect_uri=logged_out_url."""
+        return f"{self.redirect_uri}?logout={quote(self.logged_out_url, safe='')}"
+
+    def start(self, provider_url: str, client_id: str, client_secret: str, *, log_level: str = "info") -> None:
+        reason = unavailable()
+        if reason:
+            raise ApacheError(reason)
+        self._write(provider_url, client_id, client_secret, log_level)
+        self._launch()
 
     def _write(self, provider_url: str, client_id: str, client_secret: str, log_level: str) -> None:
         for folder in ("logs", "run", "htdocs/protected", "cache"):
@@ -165,7 +188,7 @@ class Apache:
                 root=self.root,
                 port=self.port,
                 modules="\n".join(f"LoadModule {n}_module {MODULES}/mod_{n}.so" for n in MODULE_NAMES),
-                user=_worker_user(),
+                user=worker_user(),
                 log_level=log_level,
                 metadata_url=f"{provider_url}/.well-known/openid-configuration",
                 client_id=client_id,
@@ -182,7 +205,7 @@ class Apache:
         os.chmod(self.root / "httpd.conf", 0o600)  # the client secret and passphrase: read by the parent only
 
 
-def _worker_user() -> str:
+def worker_user() -> str:
     """User/Group lines when started as root (httpd refuses to serve as root); nothing otherwise."""
     if os.geteuid() != 0:
         return ""

@@ -86,6 +86,12 @@ class Walker:
         """GET `url` and follow its redirects, up to a page, or up to a redirect to a URL starting with `stop_at`."""
         return self._follow(self._send("GET", url), stop_at)
 
+    def get_once(self, url: str) -> Answer:
+        """GET `url` without following a redirect: the answer itself (a relying party's 302 to its provider, say)."""
+        answer = self._send("GET", url)
+        self.page = answer
+        return answer
+
     def submit(
         self, fields: dict[str, str], stop_at: str | None = None, button: tuple[str, str] | None = None
     ) -> Answer:
