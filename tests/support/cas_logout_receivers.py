@@ -23,7 +23,7 @@ from pathlib import Path
 
 from local.dynamodb_local import free_port
 from tests.support.apache import MODULES, httpd
-from tests.support.apache import _worker_user as worker_user_lines
+from tests.support.apache import worker_user as worker_user_lines
 
 MOD_AUTH_CAS = MODULES / "mod_auth_cas.so"
 PHPCAS = Path(os.environ.get("PHPCAS", "/usr/share/php/CAS.php"))
