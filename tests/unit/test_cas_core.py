@@ -259,6 +259,7 @@ DTD_ONLY = '<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://attacker.example/x.d
         "<Envelope><Body><Request><AssertionArtifact>ST-a</AssertionArtifact></Request></Body></Envelope>",
         soap("<samlp:AssertionArtifact>ST-a</samlp:AssertionArtifact>" + "<x/>" * (MAX_BODY // 4)),  # too big
         b"\xff\xfe<\x00a\x00",  # UTF-16 that says nothing
+        '<?xml version="1.0" encoding="bogus-xyz"?>' + soap("<samlp:AssertionArtifact>ST-a</samlp:AssertionArtifact>"),
         soap("<samlp:AssertionArtifact>ST-a</samlp:AssertionArtifact>").encode("utf-8")[:-10],  # cut
     ],
 )

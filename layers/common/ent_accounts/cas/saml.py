@@ -3,7 +3,8 @@
 
 The body comes from whoever calls, so it is parsed defensively: at most MAX_BODY bytes (mod_auth_cas, phpCAS and
 python-cas send under 600), with defusedxml, which refuses any DTD, entity declaration or external reference before
-they are expanded (no "billion laughs", no file or URL read through an entity). Namespaces are checked (SOAP's
+they are expanded (no "billion laughs", no file or URL read through an entity); an XML declaration naming an encoding
+Python does not know (expat raises LookupError) is refused like any malformed body. Namespaces are checked (SOAP's
 envelope, SAML 1.0's protocol, which SAML 1.1 keeps); exactly one artifact is expected. What the caller cannot
 receive a SAML answer for (a body that is not this) raises SamlRequestError, answered INVALID_REQUEST.
 """
@@ -39,7 +40,7 @@ def parse_saml_request(body: bytes | str | None) -> SamlRequest:
         raise SamlRequestError(f"the body is larger than {MAX_BODY} bytes")
     try:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (DefusedXmlException, ParseError, ValueError) as error:
+    except (DefusedXmlException, ParseError, ValueError, LookupError) as error:  # LookupError: an unknown encoding
         raise SamlRequestError(f"the body is not acceptable XML ({type(error).__name__})") from None
     if root.tag != f"{{{SOAP_ENVELOPE}}}Envelope":
         raise SamlRequestError("the body must be a SOAP 1.1 envelope")
