@@ -1,8 +1,8 @@
 """What the service costs per request and per student: `python -m bench [--quick]` (issue 8).
 
-Eight sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
+Nine sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
 cold start, DynamoDB round trips (with single sign-on's steps and their KMS calls), login cost beyond hashing, the
-token endpoint's CPU, sweep cost, bulk import, artefact size, memory.
+token endpoint's CPU, the JSON nesting scan of a 10 MB body, sweep cost, bulk import, artefact size, memory.
 Prints a table and writes bench/results.json. No pass/fail: a benchmark prints numbers, the targets are printed
 next to them. `--quick` is the smoke mode CI runs (tiny table, few repetitions, no `sam build`).
 """
@@ -23,6 +23,7 @@ from typing import Any
 from bench import environment  # noqa: F401 (the paths and the embedded-AWS environment, before boto3)
 from bench.bulk_import import bulk_import
 from bench.cold_start import cold_start
+from bench.json_scan import json_scan
 from bench.login_cost import login_cost
 from bench.memory import memory
 from bench.oidc_cost import token_cost
@@ -33,7 +34,17 @@ from bench.world import Backend, World
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SWEEP_ACCOUNTS = 100_000
-SECTIONS = ["cold_start", "round_trips", "login_cost", "token_cost", "sweep_cost", "memory", "bulk_import", "size"]
+SECTIONS = [
+    "cold_start",
+    "round_trips",
+    "login_cost",
+    "token_cost",
+    "json_scan",
+    "sweep_cost",
+    "memory",
+    "bulk_import",
+    "size",
+]
 
 
 def run(quick: bool, only: list[str] | None = None, sweep_accounts: int = SWEEP_ACCOUNTS) -> dict[str, Any]:
@@ -70,6 +81,7 @@ def run(quick: bool, only: list[str] | None = None, sweep_accounts: int = SWEEP_
                 section("token_cost", lambda: token_cost(world, 3 if quick else 50))
             finally:
                 world.stop()
+            section("json_scan", lambda: json_scan(1 if quick else 5))
             world = World.on(backend, patient=True)
             try:
                 section("sweep_cost", lambda: sweep_cost(world, 300 if quick else sweep_accounts))

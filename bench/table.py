@@ -74,6 +74,16 @@ def render(results: dict[str, Any]) -> str:
                 "",
             )
         )
+    if present("json_scan"):
+        scan = results["json_scan"]
+        rows.append(
+            (
+                "JSON nesting scan of a 10 MB body (CPU, worst body)",
+                f"{scan['worst_ms']:.0f} ms",
+                "; ".join(f"{name} {ms:.0f} ms" for name, ms in scan["bodies"].items()),
+                f"< {scan['target_ms']} ms",
+            )
+        )
     if present("sweep_cost"):
         sweep = results["sweep_cost"]
         rows.append(

@@ -32,16 +32,25 @@ from ent_accounts.cas.tickets import ServiceTicket, new_ticket
 from ent_accounts.codes import hash_token, looks_like_token
 from ent_accounts.errors import AccountLocked, DomainError, ServiceBusy
 from ent_accounts.flows.sessions import REFRESH_EVERY
-from ent_accounts.flows.sign_in import start_sign_in
+from ent_accounts.flows.sign_in import refused, start_sign_in
+from ent_accounts.flows.sign_in import session_hash as _hash
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
 from ent_accounts.observability import logger
-from ent_accounts.oidc.authorization import SCHOOL_NOT_SERVED, Answer, SchoolNotServed, SignInExpired
 from ent_accounts.oidc.authorization_request import Params
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import CAS, PendingSignIn, fresh_enough, signs_in
+from ent_accounts.sso.sign_in import (
+    CAS,
+    SCHOOL_NOT_SERVED,
+    Answer,
+    PendingSignIn,
+    SchoolNotServed,
+    SignInExpired,
+    fresh_enough,
+    signs_in,
+)
 from ent_accounts.store import Conflict
 
 __all__ = ["Answer", "UnknownService", "cas_login", "continue_sign_in", "with_ticket"]
@@ -212,14 +221,4 @@ def _typed_for(session: Session, sign_in: PendingSignIn) -> bool:
 
 
 def _refused(services: Services, account: Account | None, client_id: str, reason: str, request_id: str) -> None:
-    """A sign-in to a service refused: audited on the account, counted and logged (as oidc/authorization.py)."""
-    metrics.count(metrics.SIGN_IN_REFUSALS)
-    logger.info("sign-in refused", extra={"client_id": client_id, "reason": reason, "protocol": CAS})
-    if account is not None:
-        services.store.record_event(
-            account.identifier, "sign_in_refused", request_id, client_id=client_id, reason=reason, protocol=CAS
-        )
-
-
-def _hash(token: str | None) -> str | None:
-    return hash_token(token) if token and looks_like_token(token) else None
+    refused(services, account, client_id, reason, request_id, protocol=CAS)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ent_accounts import metrics
+from ent_accounts.accounts import Account
 from ent_accounts.codes import hash_token, looks_like_token, new_token
+from ent_accounts.observability import logger
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import PendingSignIn
@@ -48,3 +51,27 @@ def pending_sign_in(services: Services, ref: str | None) -> PendingSignIn | None
     if not ref or not looks_like_token(ref):
         return None
     return services.store.get_sign_in(hash_token(ref))
+
+
+def refused(
+    services: Services,
+    account: Account | None,
+    client_id: str,
+    reason: str,
+    request_id: str,
+    protocol: str | None = None,
+) -> None:
+    """A sign-in to a service refused (any protocol): audited on the account when there is one, always counted and
+    logged; `protocol` is named for CAS (an OIDC refusal's event predates it)."""
+    extra = {"protocol": protocol} if protocol else {}
+    metrics.count(metrics.SIGN_IN_REFUSALS)
+    logger.info("sign-in refused", extra={"client_id": client_id, "reason": reason, **extra})
+    if account is not None:
+        services.store.record_event(
+            account.identifier, "sign_in_refused", request_id, client_id=client_id, reason=reason, **extra
+        )
+
+
+def session_hash(token: str | None) -> str | None:
+    """The hash a session is stored under, for a token that looks like one (None otherwise: no read is made)."""
+    return hash_token(token) if token and looks_like_token(token) else None

@@ -16,15 +16,17 @@ code, the pending sign-in used, the audit event). No KMS call: nothing is signed
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ent_accounts import links as pages
 from ent_accounts import metrics
-from ent_accounts.accounts import Account, Role, Status, new_subject
+from ent_accounts.accounts import Account, Status, new_subject
 from ent_accounts.codes import hash_token, looks_like_token, new_token
-from ent_accounts.errors import AccountLocked, DomainError, ServiceBusy
+from ent_accounts.errors import AccountLocked, ServiceBusy
 from ent_accounts.flows.sessions import REFRESH_EVERY
+from ent_accounts.flows.sign_in import refused as _refused
+from ent_accounts.flows.sign_in import session_hash as _hash
 from ent_accounts.flows.sign_in import start_sign_in
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
@@ -45,45 +47,18 @@ from ent_accounts.oidc.id_token_hint import issued_id_token
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import CAS, OIDC, PendingSignIn, fresh_enough, signs_in
+from ent_accounts.sso.sign_in import (
+    CAS,
+    OIDC,
+    SCHOOL_NOT_SERVED,
+    Answer,
+    PendingSignIn,
+    SchoolNotServed,
+    SignInExpired,
+    fresh_enough,
+    signs_in,
+)
 from ent_accounts.store import Conflict
-
-SCHOOL_NOT_SERVED = {
-    Role.STUDENT: (
-        "Ce service n'est pas ouvert aux comptes de ton établissement : tu ne peux pas t'y connecter avec ce "
-        "compte. Si tu penses que c'est une erreur, adresse-toi à ton établissement."
-    ),
-    Role.PARENT: (
-        "Ce service n'est pas ouvert aux comptes de votre établissement : vous ne pouvez pas vous y connecter avec "
-        "ce compte. Si vous pensez que c'est une erreur, adressez-vous à l'établissement."
-    ),
-}
-
-
-class SchoolNotServed(DomainError):
-    status = 403
-    code = "school_not_served"
-    message = SCHOOL_NOT_SERVED[Role.STUDENT]
-
-
-class SignInExpired(DomainError):
-    status = 400
-    code = "sign_in_expired"
-    message = (
-        "Cette demande de connexion a expiré ou a déjà servi. Retourne sur le site du service et connecte-toi de "
-        "nouveau depuis celui-ci."
-    )
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Where the browser goes next, and what happens to its `sign_in` cookie."""
-
-    location: str
-    to_client: bool = False  # the client's redirect URI (a code or an error), else one of our pages
-    sign_in_ref: str | None = None  # a pending sign-in just started: the cookie to set …
-    sign_in_expires: datetime | None = None  # … until then
-    sign_in_done: bool = False  # the pending sign-in was answered (or is dead): its cookie goes
 
 
 @dataclass(frozen=True)
@@ -352,17 +327,3 @@ def _answer(
     metrics.count(metrics.CLIENT_SIGN_INS)
     logger.info("code issued", extra={"client_id": client.client_id})
     return Answer(to_client(grant.redirect_uri, code=code, state=grant.state, iss=issuer), to_client=True)
-
-
-def _refused(services: Services, account: Account | None, client_id: str, reason: str, request_id: str) -> None:
-    """A sign-in to a client refused: audited on the account when there is one, always counted and logged."""
-    metrics.count(metrics.SIGN_IN_REFUSALS)
-    logger.info("sign-in refused", extra={"client_id": client_id, "reason": reason})
-    if account is not None:
-        services.store.record_event(
-            account.identifier, "sign_in_refused", request_id, client_id=client_id, reason=reason
-        )
-
-
-def _hash(token: str | None) -> str | None:
-    return hash_token(token) if token and looks_like_token(token) else None

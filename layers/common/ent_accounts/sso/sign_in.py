@@ -14,11 +14,51 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from ent_accounts.accounts import Account, Status
+from ent_accounts.accounts import Account, Role, Status
+from ent_accounts.errors import DomainError
 from ent_accounts.sessions import Session
 
 OIDC = "oidc"
 CAS = "cas"
+
+# What every protocol's sign-in answers with (oidc/authorization.py, cas/login.py), and the refusals they share.
+
+SCHOOL_NOT_SERVED = {
+    Role.STUDENT: (
+        "Ce service n'est pas ouvert aux comptes de ton établissement : tu ne peux pas t'y connecter avec ce "
+        "compte. Si tu penses que c'est une erreur, adresse-toi à ton établissement."
+    ),
+    Role.PARENT: (
+        "Ce service n'est pas ouvert aux comptes de votre établissement : vous ne pouvez pas vous y connecter avec "
+        "ce compte. Si vous pensez que c'est une erreur, adressez-vous à l'établissement."
+    ),
+}
+
+
+class SchoolNotServed(DomainError):
+    status = 403
+    code = "school_not_served"
+    message = SCHOOL_NOT_SERVED[Role.STUDENT]
+
+
+class SignInExpired(DomainError):
+    status = 400
+    code = "sign_in_expired"
+    message = (
+        "Cette demande de connexion a expiré ou a déjà servi. Retourne sur le site du service et connecte-toi de "
+        "nouveau depuis celui-ci."
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Where the browser goes next, and what happens to its `sign_in` cookie."""
+
+    location: str
+    to_client: bool = False  # the client's redirect URI (a code or an error), else one of our pages
+    sign_in_ref: str | None = None  # a pending sign-in just started: the cookie to set …
+    sign_in_expires: datetime | None = None  # … until then
+    sign_in_done: bool = False  # the pending sign-in was answered (or is dead): its cookie goes
 
 
 @dataclass(frozen=True)

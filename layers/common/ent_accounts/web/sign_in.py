@@ -7,10 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
+
+from ent_accounts.errors import DomainError
 from ent_accounts.flows.sign_in import pending_sign_in
 from ent_accounts.services import services
-from ent_accounts.sso.sign_in import PendingSignIn
-from ent_accounts.web.session import cleared_sign_in_cookie, sign_in_ref
+from ent_accounts.sso.sign_in import Answer, PendingSignIn
+from ent_accounts.web.pages import page_for
+from ent_accounts.web.session import cleared_sign_in_cookie, sign_in_cookie, sign_in_ref
+
+SIGN_IN_TITLE = "Connexion à un service"
 
 
 @dataclass(frozen=True)
@@ -39,3 +45,33 @@ def waiting(event) -> bool:
     """Whether the browser says a sign-in waits (its cookie; the browser drops it when the request expires), so
     that a successful login goes on to /oidc/continue without reading it."""
     return bool(sign_in_ref(event))
+
+
+# --- a protocol's sign-in answered (web/routes/oidc.py, web/routes/cas.py) -------------------------------------------
+
+
+def redirect(answer: Answer, see_other: bool = False) -> Response:
+    """The answer as a redirect (303 after a POST, so that the browser GETs the next address), with what happens
+    to the `sign_in` cookie."""
+    cookies = []
+    if answer.sign_in_ref:
+        cookies.append(sign_in_cookie(answer.sign_in_ref, answer.sign_in_expires))
+    elif answer.sign_in_done:
+        cookies.append(cleared_sign_in_cookie())
+    status = 303 if see_other else 302
+    return Response(status_code=status, headers={"Location": answer.location}, body="", cookies=cookies)
+
+
+def refusal(router, error: DomainError, clear_sign_in: bool = False) -> Response:
+    """A sign-in refused (a school not served, an unknown service, a locked account): the French page."""
+    cookies = [cleared_sign_in_cookie()] if clear_sign_in else []
+    return page_for(
+        router,
+        "message.html",
+        error.status,
+        title=SIGN_IN_TITLE,
+        text=error.message,
+        kind="error",
+        error=error,
+        cookies=cookies,
+    )

@@ -31,7 +31,6 @@ from ent_accounts.cas.validation import (
     validate_params,
 )
 from ent_accounts.errors import DomainError
-from ent_accounts.oidc.authorization import Answer
 from ent_accounts.services import services
 from ent_accounts.web.context import request_context
 from ent_accounts.web.pages import page_for
@@ -40,9 +39,9 @@ from ent_accounts.web.session import (
     cleared_session_cookie,
     cleared_sign_in_cookie,
     cookie_value,
-    sign_in_cookie,
     sign_in_ref,
 )
+from ent_accounts.web.sign_in import redirect, refusal
 
 router = Router()
 
@@ -57,7 +56,6 @@ P3_PROXY_VALIDATE = "/cas/p3/proxyValidate"
 SAML_VALIDATE = "/cas/samlValidate"
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-SIGN_IN_TITLE = "Connexion à un service"
 LOGGED_OUT_TITLE = "Déconnexion réussie"
 LOGGED_OUT = (
     "La session est terminée, ici et dans les services ouverts avec elle. Sur un ordinateur partagé, penser aussi "
@@ -74,30 +72,6 @@ def _params(event) -> dict[str, list[str]]:
     return {name: given for name, given in values.items() if given}
 
 
-def _go(answer: Answer, see_other: bool = False) -> Response:
-    cookies = []
-    if answer.sign_in_ref:
-        cookies.append(sign_in_cookie(answer.sign_in_ref, answer.sign_in_expires))
-    elif answer.sign_in_done:
-        cookies.append(cleared_sign_in_cookie())
-    status = 303 if see_other else 302
-    return Response(status_code=status, headers={"Location": answer.location}, body="", cookies=cookies)
-
-
-def _refusal(error: DomainError, clear_sign_in: bool = False) -> Response:
-    cookies = [cleared_sign_in_cookie()] if clear_sign_in else []
-    return page_for(
-        router,
-        "message.html",
-        error.status,
-        title=SIGN_IN_TITLE,
-        text=error.message,
-        kind="error",
-        error=error,
-        cookies=cookies,
-    )
-
-
 # --- the browser's round trip ------------------------------------------------------------------------------------
 
 
@@ -108,8 +82,8 @@ def login_endpoint():
     try:
         answer = cas_login(services(), _params(event), cookie_value(event, COOKIE), here.links, here.request_id)
     except DomainError as error:
-        return _refusal(error)
-    return _go(answer)
+        return refusal(router, error)
+    return redirect(answer)
 
 
 @router.get(CONTINUE, include_in_schema=False)
@@ -121,8 +95,8 @@ def continue_endpoint():
             services(), sign_in_ref(event), cookie_value(event, COOKIE), here.links, here.request_id
         )
     except DomainError as error:
-        return _refusal(error, clear_sign_in=True)
-    return _go(answer, see_other=True)
+        return refusal(router, error, clear_sign_in=True)
+    return redirect(answer, see_other=True)
 
 
 @router.get(LOGOUT, include_in_schema=False)

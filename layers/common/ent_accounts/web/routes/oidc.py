@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts.errors import DomainError
 from ent_accounts.oidc import discovery
-from ent_accounts.oidc.authorization import Answer, authorize, continue_sign_in, error_answer
+from ent_accounts.oidc.authorization import authorize, continue_sign_in, error_answer
 from ent_accounts.oidc.authorization_request import AuthorizationError
 from ent_accounts.oidc.discovery import configuration
 from ent_accounts.oidc.logout import confirmation_fields, rp_initiated_logout
@@ -31,15 +31,14 @@ from ent_accounts.web.session import (
     cleared_session_cookie,
     cleared_sign_in_cookie,
     cookie_value,
-    sign_in_cookie,
     sign_in_ref,
 )
+from ent_accounts.web.sign_in import redirect, refusal
 
 router = Router()
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PUBLISHED = {"Cache-Control": "public, max-age=300"}  # metadata and keys: RPs may cache them a few minutes
-SIGN_IN_TITLE = "Connexion à un service"
 LOGGED_OUT = (
     "Vous êtes déconnecté : votre session est terminée. Sur un ordinateur partagé, pensez aussi à fermer le navigateur."
 )
@@ -87,31 +86,6 @@ def _header(event, name: str) -> str:
     return next((value for key, value in (event.headers or {}).items() if key.lower() == name), "") or ""
 
 
-def _go(answer: Answer, see_other: bool) -> Response:
-    """The answer as a redirect (303 after a POST, so that the browser GETs the next address)."""
-    cookies = []
-    if answer.sign_in_ref:
-        cookies.append(sign_in_cookie(answer.sign_in_ref, answer.sign_in_expires))
-    elif answer.sign_in_done:
-        cookies.append(cleared_sign_in_cookie())
-    status = 303 if see_other else 302
-    return Response(status_code=status, headers={"Location": answer.location}, body="", cookies=cookies)
-
-
-def _refusal(error: DomainError, clear_sign_in: bool = False) -> Response:
-    cookies = [cleared_sign_in_cookie()] if clear_sign_in else []
-    return page_for(
-        router,
-        "message.html",
-        error.status,
-        title=SIGN_IN_TITLE,
-        text=error.message,
-        kind="error",
-        error=error,
-        cookies=cookies,
-    )
-
-
 # --- discovery and keys ------------------------------------------------------------------------------------------
 
 
@@ -145,8 +119,8 @@ def authorization_endpoint():
     except AuthorizationError as error:
         answer = error_answer(error, here.base_url)
     except DomainError as error:
-        return _refusal(error)
-    return _go(answer, see_other=posted)
+        return refusal(router, error)
+    return redirect(answer, see_other=posted)
 
 
 @router.get(discovery.CONTINUE, include_in_schema=False)
@@ -158,10 +132,10 @@ def continue_endpoint():
             services(), sign_in_ref(event), cookie_value(event, COOKIE), here.links, here.request_id
         )
     except AuthorizationError as error:
-        return _go(replace(error_answer(error, here.base_url), sign_in_done=True), see_other=True)
+        return redirect(replace(error_answer(error, here.base_url), sign_in_done=True), see_other=True)
     except DomainError as error:
-        return _refusal(error, clear_sign_in=True)
-    return _go(answer, see_other=True)
+        return refusal(router, error, clear_sign_in=True)
+    return redirect(answer, see_other=True)
 
 
 # --- the relying party's calls -------------------------------------------------------------------------------------
