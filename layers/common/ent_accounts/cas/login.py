@@ -30,9 +30,8 @@ from ent_accounts.cas.attributes import cas_user, released_attributes
 from ent_accounts.cas.services import ServiceUrl, accepts_service, parse_service, registered_service
 from ent_accounts.cas.tickets import ServiceTicket, new_ticket
 from ent_accounts.codes import hash_token, looks_like_token
-from ent_accounts.errors import AccountLocked, DomainError, ServiceBusy
-from ent_accounts.flows.sessions import REFRESH_EVERY
-from ent_accounts.flows.sign_in import refused, start_sign_in
+from ent_accounts.errors import AccountLocked, DomainError
+from ent_accounts.flows.sign_in import commit_signed_in, refused, start_sign_in
 from ent_accounts.flows.sign_in import session_hash as _hash
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
@@ -51,7 +50,6 @@ from ent_accounts.sso.sign_in import (
     fresh_enough,
     signs_in,
 )
-from ent_accounts.store import Conflict
 
 __all__ = ["Answer", "UnknownService", "cas_login", "continue_sign_in", "with_ticket"]
 
@@ -196,19 +194,17 @@ def _issue(
         attributes=released_attributes(account, client.cas_attributes),
         credential_version=account.credential_version,
     )
-    tx = services.store.transaction().put_service_ticket(record)
-    if sign_in is not None:
-        tx.use_sign_in(sign_in.ref_hash, now)
-    if now - session.refreshed_at >= REFRESH_EVERY:
-        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
-        tx.refresh_session(session_hash, min(idle, session.absolute_expires_at), now)
-    tx.audit(account.identifier, "signed_in_to_client", request_id, client_id=client.client_id, protocol=CAS)
-    try:
-        tx.commit(retries=1)
-    except Conflict as conflict:
-        if "sign-in" in conflict.changed:
-            raise SignInExpired() from None  # answered meanwhile (the same page submitted twice)
-        raise ServiceBusy() from None  # the session ended or changed at this instant: try again
+    commit_signed_in(
+        services,
+        services.store.transaction().put_service_ticket(record),
+        session=session,
+        session_hash=session_hash,
+        sign_in=sign_in,
+        identifier=account.identifier,
+        client_id=client.client_id,
+        request_id=request_id,
+        protocol=CAS,
+    )
     metrics.count(metrics.CLIENT_SIGN_INS)
     metrics.count(metrics.CAS_TICKETS_ISSUED)
     logger.info("cas ticket issued", extra={"client_id": client.client_id, "from_new_login": record.from_new_login})

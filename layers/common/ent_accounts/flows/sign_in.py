@@ -8,10 +8,14 @@ from datetime import timedelta
 from ent_accounts import metrics
 from ent_accounts.accounts import Account
 from ent_accounts.codes import hash_token, looks_like_token, new_token
+from ent_accounts.errors import ServiceBusy
+from ent_accounts.flows.sessions import REFRESH_EVERY
 from ent_accounts.observability import logger
 from ent_accounts.services import Services
+from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
-from ent_accounts.sso.sign_in import PendingSignIn
+from ent_accounts.sso.sign_in import PendingSignIn, SignInExpired
+from ent_accounts.store import Conflict
 
 
 def start_sign_in(
@@ -75,3 +79,33 @@ def refused(
 def session_hash(token: str | None) -> str | None:
     """The hash a session is stored under, for a token that looks like one (None otherwise: no read is made)."""
     return hash_token(token) if token and looks_like_token(token) else None
+
+
+def commit_signed_in(
+    services: Services,
+    tx,
+    *,
+    session: Session,
+    session_hash: str,
+    sign_in: PendingSignIn | None,
+    identifier: str,
+    client_id: str,
+    request_id: str,
+    protocol: str | None = None,
+) -> None:
+    """Commit a sign-in to a service (`tx` holds its code or ticket): with it, the pending sign-in used, the
+    session's idle limit pushed back when due, and the audit event, in one transaction (either protocol)."""
+    now = services.clock.now()
+    if sign_in is not None:
+        tx.use_sign_in(sign_in.ref_hash, now)
+    if now - session.refreshed_at >= REFRESH_EVERY:
+        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
+        tx.refresh_session(session_hash, min(idle, session.absolute_expires_at), now)
+    extra = {"protocol": protocol} if protocol else {}
+    tx.audit(identifier, "signed_in_to_client", request_id, client_id=client_id, **extra)
+    try:
+        tx.commit(retries=1)
+    except Conflict as conflict:
+        if "sign-in" in conflict.changed:
+            raise SignInExpired() from None  # answered meanwhile (the same page submitted twice)
+        raise ServiceBusy() from None  # the session ended or changed at this instant: try again

@@ -23,11 +23,10 @@ from ent_accounts import links as pages
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, new_subject
 from ent_accounts.codes import hash_token, looks_like_token, new_token
-from ent_accounts.errors import AccountLocked, ServiceBusy
-from ent_accounts.flows.sessions import REFRESH_EVERY
+from ent_accounts.errors import AccountLocked
+from ent_accounts.flows.sign_in import commit_signed_in, start_sign_in
 from ent_accounts.flows.sign_in import refused as _refused
 from ent_accounts.flows.sign_in import session_hash as _hash
-from ent_accounts.flows.sign_in import start_sign_in
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle, retry_after_seconds
 from ent_accounts.observability import logger
@@ -58,7 +57,6 @@ from ent_accounts.sso.sign_in import (
     fresh_enough,
     signs_in,
 )
-from ent_accounts.store import Conflict
 
 
 @dataclass(frozen=True)
@@ -311,19 +309,16 @@ def _answer(
         nonce=grant.nonce,
         credential_version=account.credential_version,
     )
-    tx = services.store.transaction().put_authorization_code(record)
-    if sign_in is not None:
-        tx.use_sign_in(sign_in.ref_hash, now)
-    if now - session.refreshed_at >= REFRESH_EVERY:
-        idle = now + timedelta(minutes=services.settings.session_idle_minutes)
-        tx.refresh_session(session_hash, min(idle, session.absolute_expires_at), now)
-    tx.audit(account.identifier, "signed_in_to_client", request_id, client_id=client.client_id)
-    try:
-        tx.commit(retries=1)
-    except Conflict as conflict:
-        if "sign-in" in conflict.changed:
-            raise SignInExpired() from None  # answered meanwhile (the same page submitted twice)
-        raise ServiceBusy() from None  # the session ended or changed at this instant: try again
+    commit_signed_in(
+        services,
+        services.store.transaction().put_authorization_code(record),
+        session=session,
+        session_hash=session_hash,
+        sign_in=sign_in,
+        identifier=account.identifier,
+        client_id=client.client_id,
+        request_id=request_id,
+    )
     metrics.count(metrics.CLIENT_SIGN_INS)
     logger.info("code issued", extra={"client_id": client.client_id})
     return Answer(to_client(grant.redirect_uri, code=code, state=grant.state, iss=issuer), to_client=True)
