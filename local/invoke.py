@@ -52,17 +52,24 @@ class Functions:
         return self._handlers[logical_id]
 
     def route(self, method: str, path: str) -> Target | None:
-        """The function whose API event matches; static paths win over paths with parameters."""
-        candidates = [
-            (route.path.count("{"), function, route.path)
+        """The function whose API event matches, as API Gateway picks it: the most specific resource for the path
+        first (static paths win over paths with parameters, and the root's greedy `/{proxy+}`, the French "not
+        found", loses to every other), then its method: a resource without that method answers None."""
+        matching = [
+            (route, function)
             for function in self.by_id.values()
             for route in function.routes
-            if route.method in (method.upper(), "ANY") and match_resource(route.path, path) is not None
+            if match_resource(route.path, path) is not None
         ]
-        if not candidates:
+        if not matching:
             return None
-        _, function, resource = min(candidates, key=lambda candidate: candidate[0])
-        return Target(function, resource)
+        resource = min(
+            {route.path for route, _ in matching}, key=lambda found: (found == "/{proxy+}", found.count("{"))
+        )
+        for route, function in matching:
+            if route.path == resource and route.method in (method.upper(), "ANY"):
+                return Target(function, resource)
+        return None
 
     def invoke_http(self, method: str, url: str, **kwargs: Any) -> dict | None:
         """Call the function serving this request with the proxy event API Gateway would send; None if no route."""

@@ -29,8 +29,46 @@ COMPONENTS = [
     "tile",
 ]
 FONTS = ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold", "Marianne-Regular_Italic"]
-TARGET = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts" / "static"
+LAYER = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts"
+TARGET = LAYER / "static"
 URL = re.compile(r"url\((?:\.\./)+(fonts|icons)/([^)]+)\)")
+FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
+ICON_CLASS = re.compile(r"\bfr-icon-[a-z0-9-]+")
+COMMENT = re.compile(r"/\*.*?\*/", re.S)
+TOP_LEVEL_RULE = re.compile(r"(?<![^}/])([^{}@]+)\{([^{}]*)\}")
+
+
+def used_icons() -> set[str]:
+    """The DSFR icon classes (`fr-icon-…`) the page templates name."""
+    return {found for path in (LAYER / "templates").rglob("*.html") for found in ICON_CLASS.findall(path.read_text())}
+
+
+def icon_rules(dist: Path, icons: set[str]) -> str:
+    """The utility rules drawing these icons (mask-image of their SVG), from the DSFR's icon families; the rest of
+    the families (hundreds of icons) is left out."""
+    rules = []
+    for path in sorted((dist / "utility" / "icons").glob("icons-*/icons-*.min.css")):
+        if path.name.count(".") != 2:  # icons-user.min.css, not its .main/.legacy variants
+            continue
+        text = COMMENT.sub("", path.read_text(encoding="utf-8"))
+        for selector, body in TOP_LEVEL_RULE.findall(text):
+            names = {part.split(":")[0].lstrip(".") for part in selector.split(",")}
+            if names <= icons and "mask-image" in body:
+                rules.append(f"{selector}{{{body}}}")
+    return "\n".join(rules)
+
+
+def fonts_only_used(css: str) -> str:
+    """@font-face rules of the fonts the pages use, woff2 only: no `url(data:,)` left for the browser to fetch
+    (the CSP's font-src 'self' refuses data: URLs, and logged one console error per rule)."""
+
+    def keep(found: re.Match) -> str:
+        rule = found.group(0)
+        if not any(f"fonts/{font}.woff2" in rule for font in FONTS):
+            return ""
+        return rule.replace(',url(data:,) format("woff")', "")
+
+    return FONT_FACE.sub(keep, css)
 
 
 def build(dist: Path) -> None:
@@ -45,7 +83,10 @@ def build(dist: Path) -> None:
         wanted.add((kind, name))
         return f"url({kind}/{Path(name).name})"
 
-    css = URL.sub(relocate, css)
+    css = URL.sub(relocate, css + "\n" + icon_rules(dist, used_icons()))
+    css = fonts_only_used(css)
+    if "data:," in css:
+        raise SystemExit("a url(data:,) is left in the stylesheet: the CSP would refuse it")
     if TARGET.exists():
         shutil.rmtree(TARGET)
     (TARGET / "fonts").mkdir(parents=True)
@@ -55,6 +96,8 @@ def build(dist: Path) -> None:
         shutil.copy(dist / kind / name, TARGET / kind / Path(name).name)
     shutil.copy(Path(__file__).parent / "ent.css", TARGET / "ent.css")
     shutil.copy(dist.parent / "LICENSE.md", TARGET / "LICENSE.md")  # the DSFR's licence travels with its files
+    shutil.copy(dist / "favicon" / "favicon.svg", TARGET / "favicon.svg")
+    shutil.copy(dist / "favicon" / "favicon.ico", TARGET / "favicon.ico")
     print(f"{len(css) // 1024} KiB of CSS, {len(wanted)} files → {TARGET}")
 
 

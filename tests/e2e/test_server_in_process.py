@@ -44,8 +44,14 @@ def test_each_function_is_imported_once_and_its_cold_start_logged(service, caplo
     assert "OpenApiFunction" in service.functions.import_seconds
 
 
-def test_unknown_routes_answer_like_api_gateway(service):
-    status, _, body = service.invoke_http("GET", "/nulle-part", [], None, "127.0.0.1", 1)
+def test_unknown_paths_get_the_french_not_found_and_unknown_methods_answer_like_api_gateway(service):
+    status, headers, body = service.invoke_http("GET", "/Connexion", [], None, "127.0.0.1", 1)
+    assert status == 404 and dict(headers)["Content-Type"].startswith("text/html")
+    assert "Cette adresse n&#39;existe pas." in body.decode()
+    status, _, body = service.invoke_http("GET", "/api/nulle-part", [], None, "127.0.0.1", 1)
+    assert status == 404 and json.loads(body)["message"] == "Cette adresse n'existe pas."
+    # A declared resource without that method: API Gateway answers it itself, before any function.
+    status, _, body = service.invoke_http("DELETE", "/connexion", [], None, "127.0.0.1", 1)
     assert status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 from datetime import date
 
@@ -172,6 +173,47 @@ def test_static_files_are_cached_for_a_year(world, path):
     answer = world.call("GET", f"/static/{asset_version()}/{path}")
     assert answer.status == 200
     assert answer.header("Cache-Control") == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("path", ["/Connexion", "/favicon.png", "/wp-login.php", "/connexion/de/trop"])
+def test_a_mistyped_address_gets_a_french_page(world, path):
+    page = Browser(world).get(path)
+    assert page.status == 404 and page.header("Content-Type").startswith("text/html")
+    assert "Cette adresse n'existe pas." in html.unescape(page.text) and "Missing Authentication" not in page.text
+
+
+def test_a_mistyped_api_address_gets_french_json(world):
+    answer = world.call("GET", "/api/nulle-part")
+    assert answer.status == 404 and answer.json()["message"] == "Cette adresse n'existe pas."
+
+
+def test_every_page_names_its_favicon_and_browsers_get_one_where_they_look(world):
+    from ent_accounts.web.static import asset_version
+
+    page = Browser(world).get("/connexion")
+    assert f'/static/{asset_version()}/favicon.svg" type="image/svg+xml"' in page.text
+    assert world.call("GET", f"/static/{asset_version()}/favicon.svg").status == 200
+    icon = world.call("GET", "/favicon.ico")
+    assert icon.status == 200 and icon.header("Content-Type") == "image/x-icon"
+
+
+def test_the_stylesheet_fetches_nothing_the_csp_refuses_and_draws_the_icons_the_pages_use():
+    """font-src 'self' refuses data: URLs (a console error per @font-face that names one); every `fr-icon-…`
+    class a template uses has its drawing rule, and the SVG it names is served."""
+    import re
+    from pathlib import Path
+
+    from ent_accounts.web.static import STATIC_DIR
+
+    css = (STATIC_DIR / "dsfr.min.css").read_text(encoding="utf-8")
+    assert "data:" not in css.replace("data:image", "")
+    templates = Path(STATIC_DIR).parent / "templates"
+    icons = {name for path in templates.rglob("*.html") for name in re.findall(r"fr-icon-[a-z0-9-]+", path.read_text())}
+    assert icons
+    for icon in icons:
+        rule = re.search(rf"\.{icon}:before[^{{]*\{{[^}}]*mask-image:url\((icons/[^)]+)\)", css)
+        assert rule, icon
+        assert (STATIC_DIR / rule.group(1)).is_file()
 
 
 @pytest.mark.parametrize("path", ["..%2F..%2Fstore.py", "nope.css", "fonts/..%2F..%2Faccounts.py", "x/template.py"])

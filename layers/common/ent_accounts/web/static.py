@@ -7,7 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-TYPES = {".css": "text/css; charset=utf-8", ".woff2": "font/woff2", ".svg": "image/svg+xml", ".md": "text/plain"}
+TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".md": "text/plain",
+}
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 
 

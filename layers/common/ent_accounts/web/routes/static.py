@@ -7,6 +7,7 @@ from ent_accounts.web.api import error_body, json_response
 from ent_accounts.web.static import CACHE_FOREVER, static_file
 
 router = Router()
+FAVICON_CACHE = "public, max-age=86400"
 
 
 def _serve(relative: str):
@@ -16,6 +17,13 @@ def _serve(relative: str):
     body, content_type = found
     # The URL carries the files' fingerprint, so browsers may keep them for a year.
     return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": CACHE_FOREVER})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def get_favicon():
+    """What browsers ask for whatever the page says (the pages name favicon.svg): its URL never changes, so a day."""
+    body, content_type = static_file("favicon.ico")
+    return Response(status_code=200, content_type=content_type, body=body, headers={"Cache-Control": FAVICON_CACHE})
 
 
 @router.get("/static/<version>/<name>", include_in_schema=False)
