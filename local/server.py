@@ -122,8 +122,12 @@ class LocalService:
         path = urlsplit(url).path
         target = self.functions.route(method, path)
         if target is None:
-            # What API Gateway answers for a path or method that no resource declares.
-            return 403, [("Content-Type", "application/json")], b'{"message":"Missing Authentication Token"}'
+            # What API Gateway answers itself for a method that the path's resource does not declare.
+            accept = next((value for name, value in headers if name.lower() == "accept"), "")
+            from local import template
+
+            status, content_type, answer = template.gateway_response("MISSING_AUTHENTICATION_TOKEN", accept)
+            return status, [("Content-Type", f"{content_type}; charset=utf-8")], answer
         from local.events import api_event
 
         forwarded = [("X-Forwarded-Proto", "http"), ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", str(port))]
@@ -242,7 +246,11 @@ def make_handler(service: LocalService):
             try:
                 body = self._body()
             except ValueError:
-                self._json(413, {"message": "Request Entity Too Large"})
+                from local import template
+
+                accept = self.headers.get("Accept") or ""
+                status, content_type, answer = template.gateway_response("REQUEST_TOO_LARGE", accept)
+                self._send(status, [("Content-Type", f"{content_type}; charset=utf-8")], answer)
                 return
             path = urlsplit(self.path).path
             if path.startswith("/_dev/"):

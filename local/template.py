@@ -114,6 +114,16 @@ class Consumer:
     batch_size: int  # at most this many messages per batch (the mapping's BatchSize; SQS's default 10)
 
 
+def gateway_response(kind: str, accept: str, path: Path = TEMPLATE) -> tuple[int, str, bytes]:
+    """What API Gateway answers itself for `kind` (MISSING_AUTHENTICATION_TOKEN, …), as the template's
+    GatewayResponses write it: the status, and the template for the request's Accept (HTML for a browser)."""
+    api = next(r for r in load(path)["Resources"].values() if r["Type"] == "AWS::Serverless::Api")
+    response = api["Properties"]["GatewayResponses"][kind]
+    templates = response["ResponseTemplates"]
+    content_type = "text/html" if "text/html" in accept and "text/html" in templates else "application/json"
+    return int(response.get("StatusCode", 403)), content_type, templates[content_type].encode("utf-8")
+
+
 def queue_consumers(path: Path = TEMPLATE) -> dict[str, Consumer]:
     """Each queue a function consumes through an event source mapping (queue's logical id → its consumer)."""
     found = {}

@@ -79,8 +79,12 @@ def test_expiry_with_the_development_clock(server):
 
 
 def test_api_gateway_answers_for_unknown_routes_and_dev_errors(server):
-    assert server.request("GET", "/nulle-part").status == 403
-    assert server.request("GET", "/api/login").status == 403  # method not declared in the template
+    page = server.request("GET", "/nulle-part")
+    assert page.status == 404 and page.headers["Content-Type"].startswith("text/html")
+    unknown = server.request("GET", "/api/nulle-part")
+    assert unknown.status == 404 and unknown.json()["message"] == "Cette adresse n'existe pas."
+    undeclared = server.request("GET", "/api/login")  # a method the template does not declare for the resource
+    assert undeclared.status == 403 and undeclared.json()["message"] == "Cette adresse n'accepte pas cette demande."
     assert server.request("POST", "/_dev/run/LoginFunction").status == 404  # not a scheduled function
     assert server.request("POST", "/_dev/clock", {"advance": "trois mois"}).status == 400
 
@@ -127,3 +131,8 @@ def test_a_forged_host_header_does_not_reach_the_links_of_mails(server):
     answer = server.request("POST", "/api/first-connection", {**body, "email": "lea.hote@laposte.net"}, forged)
     assert answer.status == 200 and answer.json()["status"] == "pending_validation"
     assert link_of(mail_to(server, "lea.hote@laposte.net")).startswith(server.url + "/valider-adresse-mail?code=")
+
+
+def test_a_body_over_api_gateways_limit_is_refused_in_french(server):
+    answer = server.request("POST", "/api/login", b"x" * (10 * 1024 * 1024 + 1), {"Content-Type": "application/json"})
+    assert answer.status == 413 and answer.json()["message"] == "La demande est trop volumineuse pour être traitée."

@@ -52,7 +52,10 @@ def test_unknown_paths_get_the_french_not_found_and_unknown_methods_answer_like_
     assert status == 404 and json.loads(body)["message"] == "Cette adresse n'existe pas."
     # A declared resource without that method: API Gateway answers it itself, before any function.
     status, _, body = service.invoke_http("DELETE", "/connexion", [], None, "127.0.0.1", 1)
-    assert status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}
+    assert status == 403 and json.loads(body)["message"] == "Cette adresse n'accepte pas cette demande."
+    status, headers, body = service.invoke_http("DELETE", "/connexion", [("Accept", "text/html")], None, "x", 1)
+    assert status == 403 and dict(headers)["Content-Type"].startswith("text/html")
+    assert '<html lang="fr">' in body.decode() and "Demande refusée" in body.decode()
 
 
 def validated_account(service, identifier="jdupont12", email="jeanne@laposte.net"):
