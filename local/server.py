@@ -226,6 +226,12 @@ def make_handler(service: LocalService):
         def _body(self) -> bytes | None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
+                # Read what was sent before answering (up to a bound), so that the client reads the 413 instead of
+                # a broken pipe; beyond the bound the connection is closed.
+                remaining = min(length, 4 * MAX_BODY)
+                while remaining > 0 and (chunk := self.rfile.read(min(remaining, 1 << 16))):
+                    remaining -= len(chunk)
+                self.close_connection = True
                 raise ValueError("body too large")
             return self.rfile.read(length) if length else None
 
