@@ -408,3 +408,35 @@ def test_a_workbook_that_is_a_zip_of_another_thing_is_not_opened():
 )
 def test_dates(raw, expected):
     assert parse_date(raw) == expected
+
+
+def test_a_class_the_spreadsheet_turned_into_a_date_is_named():
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Nom", "Prénom", "Classe"])
+    workbook.active.append(["Dupont", "Jeanne", date(2025, 3, 4)])  # typed 4/3, for the 4e 3
+    data = io.BytesIO()
+    workbook.save(data)
+    assert problems("eleves.xlsx", data.getvalue()) == [
+        "Ligne 2 : classe « 04/03/2025 » : le tableur en a fait une date ; mettez la colonne au format Texte et "
+        "retapez-la."
+    ]
+
+
+def test_hidden_sheets_are_not_read():
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Ancienne liste"
+    workbook.active.append(["Nom", "Prénom"])
+    workbook.active.append(["Ancien", "Élève"])
+    workbook.active.sheet_state = "hidden"
+    current = workbook.create_sheet("2025")
+    current.append(["Nom", "Prénom"])
+    current.append(["Dupont", "Jeanne"])
+    data = io.BytesIO()
+    workbook.save(data)
+    school_file = read_school_file("eleves.xlsx", data.getvalue())
+    assert [row.last_name for row in school_file.rows] == ["Dupont"]
+    assert school_file.kind == "classeur Excel (.xlsx)"

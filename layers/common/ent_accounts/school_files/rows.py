@@ -25,6 +25,7 @@ ROLES = {
     "responsablelegal": "parent",
     "representantlegal": "parent",
 }
+_FIELD_LABELS = {"last_name": "nom", "usage_name": "nom d'usage", "first_name": "prénom", "class": "classe"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the shape only: the person validates their address later
 
 
@@ -82,7 +83,12 @@ def build(
         value = values.get(field, "")
         return value.isoformat() if isinstance(value, date) else " ".join(str(value).split())
 
-    problems = []
+    problems = [
+        f"{_FIELD_LABELS.get(field, 'une cellule')} « {value.strftime('%d/%m/%Y')} » : le tableur en a fait une date ; "
+        "mettez la colonne au format Texte et retapez-la"
+        for field, value in values.items()
+        if isinstance(value, date) and field != "birth_date"
+    ]  # Excel turns a class typed 4/3 into the 4th of March
     birth_date = _birth_date(values.get("birth_date", ""), problems)
     role = default_role
     if raw := text("role"):
