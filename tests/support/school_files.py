@@ -187,3 +187,14 @@ def docx_like() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return data.getvalue()
+
+
+def siecle_responsables_export() -> bytes:
+    """SIECLE's other shape: one line per responsable, the student repeated on each (unnumbered columns)."""
+    rows = [["NOM ELEVE", "PRENOM ELEVE", "DATE NAISS", "DIVISION", "NOM RESPONSABLE", "PRENOM RESPONSABLE",
+             "LIEN DE PARENTE", "COURRIEL RESPONSABLE"]]  # fmt: skip
+    for last, usage, first, born, division, responsables in SIECLE:
+        for resp_last, resp_first, relation, email in responsables:
+            if resp_last:
+                rows.append([usage or last, first, _day(born), division, resp_last, resp_first, relation, email])
+    return codecs.BOM_UTF8 + _csv(rows).encode("utf-8")

@@ -440,3 +440,35 @@ def test_hidden_sheets_are_not_read():
     school_file = read_school_file("eleves.xlsx", data.getvalue())
     assert [row.last_name for row in school_file.rows] == ["Dupont"]
     assert school_file.kind == "classeur Excel (.xlsx)"
+
+
+def test_siecle_s_one_line_per_responsable_gives_one_student_with_both():
+    school_file = read_school_file("responsables.csv", files.siecle_responsables_export())
+    one_per_student = read_school_file("ExportCSV.csv", files.siecle_export())
+    assert [(r.line, r.last_name, r.first_name, r.birth_date, r.responsables) for r in school_file.rows] == [
+        (line, r.last_name, r.first_name, r.birth_date, r.responsables)
+        for line, r in zip((2, 4, 6, 8), one_per_student.rows, strict=True)
+    ]
+    assert school_file.merged_lines == (3, 5, 7)
+    assert school_file.describe()[5:] == [
+        "Colonne E « NOM RESPONSABLE » : nom du responsable 1",
+        "Colonne F « PRENOM RESPONSABLE » : prénom du responsable 1",
+        "Colonne G « LIEN DE PARENTE » : lien du responsable 1 avec l'élève",
+        "Colonne H « COURRIEL RESPONSABLE » : adresse mail du responsable 1",
+        "7 lignes lues : 4 élèves, 7 responsables légaux nommés.",
+        "Lignes 3, 5, 7 : un élève déjà lu plus haut (mêmes nom, prénom, date de naissance et classe), avec un autre "
+        "responsable : une seule personne, ses responsables réunis.",
+    ]
+
+
+def test_more_than_four_responsables_for_one_student_is_refused():
+    lines = "".join(f"Dupont;Jeanne;14/05/2011;4e B;Dupont;Parent{n}\n" for n in range(5))
+    data = f"nom;prénom;date naiss;classe;nom responsable;prénom responsable\n{lines}".encode()
+    assert problems("l.csv", data) == ["Ligne 6 : plus de 4 responsables pour l'élève de la ligne 2."]
+
+
+def test_a_line_repeated_as_it_was_is_left_for_the_service_to_name():
+    line = "Dupont;Jeanne;14/05/2011;4e B;Dupont;Marc\n"
+    data = f"nom;prénom;date naiss;classe;nom responsable;prénom responsable\n{line}{line}".encode()
+    school_file = read_school_file("l.csv", data)
+    assert [row.line for row in school_file.rows] == [2, 3] and school_file.merged_lines == ()

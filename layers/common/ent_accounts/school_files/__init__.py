@@ -18,7 +18,7 @@ from ent_accounts.school_files import columns as _columns
 from ent_accounts.school_files.columns import ColumnUse
 from ent_accounts.school_files.formats import ACCEPTED, Sheet, read_sheets
 from ent_accounts.school_files.problems import SchoolFileError, shown
-from ent_accounts.school_files.rows import PersonRow, Responsable, build
+from ent_accounts.school_files.rows import PersonRow, Responsable, build, merge
 
 __all__ = ["ColumnUse", "PersonRow", "Responsable", "SchoolFile", "SchoolFileError", "read_school_file"]
 
@@ -30,6 +30,7 @@ class SchoolFile:
     header_line: int
     columns: list[ColumnUse]
     rows: list[PersonRow]
+    merged_lines: tuple[int, ...] = ()  # lines that repeated a student to name another responsable
 
     def describe(self) -> list[str]:
         """What the command line prints before sending anything."""
@@ -41,12 +42,20 @@ class SchoolFile:
             counted.append(f"{parents} parent{'s' if parents > 1 else ''}")
         if responsables:
             counted.append(f"{responsables} responsable{'s légaux nommés' if responsables > 1 else ' légal nommé'}")
+        lines = len(self.rows) + len(self.merged_lines)
+        summary = [
+            f"{lines} ligne{'s' if lines > 1 else ''} lue{'s' if lines > 1 else ''} : " + ", ".join(counted) + "."
+        ]
+        if self.merged_lines:
+            summary.append(
+                f"Ligne{'s' if len(self.merged_lines) > 1 else ''} {', '.join(map(str, self.merged_lines))} : "
+                "un élève déjà lu plus haut (mêmes nom, prénom, date de naissance et classe), avec un autre "
+                "responsable : une seule personne, ses responsables réunis."
+            )
         return [
             f"« {shown(self.filename)} » : {self.kind}, en-tête en ligne {self.header_line}.",
             *(column.describe() for column in self.columns),
-            f"{len(self.rows)} ligne{'s' if len(self.rows) > 1 else ''} lue{'s' if len(self.rows) > 1 else ''} : "
-            + ", ".join(counted)
-            + ".",
+            *summary,
         ]
 
 
@@ -69,13 +78,14 @@ def read_school_file(filename: str, data: bytes, default_role: str = "eleve") ->
             problems.append(problem)
         else:
             people.append(row)
+    people, merged, problems = merge(people) if not problems else (people, [], problems)
     if problems:
         raise SchoolFileError(problems)
     if not people:
         raise SchoolFileError(
             [f"Le fichier « {shown(filename)} » ne contient aucune personne sous son en-tête (ligne {header_line})."]
         )
-    return SchoolFile(filename, sheet.kind, header_line, columns, people)
+    return SchoolFile(filename, sheet.kind, header_line, columns, people, tuple(merged))
 
 
 def _header(filename: str, sheets: list[Sheet]) -> tuple[Sheet, int, dict[int, str]]:

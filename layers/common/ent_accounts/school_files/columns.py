@@ -76,11 +76,15 @@ RESPONSABLE_FIELDS = {
         "liendeparenteaveceleve",
     ),
 }
-_WHO = "responsablelegal|responsable|resplegal|respleg|resp|rl|representantlegal|representant|replegal|parent"
+_WHO_UNNUMBERED = "responsablelegal|responsable|resplegal|respleg|resp|representantlegal|representant|replegal"
+_WHO = f"{_WHO_UNNUMBERED}|rl|parent"
 _WHAT = "|".join(sorted({name for names in RESPONSABLE_FIELDS.values() for name in names}, key=len, reverse=True))
 _RESPONSABLE = (
     re.compile(rf"^(?P<what>{_WHAT})(?:dela|des|du|de|d)?(?:{_WHO})(?P<n>[1-9])$"),
     re.compile(rf"^(?:{_WHO})(?P<n>[1-9])(?P<what>{_WHAT})$"),  # "Responsable 1 - Nom"
+    # SIECLE's responsables export: one line per responsable, unnumbered ("NOM RESPONSABLE"); lines of the same
+    # student are put together (rows.merge). "Nom parent" alone stays a parent row's own name.
+    re.compile(rf"^(?P<what>{_WHAT})(?:dela|des|du|de|d)?(?:{_WHO_UNNUMBERED})$"),
 )
 # "Nom élève", "Date de naissance de l'élève": the student's own columns, said at length.
 _STUDENT_SUFFIXES = ("deleleve", "eleve", "delenfant", "enfant")
@@ -141,6 +145,12 @@ def fields_of(header: list[Cell]) -> dict[int, str]:
         field = _field(key(cell))
         if field and field not in found.values():
             found[position] = field
+    # A bare "LIEN DE PARENTE" beside one unnumbered responsable's columns is that responsable's.
+    if "responsable1.last_name" in found.values() and "responsable1.relation" not in found.values():
+        for position, cell in enumerate(header):
+            if position not in found and key(cell) in RESPONSABLE_FIELDS["relation"]:
+                found[position] = "responsable1.relation"
+                break
     return found
 
 
@@ -149,7 +159,7 @@ def _field(name: str) -> str | None:
         return None
     for pattern in _RESPONSABLE:
         if match := pattern.match(name):
-            number = int(match["n"])
+            number = int(match.groupdict().get("n") or 1)
             what = next(field for field, names in RESPONSABLE_FIELDS.items() if match["what"] in names)
             return f"responsable{number}.{what}" if number <= MAX_RESPONSABLES else None
     for candidate in (name, *(name.removesuffix(s) for s in _STUDENT_SUFFIXES if name.endswith(s))):

@@ -5,7 +5,7 @@ and guardians are checked here, so that every line at fault is named before anyt
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ent_accounts.identifiers import ascii_letters
@@ -154,3 +154,38 @@ def _responsables(text, problems: list[str]) -> tuple[Responsable, ...]:
         email = _email(raw_email, f"adresse mail du responsable {number}", problems) if raw_email else None
         found.append(Responsable(last, first, email, relation or None))
     return tuple(found)
+
+
+def merge(people: list[PersonRow]) -> tuple[list[PersonRow], list[int], list[str]]:
+    """Lines that repeat a student (same names, birth date and class) to name another responsable, as SIECLE's
+    responsables export does, become one person on the first line: the people, the lines merged, the problems."""
+    firsts: dict[tuple, int] = {}
+    merged: list[PersonRow] = []
+    lines, problems = [], []
+    for person in people:
+        same = (
+            ascii_letters(person.last_name),
+            ascii_letters(person.first_name),
+            person.birth_date,
+            person.school_class,
+        )
+        at = firsts.get(same)
+        if person.role != "eleve" or person.birth_date is None or not person.responsables or at is None:
+            if person.role == "eleve" and person.birth_date is not None:
+                firsts.setdefault(same, len(merged))
+            merged.append(person)
+            continue
+        first = merged[at]
+        added = tuple(r for r in person.responsables if r not in first.responsables)
+        if not added:  # the same line twice: the service names the duplicate
+            merged.append(person)
+            continue
+        responsables = first.responsables + added
+        if len(responsables) > MAX_RESPONSABLES:
+            problems.append(
+                f"Ligne {person.line} : plus de {MAX_RESPONSABLES} responsables pour l'élève de la ligne {first.line}."
+            )
+            continue
+        merged[at] = replace(first, responsables=responsables)
+        lines.append(person.line)
+    return merged, lines, problems
