@@ -472,3 +472,18 @@ def test_a_line_repeated_as_it_was_is_left_for_the_service_to_name():
     data = f"nom;prénom;date naiss;classe;nom responsable;prénom responsable\n{line}{line}".encode()
     school_file = read_school_file("l.csv", data)
     assert [row.line for row in school_file.rows] == [2, 3] and school_file.merged_lines == ()
+
+
+@pytest.mark.parametrize("build", [files.xlsx_workbook, files.ods_workbook, files.excel_csv_windows_1252])
+def test_a_damaged_file_is_refused_in_french_never_a_crash(build):
+    import random
+
+    data, chance = build(), random.Random(17)  # seeded: the same damage on every run
+    for _ in range(40):
+        damaged = bytearray(data)
+        for _ in range(20):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        try:
+            read_school_file("eleves", bytes(damaged))
+        except SchoolFileError as error:
+            assert all(problem.isprintable() for problem in error.problems), error.problems

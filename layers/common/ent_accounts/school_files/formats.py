@@ -75,6 +75,8 @@ def _zip_kind(filename: str, data: bytes) -> str:
         ) from None
     if "xl/workbook.xml" in names:
         return "classeur Excel (.xlsx)"
+    if "xl/workbook.bin" in names:
+        return "classeur Excel binaire (.xlsb)"
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         return "classeur LibreOffice (.ods)"
     if "word/document.xml" in names or mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
@@ -99,7 +101,9 @@ def _workbook(filename: str, data: bytes, kind: str) -> list[Sheet]:
         raise SchoolFileError(
             [f"Le classeur « {shown(filename)} » est protégé par un mot de passe : enregistrez-le sans mot de passe."]
         ) from None
-    except Exception:  # calamine's errors (Xml, Zip, Calamine…) and Rust panics: the file is not a workbook
+    except BaseException as error:  # calamine's errors (Xml, Zip …) and its Rust panics (a BaseException)
+        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+            raise
         raise SchoolFileError(
             [f"Le fichier « {shown(filename)} » n'a pas pu être lu comme un {kind} : envoyez {ACCEPTED}."]
         ) from None

@@ -111,7 +111,7 @@ def build(
         text("first_name"),
         birth_date,
         text("class") or None,
-        role or default_role,
+        role,
         email,
         responsables,
     ), None
@@ -163,12 +163,7 @@ def merge(people: list[PersonRow]) -> tuple[list[PersonRow], list[int], list[str
     merged: list[PersonRow] = []
     lines, problems = [], []
     for person in people:
-        same = (
-            ascii_letters(person.last_name),
-            ascii_letters(person.first_name),
-            person.birth_date,
-            person.school_class,
-        )
+        same = (_same(person.last_name), _same(person.first_name), person.birth_date, person.school_class)
         at = firsts.get(same)
         if person.role != "eleve" or person.birth_date is None or not person.responsables or at is None:
             if person.role == "eleve" and person.birth_date is not None:
@@ -189,3 +184,8 @@ def merge(people: list[PersonRow]) -> tuple[list[PersonRow], list[int], list[str
         merged[at] = replace(first, responsables=responsables)
         lines.append(person.line)
     return merged, lines, problems
+
+
+def _same(name: str) -> str:
+    """A name compared across lines of one file: case, accents and spaces aside (non-Latin names as written)."""
+    return ascii_letters(name) or " ".join(name.casefold().split())
