@@ -487,3 +487,23 @@ def test_a_damaged_file_is_refused_in_french_never_a_crash(build):
             read_school_file("eleves", bytes(damaged))
         except SchoolFileError as error:
             assert all(problem.isprintable() for problem in error.problems), error.problems
+
+
+def test_a_column_saying_what_another_gives_is_ignored_and_two_birth_dates_refused():
+    data = "Nom;Prénom;Classe;Nom de famille;;Division\nDupont;Jeanne;4e B;DUPONT;x;4B\n".encode()
+    assert read_school_file("l.csv", data).describe()[1:7] == [
+        "Colonne A « Nom » : nom de l'élève",
+        "Colonne B « Prénom » : prénom de l'élève",
+        "Colonne C « Classe » : classe de l'élève",
+        "Colonne D « Nom de famille » : ignorée (la colonne A donne déjà la même chose)",
+        "Colonne E (sans en-tête) : ignorée",
+        "Colonne F « Division » : ignorée (la colonne C donne déjà la même chose)",
+    ]
+    data = "Nom;Prénom;Date de naissance;DATE NAISS\nDupont;Jeanne;;14/05/2011\n".encode()
+    assert problems("l.csv", data) == [
+        "Ligne 1, colonne D « DATE NAISS » : la colonne C donne déjà la date de naissance. Gardez-en une seule "
+        "(supprimez ou renommez l'autre)."
+    ]
+    assert problems("l.csv", "Nom;Prénom;\nDupont;Jeanne;14/05/2011\n".encode())[0].startswith(
+        "Ligne 1, colonne C (sans en-tête) : elle contient des dates mais n'est pas utilisée."
+    )

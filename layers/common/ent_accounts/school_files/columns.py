@@ -115,10 +115,14 @@ class ColumnUse:
     letter: str  # as the spreadsheet names the column: A, B, … Z, AA …
     use: str | None  # in French, or None when the column is ignored
     field: str | None = None  # "last_name", "responsable2.email" …: what rows.py reads
+    same_as: str | None = None  # an ignored column that says what another one gives: that column's letter
+
+    def quoted(self) -> str:
+        return f"« {shown(self.header)} »" if self.header.strip() else "(sans en-tête)"
 
     def describe(self) -> str:
-        header = f"« {shown(self.header)} »" if self.header.strip() else "(sans en-tête)"
-        return f"Colonne {self.letter} {header} : {self.use or 'ignorée'}"
+        ignored = f"ignorée (la colonne {self.same_as} donne déjà la même chose)" if self.same_as else "ignorée"
+        return f"Colonne {self.letter} {self.quoted()} : {self.use or ignored}"
 
 
 def key(header: Cell) -> str:
@@ -177,13 +181,19 @@ def uses(header: list[Cell], fields: dict[int, str], data: list[list[Cell]], def
     """Every column with a header or a value, and what it is used for."""
     width = max([len(header), *(len(row) for row in data)])
     who = None if "role" in fields.values() else default_role
+    positions = {field: position for position, field in fields.items()}
     report = []
     for position in range(width):
         text = str(header[position]) if position < len(header) else ""
         field = fields.get(position)
         if not field and not text.strip() and not any(_at(row, position) for row in data):
             continue  # nothing there: the empty margin of a sheet
-        report.append(ColumnUse(position, text, letter(position), _label(field, who), field))
+        twin = positions.get(_field(key(text))) if not field else None
+        report.append(
+            ColumnUse(
+                position, text, letter(position), _label(field, who), field, letter(twin) if twin is not None else None
+            )
+        )
     return report
 
 
@@ -206,8 +216,13 @@ def unmapped_dates(columns: list[ColumnUse], data: list[list[Cell]], header_line
         if column.field is not None:
             continue
         name = key(column.header)
-        quoted = f"Ligne {header_line}, colonne {column.letter} « {shown(column.header)} »"
-        if any(word in name for word in _BIRTH_WORDS) and not any(word in name for word in _PLACE_WORDS):
+        quoted = f"Ligne {header_line}, colonne {column.letter} {column.quoted()}"
+        if column.same_as and _field(name) == "birth_date":
+            problems.append(
+                f"{quoted} : la colonne {column.same_as} donne déjà la date de naissance. Gardez-en une seule "
+                "(supprimez ou renommez l'autre)."
+            )
+        elif any(word in name for word in _BIRTH_WORDS) and not any(word in name for word in _PLACE_WORDS):
             problems.append(
                 f"{quoted} : elle ressemble à une date de naissance mais n'est pas reconnue. Renommez son en-tête "
                 "« date de naissance » (ou supprimez la colonne si ce n'en est pas une)."
