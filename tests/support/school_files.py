@@ -40,7 +40,8 @@ def excel_csv_utf8_bom() -> bytes:
 
 
 # A SIECLE-like student export: two responsables per student; Lucas and Emma Martin are siblings sharing both
-# parents; Yann Le Bihan has no e-mail address. (last, usage, first, born, division, responsables)
+# parents; Yann Le Bihan has no e-mail address; Hương's guardians have Vietnamese names.
+# (last, usage, first, born, division, responsables)
 SIECLE = [
     (
         "MARTIN",
@@ -78,7 +79,10 @@ SIECLE = [
         "Thị Hương",
         date(2012, 6, 1),
         "5C",
-        [("NGUYEN", "Văn Minh", "TUTEUR", "tuteur.nguyen@example.fr"), ("", "", "", "")],
+        [
+            ("NGUYEN", "Văn Minh", "TUTEUR", "tuteur.nguyen@example.fr"),
+            ("TRẦN", "Thị Lan", "TUTRICE", "lan.tran@example.fr"),
+        ],
     ),
 ]
 SIECLE_HEADER = [

@@ -75,7 +75,10 @@ def test_a_siecle_export_gives_students_their_responsables():
         Responsable("PEREZ", "Ana", "ana.perez@example.fr", "MERE"),
         Responsable("LE BIHAN", "Yann", None, "PERE"),  # no e-mail address: still a responsable
     )
-    assert huong.responsables == (Responsable("NGUYEN", "Văn Minh", "tuteur.nguyen@example.fr", "TUTEUR"),)
+    assert huong.responsables == (
+        Responsable("NGUYEN", "Văn Minh", "tuteur.nguyen@example.fr", "TUTEUR"),
+        Responsable("TRẦN", "Thị Lan", "lan.tran@example.fr", "TUTRICE"),
+    )
     assert elodie.as_api() == {
         "line": 4,
         "last_name": "LE BIHAN-PEREZ",
@@ -106,7 +109,7 @@ def test_a_siecle_export_gives_students_their_responsables():
         "Colonne N « Prénom représentant légal 2 » : prénom du responsable 2",
         "Colonne O « LIEN PARENTE RESP 2 » : lien du responsable 2 avec l'élève",
         "Colonne P « COURRIEL RESP 2 » : adresse mail du responsable 2",
-        "4 lignes lues : 4 élèves, 7 responsables légaux nommés.",
+        "4 lignes lues : 4 élèves, 8 responsables légaux nommés.",
     ]
     assert [(c.position, c.letter, c.header, c.use) for c in school_file.columns][:2] == [
         (0, "A", "NOM DE FAMILLE", "nom de l'élève"),
@@ -449,15 +452,15 @@ def test_siecle_s_one_line_per_responsable_gives_one_student_with_both():
         (line, r.last_name, r.first_name, r.birth_date, r.responsables)
         for line, r in zip((2, 4, 6, 8), one_per_student.rows, strict=True)
     ]
-    assert school_file.merged_lines == (3, 5, 7)
+    assert school_file.merged_lines == (3, 5, 7, 9)
     assert school_file.describe()[5:] == [
         "Colonne E « NOM RESPONSABLE » : nom du responsable 1",
         "Colonne F « PRENOM RESPONSABLE » : prénom du responsable 1",
         "Colonne G « LIEN DE PARENTE » : lien du responsable 1 avec l'élève",
         "Colonne H « COURRIEL RESPONSABLE » : adresse mail du responsable 1",
-        "7 lignes lues : 4 élèves, 7 responsables légaux nommés.",
-        "Lignes 3, 5, 7 : un élève déjà lu plus haut (mêmes nom, prénom, date de naissance et classe), avec un autre "
-        "responsable : une seule personne, ses responsables réunis.",
+        "8 lignes lues : 4 élèves, 8 responsables légaux nommés.",
+        "Lignes 3, 5, 7, 9 : un élève déjà lu plus haut (mêmes nom, prénom, date de naissance et classe), avec un "
+        "autre responsable : une seule personne, ses responsables réunis.",
     ]
 
 
