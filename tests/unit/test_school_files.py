@@ -510,3 +510,17 @@ def test_a_column_saying_what_another_gives_is_ignored_and_two_birth_dates_refus
     assert problems("l.csv", "Nom;Prénom;\nDupont;Jeanne;14/05/2011\n".encode())[0].startswith(
         "Ligne 1, colonne C (sans en-tête) : elle contient des dates mais n'est pas utilisée."
     )
+
+
+def test_a_workbook_that_unpacks_too_big_is_not_opened(monkeypatch):
+    from ent_accounts.school_files import formats
+
+    monkeypatch.setattr(formats, "MAX_UNPACKED", 1_000_000)
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", " " * 2_000_000)  # a few kB packed
+    assert problems("eleves.xlsx", data.getvalue()) == [
+        "Le classeur « eleves.xlsx » est trop gros : plus de 1 Mo une fois décompressé. Enregistrez seulement la "
+        "liste des élèves."
+    ]

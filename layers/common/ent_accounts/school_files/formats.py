@@ -34,6 +34,7 @@ _NOT_A_LIST = {  # magic numbers of what schools attach by mistake
     b"GIF8": "une image GIF",
     b"{\\rtf": "un document RTF",
 }
+MAX_UNPACKED = 100_000_000  # bytes a workbook's parts may unpack to before calamine reads them
 ACCEPTED = "une liste CSV (enregistrée depuis le tableur), un classeur Excel (.xlsx) ou LibreOffice (.ods)"
 
 
@@ -68,11 +69,19 @@ def _zip_kind(filename: str, data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names and unpacked <= MAX_UNPACKED else b""
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError):
         raise SchoolFileError(
             [f"Le fichier « {shown(filename)} » est une archive ZIP abîmée : envoyez {ACCEPTED}."]
         ) from None
+    if unpacked > MAX_UNPACKED:  # a school's list is a few hundred kB; this is not one (or a ZIP bomb)
+        raise SchoolFileError(
+            [
+                f"Le classeur « {shown(filename)} » est trop gros : plus de {MAX_UNPACKED // 1_000_000} Mo une fois "
+                "décompressé. Enregistrez seulement la liste des élèves."
+            ]
+        )
     if "xl/workbook.xml" in names:
         return "classeur Excel (.xlsx)"
     if "xl/workbook.bin" in names:
