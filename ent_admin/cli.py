@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ent_accounts.school_files import PersonRow, SchoolFileError, read_school_file
 from ent_admin import clients
 from ent_admin.api import ApiError, Client, is_local, region_of
 from ent_admin.common import Stop, confirm
-from ent_admin.spreadsheet import Row, SpreadsheetError, read_rows, write_csv
+from ent_admin.spreadsheet import write_csv
 
 STATUSES = {
     "premiere-connexion": "PROVISIONED",
@@ -129,11 +130,14 @@ def make_client(args) -> Client:
 def import_list(args, client: Client, out) -> None:
     school_name = _school_name(args)
     try:
-        rows = read_rows(args.fichier, args.profil)
-    except SpreadsheetError as error:
+        school_file = read_school_file(args.fichier.name, args.fichier.read_bytes(), args.profil)
+    except SchoolFileError as error:
         raise Stop("Rien n'a été envoyé : corrigez le fichier.\n" + "\n".join(error.problems), 2) from None
     except OSError as error:
         raise Stop(f"Impossible de lire {args.fichier} : {error.strerror}", 2) from None
+    for line in school_file.describe():  # what is read from which column, before anything is sent
+        print(line, file=out)
+    rows = school_file.rows
     body = {"uai": args.uai, "accounts": [row.as_api() for row in rows]}
     key_file = args.fichier.with_name(args.fichier.name + ".cle-import")
     key = _import_key(key_file, body, out)
@@ -250,7 +254,7 @@ def _school_name(args) -> str | None:
     return schools.tidy(args.etablissement)
 
 
-def _row_problems(error: ApiError, rows: list[Row]) -> str:
+def _row_problems(error: ApiError, rows: list[PersonRow]) -> str:
     """The service names rows as accounts[i]: say which line of the file, and whose, in the school's words."""
     lines = [f"Rien n'a été créé : {error}"]
     for field, message in (error.body.get("fields") or {}).items():

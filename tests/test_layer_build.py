@@ -251,3 +251,49 @@ def test_the_oidc_layer_with_the_common_layer_signs_publishes_and_verifies_alone
     assert answer["claims"] == {"sub": "layer-smoke"} and answer["forged"] is None
     assert answer["kids"] == [key.rsplit("/", 1)[1]]
     assert answer["joserfc"].startswith(str(oidc_layer)) and answer["cryptography"].startswith(str(oidc_layer))
+
+
+SCHOOL_FILES_SMOKE = """
+import json, sys
+plan = json.loads(sys.argv[1])
+sys.path[:0] = plan["sys_path"]
+from ent_accounts.school_files import read_school_file
+answers = {}
+for name in ("eleves.xlsx", "eleves.ods"):
+    school_file = read_school_file(name, open(plan["files"][name], "rb").read())
+    answers[name] = [school_file.kind, [row.birth_date for row in school_file.rows]]
+answers["calamine"] = sys.modules["python_calamine"].__file__
+print(json.dumps(answers))
+"""
+
+
+def test_the_admin_layer_reads_schools_workbooks_alone(tmp_path):
+    """python-calamine (the workbooks' reader) from the admin layer as sam build makes it, the reader from the common
+    layer, in a Python without site-packages: an .xlsx and an .ods read, their date cells kept."""
+    from tests.support import school_files
+
+    arch = os.uname().machine
+    if arch not in ARCH.values():
+        pytest.skip(f"no manylinux wheels for {arch}")
+    admin_layer = tmp_path / "admin-layer"
+    _pip_install(ROOT / "layers" / "admin" / "requirements.txt", admin_layer, arch)
+    assert _size(admin_layer / "python_calamine") < 5_000_000
+    files = {"eleves.xlsx": school_files.xlsx_workbook(), "eleves.ods": school_files.ods_workbook()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    plan = {"sys_path": [str(admin_layer), str(LAYER_SOURCE)], "files": {name: str(tmp_path / name) for name in files}}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", SCHOOL_FILES_SMOKE, json.dumps(plan)],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers.pop("calamine").startswith(str(admin_layer))
+    born = [born.isoformat() for _, _, born, _ in school_files.CLASS_4B]
+    assert answers == {
+        "eleves.xlsx": ["classeur Excel (.xlsx), feuille « Élèves »", [*born, "2012-08-09"]],
+        "eleves.ods": ["classeur LibreOffice (.ods)", born],
+    }

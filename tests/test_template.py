@@ -118,7 +118,7 @@ def test_sam_build_without_docker(tmp_path):
     assert (layer / "ent_accounts" / "templates" / "letters" / "eleve.txt").exists()
     assert not (layer / "boto3").exists()  # the runtime has it
     # Lean: what only the school function needs (PDF, sealing) is not in every function's layer.
-    assert not {"fpdf", "PIL", "cryptography"} & {p.name for p in layer.iterdir()}
+    assert not {"fpdf", "PIL", "cryptography", "python_calamine"} & {p.name for p in layer.iterdir()}
     # Pruned by layers/common/Makefile (tests/test_layer_build.py runs every function from it); the school
     # function's own dependencies (fpdf2, Pillow, fontTools, cryptography: about 60 MB) must never land here.
     assert _size(layer) < 10_500_000  # 10 MB until the OpenID provider (issue 15) added its own code
@@ -127,7 +127,7 @@ def test_sam_build_without_docker(tmp_path):
         assert {p.name for p in built.iterdir()} == {"app.py"}  # code only
     # The school function's own dependencies, in its own layer, for Lambda's platform.
     admin = {p.name for p in (tmp_path / "build" / "AdminLayer" / "python").iterdir()}
-    assert {"fpdf", "PIL", "cryptography"} <= admin
+    assert {"fpdf", "PIL", "cryptography", "python_calamine"} <= admin
     assert any(p.name.endswith("aarch64-linux-gnu.so") for p in (tmp_path / "build" / "AdminLayer").rglob("*.so"))
 
 

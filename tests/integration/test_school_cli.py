@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pypdf
 import pytest
 
+from ent_accounts.school_files import read_school_file
 from ent_admin.api import Answer, Client
 from ent_admin.cli import main
-from ent_admin.spreadsheet import read_rows
 from tests.integration.helpers import login
 
 LIST = (
@@ -164,7 +164,8 @@ def test_the_files_written_for_a_spreadsheet_hold_no_formula(world, tmp_path):
     assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
     # Read again as a school's list (an export edited and imported back), the names are as they were.
-    (again,) = read_rows(tmp_path / "eleves-identifiants.csv")
+    listed = tmp_path / "eleves-identifiants.csv"
+    (again,) = read_school_file(listed.name, listed.read_bytes()).rows
     assert (again.last_name, again.school_class) == ("-Dupont", "-A1-B1")
 
 
