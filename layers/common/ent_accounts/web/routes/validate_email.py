@@ -98,7 +98,14 @@ def get_pending_page():
         return message
     waiting = pending_view(router.current_event)  # a service waiting: the page says it needs the validation first
     return page_for(
-        router, "pending.html", account=account, errors={}, values={}, cookies=waiting.cookies, **waiting.context
+        router,
+        "pending.html",
+        account=account,
+        pending_session=True,
+        errors={},
+        values={},
+        cookies=waiting.cookies,
+        **waiting.context,
     )
 
 
@@ -109,7 +116,12 @@ def post_pending_page():
         return message
     event = router.current_event
     form = FormPage(
-        router, "pending.html", keep=("email",), again_context=lambda: pending_view(event).context, account=account
+        router,
+        "pending.html",
+        keep=("email",),
+        again_context=lambda: pending_view(event).context,
+        account=account,
+        pending_session=True,
     )
     here = request_context(router)
 
@@ -125,6 +137,8 @@ def post_pending_page():
 
     def done(_):
         context = pending_view(event).context
-        return page_for(router, "pending.html", account=account, sent=True, errors={}, values={}, **context)
+        return page_for(
+            router, "pending.html", account=account, pending_session=True, sent=True, errors={}, values={}, **context
+        )
 
     return form.post(check, call, done)

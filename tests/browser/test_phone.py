@@ -1,0 +1,57 @@
+"""A phone's width, without JavaScript: logging out and managing the account stay in reach on every signed-in page,
+the pending one included (issue 18, item 1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.helpers import first_connection, sign_in
+
+
+@pytest.fixture
+def phone(chromium, server):
+    """375 px wide, as a small phone; no script at all, as some school devices run."""
+    context = chromium.new_context(
+        base_url=server.url, locale="fr-FR", viewport={"width": 375, "height": 740}, java_script_enabled=False
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_the_desk_and_the_account_page_offer_logout_and_account_management(phone, server):
+    sign_in(phone, "amartin", server.demo["amartin"])
+    phone.wait_for_url(re.compile(r"/premiere-connexion$"))
+    first_connection(phone)
+    phone.wait_for_url(re.compile(r"/bureau$"))
+    header = phone.get_by_role("banner")
+    manage = header.get_by_role("link", name="Gérer son compte")
+    expect(manage).to_be_visible()
+    expect(header.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    screenshot(phone, "bureau-375px")
+    manage.click()
+    phone.wait_for_url(re.compile(r"/mon-compte$"))
+    logout = phone.get_by_role("button", name="Se déconnecter")
+    expect(logout).to_be_in_viewport()
+    logout.click()
+    phone.wait_for_url(re.compile(r"/connexion"))
+    phone.goto("/bureau")
+    expect(phone.get_by_role("button", name="Se déconnecter")).to_have_count(0)  # the session is over
+
+
+def test_on_a_phone_the_pending_page_offers_logout(phone, server):
+    sign_in(phone, "jdupont", server.demo["jdupont"])
+    phone.wait_for_url(re.compile(r"/premiere-connexion$"))
+    first_connection(phone, email="jeanne@laposte.net")
+    phone.wait_for_url(re.compile(r"/compte-en-attente$"))
+    # Nothing to manage before the address is validated; logging out, yes.
+    expect(phone.get_by_role("banner").get_by_role("link", name="Gérer son compte")).to_have_count(0)
+    logout = phone.get_by_role("button", name="Se déconnecter")
+    expect(logout).to_be_visible()
+    logout.click()
+    phone.wait_for_url(re.compile(r"/connexion"))
+    phone.goto("/compte-en-attente")
+    expect(phone.get_by_text("Connecte-toi avec ton identifiant")).to_be_visible()
