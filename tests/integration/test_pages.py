@@ -97,6 +97,22 @@ def test_errors_appear_next_to_their_fields_and_typed_values_stay(world):
     assert field_error(page, "new_password_confirmation") == "Les deux mots de passe ne sont pas identiques."
 
 
+def test_the_birth_date_is_read_day_first_as_the_hint_says(world):
+    """14052011 typed on a phone's number pad is 14 May 2011 (a browser's date field read 03092011 month first)."""
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    page = browser.get("/premiere-connexion")
+    assert 'id="birth_date" name="birth_date" type="text"' in page.text and "JJ/MM/AAAA" in page.text
+    empty = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD, "birth_date": ""}
+    page = browser.post("/premiere-connexion", empty)
+    assert field_error(page, "birth_date") == "Indique ta date de naissance, au format JJ/MM/AAAA."
+    page = browser.post("/premiere-connexion", {**empty, "birth_date": "14052011"})
+    assert page.status in (200, 303), page.text
+    assert world.store.get_account("jdupont12").birth_date == date(2011, 5, 14)
+
+
 def test_forms_refuse_forged_and_cross_site_posts(world):
     world.provision("jdupont12")
     activate(world, "jdupont12")

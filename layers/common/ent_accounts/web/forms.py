@@ -3,7 +3,9 @@ errors shown next to fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -127,12 +129,32 @@ def checked(parse, raw: str):
         return None, error.message()
 
 
-def iso_date_from_form(raw: str) -> str:
-    """Browsers send a date field as AAAA-MM-JJ; people typing by hand write JJ/MM/AAAA."""
-    parts = raw.strip().split("/")
-    if len(parts) == 3 and all(part.isdigit() for part in parts):
-        return f"{parts[2]:0>4}-{parts[1]:0>2}-{parts[0]:0>2}"
-    return raw.strip()
+BIRTH_DATE_FORMAT = "Écris la date au format JJ/MM/AAAA, par exemple 14/05/2011."
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})$")
+
+
+def birth_date_from_form(raw: str):
+    """(date, None) for a birth date as people write it, or (None, a French message): JJ/MM/AAAA (also with `-`,
+    `.` or spaces, and 1/2/2011), the eight digits 03092011 a phone's number pad types (day first, as the hint
+    says), or AAAA-MM-JJ (what a browser's own date field sends)."""
+    from ent_accounts.web.schemas import parse_birth_date
+
+    text = raw.strip()
+    if not text:
+        return None, "Indique ta date de naissance, au format JJ/MM/AAAA."
+    if match := _DAY_MONTH_YEAR.match(text):
+        day, month, year = match.groups()
+    elif len(text) == 8 and text.isdigit():
+        day, month, year = text[:2], text[2:4], text[4:]
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        year, month, day = text.split("-")
+    else:
+        return None, BIRTH_DATE_FORMAT
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return None, f"Le {text} n'existe pas : vérifie le jour et le mois (JJ/MM/AAAA)."
+    return checked(parse_birth_date, f"{year}-{int(month):02d}-{int(day):02d}")
 
 
 REQUIRED = "Ce champ est obligatoire."

@@ -17,9 +17,9 @@ from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import (
     FormPage,
+    birth_date_from_form,
     checked,
     field_errors,
-    iso_date_from_form,
     redirect,
 )
 from ent_accounts.web.pages import page_for
@@ -28,7 +28,6 @@ from ent_accounts.web.schemas import (
     FirstConnectionResponse,
     documented,
     normalize_email,
-    parse_birth_date,
 )
 from ent_accounts.web.session import (
     CHALLENGE_COOKIE,
@@ -127,7 +126,7 @@ def post_first_connection_page():
 
     def check(errors):
         password = form.new_password(errors)
-        birth_date, errors["birth_date"] = checked(parse_birth_date, iso_date_from_form(form.values["birth_date"]))
+        birth_date, errors["birth_date"] = birth_date_from_form(form.values["birth_date"])
         email = form.values["email"]
         email, errors["email"] = checked(normalize_email, email) if email else (None, None)
         return password, birth_date, email
