@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests.integration.helpers import NEW_PASSWORD, activate
+from tests.integration.helpers import NEW_PASSWORD, activate, active_student
 from tests.support.browser import Browser
 from tests.support.links import code_in
 
@@ -52,8 +52,20 @@ def test_the_leaflet_journey_through_the_pages(world):
     page = browser.get("/mon-compte")
     assert "Adresse validée" in page.text and "jeanne.dupont@laposte.net" in page.text
     page = browser.post("/deconnexion", {})
-    assert "<h1>Connexion</h1>" in page.text
-    assert browser.get("/bureau").text.count("<h1>Connexion</h1>") == 1  # signed out: back to the login page
+    assert "<h1>Connexion</h1>" in page.text and "Déconnexion effectuée" in page.text
+    page = browser.get("/bureau")  # signed out: back to the login page, without a word about a session
+    assert page.text.count("<h1>Connexion</h1>") == 1 and "fr-alert" not in page.text
+
+
+def test_a_session_that_ended_sends_back_to_the_login_page_saying_so(world):
+    active_student(world)
+    browser = Browser(world)
+    browser.get("/connexion")
+    assert "<h1>Bureau</h1>" in browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD}).text
+    world.clock.advance(minutes=world.services.settings.session_idle_minutes + 1)
+    page = browser.get("/mon-compte")
+    assert "<h1>Connexion</h1>" in page.text and "La session a pris fin" in html.unescape(page.text)
+    assert "La session a pris fin" not in html.unescape(browser.get("/mon-compte").text)  # the cookie is gone
 
 
 def test_errors_appear_next_to_their_fields_and_typed_values_stay(world):

@@ -28,6 +28,20 @@ CONTINUE_SIGN_IN = "/oidc/continue"
 CAS_CONTINUE = "/cas/continue"
 
 
+# What the login page says to someone sent back to it (?fin=…): whoever it is, student or parent, so in words
+# that address neither.
+ENDED_NOTICES = {
+    "deconnexion": (
+        "Déconnexion effectuée : la session est fermée sur cet appareil. Sur un ordinateur partagé, penser aussi à "
+        "fermer le navigateur."
+    ),
+    "session": (
+        "La session a pris fin (après un moment sans activité, ou fermée depuis un autre appareil) : il faut se "
+        "connecter de nouveau pour continuer."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Links:
     """Links to the pages of the service at `base_url` (no trailing slash; the API's stage included in AWS)."""
@@ -41,8 +55,9 @@ class Links:
         """A link that carries a code (the only secret a URL of ours ever holds)."""
         return f"{self.base_url}{path}?code={quote(token)}"
 
-    def login(self) -> str:
-        return self.page(LOGIN)
+    def login(self, ended: str | None = None) -> str:
+        """The login page; `ended` ("deconnexion", "session") makes it say why the person is back there."""
+        return self.page(LOGIN) + (f"?fin={ended}" if ended in ENDED_NOTICES else "")
 
     def desk(self) -> str:
         """The services page: signed out, it sends to the login page, which comes back to it."""

@@ -50,7 +50,7 @@ def waiting(event) -> bool:
 # --- a protocol's sign-in answered (web/routes/oidc.py, web/routes/cas.py) -------------------------------------------
 
 
-def redirect(answer: Answer, see_other: bool = False) -> Response:
+def go_to(answer: Answer, see_other: bool = False) -> Response:
     """The answer as a redirect (303 after a POST, so that the browser GETs the next address), with what happens
     to the `sign_in` cookie."""
     cookies = []

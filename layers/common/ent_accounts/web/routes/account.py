@@ -114,7 +114,9 @@ def _signed_in_page(for_password_check: bool = False):
     try:
         return (signed_in_for_password_check() if for_password_check else signed_in()), None
     except NotAuthenticated:
-        return None, redirect(request_context(router).links.login())
+        # A browser that still holds a session cookie had a session that ended (idle, logged out elsewhere).
+        ended = "session" if session_token(router.current_event) else None
+        return None, redirect(request_context(router).links.login(ended), [cleared_session_cookie()] if ended else [])
 
 
 def _my_account(account, status: int = 200, **context):
@@ -199,4 +201,4 @@ def post_logout_page():
         here = request_context(router)
         ending_session(services(), session_token(router.current_event), here.request_id, here.base_url)
     notice_cookie = cleared_session_cookie()
-    return redirect(request_context(router).links.login(), [notice_cookie])
+    return redirect(request_context(router).links.login("deconnexion"), [notice_cookie])

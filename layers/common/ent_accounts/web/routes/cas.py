@@ -41,7 +41,7 @@ from ent_accounts.web.session import (
     cookie_value,
     sign_in_ref,
 )
-from ent_accounts.web.sign_in import redirect, refusal
+from ent_accounts.web.sign_in import go_to, refusal
 
 router = Router()
 
@@ -83,7 +83,7 @@ def login_endpoint():
         answer = cas_login(services(), _params(event), cookie_value(event, COOKIE), here.links, here.request_id)
     except DomainError as error:
         return refusal(router, error)
-    return redirect(answer)
+    return go_to(answer)
 
 
 @router.get(CONTINUE, include_in_schema=False)
@@ -96,7 +96,7 @@ def continue_endpoint():
         )
     except DomainError as error:
         return refusal(router, error, clear_sign_in=True)
-    return redirect(answer, see_other=True)
+    return go_to(answer, see_other=True)
 
 
 @router.get(LOGOUT, include_in_schema=False)

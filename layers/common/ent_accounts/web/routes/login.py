@@ -51,7 +51,11 @@ def get_login_page():
     waiting = pending_view(router.current_event)
     hint = waiting.sign_in.login_hint if waiting.sign_in else None
     values = {"identifier": hint} if hint else {}
-    return page_for(router, "login.html", errors={}, values=values, cookies=waiting.cookies, **waiting.context)
+    ended = (router.current_event.query_string_parameters or {}).get("fin")
+    notice = links.ENDED_NOTICES.get(ended or "")
+    return page_for(
+        router, "login.html", errors={}, values=values, notice=notice, cookies=waiting.cookies, **waiting.context
+    )
 
 
 @router.post(links.LOGIN, include_in_schema=False)

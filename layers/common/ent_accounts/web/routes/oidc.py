@@ -33,7 +33,7 @@ from ent_accounts.web.session import (
     cookie_value,
     sign_in_ref,
 )
-from ent_accounts.web.sign_in import redirect, refusal
+from ent_accounts.web.sign_in import go_to, refusal
 
 router = Router()
 
@@ -120,7 +120,7 @@ def authorization_endpoint():
         answer = error_answer(error, here.base_url)
     except DomainError as error:
         return refusal(router, error)
-    return redirect(answer, see_other=posted)
+    return go_to(answer, see_other=posted)
 
 
 @router.get(discovery.CONTINUE, include_in_schema=False)
@@ -132,10 +132,10 @@ def continue_endpoint():
             services(), sign_in_ref(event), cookie_value(event, COOKIE), here.links, here.request_id
         )
     except AuthorizationError as error:
-        return redirect(replace(error_answer(error, here.base_url), sign_in_done=True), see_other=True)
+        return go_to(replace(error_answer(error, here.base_url), sign_in_done=True), see_other=True)
     except DomainError as error:
         return refusal(router, error, clear_sign_in=True)
-    return redirect(answer, see_other=True)
+    return go_to(answer, see_other=True)
 
 
 # --- the relying party's calls -------------------------------------------------------------------------------------
