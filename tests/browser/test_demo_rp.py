@@ -76,8 +76,8 @@ def test_the_demo_ent_round_trip(page, server):
 
     # Logging out on the services page tells the ENT over the back channel (off the request path: a moment later).
     page.goto("/bureau")
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url(re.compile(r"/connexion$"))
+    page.get_by_role("banner").get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(re.compile(r"/connexion\?fin=deconnexion$"))
     deadline = time.monotonic() + 15
     while True:
         page.goto("/_dev/rp/")

@@ -42,5 +42,6 @@ def test_the_leaflet_journey(page, server):
     page.get_by_role("link", name="Gérer son compte").first.click()
     page.wait_for_url(re.compile(r"/mon-compte$"))
     check(page, "mon-compte", "Gérer son compte")
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url(re.compile(r"/connexion$"))
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_url(re.compile(r"/connexion\?fin=deconnexion$"))
+    expect(page.get_by_text("Déconnexion effectuée")).to_be_visible()
