@@ -16,7 +16,7 @@ from tests.support.links import code_in
 
 def field_error(page, name):
     found = re.search(rf'id="{name}-error">([^<]+)<', page.text)
-    return found.group(1) if found else None
+    return html.unescape(found.group(1)) if found else None
 
 
 def test_the_leaflet_journey_through_the_pages(world):
@@ -123,6 +123,39 @@ def test_the_birth_date_is_read_day_first_as_the_hint_says(world):
     page = browser.post("/premiere-connexion", {**empty, "birth_date": "14052011"})
     assert page.status in (200, 303), page.text
     assert world.store.get_account("jdupont12").birth_date == date(2011, 5, 14)
+
+
+def test_every_error_of_the_first_connection_form_shows_at_once(world):
+    """abc / abd / chloe@: the password too short, the two different and the address wrong, said together."""
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    form = {"new_password": "abc", "new_password_confirmation": "abd", "birth_date": "", "email": "chloe@"}
+    page = browser.post("/premiere-connexion", form)
+    assert page.status == 400
+    assert field_error(page, "new_password") == "Le mot de passe doit contenir au moins 8 caractères."
+    assert field_error(page, "new_password_confirmation") == "Les deux mots de passe ne sont pas identiques."
+    assert field_error(page, "birth_date") == "Indique ta date de naissance, au format JJ/MM/AAAA."
+    assert field_error(page, "email") == "Cette adresse mail n'est pas valide."
+    page = browser.post("/premiere-connexion", {**form, "new_password": "Dupont-2011!", "birth_date": "14/05/2011"})
+    assert field_error(page, "new_password") == "Le mot de passe ne doit pas contenir ton nom ni ton prénom."
+
+
+def test_a_locked_account_gets_an_alert_saying_until_when(world):
+    from datetime import UTC, datetime
+
+    active_student(world)
+    world.clock.set(datetime(2026, 12, 2, 13, 0, tzinfo=UTC))  # 14 h 00 in Paris
+    browser = Browser(world)
+    browser.get("/connexion")
+    for _ in range(5):
+        page = browser.post("/connexion", {"identifier": "jdupont12", "password": "Mauvais-Mot-1"})
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
+    assert page.status == 429 and page.header("Retry-After")
+    text = html.unescape(page.text)
+    assert "Connexion bloquée pour un moment" in text and "de nouveau possible à 14 h 01" in text
+    assert "erreur est à corriger" not in text
 
 
 def test_forms_refuse_forged_and_cross_site_posts(world):

@@ -125,7 +125,7 @@ def post_first_connection_page():
     here = request_context(router)
 
     def check(errors):
-        password = form.new_password(errors)
+        password = form.new_password(errors, account.identifier, (account.first_name, account.last_name))
         birth_date, errors["birth_date"] = birth_date_from_form(form.values["birth_date"])
         email = form.values["email"]
         email, errors["email"] = checked(normalize_email, email) if email else (None, None)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
 from ent_accounts.clock import iso
-from ent_accounts.errors import DomainError, InvalidCredentials
+from ent_accounts.errors import AccountLocked, DomainError, InvalidCredentials
 from ent_accounts.flows.login import login
 from ent_accounts.services import services
+from ent_accounts.templates import french_time
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import REQUIRED, FormPage, identifier_error, redirect
@@ -81,7 +84,11 @@ def post_login_page():
         )
 
     def refused(error: DomainError):
-        # A wrong password is said next to its field; a lock-out (the message says for how long) above the form.
+        # A wrong password is said next to its field; a lock-out is no mistake to correct: an alert above the form
+        # that says until when (Paris time, as the school's clock shows it).
+        if isinstance(error, AccountLocked):
+            until = services().clock.now() + timedelta(seconds=error.retry_after)
+            return form.again(error.status, {}, error, locked=(error.message, french_time(until)))
         field = "password" if isinstance(error, InvalidCredentials) else "_form"
         return form.again(error.status, {field: error.message}, error)
 
