@@ -175,7 +175,7 @@ def test_forms_refuse_forged_and_cross_site_posts(world):
 def test_page_security_headers(world):
     page = Browser(world).get("/connexion")
     csp = page.header("Content-Security-Policy")
-    assert "script-src" not in csp and "default-src 'none'" in csp and "'unsafe-inline'" not in csp
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp and "'unsafe-inline'" not in csp
     assert "frame-ancestors 'none'" in csp
     assert page.header("Strict-Transport-Security").startswith("max-age=")
     assert page.header("X-Content-Type-Options") == "nosniff"
