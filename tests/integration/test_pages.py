@@ -158,6 +158,37 @@ def test_a_locked_account_gets_an_alert_saying_until_when(world):
     assert "erreur est à corriger" not in text
 
 
+def test_the_first_connection_page_says_its_time_limit_and_a_late_form_keeps_what_was_typed(world):
+    from datetime import UTC, datetime
+
+    world.clock.set(datetime(2026, 12, 2, 13, 0, tzinfo=UTC))  # 14 h 00 in Paris
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    assert "à envoyer avant 14 h 15" in page.text
+    world.clock.advance(minutes=16)
+    late = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD}
+    page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
+    text = html.unescape(page.text)
+    assert "<h1>Connexion</h1>" in text and "Ta date de naissance et ton adresse mail sont gardées" in text
+    assert NEW_PASSWORD not in text and 'value="14/05/2011"' in text  # kept in the form, never the password
+    page = browser.post(
+        "/connexion",
+        {
+            "identifier": "jdupont12",
+            "password": provisional,
+            "kept_birth_date": "14/05/2011",
+            "kept_email": "jeanne@laposte.net",
+        },
+    )
+    assert "<h1>Choisis ton mot de passe</h1>" in page.text
+    assert 'value="14/05/2011"' in page.text and 'value="jeanne@laposte.net"' in page.text
+    page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
+    account = world.store.get_account("jdupont12")
+    assert account.status == "PENDING_VALIDATION" and account.email == "jeanne@laposte.net"
+
+
 def test_forms_refuse_forged_and_cross_site_posts(world):
     world.provision("jdupont12")
     activate(world, "jdupont12")

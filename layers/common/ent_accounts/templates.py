@@ -58,6 +58,7 @@ def environment():
     )
     env.filters["french_date"] = french_date
     env.filters["french_datetime"] = french_datetime
+    env.filters["french_time"] = french_time
     return env
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
+from ent_accounts.accounts import normalize_identifier
 from ent_accounts.clock import iso
 from ent_accounts.errors import AccountLocked, DomainError, InvalidCredentials
 from ent_accounts.flows.login import login
@@ -95,6 +96,18 @@ def post_login_page():
     def done(result):
         if result.status == "first_connection_required":
             cookie = challenge_cookie(result.token, result.expires_at)
+            kept = {name: form.fields.get(f"kept_{name}", "")[:254] for name in ("birth_date", "email")}
+            if any(kept.values()):  # a first connection sent too late: its form again, with what was typed
+                return page_for(
+                    router,
+                    "first_connection.html",
+                    identifier=normalize_identifier(identifier),
+                    until=result.expires_at,
+                    errors={},
+                    values=kept,
+                    cookies=[cookie],
+                    **pending_view(event).context,
+                )
             return redirect(here.links.page(links.FIRST_CONNECTION), [cookie])
         if result.status == "pending_validation":
             after = here.links.page(links.PENDING)
