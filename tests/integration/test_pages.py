@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
 from datetime import date
@@ -399,3 +400,32 @@ def test_no_page_of_the_template_answers_json_to_a_repeated_parameter(world):
     for path in sorted(pages):
         answer = world.call("GET", f"{path}?code=a&code=b")  # `code` is the one query parameter pages read
         assert not (answer.header("Content-Type") or "").startswith("application/json"), (path, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/accessibilite", "Déclaration d'accessibilité"),
+        ("/mentions-legales", "Mentions légales"),
+        ("/donnees-personnelles", "Données personnelles"),
+    ],
+)
+def test_the_footers_mandatory_pages(world, path, heading, monkeypatch):
+    publisher = {"publisher_name": "Académie de Montpellier", "publisher_contact": "dpd@ac-montpellier.fr"}
+    monkeypatch.setattr(world.services, "settings", dataclasses.replace(world.services.settings, **publisher))
+    page = Browser(world).get(path)
+    text = html.unescape(page.text)
+    assert page.status == 200 and f"<h1>{heading}</h1>" in text
+    assert "Académie de Montpellier" in text and 'href="mailto:dpd@ac-montpellier.fr"' in text
+    for link in ("/accessibilite", "/mentions-legales", "/donnees-personnelles"):  # the footer of every page
+        assert f'href="{link}"' in page.text
+
+
+def test_the_personal_data_page_gives_the_retention_the_service_applies(world, monkeypatch):
+    monkeypatch.setattr(
+        world.services, "settings", dataclasses.replace(world.services.settings, audit_retention_days=400)
+    )
+    text = html.unescape(Browser(world).get("/donnees-personnelles").text)
+    assert "400 jours" in text and "3 mois après le premier mail de validation" in text
+    login = Browser(world).get("/connexion").text
+    assert 'href="/accessibilite">Accessibilité : partiellement conforme</a>' in login
