@@ -36,7 +36,7 @@ class Imported:
     resumed: bool = False
 
 
-def chunks(rows: list[PersonRow], size: int = CHUNK_ROWS) -> list[tuple[int, list[PersonRow]]]:
+def chunks(rows: list[PersonRow], size: int) -> list[tuple[int, list[PersonRow]]]:
     return [(start, rows[start : start + size]) for start in range(0, len(rows), size)]
 
 
@@ -84,10 +84,10 @@ class State:
         self.path.unlink(missing_ok=True)
 
 
-def send(client: Client, uai: str, rows: list[PersonRow], state: State, out, size: int = CHUNK_ROWS) -> Imported:
+def send(client: Client, uai: str, rows: list[PersonRow], state: State, out, size: int | None = None) -> Imported:
     """Every part sent (or replayed) in order; Stop naming the file's lines when the service refuses a part."""
     imported = Imported()
-    parts = chunks(rows, size)
+    parts = chunks(rows, size or CHUNK_ROWS)
     with Progress("Envoi au service", len(rows), "lignes") as progress:
         for number, (start, part) in enumerate(parts, 1):
             digest = _digest(uai, part)
