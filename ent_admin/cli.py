@@ -53,7 +53,10 @@ def main(argv: list[str] | None = None, client: Client | None = None, out=None) 
         print(f"Le service est injoignable : {_network_error(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nInterrompu. Une importation interrompue reprend là où elle en était : relancez la même commande.")
+        print(
+            "\nInterrompu. Une importation interrompue reprend là où elle en était : relancez la même commande.",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

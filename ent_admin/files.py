@@ -40,7 +40,8 @@ def write_private(path: Path, data: bytes) -> None:
     except OSError as error:
         raise Stop(f"Impossible d'écrire {path} : {os_error(error)}.", 1) from None
     try:
-        os.fchmod(descriptor, 0o600)  # mkstemp creates 0600 already: said again, it is the point
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)  # mkstemp creates it 0600 already: said again, as it is the point
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
         if path.is_dir():
