@@ -213,10 +213,11 @@ def import_list(args, client: Client, out) -> None:
     else:
         present = plural(len(imported.existing), "déjà présent", "déjà présents")
         print(f"{created}, {present} pour l'établissement {imported.uai}.", file=out)
-        for one in imported.existing:
-            line = rows[one["row"]].line if 0 <= one.get("row", -1) < len(rows) else "?"
-            moved = f", classe {one['previous_class']} → {one.get('class')}" if one.get("previous_class") else ""
-            print(f"  Ligne {line} : {_who(one)} déjà présent{moved}", file=out)
+        for one in imported.existing:  # those whose class changed (a new school year): the others are only counted
+            if one.get("previous_class"):
+                line = rows[one["row"]].line if 0 <= one.get("row", -1) < len(rows) else "?"
+                moved = f"classe {one['previous_class']} → {one.get('class') or 'aucune'}"
+                print(f"  Ligne {line} : {_who({**one, 'class': None})} déjà présent, {moved}", file=out)
     if imported.links:
         print(f"{plural(len(imported.links), 'lien parent-enfant ajouté', 'liens parent-enfant ajoutés')}.", file=out)
     count = plural(len(imported.accounts), "lettre")

@@ -451,7 +451,7 @@ def test_people_already_there_are_counted_when_the_service_says_so(tmp_path, mon
                          "--uai", UAI, "--dossier", str(tmp_path / "l"))  # fmt: skip
     assert code == 0
     assert "1 compte créé, 1 déjà présent pour l'établissement 0341234A." in out
-    assert "Ligne 2 : Jeanne Dupont (3e B, jdupont) déjà présent, classe 4e B → 3e B" in out
+    assert "Ligne 2 : Jeanne Dupont (jdupont) déjà présent, classe 4e B → 3e B" in out
 
 
 def test_a_parent_is_linked_and_unlinked_by_hand(capsys):
@@ -478,3 +478,29 @@ def test_a_parent_is_linked_and_unlinked_by_hand(capsys):
         "DELETE",
         "http://127.0.0.1:3000/api/admin/links?uai=0341234A&parent=mdupont&child=jdupont",
     )
+
+
+def test_voir_shows_a_parents_children_and_a_students_responsables():
+    parent = {
+        "identifier": "mdupont",
+        "role": "parent",
+        "first_name": "Marc",
+        "last_name": "Dupont",
+        "class": None,
+        "status": "ACTIVE",
+        "email_verified": True,
+        "has_email": True,
+        "birth_date": None,
+        "children": [
+            {"identifier": "jdupont", "first_name": "Jeanne", "last_name": "Dupont", "class": "4e B"},
+            {"identifier": "ldupont", "first_name": "Léo", "last_name": "Dupont", "class": "6e A"},
+        ],
+    }
+    code, out = fake_run(lambda request: Answer(200, {}, json.dumps(parent).encode()), "voir", "mdupont", "--uai", UAI)
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    assert code == 0 and "profil : parent" in lines and "statut : actif" in lines
+    assert "adresse mail : validée (mot de passe oublié possible)" in lines
+    assert "enfants : Jeanne Dupont (4e B, jdupont), Léo Dupont (6e A, ldupont)" in lines
+    student = {**parent, "role": "eleve", "children": None, "responsables": []}
+    code, out = fake_run(lambda request: Answer(200, {}, json.dumps(student).encode()), "voir", "mdupont", "--uai", UAI)
+    assert "responsables : aucun" in [" ".join(line.split()) for line in out.splitlines()]
