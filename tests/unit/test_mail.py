@@ -33,6 +33,7 @@ KINDS = {
     "password_changed": {"changed_at": datetime(2027, 1, 1, tzinfo=UTC)},
     "email_change": {"link": "https://ent.example.fr/v?code=c", "expires_at": datetime(2027, 1, 1, tzinfo=UTC)},
     "email_change_notice": {},
+    "school_reset": {"student": True, "reset_at": datetime(2027, 1, 1, tzinfo=UTC)},
 }
 
 
