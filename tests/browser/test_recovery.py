@@ -14,7 +14,7 @@ def activate_with_email(page, server, identifier, email):
     first_connection(page, birth_date="2011-05-14" if identifier == "jdupont" else "2010-01-01", email=email)
     page.wait_for_url(re.compile(r"/compte-en-attente$"))  # as a person would: the mail is read after this page
     open_latest_mail_link(page, email)
-    expect(page.get_by_text("Votre compte a été validé")).to_be_visible()
+    expect(page.get_by_text("Ton compte a été validé")).to_be_visible()
 
 
 def test_forgotten_password(page, server):
@@ -50,6 +50,6 @@ def test_email_change(page, server):
     check(page, "mon-compte-adresse-envoyee", "Gérer son compte")
 
     open_latest_mail_link(page, "adam.martin@laposte.net")
-    expect(page.get_by_text("Votre adresse mail a été modifiée")).to_be_visible()
+    expect(page.get_by_text("Ton adresse mail a été modifiée")).to_be_visible()
     page.goto("/mon-compte")
     expect(page.get_by_text("adam.martin@laposte.net")).to_be_visible()

@@ -43,7 +43,7 @@ def test_the_leaflet_path_over_http(server):
 
     assert login(server, "jdupont", NEW_PASSWORD).status == 403
     page = server.request("GET", urlsplit(link).path + "?" + urlsplit(link).query)
-    assert page.status == 200 and "Votre compte a été validé" in page.text
+    assert page.status == 200 and "Ton compte a été validé" in page.text
 
     answer = login(server, "jdupont", NEW_PASSWORD)
     assert answer.status == 200 and answer.json()["status"] == "authenticated"

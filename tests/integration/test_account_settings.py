@@ -37,7 +37,7 @@ def test_change_confirmed_by_the_link_with_a_notice_to_the_old_address(active):
     assert view["email"] == "ancienne@laposte.net" and view["pending_email"] == "nouvelle@laposte.net"
 
     page = active.call("GET", f"/valider-adresse-mail?code={code_in(confirmation.html)}")
-    assert page.status == 200 and "Votre adresse mail a été modifiée" in page.text
+    assert page.status == 200 and "Ton adresse mail a été modifiée" in page.text
     view = active.call("GET", "/api/account", headers=headers).json()
     assert view["email"] == "nouvelle@laposte.net" and view["email_verified"] and view["pending_email"] is None
     types = [e["type"] for e in audit_events(active.store, "jdupont12")]

@@ -195,7 +195,7 @@ def test_accéder_aux_services_after_the_validation_leads_to_the_desk(world):
     browser = Browser(world)  # the mail opened on another device: not signed in there
 
     page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-1].html)}")
-    assert "Votre compte a été validé" in page.text
+    assert "Ton compte a été validé" in page.text
     services_link = re.search(r'href="([^"]+)">Accéder aux services<', page.text).group(1)
     assert urlsplit(services_link).path == "/bureau"
 

@@ -49,7 +49,7 @@ def test_whole_path_with_email(world):
 
     page = world.call("GET", f"/valider-adresse-mail?code={code_in(mail.html)}")
     assert page.status == 200
-    assert "Votre compte a été validé" in page.text
+    assert "Ton compte a été validé" in page.text
     assert page.header("Referrer-Policy") == "no-referrer"
 
     answer = world.call("POST", "/api/login", {"identifier": "jdupont12", "password": NEW_PASSWORD})

@@ -61,7 +61,7 @@ def test_first_connection_with_an_email_waits_for_the_validation_then_continues(
     assert browser.left_to is None and "Compte en attente de validation" in page.text
     # The validation link, opened in the same browser, offers to continue to the service …
     page = browser.get(f"/valider-adresse-mail?code={world.last_code('jeanne@laposte.net')}")
-    assert "Votre compte a été validé" in page.text and "Continuer vers ENT Occitanie" in page.text
+    assert "Ton compte a été validé" in page.text and "Continuer vers ENT Occitanie" in page.text
     assert 'href="' + ISSUER + '/oidc/continue"' in page.text
     # … which asks the password (the pending session was no full one), then answers the service.
     page = browser.get("/oidc/continue")
@@ -77,7 +77,7 @@ def test_a_validation_link_without_a_waiting_service_leads_to_the_services(world
     world.provision("jdupont12")
     first_connection(world, "jdupont12", world.provisional_of["jdupont12"], email="jeanne@laposte.net")
     page = RpBrowser(world).get(f"/valider-adresse-mail?code={world.last_code('jeanne@laposte.net')}")
-    assert "Votre compte a été validé" in page.text and "Continuer vers" not in page.text
+    assert "Ton compte a été validé" in page.text and "Continuer vers" not in page.text
     assert "Accéder aux services" in page.text
 
 
@@ -89,7 +89,7 @@ def test_a_pending_account_logging_in_for_a_service_gets_the_pending_page_and_no
     browser = RpBrowser(world)
     browser.get(rp.authorize_url())
     page = log_in_on_the_page(browser)
-    assert browser.left_to is None and "doit d'abord être validé" in page.text
+    assert browser.left_to is None and "doit d'abord être validé" in html.unescape(page.text)
     browser.get(rp.authorize_url(prompt="none"))
     assert "error=login_required" in browser.left_to
 

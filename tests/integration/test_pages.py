@@ -46,7 +46,7 @@ def test_the_leaflet_journey_through_the_pages(world):
     assert page.status == 200 and world.mails()[-1].to == ["jeanne.dupont@laposte.net"]
 
     page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-1].html)}")
-    assert "Votre compte a été validé" in page.text
+    assert "Ton compte a été validé" in page.text
     browser.get("/connexion")
     page = browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
     assert "<h1>Bureau</h1>" in page.text and "Gérer son compte" in page.text
@@ -238,7 +238,7 @@ def test_the_address_change_page(world):
     )
     assert "Un courriel vient de vous être envoyé à votre nouvelle adresse" in page.text
     page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-2].html)}")
-    assert "Votre adresse mail a été modifiée" in page.text
+    assert "Ton adresse mail a été modifiée" in page.text
     browser.get("/mon-compte")
     page = browser.post(
         "/mon-compte/mot-de-passe",
@@ -429,3 +429,28 @@ def test_the_personal_data_page_gives_the_retention_the_service_applies(world, m
     assert "400 jours" in text and "3 mois après le premier mail de validation" in text
     login = Browser(world).get("/connexion").text
     assert 'href="/accessibilite">Accessibilité : partiellement conforme</a>' in login
+
+
+def test_a_parent_is_addressed_as_vous_and_a_student_as_tu_from_the_first_connection_to_the_validation(world):
+    from ent_accounts.accounts import Role
+
+    for identifier, role, said, not_said in (
+        ("pdupont", Role.PARENT, "Choisissez votre mot de passe", "Choisis ton mot de passe"),
+        ("jdupont12", Role.STUDENT, "Choisis ton mot de passe", "Choisissez votre mot de passe"),
+    ):
+        provisional = world.provision(identifier, role=role, first_name="Paul" if role is Role.PARENT else "Jeanne")
+        browser = Browser(world)
+        browser.get("/connexion")
+        page = browser.post("/connexion", {"identifier": identifier, "password": provisional})
+        assert said in html.unescape(page.text) and not_said not in html.unescape(page.text)
+        form = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD, "birth_date": "14/05/2011"}
+        page = browser.post("/premiere-connexion", {**form, "email": f"{identifier}@laposte.net"})
+        text = html.unescape(page.text)
+        pending = "Vous avez jusqu'au" if role is Role.PARENT else "Tu as jusqu'au"
+        assert pending in text, text
+        page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-1].html)}")
+        validated = "Votre compte a été validé" if role is Role.PARENT else "Ton compte a été validé"
+        assert validated in html.unescape(page.text)
+        again = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-1].html)}")
+        already = "Votre compte est déjà validé" if role is Role.PARENT else "Ton compte est déjà validé"
+        assert already in html.unescape(again.text)

@@ -29,7 +29,7 @@ def test_the_link_page_validates_and_a_second_click_is_harmless(pending):
     page = pending.call("GET", f"/valider-adresse-mail?code={code}")
     assert page.status == 200 and page.header("Content-Type").startswith("text/html")
     assert '<html lang="fr"' in page.text
-    assert "Votre compte a été validé. Vous pouvez maintenant accéder à vos services en ligne." in page.text
+    assert "Ton compte a été validé. Tu peux maintenant accéder à tes services en ligne." in page.text
     assert page.header("Referrer-Policy") == "no-referrer"
     assert "frame-ancestors 'none'" in page.header("Content-Security-Policy")
     again = pending.call("GET", f"/valider-adresse-mail?code={code}")

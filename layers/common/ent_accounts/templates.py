@@ -46,9 +46,18 @@ def french_datetime(moment: datetime) -> str:
     return f"{french_date(moment)} à {french_time(moment)}"
 
 
+def say(context, student: str, parent: str) -> str:
+    """One register per audience: the page's `audience` ("parent" or "eleve"), else its account's role. A page
+    that knows neither (before any login) speaks to a student, as the leaflet does."""
+    audience = context.get("audience")
+    if audience is None and (account := context.get("account")) is not None:
+        audience = getattr(account, "role", None)
+    return parent if audience == "parent" else student
+
+
 @lru_cache(maxsize=1)
 def environment():
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -59,6 +68,7 @@ def environment():
     env.filters["french_date"] = french_date
     env.filters["french_datetime"] = french_datetime
     env.filters["french_time"] = french_time
+    env.globals["say"] = pass_context(say)
     return env
 
 

@@ -18,6 +18,7 @@ LINK_PURPOSES = (Purpose.ACCOUNT_ACTIVATION, Purpose.EMAIL_CHANGE)
 class ValidationResult:
     status: str  # "validated", or "already_validated" for a second click on a link that worked
     purpose: Purpose
+    role: str | None = None  # whose account: the page speaks to a student or a parent
 
 
 def validate_email(services: Services, token: str, request_id: str) -> ValidationResult:
@@ -29,7 +30,7 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
     if account is None:
         raise InvalidOrExpiredCode()
     if _already_confirmed(account, code.email):
-        return ValidationResult("already_validated", code.purpose)
+        return ValidationResult("already_validated", code.purpose, account.role)
     if code.purpose is Purpose.ACCOUNT_ACTIVATION:
         if code.used or account.status is not Status.PENDING_VALIDATION or account.email != code.email:
             raise InvalidOrExpiredCode()
@@ -59,10 +60,10 @@ def validate_email(services: Services, token: str, request_id: str) -> Validatio
         # A double click: the other request validated it first. Anything else means the link is stale.
         current = store.get_account(code.identifier)
         if current is not None and _already_confirmed(current, code.email):
-            return ValidationResult("already_validated", code.purpose)
+            return ValidationResult("already_validated", code.purpose, current.role)
         raise InvalidOrExpiredCode() from None
     metrics.count(metrics.VALIDATIONS)
-    return ValidationResult("validated", code.purpose)
+    return ValidationResult("validated", code.purpose, account.role)
 
 
 def _already_confirmed(account: Account, email: str | None) -> bool:

@@ -141,7 +141,10 @@ def get_first_connection_page():
     if message:
         return message
     waiting = pending_view(router.current_event)  # its service's origin: the form may end there
-    return first_connection_page(found[1].identifier, found[2], {}, waiting.cookies, **waiting.context)
+    account = found[1]
+    return first_connection_page(
+        account.identifier, found[2], {}, waiting.cookies, audience=account.role, **waiting.context
+    )
 
 
 @router.post(links.FIRST_CONNECTION, include_in_schema=False)
@@ -158,6 +161,7 @@ def post_first_connection_page():
         again_context=lambda: pending_view(event).context,
         identifier=account.identifier,
         until=until,
+        audience=account.role,
     )
     here = request_context(router)
 

@@ -70,6 +70,7 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
         ok=True,
         already=already,
         purpose=result.purpose.value,
+        audience=result.role,
         login_url=login_url,
         continue_url=continue_url,
         cookies=waiting.cookies,
