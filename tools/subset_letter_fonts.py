@@ -1,6 +1,6 @@
 """Build the fonts the access letters embed (layers/common/ent_accounts/fonts/) from Debian's fonts-dejavu-core.
 
-Run by a developer (`python tools/subset_letter_fonts.py`, after `apt-get install fonts-dejavu-core`); the result is
+Run by a developer (`python tools/subset_letter_fonts.py [folder]`, after `apt-get install fonts-dejavu-core`); the result is
 committed, so neither CI nor `sam build` needs the package. DejaVu Sans and DejaVu Sans Bold are cut down (fontTools,
 which fpdf2 depends on) to the characters French schools' names and the letters' templates need: Latin in all its
 blocks (French, Vietnamese, Turkish, Polish, Romanian, Czech, … names), the combining accents, the typographic
@@ -78,25 +78,25 @@ def coverage(fonts: list[Path]) -> list[tuple[int, int]]:
     return ranges
 
 
-def main() -> int:
+def main(target: Path = TARGET) -> int:
     missing = [SOURCE / name for name in FONTS if not (SOURCE / name).exists()]
     if missing or not LICENCE.exists():
         print("Install Debian's fonts-dejavu-core first:", *missing, file=sys.stderr)
         return 1
-    TARGET.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     for name in FONTS:
-        cut(SOURCE / name, TARGET / name)
-    shutil.copyfile(LICENCE, TARGET / "LICENSE.txt")
+        cut(SOURCE / name, target / name)
+    shutil.copyfile(LICENCE, target / "LICENSE.txt")
     lines = [
         f"{start:04X}-{end:04X}" if start != end else f"{start:04X}"
-        for start, end in coverage([TARGET / name for name in FONTS])
+        for start, end in coverage([target / name for name in FONTS])
     ]
     header = "# Code points both letter fonts show (written by tools/subset_letter_fonts.py; do not edit).\n"
-    (TARGET / "coverage.txt").write_text(header + "\n".join(lines) + "\n", encoding="ascii")
+    (target / "coverage.txt").write_text(header + "\n".join(lines) + "\n", encoding="ascii")
     for name in FONTS:
-        print(f"{name}: {(TARGET / name).stat().st_size:,} bytes (from {(SOURCE / name).stat().st_size:,})")
+        print(f"{name}: {(target / name).stat().st_size:,} bytes (from {(SOURCE / name).stat().st_size:,})")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else TARGET))  # another folder: to compare with the committed
