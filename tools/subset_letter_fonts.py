@@ -1,12 +1,12 @@
 """Build the fonts the access letters embed (layers/common/ent_accounts/fonts/) from Debian's fonts-dejavu-core.
 
-Run by a developer (`python tools/subset_letter_fonts.py [folder]`, after `apt-get install fonts-dejavu-core`); the result is
-committed, so neither CI nor `sam build` needs the package. DejaVu Sans and DejaVu Sans Bold are cut down (fontTools,
-which fpdf2 depends on) to the characters French schools' names and the letters' templates need: Latin in all its
-blocks (French, Vietnamese, Turkish, Polish, Romanian, Czech, … names), the combining accents, the typographic
-punctuation, €. Hinting and the OpenType layout tables are dropped: fpdf2 places glyphs by the cmap and their
-advance widths, and a printed page does not need screen hinting. The common layer has little room (10 MB with
-everything, tests/test_layer_build.py).
+Run by a developer (`python tools/subset_letter_fonts.py [folder]`, after `apt-get install fonts-dejavu-core`; the
+folder defaults to the package's fonts/); the result is committed, so neither CI nor `sam build` needs the package.
+DejaVu Sans and DejaVu Sans Bold (Debian's fonts-dejavu-core 2.37) are cut down (fontTools, which fpdf2 depends on)
+to the characters French schools' names and the letters' templates need: Latin in all its blocks (French,
+Vietnamese, Turkish, Polish, Romanian, Czech, … names), the combining accents, the typographic punctuation, €.
+Hinting and the OpenType layout tables are dropped: fpdf2 places glyphs by the cmap and their advance widths, and a
+printed page does not need screen hinting. The common layer has little room (tests/test_layer_build.py).
 
 It also writes coverage.txt: the code points both fonts show, as ranges (`0020-007E`). ent_accounts.letters reads it
 to say which characters a letter cannot print, so that the name checks refuse them instead of the PDF dropping them;

@@ -78,6 +78,11 @@ def test_many_children_and_long_names_stay_on_one_page_each():
     assert "Responsable de" not in pages[1]
 
 
+def test_the_text_reads_back_as_written():
+    (text,) = pages_text(render_pdf([letter(role="parent")]))
+    assert "Votre mot de passe provisoire est valable jusqu'au 28 février 2027." in text  # no doubled spaces
+
+
 def test_a_students_letter_names_no_child():
     text = letter_text(letter(children=("Jean Dupont (4e B)",)))
     assert "Responsable de" not in text and "Jean Dupont" not in text

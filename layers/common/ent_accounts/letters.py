@@ -125,18 +125,20 @@ def render_pdf(letters: list[Letter]) -> bytes:
 
 
 def _draw(pdf, line: str) -> None:
+    # Left-aligned: fpdf2 justifies a TrueType line word by word, and its text copied (or read aloud) would then
+    # carry doubled spaces.
     width = pdf.epw
     if line.startswith("# "):
         pdf.set_font(FAMILY, "B", 18)
-        pdf.multi_cell(width, 9, line[2:], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 9, line[2:], new_x="LMARGIN", new_y="NEXT", align="L")
     elif line.startswith("## "):
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", 13)
-        pdf.multi_cell(width, 8, line[3:], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 8, line[3:], new_x="LMARGIN", new_y="NEXT", align="L")
     elif line.startswith("> "):
         pdf.set_font(FAMILY, "", 9)
         pdf.set_text_color(80)
-        pdf.multi_cell(width, 5, line[2:], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, line[2:], new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0)
     elif line.startswith("= "):
         label, _, value = line[2:].partition(" | ")
@@ -152,19 +154,19 @@ def _draw(pdf, line: str) -> None:
     elif line.startswith("* "):
         pdf.set_font(FAMILY, "", 10)
         pdf.set_x(pdf.l_margin + 4)
-        pdf.multi_cell(width - 4, 5.2, line[2:], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - 4, 5.2, line[2:], new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
     elif line.startswith("! "):
         pdf.ln(1)
         pdf.set_font(FAMILY, "B", 10)
-        pdf.multi_cell(width, 5.2, line[2:], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5.2, line[2:], new_x="LMARGIN", new_y="NEXT", align="L")
     elif line == "---":
         pdf.ln(2)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
         pdf.ln(3)
     elif line.strip():
         pdf.set_font(FAMILY, "", 10)
-        pdf.multi_cell(width, 5.2, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5.2, line, new_x="LMARGIN", new_y="NEXT", align="L")
     else:
         pdf.ln(3)
 
