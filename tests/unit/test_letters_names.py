@@ -8,7 +8,7 @@ import unicodedata
 import pypdf
 import pytest
 
-from ent_accounts.letters import Letter, letter_text, printable, render_pdf, unprintable
+from ent_accounts.letters import Letter, child_line, letter_text, printable, render_pdf, unprintable
 from ent_accounts.schools import class_error, name_error, school_name_error
 from tests.unit.test_letters import letter, pages_text
 
@@ -157,6 +157,11 @@ def test_whatever_the_name_checks_accept_prints_unchanged():
 def test_the_letters_say_which_characters_they_cannot_print():
     assert unprintable("Nguyễn Thị Hương Łukasz Ștefan Œuvray €") == []
     assert unprintable("Li 王王 Wei 伟") == ["王", "伟"]
+
+
+def test_a_child_is_named_with_the_class_when_there_is_one():
+    assert child_line("Jean", "Dupont", "4e B") == "Jean Dupont (4e B)"
+    assert child_line("Zoë", "Lefèvre-Œuvray", None) == "Zoë Lefèvre-Œuvray"
 
 
 def test_a_letter_names_no_child_unless_told():

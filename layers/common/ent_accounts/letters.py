@@ -46,6 +46,12 @@ class Letter:
         return f"{self.school_name} ({self.uai})" if self.school_name else f"Établissement {self.uai}"
 
 
+def child_line(first_name: str, last_name: str, school_class: str | None = None) -> str:
+    """A child as a parent's letter names them: "Jean Dupont (4e B)", or "Jean Dupont" without a class."""
+    name = f"{first_name} {last_name}"
+    return f"{name} ({school_class})" if school_class else name
+
+
 def letter_text(letter: Letter) -> str:
     """The letter in the templates' line markup. No value can break a line: the names were checked when they came
     in, but a line break that got through anyway would add a line of the letter's own (a fake "Mot de passe
