@@ -64,6 +64,16 @@ def test_a_parents_letter_names_each_child_on_one_page():
     assert lines[at + len(CHILDREN)].startswith("Identifiant : ")
 
 
+def test_a_parent_of_many_children_gets_one_page_naming_the_first_ones():
+    children = tuple(f"Enfant{n} Dupont (CM{n})" for n in range(1, 13))
+    eight, twelve = letter("p8", role="parent", children=children[:8]), letter("p12", role="parent", children=children)
+    pages = pages_text(render_pdf([eight, twelve]))
+    assert len(pages) == 2
+    assert all(child in pages[0] for child in children[:8])
+    assert all(child in pages[1] for child in children[:7]) and children[7] not in pages[1]
+    assert "et 5 autres enfants" in pages[1].splitlines()
+
+
 def test_many_children_and_long_names_stay_on_one_page_each():
     long = "de La Tour d'Auvergne-Lauraguais de Montmorency-Laval"
     parents = [
