@@ -161,7 +161,7 @@ def test_whatever_the_name_checks_accept_prints_unchanged():
         if name_error(name) is None:
             accepted += 1
             assert printable(name) == name and not unprintable(name), hex(code)
-    assert accepted > 800  # the Latin alphabets and their accents (838 with DejaVu Sans 2.37)
+    assert accepted > 600  # the Latin letters of names and their accents (625 with these fonts)
 
 
 def test_the_letters_say_which_characters_they_cannot_print():
