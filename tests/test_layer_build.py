@@ -85,6 +85,7 @@ def test_the_layer_is_under_10_mb_and_holds_only_what_functions_load(lambda_laye
     assert not names & {"boto3", "botocore", "dns", "pycparser", "fpdf", "PIL", "cryptography"}
     assert (lambda_layer / "ent_accounts" / "templates" / "mail" / "validation.html").exists()
     assert (lambda_layer / "ent_accounts" / "data" / "common_passwords.txt.gz").exists()
+    assert {p.name for p in (lambda_layer / "ent_accounts" / "fonts").iterdir()} >= {"DejaVuSans.ttf", "LICENSE.txt"}
     assert not list(lambda_layer.rglob("__pycache__"))
     zones = lambda_layer / "tzdata" / "zoneinfo"
     assert sorted(str(p.relative_to(zones)) for p in zones.rglob("*") if p.name != "__init__.py" and p.is_file()) == [

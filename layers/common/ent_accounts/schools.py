@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from ent_accounts.accounts import Role, Status
 from ent_accounts.identifiers import ascii_letters
+from ent_accounts.letters import unprintable
 
 # UAI (unité administrative immatriculée): 7 digits and a check letter, e.g. 0341234A.
 UAI_PATTERN = re.compile(r"^[0-9]{7}[A-Z]$")
@@ -72,7 +73,7 @@ def name_error(name: str) -> str | None:
         return "Un nom ne peut contenir que des lettres, des espaces, des traits d'union et des apostrophes."
     if not ascii_letters(name):
         return "Un nom doit contenir au moins une lettre de l'alphabet latin (l'identifiant en est tiré)."
-    return None
+    return unprintable_error(name, "écrivez ce nom en lettres latines, comme sur les papiers officiels")
 
 
 def class_error(school_class: str) -> str | None:
@@ -80,7 +81,7 @@ def class_error(school_class: str) -> str | None:
         return f"Le nom de la classe est trop long (au plus {CLASS_MAX_LENGTH} caractères)."
     if any(not (char.isalnum() or char in _CLASS_PUNCTUATION) for char in school_class):
         return "Le nom de la classe ne peut contenir que des lettres, des chiffres, des espaces et - _ / . °"
-    return None
+    return unprintable_error(school_class, "écrivez le nom de la classe en lettres latines")
 
 
 def school_name_error(school_name: str) -> str | None:
@@ -94,7 +95,20 @@ def school_name_error(school_name: str) -> str | None:
         )
     if len(tidy(school_name)) > SCHOOL_NAME_MAX_LENGTH:
         return f"Le nom de l'établissement est trop long (au plus {SCHOOL_NAME_MAX_LENGTH} caractères)."
-    return None
+    return unprintable_error(tidy(school_name), "écrivez le nom de l'établissement en lettres latines")
+
+
+def unprintable_error(text: str, advice: str) -> str | None:
+    """The characters the access letters cannot print (fonts/coverage.txt: the Latin alphabets, their accents and
+    punctuation), named: refused here rather than printed wrong. A name in another script is written as on the
+    person's official papers, in Latin letters."""
+    missing = unprintable(text)
+    if not missing:
+        return None
+    named = ", ".join(f"« {char} »" if char.isprintable() else f"U+{ord(char):04X}" for char in missing[:5])
+    kind = "Le caractère" if len(missing) == 1 else "Les caractères"
+    verb = "ne peut pas être imprimé" if len(missing) == 1 else "ne peuvent pas être imprimés"
+    return f"{kind} {named} {verb} sur la lettre d'accès : {advice}."
 
 
 def parse_role(raw: str) -> Role | None:
