@@ -426,19 +426,13 @@ def _write_letters(path: Path, accounts: list[dict], uai: str, login_url: str, s
 
 
 def _children(account: dict) -> dict:
-    """A parent's children as their letter names them, when the service says who they are (and Letter knows)."""
-    from dataclasses import fields
+    """A parent's children as their letter names them (the import's answer says who they are)."""
+    from ent_accounts.letters import child_line
 
-    from ent_accounts.letters import Letter
-
-    children = account.get("children")
-    if not children or "children" not in {f.name for f in fields(Letter)}:
-        return {}
-    lines = [
-        f"{c.get('first_name', '')} {c.get('last_name', '')}".strip() + (f" ({c['class']})" if c.get("class") else "")
-        for c in children
-    ]
-    return {"children": tuple(lines)}
+    children = account.get("children") or []
+    return {
+        "children": tuple(child_line(c.get("first_name", ""), c.get("last_name", ""), c.get("class")) for c in children)
+    }
 
 
 def _write_identifiers(path: Path, accounts: list[dict]) -> None:
