@@ -370,9 +370,9 @@ def _create_chunk(
             for name in conflict.changed & numbers.keys():  # identifiers taken by accounts the counter missed
                 base, used = numbers[name]
                 taken[base].add(used)
-            lost = {claims[name] for name in conflict.changed if name in claims}
+            lost = {id(claims[name]): claims[name] for name in conflict.changed if name in claims}
             if lost:  # another import created these people meanwhile: they are recognised, not created
-                _recognise(services, uai, list({id(p): p for p in lost}.values()))
+                _recognise(services, uai, list(lost.values()))
             if conflict.in_flight:
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
     raise ChangedMeanwhile("D'autres comptes sont créés au même moment avec ces noms : renvoyez la demande.")
