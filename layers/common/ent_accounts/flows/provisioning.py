@@ -112,7 +112,9 @@ def import_accounts(services: Services, uai: str, rows: list[NewAccount], actor:
         _roll_back(services, [one.account for one in issued], links)
         raise
     existing = [p for p in persons if p.account is not None]
-    return ImportResult(sorted(issued, key=lambda one: (one.row, one.responsable)), existing, links, persons)
+    return ImportResult(
+        sorted(issued, key=lambda one: (one.responsable >= 0, one.row, one.responsable)), existing, links, persons
+    )
 
 
 def provisional_expiry(services: Services):
