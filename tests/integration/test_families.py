@@ -7,10 +7,13 @@ from __future__ import annotations
 from tests.integration.school import UAI, post_accounts, row
 from tests.support.store_helpers import audit_events
 
+BIRTH = "2011-05-14"  # what the first connections of the tests answer
+
 
 def student(last_name, first_name, birth_date, school_class, *responsables, **extra):
-    return {**row(last_name, first_name, birth_date=birth_date, school_class=school_class), **extra,
-            "responsables": [dict(zip(("last_name", "first_name", "email"), r, strict=False)) for r in responsables]}  # fmt: skip
+    named = [dict(zip(("last_name", "first_name", "email"), r, strict=False)) for r in responsables]
+    base = row(last_name, first_name, birth_date=birth_date, school_class=school_class)
+    return {**base, **extra, "responsables": named}
 
 
 def siblings():
@@ -124,3 +127,19 @@ def test_deleting_a_student_removes_the_links_and_a_parent_left_with_no_child(wo
     # The parent's identifier is never given again: a new Paul Martin gets a number.
     answer = imported(world, [student("Martin", "Adam", "2011-03-03", "4e B", ("Martin", "Paul"))])
     assert [a["identifier"] for a in answer["accounts"]] == ["amartin1", "pmartin1"]
+
+
+def test_the_expiry_sweep_takes_the_links_and_a_parent_left_with_no_child(world):
+    from local.events import scheduled_event
+    from tests.integration.helpers import first_connection
+
+    answer = imported(world, [student("Martin", "Adam", BIRTH, "4e B", ("Martin", "Paul"), ("Martin", "Léa"))])
+    passwords = {a["identifier"]: a["provisional_password"] for a in answer["accounts"]}
+    first_connection(world, "amartin", passwords["amartin"], email="adam@laposte.net")  # he never validates
+    world.clock.advance(days=92)
+    summary = world.functions.invoke("ExpireAccountsFunction", scheduled_event())
+    assert summary["deleted"] == 1 and summary["skipped"] == 0
+    for gone in ("amartin", "lmartin", "pmartin"):
+        assert world.store.get_account(gone) is None, gone
+    assert "parent_deleted_with_last_child" in [e["type"] for e in audit_events(world.store, "pmartin")]
+    assert not [i for i in world.items() if i["sk"]["S"].startswith("LINK#")]

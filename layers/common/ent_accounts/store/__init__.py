@@ -84,6 +84,10 @@ class Store(Table):
     def get_account(self, identifier: str) -> Account | None:
         return accounts.get_account(self, identifier)
 
+    def expired_account(self, identifier: str) -> Account | None:
+        """The account as stored, even past its deadline (for the sweep that deletes it)."""
+        return accounts.expired_account(self, identifier)
+
     def ensure_subject(self, identifier: str, candidate: str) -> str:
         """The account's subject: `candidate` if it had none (written, conditionally), else the one it has."""
         return accounts.ensure_subject(self, identifier, candidate)
@@ -306,6 +310,10 @@ class Store(Table):
     def can_delete_together(self, expired: list[DueAccount]) -> bool:
         """Whether these accounts fit in one call of `delete_expired_accounts` (one transaction)."""
         return expiry.can_delete_together(self, expired)
+
+    def queue_expired_deletion(self, tx: Transaction, expired: DueAccount, now: datetime, request_id: str) -> None:
+        """Queue in `tx` what `delete_expired_accounts` writes for one account (for a caller adding its links)."""
+        expiry.queue_deletion(self, tx, expired, now, request_id, linked=True)
 
     def delete_expired_accounts(self, expired: list[DueAccount], now: datetime, request_id: str) -> list[DueAccount]:
         """Delete these accounts, their codes, and write their audit events, in one transaction; the accounts

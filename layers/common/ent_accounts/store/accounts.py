@@ -43,6 +43,13 @@ def get_account(table: Table, identifier: str) -> Account | None:
     return None if item is None else account_from_item(item)
 
 
+def expired_account(table: Table, identifier: str) -> Account | None:
+    """The account as stored, even past its deadline (the sweep deleting it reads what goes with it)."""
+    key = account_key(identifier)
+    item = table.request("get_item", TableName=table.table_name, Key=key, ConsistentRead=True).get("Item")
+    return None if item is None else account_from_item(item)
+
+
 def get_accounts(table: Table, identifiers: Iterable[str]) -> dict[str, Account]:
     """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
     items = table.batch_get(account_key(identifier) for identifier in sorted(set(identifiers)))
@@ -112,6 +119,8 @@ def _account_attributes(account: Account) -> dict:
     item["credential_version"] = {"N": str(account.credential_version)}
     item["reminder_stage"] = {"N": str(account.reminder_stage)}
     item["version"] = {"N": str(account.version)}
+    if account.linked:
+        item["linked"] = {"BOOL": True}
     if account.validation_code_hashes:
         item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
     return item
@@ -165,6 +174,7 @@ def account_from_item(item: dict) -> Account:
         created_at=_instant(item, "created_at"),
         created_by=text("created_by"),
         subject=text("subject"),
+        linked=item.get("linked", {}).get("BOOL", False),
         version=int(item["version"]["N"]),
     )
 

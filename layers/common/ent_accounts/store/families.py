@@ -71,3 +71,16 @@ def link_writes(table: Table, parent: str, child: str, uai: str) -> list[dict]:
 def unlink_writes(table: Table, parent: str, child: str) -> list[dict]:
     """The two Deletes of a link (deleting a link already gone does nothing)."""
     return [{"Delete": {"TableName": table.table_name, "Key": key}} for key in link_keys(parent, child)]
+
+
+def mark_linked_write(table: Table, identifier: str) -> dict:
+    """The Update marking an account as linked. It bumps `version`, so a change based on an older read (which would
+    put the account back without the mark) is refused instead of losing it; fails if the account is gone."""
+    update = {
+        "TableName": table.table_name,
+        "Key": account_key(identifier),
+        "UpdateExpression": "SET linked = :yes ADD version :one",
+        "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":one": {"N": "1"}},
+    }
+    return {"Update": update}
