@@ -143,3 +143,21 @@ def test_the_expiry_sweep_takes_the_links_and_a_parent_left_with_no_child(world)
         assert world.store.get_account(gone) is None, gone
     assert "parent_deleted_with_last_child" in [e["type"] for e in audit_events(world.store, "pmartin")]
     assert not [i for i in world.items() if i["sk"]["S"].startswith("LINK#")]
+
+
+def test_a_parents_page_lists_their_children(world):
+    from ent_accounts.accounts import Role
+    from tests.integration.test_desk import signed_in
+
+    world.provision("jdupont", school_class="4e B")
+    world.provision("ldupont", first_name="Léo", birth_date=None)
+    browser = signed_in(world, "pdupont", role=Role.PARENT, first_name="Paul", birth_date=None)
+    page = browser.get("/bureau")
+    assert "Vos enfants" in page.text and "Aucun enfant n'est encore rattaché à votre compte" in page.text
+    for child in ("ldupont", "jdupont"):
+        assert world.call("POST", "/api/admin/links", {"uai": UAI, "parent": "pdupont", "child": child}).status == 201
+    page = browser.get("/bureau")
+    assert "<li>Jeanne Dupont (4e B)</li>" in page.text and "<li>Léo Dupont</li>" in page.text
+    assert page.text.index("Jeanne Dupont") < page.text.index("Léo Dupont")
+    student = signed_in(world, "amartin", first_name="Adam", last_name="Martin").get("/bureau")
+    assert "Vos enfants" not in student.text
