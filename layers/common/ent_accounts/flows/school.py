@@ -141,8 +141,10 @@ def link_by_school(services: Services, uai: str, parent_id: str, child_id: str, 
     tx.audit(parent.identifier, "linked_by_school", request_id, by=actor, child=child.identifier)
     try:
         tx.commit()
-    except Conflict:
-        raise AlreadyLinked() from None
+    except Conflict as conflict:
+        if f"link {parent.identifier} {child.identifier}" in conflict.changed:
+            raise AlreadyLinked() from None
+        raise ChangedMeanwhile() from None  # one of the accounts was deleted meanwhile
     return parent, child
 
 
