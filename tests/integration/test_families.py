@@ -161,3 +161,13 @@ def test_a_parents_page_lists_their_children(world):
     assert page.text.index("Jeanne Dupont") < page.text.index("Léo Dupont")
     student = signed_in(world, "amartin", first_name="Adam", last_name="Martin").get("/bureau")
     assert "Vos enfants" not in student.text
+
+
+def test_only_a_student_has_responsables(world):
+    parent_row = {**row("Dupont", "Marie", role="parent"), "responsables": [{"last_name": "X", "first_name": "Y"}]}
+    answer = post_accounts(world, [parent_row])
+    assert answer.status == 400
+    assert answer.json()["fields"] == {
+        "accounts[0].responsables": "Ligne 2 : seul un élève a des responsables (cette ligne est un parent)."
+    }
+    assert world.items() == []

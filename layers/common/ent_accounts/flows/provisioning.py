@@ -135,6 +135,10 @@ def _checked_rows(rows: list[NewAccount]) -> None:
     for index, row in enumerate(rows):
         if not base_identifier(row.first_name, row.last_name):
             fields[f"accounts[{index}].last_name"] = "Un nom doit contenir au moins une lettre de l'alphabet latin."
+        if row.responsables and row.role is not Role.STUDENT:
+            fields[f"accounts[{index}].responsables"] = (
+                f"Ligne {line_of(rows, index)} : seul un élève a des responsables (cette ligne est un parent)."
+            )
         for number, responsable in enumerate(row.responsables):
             if not base_identifier(responsable.first_name, responsable.last_name):
                 fields[f"accounts[{index}].responsables[{number}].last_name"] = (
