@@ -54,6 +54,11 @@ def test_responsables_become_parents_linked_to_their_children(world):
         ("pmartin", "amartin"),
     ]  # fmt: skip
 
+    listed = {a["identifier"]: a for a in world.call("GET", f"/api/admin/accounts?uai={UAI}").json()["accounts"]}
+    assert [p["identifier"] for p in listed["ldupont"]["responsables"]] == ["mdupont", "pdupont"]
+    assert listed["pmartin"]["children"] == [
+        {"identifier": "amartin", "first_name": "Adam", "last_name": "Martin", "class": "4e B"}
+    ]
     detail = world.call("GET", f"/api/admin/accounts/jdupont?uai={UAI}").json()
     assert [p["identifier"] for p in detail["responsables"]] == ["mdupont", "pdupont"]
     parent = world.call("GET", f"/api/admin/accounts/mdupont?uai={UAI}").json()

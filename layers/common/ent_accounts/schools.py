@@ -67,6 +67,8 @@ class SchoolAccount:
     email_verified: bool
     validation_deadline: datetime | None
     provisional_expires_at: datetime | None
+    # A parent's children or a student's responsables: (identifier, first_name, last_name, class), by name.
+    linked: tuple[tuple[str, str, str, str | None], ...] = ()
 
 
 def normalize_uai(raw: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -76,8 +77,26 @@ def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
         "KeyConditionExpression": "uai = :uai",
         "ExpressionAttributeValues": {":uai": {"S": uai}},
     }
-    accounts = (_school_account_from_item(item) for item in table.query_items(**query))
-    return [a for a in accounts if a.validation_deadline is None or a.validation_deadline > now]
+    items, links = [], []
+    for item in table.query_items(**query):
+        (items if item["sk"]["S"] == ACCOUNT_SK else links).append(item)
+    accounts = [_school_account_from_item(item) for item in items]
+    shown = {a.identifier: a for a in accounts if a.validation_deadline is None or a.validation_deadline > now}
+    family: dict[str, list[str]] = {}
+    for item in links:  # the parent's side and the child's side: each account lists its own
+        owner, sk = item["pk"]["S"].removeprefix("ACCOUNT#"), item["sk"]["S"]
+        if sk.startswith("LINK#"):
+            family.setdefault(owner, []).append(sk.rsplit("#", 1)[-1])
+    return [
+        replace(account, linked=tuple(_linked(shown, family.get(identifier, ()))))
+        for identifier, account in shown.items()
+    ]
+
+
+def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str, str, str | None]]:
+    found = [shown[i] for i in identifiers if i in shown]
+    found.sort(key=lambda a: (a.last_name.casefold(), a.first_name.casefold(), a.identifier))
+    return [(a.identifier, a.first_name, a.last_name, a.school_class) for a in found]
 
 
 def account_item(table: Table, account: Account) -> dict:

@@ -2,8 +2,9 @@
 
 A link is two items: pk=ACCOUNT#<parent>, sk=LINK#CHILD#<child> and pk=ACCOUNT#<child>, sk=LINK#PARENT#<parent>,
 written and deleted together (one transaction), so that either account's links are one Query of its partition
-(`links_of`: sk begins with LINK#), without an index. The account item (sk=ACCOUNT) and its audit events
-(sk=EVENT#…) share that partition and are never read by that Query.
+(`links_of`: sk begins with LINK#). The account item (sk=ACCOUNT) and its audit events (sk=EVENT#…) share that
+partition and are never read by that Query. Link items carry `uai` and `identifier` (the partition's account), so the
+school index lists them beside the accounts (store/accounts.py, `school_accounts`).
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ def families_of(table: Table, identifiers: Iterable[str]) -> dict[str, Family]:
 def link_writes(table: Table, parent: str, child: str, uai: str) -> list[dict]:
     """The two Puts of a new link; each fails if the link exists already."""
     writes = []
-    for key in link_keys(parent, child):
-        item = {**key, "parent": {"S": parent}, "child": {"S": child}, "school": {"S": uai}}
+    for key, owner in zip(link_keys(parent, child), (parent, child), strict=True):
+        # uai and identifier (the partition's account) put the link in the school index, next to its account: a
+        # school's list reads its links with its accounts, in the same Query.
+        item = {**key, "parent": {"S": parent}, "child": {"S": child}, "uai": {"S": uai}, "identifier": {"S": owner}}
         put = {"TableName": table.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
         writes.append({"Put": put})
     return writes

@@ -201,9 +201,14 @@ class SchoolAccountView(BaseModel):
     )
 
 
+class SchoolAccountRow(SchoolAccountView):
+    children: list[LinkedPerson] | None = Field(None, description="Un parent : ses enfants")
+    responsables: list[LinkedPerson] | None = Field(None, description="Un élève : ses responsables")
+
+
 class SchoolAccountList(BaseModel):
     uai: str
-    accounts: list[SchoolAccountView]
+    accounts: list[SchoolAccountRow]
 
 
 class SchoolAccountDetail(SchoolAccountView):

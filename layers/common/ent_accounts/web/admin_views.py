@@ -184,6 +184,14 @@ def listed(account: SchoolAccount | Account, now: datetime) -> dict[str, Any]:
     }
 
 
+def listed_with_family(account: SchoolAccount, now: datetime) -> dict[str, Any]:
+    family = [
+        {"identifier": identifier, "first_name": first, "last_name": last, "class": school_class}
+        for identifier, first, last, school_class in account.linked
+    ]
+    return {**listed(account, now), ("children" if account.role == Role.PARENT else "responsables"): family}
+
+
 def detail(account: Account, now: datetime, linked: list[Account] | None = None) -> dict[str, Any]:
     family = [linked_person(one) for one in linked or []]
     return {

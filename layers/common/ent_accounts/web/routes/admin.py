@@ -113,7 +113,7 @@ def get_accounts(
             raise InvalidRequest(STATUS_MESSAGE, fields={"status": STATUS_MESSAGE})
     accounts = school_accounts(services(), uai, wanted, schools.tidy(school_class) if school_class else None)
     now = services().clock.now()
-    return json_response(200, {"uai": uai, "accounts": [admin_views.listed(a, now) for a in accounts]})
+    return json_response(200, {"uai": uai, "accounts": [admin_views.listed_with_family(a, now) for a in accounts]})
 
 
 @router.get(
