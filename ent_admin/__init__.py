@@ -8,5 +8,6 @@ import sys
 from pathlib import Path
 
 _LAYER = Path(__file__).resolve().parent.parent / "layers" / "common"
-if str(_LAYER) not in sys.path:
-    sys.path.insert(0, str(_LAYER))  # ent_accounts, as the functions see it in /opt/python
+if _LAYER.is_dir() and str(_LAYER) not in sys.path:
+    # In the checkout: ent_accounts, as the functions see it in /opt/python (installed, `pip install .` ships it).
+    sys.path.insert(0, str(_LAYER))

@@ -4,20 +4,19 @@ the client registry's commands (`clients …`, for ops) are in ent_admin/clients
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import sys
-import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from ent_accounts.school_files import PersonRow, SchoolFileError, read_school_file
-from ent_admin import clients
+from ent_accounts.school_files import SchoolFileError, read_school_file
+from ent_admin import clients, files, imports
 from ent_admin.api import ApiError, Client, is_local, region_of
 from ent_admin.common import Stop, confirm
-from ent_admin.spreadsheet import write_csv
+from ent_admin.files import DEFAULT_FOLDER
+from ent_admin.french import FrenchParser, french_argparse, os_error, plural
+from ent_admin.progress import Progress
+from ent_admin.spreadsheet import csv_bytes
 
 STATUSES = {
     "premiere-connexion": "PROVISIONED",
@@ -29,6 +28,7 @@ STATUS_LABELS = {
     "PENDING_VALIDATION": "adresse mail à valider",
     "ACTIVE": "actif",
 }
+ROLE_LABELS = {"eleve": "élève", "parent": "parent"}
 KEEP_LETTERS = (
     "Ce fichier contient les mots de passe provisoires : imprimez-le, distribuez les lettres, puis supprimez-le."
 )
@@ -36,7 +36,8 @@ KEEP_LETTERS = (
 
 def main(argv: list[str] | None = None, client: Client | None = None, out=None) -> int:
     out = out or sys.stdout
-    args = parser().parse_args(argv)
+    with french_argparse():
+        args = parser().parse_args(argv)
     try:
         client = client or make_client(args)
         args.command(args, client, out)
@@ -48,18 +49,33 @@ def main(argv: list[str] | None = None, client: Client | None = None, out=None) 
         for field, message in (error.body.get("fields") or {}).items():
             print(f"  {field} : {message}", file=sys.stderr)
         return 1
-    except OSError as error:
-        print(f"Le service est injoignable : {error}", file=sys.stderr)
+    except OSError as error:  # files are read and written through ent_admin.files: this is the network
+        print(f"Le service est injoignable : {_network_error(error)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            "\nInterrompu. Une importation interrompue reprend là où elle en était : relancez la même commande.",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
-        prog="python -m ent_admin",
+    with french_argparse():  # argparse's own texts (--help's, the sections') are taken when the parser is built
+        return _parser()
+
+
+def _parser() -> argparse.ArgumentParser:
+    root = FrenchParser(
+        prog="ent-admin",
         description=(
-            "Comptes ENT d'un établissement : importer une liste, imprimer les lettres, réinitialiser, suivre ; "
-            "services enregistrés (clients)."
+            "Comptes ENT d'un établissement : importer une liste, imprimer les lettres, réinitialiser, suivre, "
+            "lier parents et enfants ; services enregistrés (clients)."
+        ),
+        epilog=(
+            "Les lettres et les listes sont écrites lisibles par vous seul, dans le dossier choisi avec --dossier "
+            f"(par défaut ~/{DEFAULT_FOLDER}). « ent-admin COMMANDE --help » détaille chaque commande."
         ),
     )
     root.add_argument("--url", default=os.environ.get("ENT_API_URL"), help="adresse du service (ou ENT_API_URL)")
@@ -68,40 +84,83 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--sans-signature", action="store_true", help="ne pas signer (serveur local : par défaut)")
     commands = root.add_subparsers(title="commandes", required=True, metavar="COMMANDE")
 
-    def command(name: str, handler, help_text: str, identifier: bool = False) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, handler, help_text: str, identifier: bool = False, **extra) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=extra.pop("description", help_text), **extra)
         sub.set_defaults(command=handler)
         if identifier:
-            sub.add_argument("identifiant")
+            sub.add_argument("identifiant", help="identifiant du compte, par exemple jdupont12")
         sub.add_argument("--uai", required=True, help="code UAI de l'établissement, par exemple 0341234A")
         return sub
 
-    sub = command("importer", import_list, "créer les comptes d'une liste CSV et produire les lettres d'accès")
-    sub.add_argument("fichier", type=Path, help="liste CSV : nom, prénom, date de naissance, classe, profil")
-    sub.add_argument("--lettres", type=Path, help="PDF des lettres à produire (par défaut : <fichier>-lettres.pdf)")
-    sub.add_argument("--etablissement", help="nom de l'établissement imprimé sur les lettres")
+    def school_name(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--etablissement",
+            help="nom de l'établissement imprimé sur les lettres (retenu pour ce code UAI : à donner une fois)",
+        )
+
+    def folder(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--dossier",
+            type=Path,
+            help=f"dossier où écrire les lettres (par défaut ~/{DEFAULT_FOLDER}, créé lisible par vous seul)",
+        )
+
+    sub = command(
+        "importer",
+        import_list,
+        "créer les comptes d'une liste (CSV, .xlsx, .ods, export SIECLE) et produire les lettres d'accès",
+        description=(
+            "Créer les comptes d'une liste et produire les lettres d'accès. La liste est lue telle que le logiciel de "
+            "l'établissement l'exporte : CSV d'Excel ou de LibreOffice (UTF-8, avec ou sans BOM, ou Windows-1252 ; "
+            "« ; », « , » ou tabulation), classeur Excel (.xlsx, .xls) ou LibreOffice (.ods), export élèves de "
+            "SIECLE avec les responsables légaux. Avant tout envoi, la commande dit quelle colonne sert à quoi. "
+            "Une liste de plus de 2 000 lignes est envoyée en plusieurs parties ; relancée après un échec, "
+            "la même commande reprend sans recréer les comptes."
+        ),
+    )
+    sub.add_argument(
+        "fichier", type=Path, help="la liste : CSV, .xlsx ou .ods (nom, prénom, date de naissance, classe, profil…)"
+    )
+    sub.add_argument("--lettres", type=Path, help="PDF des lettres (par défaut : <dossier>/<liste>-lettres.pdf)")
+    folder(sub)
+    school_name(sub)
     sub.add_argument("--profil", default="eleve", choices=["eleve", "parent"], help="profil si la colonne manque")
 
     sub = command("lettres", reissue_letters, "réimprimer des lettres (de nouveaux mots de passe provisoires)")
-    sub.add_argument("--classe")
-    sub.add_argument("--profil", choices=["eleve", "parent"])
-    sub.add_argument("--identifiant", action="append", default=[], dest="identifiants")
-    sub.add_argument("--etablissement")
-    sub.add_argument("--sortie", type=Path, required=True, help="PDF des lettres à produire")
+    sub.add_argument("--classe", help="les comptes d'une classe, par exemple « 4e B »")
+    sub.add_argument("--profil", choices=["eleve", "parent"], help="seulement les élèves, ou les parents")
+    sub.add_argument(
+        "--identifiant", action="append", default=[], dest="identifiants", help="un compte (option répétable)"
+    )
+    school_name(sub)
+    sub.add_argument("--sortie", type=Path, help="PDF des lettres à produire (par défaut : dans le dossier)")
+    folder(sub)
     sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
 
     sub = command("reinitialiser", reset, "nouveau mot de passe provisoire pour un compte", identifier=True)
-    sub.add_argument("--lettre", type=Path, help="PDF de la lettre à produire (par défaut : <identifiant>.pdf)")
-    sub.add_argument("--etablissement")
+    sub.add_argument("--lettre", type=Path, help="PDF de la lettre (par défaut : <dossier>/<identifiant>.pdf)")
+    folder(sub)
+    school_name(sub)
+    sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
 
     sub = command("lister", list_accounts, "lister les comptes, avec leur statut et leur échéance")
-    sub.add_argument("--statut", choices=sorted(STATUSES))
-    sub.add_argument("--classe")
+    sub.add_argument("--statut", choices=sorted(STATUSES), help="seulement les comptes de ce statut")
+    sub.add_argument("--classe", help="seulement les comptes de cette classe")
     sub.add_argument("--csv", type=Path, help="écrire la liste dans ce fichier CSV (pour un tableur)")
 
-    command("voir", show, "voir un compte", identifier=True)
+    command("voir", show, "voir un compte (et ses liens parent-enfant)", identifier=True)
     sub = command("supprimer", delete, "supprimer un compte", identifier=True)
     sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
+
+    for name, handler, help_text in (
+        ("lier", link, "lier un parent à son enfant (quand la liste ne pouvait pas le dire)"),
+        ("delier", unlink, "retirer le lien entre un parent et un enfant"),
+    ):
+        sub = command(name, handler, help_text)
+        sub.add_argument("parent", help="identifiant du parent")
+        sub.add_argument("enfant", help="identifiant de l'élève")
+        if name == "delier":
+            sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
 
     clients.add_commands(commands)
     return root
@@ -129,32 +188,40 @@ def make_client(args) -> Client:
 
 def import_list(args, client: Client, out) -> None:
     school_name = _school_name(args)
+    data = files.read_input(args.fichier)
     try:
-        school_file = read_school_file(args.fichier.name, args.fichier.read_bytes(), args.profil)
+        school_file = read_school_file(args.fichier.name, data, args.profil)
     except SchoolFileError as error:
         raise Stop("Rien n'a été envoyé : corrigez le fichier.\n" + "\n".join(error.problems), 2) from None
-    except OSError as error:
-        raise Stop(f"Impossible de lire {args.fichier} : {error.strerror}", 2) from None
     for line in school_file.describe():  # what is read from which column, before anything is sent
         print(line, file=out)
     rows = school_file.rows
-    body = {"uai": args.uai, "accounts": [row.as_api() for row in rows]}
-    key_file = args.fichier.with_name(args.fichier.name + ".cle-import")
-    key = _import_key(key_file, body, out)
-    try:
-        answer = client.call("POST", "/api/admin/accounts", body=body, headers={"Idempotency-Key": key}).json()
-    except ApiError as error:
-        if error.status == 400:
-            key_file.unlink(missing_ok=True)  # nothing was created: a corrected file starts afresh
-            raise Stop(_row_problems(error, rows), 2) from None
-        raise
-    letters_path = args.lettres or args.fichier.with_name(f"{args.fichier.stem}-lettres.pdf")
-    _write_letters(letters_path, answer["accounts"], answer["uai"], answer["login_url"], school_name)
-    listing = args.fichier.with_name(f"{args.fichier.stem}-identifiants.csv")
-    _write_identifiers(listing, answer["accounts"])
-    key_file.unlink(missing_ok=True)
-    print(f"{len(answer['accounts'])} comptes créés pour l'établissement {answer['uai']}.", file=out)
-    print(f"Lettres d'accès : {letters_path} ({KEEP_LETTERS})", file=out)
+    if not rows:
+        raise Stop("Rien n'a été envoyé : la liste ne contient aucune personne.", 2)
+    # The folder is made before any account is: a folder that cannot be written stops here, with nothing created.
+    folder = files.output_folder(args.dossier)
+    letters_path = args.lettres or folder / f"{args.fichier.stem}-lettres.pdf"
+    listing = folder / f"{args.fichier.stem}-identifiants.csv"
+    state = imports.State(args.fichier.with_name(args.fichier.name + ".cle-import"), args.uai)
+    imported = imports.send(client, args.uai, rows, state, out)
+    _write_letters(letters_path, imported.accounts, imported.uai, imported.login_url, school_name)
+    _write_identifiers(listing, imported.accounts)
+    state.remove()
+    created = plural(len(imported.accounts), "compte créé", "comptes créés")
+    if imported.existing is None:
+        print(f"{created} pour l'établissement {imported.uai}.", file=out)
+    else:
+        present = plural(len(imported.existing), "déjà présent", "déjà présents")
+        print(f"{created}, {present} pour l'établissement {imported.uai}.", file=out)
+        for one in imported.existing:  # those whose class changed (a new school year): the others are only counted
+            if one.get("previous_class"):
+                line = rows[one["row"]].line if 0 <= one.get("row", -1) < len(rows) else "?"
+                moved = f"classe {one['previous_class']} → {one.get('class') or 'aucune'}"
+                print(f"  Ligne {line} : {_who({**one, 'class': None})} déjà présent, {moved}", file=out)
+    if imported.links:
+        print(f"{plural(len(imported.links), 'lien parent-enfant ajouté', 'liens parent-enfant ajoutés')}.", file=out)
+    count = plural(len(imported.accounts), "lettre")
+    print(f"Lettres d'accès ({count}) : {letters_path} ({KEEP_LETTERS})", file=out)
     print(f"Identifiants (sans mot de passe) : {listing}", file=out)
 
 
@@ -169,22 +236,37 @@ def reissue_letters(args, client: Client, out) -> None:
     }
     if not (args.classe or args.profil or args.identifiants):
         raise Stop("Choisissez les lettres à réimprimer : --classe, --profil ou --identifiant.", 2)
+    folder = files.output_folder(args.dossier) if not args.sortie else None
+    path = args.sortie or folder / _letters_name(args)
     confirm(args, "Les lettres déjà distribuées à ces comptes ne fonctionneront plus. Continuer ?")
+    print("Le service prépare les lettres (une minute au plus pour 500 lettres)…", file=sys.stderr)
     answer = client.call("POST", "/api/admin/letters", body=body, headers={"Accept": "application/pdf"})
-    args.sortie.write_bytes(answer.body)
-    print(f"{answer.headers.get('x-letters-count', '?')} lettres : {args.sortie} ({KEEP_LETTERS})", file=out)
+    files.write_private(path, answer.body)
+    count = answer.headers.get("x-letters-count", "")
+    label = plural(int(count), "lettre") if count.isdigit() else "Lettres"
+    print(f"{label} : {path} ({KEEP_LETTERS})", file=out)
 
 
 def reset(args, client: Client, out) -> None:
     school_name = _school_name(args)
+    account = _account(client, args)
+    folder = files.output_folder(args.dossier) if not args.lettre else None
+    question = f"Réinitialiser le mot de passe de {_who(account)} ?"
+    if account.get("status") == "ACTIVE":
+        question += (
+            f"\nCe compte est actif : son mot de passe actuel ne fonctionnera plus, toutes ses sessions seront "
+            f"fermées et {_pronoun(account)} devra refaire sa première connexion avec la nouvelle lettre"
+            + (" (un message le prévient à son adresse validée)." if account.get("email_verified") else ".")
+        )
+    confirm(args, question)
     answer = client.call(
         "POST", f"/api/admin/accounts/{_quote(args.identifiant)}/password-reset", query={"uai": args.uai}
     ).json()
-    path = args.lettre or Path(f"{answer['identifier']}.pdf")
+    path = args.lettre or folder / f"{answer['identifier']}.pdf"
     _write_letters(path, [answer], answer["uai"], answer["login_url"], school_name)
     print(f"Compte {answer['identifier']} : nouveau mot de passe provisoire {answer['provisional_password']}", file=out)
     print(f"valable jusqu'au {_day(answer['provisional_expires_at'])} ; toutes ses sessions sont fermées.", file=out)
-    print(f"Lettre : {path}", file=out)
+    print(f"Lettre : {path} ({KEEP_LETTERS})", file=out)
 
 
 def list_accounts(args, client: Client, out) -> None:
@@ -196,7 +278,7 @@ def list_accounts(args, client: Client, out) -> None:
             a["last_name"],
             a["first_name"],
             a.get("class") or "",
-            STATUS_LABELS[a["status"]],
+            STATUS_LABELS.get(a["status"], a["status"]),
             _day(a["deadline"]) if a.get("deadline") else "",
             "dépassée" if a.get("deadline_passed") else "",
         ]
@@ -204,67 +286,118 @@ def list_accounts(args, client: Client, out) -> None:
     ]
     header = ["identifiant", "nom", "prénom", "classe", "statut", "échéance", ""]
     if args.csv:
-        write_csv(args.csv, [[*header[:-1], "échéance dépassée"], *rows])
-        print(f"{len(rows)} comptes : {args.csv}", file=out)
+        files.write_private(args.csv, csv_bytes([[*header[:-1], "échéance dépassée"], *rows]))
+        print(f"{plural(len(rows), 'compte')} : {args.csv}", file=out)
         return
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     for line in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip(), file=out)
-    print(f"{len(rows)} comptes.", file=out)
+    print(f"{plural(len(rows), 'compte')}.", file=out)
 
 
 def show(args, client: Client, out) -> None:
-    account = client.call("GET", f"/api/admin/accounts/{_quote(args.identifiant)}", query={"uai": args.uai}).json()
-    print(json.dumps(account, ensure_ascii=False, indent=2), file=out)
+    account = _account(client, args)
+    print(f"{account['first_name']} {account['last_name']} ({account['identifier']})", file=out)
+    labels = [
+        ("profil", ROLE_LABELS.get(account.get("role"), account.get("role"))),
+        ("classe", account.get("class") or "aucune"),
+        ("statut", STATUS_LABELS.get(account.get("status"), account.get("status"))),
+        ("date de naissance", _birth_day(account.get("birth_date")) or "non donnée"),
+        ("adresse mail", _email_label(account)),
+    ]
+    if account.get("status") == "PROVISIONED" and account.get("provisional_expires_at"):
+        labels.append(("lettre valable jusqu'au", _day(account["provisional_expires_at"])))
+    if account.get("status") == "PENDING_VALIDATION" and account.get("validation_deadline"):
+        labels.append(("adresse à valider avant le", _day(account["validation_deadline"])))
+    if account.get("deadline_passed"):
+        labels.append(("échéance", "dépassée"))
+    if account.get("created_at"):
+        labels.append(("créé le", _day(account["created_at"])))
+    for name, people in (("enfants", account.get("children")), ("responsables", account.get("responsables"))):
+        if people is not None:
+            labels.append((name, ", ".join(_who(person) for person in people) or "aucun"))
+    width = max(len(name) for name, _ in labels)
+    for name, value in labels:
+        print(f"  {name.ljust(width)} : {value}", file=out)
 
 
 def delete(args, client: Client, out) -> None:
-    confirm(args, f"Supprimer le compte {args.identifiant} ? Son identifiant ne sera plus jamais attribué.")
+    account = _account(client, args)
+    confirm(args, f"Supprimer le compte de {_who(account)} ? Son identifiant ne sera plus jamais attribué.")
     client.call("DELETE", f"/api/admin/accounts/{_quote(args.identifiant)}", query={"uai": args.uai})
-    print(f"Compte {args.identifiant} supprimé.", file=out)
+    print(f"Compte de {_who(account)} supprimé.", file=out)
+
+
+def link(args, client: Client, out) -> None:
+    body = {"uai": args.uai, "parent": args.parent.strip().lower(), "child": args.enfant.strip().lower()}
+    try:
+        client.call("POST", "/api/admin/links", body=body)
+    except ApiError as error:
+        if error.status == 409:
+            raise Stop(f"{body['parent']} est déjà lié à {body['child']} : rien n'a changé.", 1) from None
+        raise
+    print(f"{body['parent']} est maintenant lié à son enfant {body['child']}.", file=out)
+
+
+def unlink(args, client: Client, out) -> None:
+    parent, child = args.parent.strip().lower(), args.enfant.strip().lower()
+    confirm(args, f"Retirer le lien entre le parent {parent} et l'enfant {child} ?")
+    client.call("DELETE", "/api/admin/links", query={"uai": args.uai, "parent": parent, "child": child})
+    print(f"Le lien entre {parent} et {child} est retiré.", file=out)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _import_key(key_file: Path, body: dict[str, Any], out) -> str:
-    """The idempotency key of this import, kept beside the file until the letters are written: running the same
-    command again after a failure replays the answer instead of creating the accounts twice."""
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    try:
-        kept = json.loads(key_file.read_text(encoding="utf-8"))
-        if kept.get("digest") == digest:
-            print("Reprise de l'importation précédente de ce fichier (les comptes ne sont pas recréés).", file=out)
-            return kept["key"]
-    except (OSError, ValueError, AttributeError):
-        pass
-    key = uuid.uuid4().hex
-    key_file.write_text(json.dumps({"key": key, "digest": digest, "uai": body["uai"]}), encoding="utf-8")
-    return key
+def _account(client: Client, args) -> dict:
+    return client.call("GET", f"/api/admin/accounts/{_quote(args.identifiant)}", query={"uai": args.uai}).json()
+
+
+def _who(person: dict) -> str:
+    """Jean Dupont (4e B, jdupont12): whom a question or a line is about."""
+    details = ", ".join(part for part in (person.get("class"), person.get("identifier")) if part)
+    name = f"{person.get('first_name', '')} {person.get('last_name', '')}".strip()
+    return name + (f" ({details})" if details else "")
+
+
+def _pronoun(account: dict) -> str:
+    return "l'élève" if account.get("role") == "eleve" else "le parent"
+
+
+def _email_label(account: dict) -> str:
+    if account.get("email_verified"):
+        return "validée (mot de passe oublié possible)"
+    if account.get("has_email"):
+        return "donnée, pas encore validée"
+    return "aucune"
 
 
 def _school_name(args) -> str | None:
-    """--etablissement as the letters print it, checked before anything is sent (the service checks it alike)."""
+    """--etablissement as the letters print it, checked before anything is sent (the service checks it alike), and
+    remembered for the UAI; else the name remembered; else None, and the way to give it is said."""
     from ent_accounts import schools
 
-    if not (args.etablissement or "").strip():
-        return None
-    if error := schools.school_name_error(args.etablissement):
-        raise Stop(f"--etablissement : {error}", 2)
-    return schools.tidy(args.etablissement)
+    uai = schools.normalize_uai(args.uai) or args.uai.strip().upper()
+    if (args.etablissement or "").strip():
+        if error := schools.school_name_error(args.etablissement):
+            raise Stop(f"--etablissement : {error}", 2)
+        name = schools.tidy(args.etablissement)
+        files.remember_name(uai, name)
+        return name
+    if name := files.remembered_names().get(uai):
+        return name
+    print(
+        f"Les lettres porteront « Établissement {uai} » : donnez le nom de l'établissement une fois avec "
+        f'--etablissement "Collège …", il sera retenu pour {uai}.',
+        file=sys.stderr,
+    )
+    return None
 
 
-def _row_problems(error: ApiError, rows: list[PersonRow]) -> str:
-    """The service names rows as accounts[i]: say which line of the file, and whose, in the school's words."""
-    lines = [f"Rien n'a été créé : {error}"]
-    for field, message in (error.body.get("fields") or {}).items():
-        index = field.split("]")[0].removeprefix("accounts[")
-        if field.startswith("accounts[") and index.isdigit() and int(index) < len(rows):
-            row = rows[int(index)]
-            lines.append(f"Ligne {row.line} ({row.first_name} {row.last_name}) : {message}")
-        else:
-            lines.append(f"{field} : {message}")
-    return "\n".join(lines)
+def _letters_name(args) -> str:
+    chosen = args.classe or args.profil or ("-".join(args.identifiants[:3]))
+    suffix = "".join(c if c.isalnum() else "-" for c in chosen).strip("-")
+    return f"lettres-{args.uai.strip().upper()}{'-' + suffix if suffix else ''}.pdf"
 
 
 def _write_letters(path: Path, accounts: list[dict], uai: str, login_url: str, school_name: str | None) -> None:
@@ -282,16 +415,41 @@ def _write_letters(path: Path, accounts: list[dict], uai: str, login_url: str, s
             valid_until=datetime.fromisoformat(a["provisional_expires_at"].replace("Z", "+00:00")),
             login_url=login_url,
             school_name=school_name,
+            **_children(a),
         )
         for a in sorted(accounts, key=lambda a: (a.get("class") or "", a["last_name"], a["first_name"]))
     ]
-    path.write_bytes(render_pdf(letters))
+    with Progress("Impression des lettres", len(letters), "lettres") as progress:
+        data = render_pdf(letters)
+        progress.advance(len(letters))
+    files.write_private(path, data)
+
+
+def _children(account: dict) -> dict:
+    """A parent's children as their letter names them, when the service says who they are (and Letter knows)."""
+    from dataclasses import fields
+
+    from ent_accounts.letters import Letter
+
+    children = account.get("children")
+    if not children or "children" not in {f.name for f in fields(Letter)}:
+        return {}
+    lines = [
+        f"{c.get('first_name', '')} {c.get('last_name', '')}".strip() + (f" ({c['class']})" if c.get("class") else "")
+        for c in children
+    ]
+    return {"children": tuple(lines)}
 
 
 def _write_identifiers(path: Path, accounts: list[dict]) -> None:
     header = ["nom", "prénom", "classe", "profil", "identifiant"]
     rows = [[a["last_name"], a["first_name"], a.get("class") or "", a["role"], a["identifier"]] for a in accounts]
-    write_csv(path, [header, *rows])
+    files.write_private(path, csv_bytes([header, *rows]))
+
+
+def _network_error(error: OSError) -> str:
+    reason = getattr(error, "reason", None) or error
+    return str(reason) if not isinstance(reason, OSError) or not reason.errno else os_error(reason)
 
 
 def _quote(identifier: str) -> str:
@@ -304,3 +462,11 @@ def _day(instant: str) -> str:
     from ent_accounts.templates import french_date
 
     return french_date(datetime.fromisoformat(instant.replace("Z", "+00:00")))
+
+
+def _birth_day(day: str | None) -> str | None:
+    if not day:
+        return None
+    from ent_accounts.templates import french_date
+
+    return french_date(datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC))  # a day, not an instant

@@ -7,17 +7,24 @@ Reading a school's list (CSV, .xlsx, .ods) is ent_accounts.school_files' job: th
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from ent_accounts.school_files.formats import FORMULA_STARTS, as_written
 
-__all__ = ["FORMULA_STARTS", "as_written", "neutralised", "write_csv"]
+__all__ = ["FORMULA_STARTS", "as_written", "csv_bytes", "neutralised", "write_csv"]
 
 
 def write_csv(path: Path, rows: list[list]) -> None:
     """A CSV for a spreadsheet (UTF-8 with BOM, `;`, as Excel opens it on a French Windows), every cell as text."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
-        csv.writer(stream, delimiter=";").writerows([neutralised(cell) for cell in row] for row in rows)
+    path.write_bytes(csv_bytes(rows))
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    """The CSV `write_csv` writes, as bytes (the command line writes them owner-only, ent_admin.files)."""
+    stream = io.StringIO(newline="")
+    csv.writer(stream, delimiter=";").writerows([neutralised(cell) for cell in row] for row in rows)
+    return stream.getvalue().encode("utf-8-sig")
 
 
 def neutralised(cell) -> str:

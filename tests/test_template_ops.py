@@ -199,6 +199,7 @@ def test_every_parameter_has_a_description_and_prod_refuses_the_example_settings
     assertions = SOURCE["Rules"]["ProductionSettings"]["Assertions"]
     refused = [assertion["Assert"]["Fn::Not"][0]["Fn::Equals"] for assertion in assertions]
     assert [{"Ref": "MailIdentity"}, "ent.example.fr"] in refused and [{"Ref": "AlarmEmail"}, ""] in refused
+    assert [{"Ref": "PublisherName"}, ""] in refused and [{"Ref": "PublisherContact"}, ""] in refused
 
 
 def test_samconfig_deploys_dev_and_prod_in_paris_and_confirms_prod_changes():

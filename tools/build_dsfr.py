@@ -27,6 +27,8 @@ COMPONENTS = [
     "password",
     "badge",
     "tile",
+    "checkbox",
+    "table",
 ]
 FONTS = ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold", "Marianne-Regular_Italic"]
 LAYER = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts"
@@ -95,6 +97,7 @@ def build(dist: Path) -> None:
     for kind, name in sorted(wanted):
         shutil.copy(dist / kind / name, TARGET / kind / Path(name).name)
     shutil.copy(Path(__file__).parent / "ent.css", TARGET / "ent.css")
+    shutil.copy(Path(__file__).parent / "ent.js", TARGET / "ent.js")
     shutil.copy(dist.parent / "LICENSE.md", TARGET / "LICENSE.md")  # the DSFR's licence travels with its files
     shutil.copy(dist / "favicon" / "favicon.svg", TARGET / "favicon.svg")
     shutil.copy(dist / "favicon" / "favicon.ico", TARGET / "favicon.ico")

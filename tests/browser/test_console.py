@@ -34,7 +34,14 @@ def watched_page(request, chromium, server):
 
 
 def test_the_public_pages_log_nothing(watched_page):
-    for path in ("/connexion", "/mot-de-passe-oublie", "/Connexion"):
+    for path in (
+        "/connexion",
+        "/mot-de-passe-oublie",
+        "/Connexion",
+        "/accessibilite",
+        "/mentions-legales",
+        "/donnees-personnelles",
+    ):
         watched_page.goto(path)
         watched_page.wait_for_load_state("networkidle")
     assert watched_page.errors == []
@@ -59,3 +66,12 @@ def test_the_signed_in_pages_log_nothing_and_draw_the_account_icon(watched_page,
     )
     if mask != "no icon on the page":  # the header's tools are hidden below 992 px (issue 18, item 1)
         assert "account-circle-fill.svg" in mask
+
+
+def test_the_footers_pages_have_no_serious_accessibility_violation(watched_page):
+    from tests.browser.conftest import axe_violations
+
+    for path in ("/accessibilite", "/mentions-legales", "/donnees-personnelles"):
+        watched_page.goto(path)
+        violations = axe_violations(watched_page)
+        assert violations == [], (path, [(v["id"], v["help"]) for v in violations])

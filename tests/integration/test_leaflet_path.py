@@ -36,7 +36,7 @@ def test_whole_path_with_email(world):
 
     [mail] = world.mails()
     assert mail.to == ["jeanne.dupont@laposte.net"]
-    assert mail.subject == "Message des services en ligne - Activation de votre compte"
+    assert mail.subject == "Message des services en ligne – Activation de votre compte"
     assert "28 février 2027" in mail.html
     link = link_in(mail.html)
     assert urlsplit(link).path == "/valider-adresse-mail"

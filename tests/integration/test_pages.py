@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
 from datetime import date
@@ -16,7 +17,7 @@ from tests.support.links import code_in
 
 def field_error(page, name):
     found = re.search(rf'id="{name}-error">([^<]+)<', page.text)
-    return found.group(1) if found else None
+    return html.unescape(found.group(1)) if found else None
 
 
 def test_the_leaflet_journey_through_the_pages(world):
@@ -125,6 +126,70 @@ def test_the_birth_date_is_read_day_first_as_the_hint_says(world):
     assert world.store.get_account("jdupont12").birth_date == date(2011, 5, 14)
 
 
+def test_every_error_of_the_first_connection_form_shows_at_once(world):
+    """abc / abd / chloe@: the password too short, the two different and the address wrong, said together."""
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    form = {"new_password": "abc", "new_password_confirmation": "abd", "birth_date": "", "email": "chloe@"}
+    page = browser.post("/premiere-connexion", form)
+    assert page.status == 400
+    assert field_error(page, "new_password") == "Le mot de passe doit contenir au moins 8 caractères."
+    assert field_error(page, "new_password_confirmation") == "Les deux mots de passe ne sont pas identiques."
+    assert field_error(page, "birth_date") == "Indique ta date de naissance, au format JJ/MM/AAAA."
+    assert field_error(page, "email") == "Cette adresse mail n'est pas valide."
+    page = browser.post("/premiere-connexion", {**form, "new_password": "Dupont-2011!", "birth_date": "14/05/2011"})
+    assert field_error(page, "new_password") == "Le mot de passe ne doit pas contenir ton nom ni ton prénom."
+
+
+def test_a_locked_account_gets_an_alert_saying_until_when(world):
+    from datetime import UTC, datetime
+
+    active_student(world)
+    world.clock.set(datetime(2026, 12, 2, 13, 0, tzinfo=UTC))  # 14 h 00 in Paris
+    browser = Browser(world)
+    browser.get("/connexion")
+    for _ in range(5):
+        page = browser.post("/connexion", {"identifier": "jdupont12", "password": "Mauvais-Mot-1"})
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": NEW_PASSWORD})
+    assert page.status == 429 and page.header("Retry-After")
+    text = html.unescape(page.text)
+    assert "Connexion bloquée pour un moment" in text and "de nouveau possible à 14 h 01" in text
+    assert "erreur est à corriger" not in text
+
+
+def test_the_first_connection_page_says_its_time_limit_and_a_late_form_keeps_what_was_typed(world):
+    from datetime import UTC, datetime
+
+    world.clock.set(datetime(2026, 12, 2, 13, 0, tzinfo=UTC))  # 14 h 00 in Paris
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    browser = Browser(world)
+    browser.get("/connexion")
+    page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    assert "à envoyer avant 14 h 15" in page.text
+    world.clock.advance(minutes=16)
+    late = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD}
+    page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
+    text = html.unescape(page.text)
+    assert "<h1>Connexion</h1>" in text and "Ta date de naissance et ton adresse mail sont gardées" in text
+    assert NEW_PASSWORD not in text and 'value="14/05/2011"' in text  # kept in the form, never the password
+    page = browser.post(
+        "/connexion",
+        {
+            "identifier": "jdupont12",
+            "password": provisional,
+            "kept_birth_date": "14/05/2011",
+            "kept_email": "jeanne@laposte.net",
+        },
+    )
+    assert "<h1>Choisis ton mot de passe</h1>" in page.text
+    assert 'value="14/05/2011"' in page.text and 'value="jeanne@laposte.net"' in page.text
+    page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
+    account = world.store.get_account("jdupont12")
+    assert account.status == "PENDING_VALIDATION" and account.email == "jeanne@laposte.net"
+
+
 def test_forms_refuse_forged_and_cross_site_posts(world):
     world.provision("jdupont12")
     activate(world, "jdupont12")
@@ -142,7 +207,7 @@ def test_forms_refuse_forged_and_cross_site_posts(world):
 def test_page_security_headers(world):
     page = Browser(world).get("/connexion")
     csp = page.header("Content-Security-Policy")
-    assert "script-src" not in csp and "default-src 'none'" in csp and "'unsafe-inline'" not in csp
+    assert "script-src 'self';" in csp and "default-src 'none'" in csp and "'unsafe-inline'" not in csp
     assert "frame-ancestors 'none'" in csp
     assert page.header("Strict-Transport-Security").startswith("max-age=")
     assert page.header("X-Content-Type-Options") == "nosniff"
@@ -335,3 +400,32 @@ def test_no_page_of_the_template_answers_json_to_a_repeated_parameter(world):
     for path in sorted(pages):
         answer = world.call("GET", f"{path}?code=a&code=b")  # `code` is the one query parameter pages read
         assert not (answer.header("Content-Type") or "").startswith("application/json"), (path, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/accessibilite", "Déclaration d'accessibilité"),
+        ("/mentions-legales", "Mentions légales"),
+        ("/donnees-personnelles", "Données personnelles"),
+    ],
+)
+def test_the_footers_mandatory_pages(world, path, heading, monkeypatch):
+    publisher = {"publisher_name": "Académie de Montpellier", "publisher_contact": "dpd@ac-montpellier.fr"}
+    monkeypatch.setattr(world.services, "settings", dataclasses.replace(world.services.settings, **publisher))
+    page = Browser(world).get(path)
+    text = html.unescape(page.text)
+    assert page.status == 200 and f"<h1>{heading}</h1>" in text
+    assert "Académie de Montpellier" in text and 'href="mailto:dpd@ac-montpellier.fr"' in text
+    for link in ("/accessibilite", "/mentions-legales", "/donnees-personnelles"):  # the footer of every page
+        assert f'href="{link}"' in page.text
+
+
+def test_the_personal_data_page_gives_the_retention_the_service_applies(world, monkeypatch):
+    monkeypatch.setattr(
+        world.services, "settings", dataclasses.replace(world.services.settings, audit_retention_days=400)
+    )
+    text = html.unescape(Browser(world).get("/donnees-personnelles").text)
+    assert "400 jours" in text and "3 mois après le premier mail de validation" in text
+    login = Browser(world).get("/connexion").text
+    assert 'href="/accessibilite">Accessibilité : partiellement conforme</a>' in login

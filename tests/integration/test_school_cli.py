@@ -57,6 +57,14 @@ def run(world, *args, send=None):
     return code, out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """The user's home and configuration folders: where letters go by default and school names are remembered."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "home"
+
+
 @pytest.fixture
 def school_list(tmp_path):
     path = tmp_path / "eleves.csv"
@@ -69,7 +77,17 @@ def pdf_pages(path) -> list[str]:
 
 
 def test_from_a_spreadsheet_export_to_the_letters(world, school_list, tmp_path):
-    code, out = run(world, "importer", str(school_list), "--uai", "0341234A", "--etablissement", "Collège Molière")
+    code, out = run(
+        world,
+        "importer",
+        str(school_list),
+        "--uai",
+        "0341234A",
+        "--etablissement",
+        "Collège Molière",
+        "--dossier",
+        str(tmp_path),
+    )
     assert code == 0, out
     assert "4 comptes créés pour l'établissement 0341234A." in out
     pages = pdf_pages(tmp_path / "eleves-lettres.pdf")
@@ -86,7 +104,9 @@ def test_from_a_spreadsheet_export_to_the_letters(world, school_list, tmp_path):
     code, out = run(world, "lister", "--uai", "0341234A", "--statut", "premiere-connexion")
     assert code == 0 and "4 comptes." in out and "première connexion à faire" in out and "28 février 2027" in out
 
-    code, out = run(world, "reinitialiser", "jdupont", "--uai", "0341234A", "--lettre", str(tmp_path / "j.pdf"))
+    code, out = run(
+        world, "reinitialiser", "jdupont", "--uai", "0341234A", "--lettre", str(tmp_path / "j.pdf"), "--oui"
+    )
     assert code == 0 and "toutes ses sessions sont fermées" in out
     new_password = out.split("nouveau mot de passe provisoire ")[1].split()[0]
     assert new_password in pdf_pages(tmp_path / "j.pdf")[0]
@@ -95,7 +115,7 @@ def test_from_a_spreadsheet_export_to_the_letters(world, school_list, tmp_path):
     code, out = run(
         world, "lettres", "--uai", "0341234A", "--classe", "3e A", "--sortie", str(tmp_path / "3a.pdf"), "--oui"
     )
-    assert code == 0 and out.startswith("1 lettres") and "zndiaye" in pdf_pages(tmp_path / "3a.pdf")[0]
+    assert code == 0 and out.startswith("1 lettre :") and "zndiaye" in pdf_pages(tmp_path / "3a.pdf")[0]
 
     code, out = run(world, "supprimer", "mdupont", "--uai", "0341234A", "--oui")
     assert code == 0 and world.store.get_account("mdupont") is None
@@ -127,7 +147,7 @@ def test_an_import_that_failed_is_taken_up_again_without_creating_twice(world, s
     code, _ = run(world, "importer", str(school_list), "--uai", "0341234A", send=served)
     assert code == 1 and (tmp_path / "eleves.csv.cle-import").exists()
     assert not (tmp_path / "eleves-lettres.pdf").exists()
-    code, out = run(world, "importer", str(school_list), "--uai", "0341234A")  # the school runs it again
+    code, out = run(world, "importer", str(school_list), "--uai", "0341234A", "--dossier", str(tmp_path))  # again
     assert code == 0 and "Reprise de l'importation précédente" in out
     assert len([i for i in world.items() if i["sk"]["S"] == "ACCOUNT"]) == 4
     assert len(pdf_pages(tmp_path / "eleves-lettres.pdf")) == 4
@@ -148,7 +168,7 @@ FORMULAS = ["-Dupont", "-A1-B1", "=1+1", "@SUM(1)", "+33 6 12 34 56 78", "\tDura
 def test_the_files_written_for_a_spreadsheet_hold_no_formula(world, tmp_path):
     school_list = tmp_path / "eleves.csv"
     school_list.write_text("Nom;Prénom;Classe\r\n-Dupont;Jeanne;-A1-B1\r\n", encoding="utf-8")
-    code, out = run(world, "importer", str(school_list), "--uai", "0341234A")
+    code, out = run(world, "importer", str(school_list), "--uai", "0341234A", "--dossier", str(tmp_path))
     assert code == 0, out
     # Accounts whose names reached the table some other way than a checked import: the export must hold anyway.
     world.provision("formule1", last_name="=1+1", first_name="@SUM(1)", school_class="+33 6 12 34 56 78")

@@ -15,7 +15,7 @@ from ent_accounts.templates import french_date, french_datetime
 def test_validation_mail_text_and_html():
     link = "https://ent.example.fr/valider-adresse-mail?code=abc<def>"
     mail = validation_mail("eleve@laposte.net", link, datetime(2027, 2, 28, 14, 37, tzinfo=UTC), "jdupont12")
-    assert mail.subject == "Message des services en ligne - Activation de votre compte"
+    assert mail.subject == "Message des services en ligne – Activation de votre compte"
     assert "Vous disposez d'un délai de 3 mois pour activer votre compte" in mail.text
     assert "28 février 2027 à 15 h 37" in mail.text  # Paris time (UTC+1 in winter)
     assert link in mail.text
@@ -24,6 +24,39 @@ def test_validation_mail_text_and_html():
         "reprendre contact avec l'établissement" in mail.html
         or "reprendre contact avec l&#39;établissement" in mail.html
     )
+
+
+KINDS = {
+    "validation": {"link": "https://ent.example.fr/v?code=c", "deadline": datetime(2027, 2, 28, 14, 37, tzinfo=UTC)},
+    "reminder": {"link": "https://ent.example.fr/v?code=c", "deadline": datetime(2027, 2, 28, 14, 37, tzinfo=UTC)},
+    "password_reset": {"link": "https://ent.example.fr/r?code=c", "expires_at": datetime(2027, 1, 1, tzinfo=UTC)},
+    "password_changed": {"changed_at": datetime(2027, 1, 1, tzinfo=UTC)},
+    "email_change": {"link": "https://ent.example.fr/v?code=c", "expires_at": datetime(2027, 1, 1, tzinfo=UTC)},
+    "email_change_notice": {},
+    "school_reset": {"student": True, "reset_at": datetime(2027, 1, 1, tzinfo=UTC)},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_mail_greets_and_names_its_account_under_the_leaflets_subject(kind):
+    """A parent with several children's accounts on one address knows which one the mail is about."""
+    mail = compose(kind, "parent@laposte.net", identifier="jdupont12", first_name="Jeanne", **KINDS[kind])
+    assert mail.subject.startswith("Message des services en ligne – ")  # the leaflet's dash
+    for part in (mail.text, mail.html):
+        assert "Bonjour Jeanne," in part
+        assert "Compte concerné : " in part and "jdupont12" in part
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_html_part_is_styled_inline_for_mail_clients(kind):
+    mail = compose(kind, "parent@laposte.net", identifier="jdupont12", first_name="Jeanne", **KINDS[kind])
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in mail.html
+    assert "<style" not in mail.html and "class=" not in mail.html  # many clients drop both
+    assert "max-width:600px" in mail.html
+    if "link" in KINDS[kind]:  # the link is a button, and its address is there too for clients without one
+        link = KINDS[kind]["link"]
+        assert mail.html.count(f'href="{link}"') == 2 and "background-color:#000091" in mail.html
+        assert link in mail.text
 
 
 def test_french_dates():

@@ -82,4 +82,4 @@ def test_malformed_basic_credentials_are_invalid_client_with_www_authenticate(he
 def test_a_page_adds_only_a_plain_origin_to_form_action():
     assert "form-action 'self' https://ent.example.fr;" in content_security_policy(("https://ent.example.fr",))
     injected = content_security_policy(("https://x.fr; script-src *",))
-    assert "script-src" not in injected and "form-action 'self';" in injected
+    assert "script-src *" not in injected and "form-action 'self';" in injected

@@ -22,6 +22,10 @@ MY_PASSWORD = "/mon-compte/mot-de-passe"  # noqa: S105
 FORGOT_PASSWORD = "/mot-de-passe-oublie"  # noqa: S105
 PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
 EMAIL_VALIDATION = "/valider-adresse-mail"
+# The footer's mandatory pages (DSFR): the accessibility statement, the legal notice, personal data.
+ACCESSIBILITY = "/accessibilite"
+LEGAL_NOTICE = "/mentions-legales"
+PERSONAL_DATA = "/donnees-personnelles"
 # Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
 # … which sends a CAS sign-in on to CAS's own (cas/login.py): the pages need not know which protocol asked.

@@ -30,12 +30,13 @@ class Mail:
 
 
 SUBJECTS = {
-    "validation": "Message des services en ligne - Activation de votre compte",
-    "reminder": "Message des services en ligne - Votre compte sera bientôt supprimé",
-    "password_reset": "Message des services en ligne - Réinitialisation de votre mot de passe",
-    "password_changed": "Message des services en ligne - Votre mot de passe a été modifié",
-    "email_change": "Message des services en ligne - Confirmation de votre nouvelle adresse mail",
-    "email_change_notice": "Message des services en ligne - Changement d'adresse mail demandé",
+    "validation": "Message des services en ligne – Activation de votre compte",
+    "reminder": "Message des services en ligne – Votre compte sera bientôt supprimé",
+    "password_reset": "Message des services en ligne – Réinitialisation de votre mot de passe",
+    "password_changed": "Message des services en ligne – Votre mot de passe a été modifié",
+    "email_change": "Message des services en ligne – Confirmation de votre nouvelle adresse mail",
+    "email_change_notice": "Message des services en ligne – Changement d'adresse mail demandé",
+    "school_reset": "Message des services en ligne – Nouveau mot de passe provisoire donné par l'établissement",
 }
 
 # SES message tags take only these characters (and at most 256 of them).
@@ -45,21 +46,23 @@ ACCOUNT_HEX_TAG = "account_hex"  # an identifier with other characters, hex-enco
 KIND_TAG = "kind"
 
 
-def compose(kind: str, to: str, *, identifier: str, **context) -> Mail:
-    """A mail from templates/mail/<kind>.txt and .html (French, the HTML autoescaped)."""
+def compose(kind: str, to: str, *, identifier: str, first_name: str | None = None, **context) -> Mail:
+    """A mail from templates/mail/<kind>.txt and .html (French, the HTML autoescaped), greeting `first_name` and
+    naming the account: a parent with several children's accounts on one address knows which one it is about."""
+    context.update(identifier=identifier, first_name=first_name)
     return Mail(
         to=to,
         subject=SUBJECTS[kind],
-        text=render(f"mail/{kind}.txt", identifier=identifier, **context),
-        html=render(f"mail/{kind}.html", identifier=identifier, **context),
+        text=render(f"mail/{kind}.txt", **context),
+        html=render(f"mail/{kind}.html", **context),
         kind=kind,
         identifier=identifier,
     )
 
 
-def validation_mail(to: str, link: str, deadline: datetime, identifier: str) -> Mail:
-    """The leaflet's « Message des services en ligne - Activation de votre compte »."""
-    return compose("validation", to, identifier=identifier, link=link, deadline=deadline)
+def validation_mail(to: str, link: str, deadline: datetime, identifier: str, first_name: str | None = None) -> Mail:
+    """The leaflet's « Message des services en ligne – Activation de votre compte »."""
+    return compose("validation", to, identifier=identifier, first_name=first_name, link=link, deadline=deadline)
 
 
 def message_tags(mail: Mail) -> list[dict[str, str]]:

@@ -160,6 +160,10 @@ class Settings(FromEnvironment):
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = variable("EXPIRY_SHARDS", 8, _count)
     audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
+    # Named by the legal notice, personal data and accessibility pages (template parameters, required in prod).
+    publisher_name: str = variable("PUBLISHER_NAME", "")
+    publisher_contact: str = variable("PUBLISHER_CONTACT", "")
+    log_retention_days: int = variable("LOG_RETENTION_DAYS", 180, _count)
     # --- OpenID Connect provider (docs/DESIGN.md, "Single sign-on") ---
     # The KMS key (ARN) that signs ID tokens, and the other keys the JWKS publishes: the next one before it signs,
     # the previous one until its tokens have expired (README, "Signing keys and their rotation"). Empty: no OIDC here.

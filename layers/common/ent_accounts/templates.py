@@ -35,10 +35,15 @@ def french_date(moment: datetime) -> str:
     return f"{day} {MONTHS[local.month - 1]} {local.year}"
 
 
+def french_time(moment: datetime) -> str:
+    """14 h 37 (in Paris)."""
+    local = _paris(moment)
+    return f"{local.hour} h {local.minute:02d}"
+
+
 def french_datetime(moment: datetime) -> str:
     """28 février 2027 à 14 h 37."""
-    local = _paris(moment)
-    return f"{french_date(moment)} à {local.hour} h {local.minute:02d}"
+    return f"{french_date(moment)} à {french_time(moment)}"
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +58,7 @@ def environment():
     )
     env.filters["french_date"] = french_date
     env.filters["french_datetime"] = french_datetime
+    env.filters["french_time"] = french_time
     return env
 
 

@@ -65,7 +65,9 @@ def request_email_change(
     # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
     tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
     if account.email and account.email_verified and can_receive(account, account.email):
-        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+        services.mailer.send_notice(
+            compose("email_change_notice", account.email, identifier=account.identifier, first_name=account.first_name)
+        )
     return account
 
 
@@ -89,7 +91,14 @@ def send_email_change(services: Services, account: Account, new_email: str, link
     account.pending_email = new_email
     account.forget_stale_undeliverable()
     link = links.email_validation(token)
-    confirmation = compose("email_change", new_email, identifier=account.identifier, link=link, expires_at=expires_at)
+    confirmation = compose(
+        "email_change",
+        new_email,
+        identifier=account.identifier,
+        first_name=account.first_name,
+        link=link,
+        expires_at=expires_at,
+    )
     try:
         services.mailer.send(confirmation)
     except AddressUndeliverable as refused:

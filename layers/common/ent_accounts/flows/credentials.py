@@ -113,6 +113,10 @@ def notify_password_changed(services: Services, account: Account) -> None:
     stored: a notice that cannot leave is only logged)."""
     if account.has_recovery_address and can_receive(account, account.email):
         notice = compose(
-            "password_changed", account.email, identifier=account.identifier, changed_at=services.clock.now()
+            "password_changed",
+            account.email,
+            identifier=account.identifier,
+            first_name=account.first_name,
+            changed_at=services.clock.now(),
         )
         services.mailer.send_notice(notice)

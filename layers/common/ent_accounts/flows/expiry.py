@@ -116,7 +116,12 @@ def _remind(services: Services, due: DueAccount, links: Links, request_id: str, 
         return
     link = links.email_validation(token)
     mail = compose(
-        "reminder", account.email, identifier=account.identifier, link=link, deadline=account.validation_deadline
+        "reminder",
+        account.email,
+        identifier=account.identifier,
+        first_name=account.first_name,
+        link=link,
+        deadline=account.validation_deadline,
     )
     if services.mailer.send_notice(mail):
         summary.reminders_sent += 1

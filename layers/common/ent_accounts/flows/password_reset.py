@@ -69,7 +69,14 @@ def send_password_reset(services: Services, identifier: str, links: Links, reque
         credential_version=account.credential_version,
     )
     link = links.password_reset(token)
-    mail = compose("password_reset", account.email, identifier=identifier, link=link, expires_at=expires_at)
+    mail = compose(
+        "password_reset",
+        account.email,
+        identifier=identifier,
+        first_name=account.first_name,
+        link=link,
+        expires_at=expires_at,
+    )
     try:
         services.mailer.send(mail)
     except AddressUndeliverable:

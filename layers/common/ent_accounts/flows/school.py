@@ -6,9 +6,11 @@ Every use case is scoped to one school (UAI): an account of another school is an
 from __future__ import annotations
 
 from ent_accounts.accounts import Account, Role, Status
+from ent_accounts.deliverability import can_receive
 from ent_accounts.errors import AlreadyLinked, ChangedMeanwhile, InvalidRequest, NotFound
 from ent_accounts.flows.provisioning import Issued, provisional_expiry
 from ent_accounts.identifiers import ascii_letters
+from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_provisional, new_provisional_password
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.services import Services
@@ -44,8 +46,9 @@ def school_accounts(
 def reset_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> Issued:
     """A new provisional password: the account goes back to its first connection and every session ends.
 
-    A validated address is kept (the student can still recover a forgotten password with it); an address that was
-    never validated is dropped with its links, and the 3-month deadline with it: the account is PROVISIONED again.
+    A validated address is kept (the student can still recover a forgotten password with it) and told of the reset
+    after it is stored (a reset the student did not expect must be heard of); an address that was never validated is
+    dropped with its links, and the 3-month deadline with it, and is mailed nothing: the account is PROVISIONED again.
     """
     account = school_account(services, uai, identifier)
     password = new_provisional_password()
@@ -59,7 +62,23 @@ def reset_by_school(services: Services, uai: str, identifier: str, request_id: s
     except Conflict:
         raise ChangedMeanwhile() from None
     services.store.clear_login_failures(account.identifier)
+    _notify_reset(services, account)
     return Issued(0, account, password)
+
+
+def _notify_reset(services: Services, account: Account) -> None:
+    """The school's reset told to the validated address, when mail reaches it (a notice: one that cannot leave is
+    only logged, the reset stands)."""
+    if account.has_recovery_address and can_receive(account, account.email):
+        notice = compose(
+            "school_reset",
+            account.email,
+            identifier=account.identifier,
+            first_name=account.first_name,
+            student=account.role is Role.STUDENT,
+            reset_at=services.clock.now(),
+        )
+        services.mailer.send_notice(notice)
 
 
 def delete_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> None:

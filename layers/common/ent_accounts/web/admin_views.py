@@ -136,12 +136,13 @@ def created_answer(uai: str, rows: list[NewAccountRow], kept: dict[str, Any]) ->
             }
         )
     links = [{"parent": parent, "child": child} for parent, child in kept.get("links", [])]
+    # `existing` and `links` only when there are some: a first import answers as before.
     return {
         "uai": uai,
         "login_url": kept["login_url"],
         "accounts": accounts,
-        "existing": existing,
-        "links": links,
+        **({"existing": existing} if existing else {}),
+        **({"links": links} if links else {}),
     }
 
 

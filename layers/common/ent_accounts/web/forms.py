@@ -61,18 +61,25 @@ class FormPage:
         """Whether the post comes from our own page (its CSRF token), not from another site's."""
         return csrf_valid(self.router.current_event, self.fields)
 
-    def new_password(self, errors: dict[str, str | None]) -> str:
-        """The new password typed twice; a message in `errors` when it is missing or the two differ."""
+    def new_password(self, errors: dict[str, str | None], identifier: str = "", names: tuple = ()) -> str:
+        """The new password typed twice: a message in `errors` when it is missing or breaks the password rules,
+        and one when the two differ, both at once with the form's other errors (the use case checks again)."""
+        from ent_accounts.passwords import policy_error
+
         password = self.fields.get("new_password", "")
         if not password:
             errors["new_password"] = REQUIRED
-        elif password != self.fields.get("new_password_confirmation", ""):
+        else:
+            errors["new_password"] = policy_error(password, identifier, context=names)
+        if password and password != self.fields.get("new_password_confirmation", ""):
             errors["new_password_confirmation"] = PASSWORDS_DIFFER
         return password
 
-    def again(self, status: int, errors: dict[str, str], error: DomainError | None = None) -> Response:
-        """The page again, with these messages next to their fields (`error`: the refusal, for its headers)."""
+    def again(self, status: int, errors: dict[str, str], error: DomainError | None = None, **extra) -> Response:
+        """The page again, with these messages next to their fields (`error`: the refusal, for its headers;
+        `extra`: more of the page's context)."""
         context = {"values": self.values, **self.context, **(self.again_context() if self.again_context else {})}
+        context.update(extra)
         return page_for(self.router, self.template, status, errors=errors, error=error, **context)
 
     def post(

@@ -66,6 +66,12 @@ def post_first_connection(body: FirstConnectionRequest):
 
 # --- pages ---------------------------------------------------------------------------------------
 
+KEPT = ("birth_date", "email")  # what a form sent too late keeps (the passwords are typed again)
+MAX_KEPT = 254
+TOO_LATE = (
+    "Le temps pour envoyer le formulaire de première connexion est écoulé : connecte-toi de nouveau avec ton "
+    "identifiant et ton mot de passe provisoire. Ta date de naissance et ton adresse mail sont gardées."
+)
 FIRST_CONNECTION_EXPIRED = (
     "Ta session de première connexion a expiré ou a déjà servi : reconnecte-toi avec ton identifiant et ton mot "
     "de passe provisoire."
@@ -78,10 +84,48 @@ def _challenge_or_message(*, done_too: bool = False):
     `same_submission_again`)."""
     token = cookie_value(router.current_event, CHALLENGE_COOKIE) or ""
     try:
-        _, account = (challenge_and_account if done_too else challenged_account)(services(), token)
+        challenge, account = (challenge_and_account if done_too else challenged_account)(services(), token)
     except (InvalidChallenge, AlreadyCompleted) as error:
+        if token and done_too and _ran_out(error) and FormPage(router).genuine:
+            return None, _too_late(FormPage(router))  # the browser's challenge ended: keep what was typed
         return None, _message(error)
-    return (token, account), None
+    return (token, account, challenge.expires_at), None
+
+
+def _ran_out(error: DomainError) -> bool:
+    """A challenge gone (expired, or its time passed) rather than refused for a reason of its own."""
+    return isinstance(error, InvalidChallenge) and error.message == InvalidChallenge.message
+
+
+def first_connection_page(identifier: str, until, values: dict, cookies=(), status: int = 200, **context):
+    """The form, saying until when it may be sent (the challenge's end); `values`: what was typed before."""
+    return page_for(
+        router,
+        "first_connection.html",
+        status,
+        identifier=identifier,
+        until=until,
+        errors={},
+        values=values,
+        cookies=list(cookies),
+        **context,
+    )
+
+
+def _too_late(form: FormPage):
+    """The form came after its time: the login page, the birth date and address typed kept in the form (never the
+    passwords), so that logging in again with the provisional password brings them back."""
+    kept = {name: form.fields.get(name, "")[:MAX_KEPT] for name in KEPT}
+    return page_for(
+        router,
+        "login.html",
+        400,
+        errors={},
+        values={},
+        notice=TOO_LATE,
+        kept={name: value for name, value in kept.items() if value.strip()},
+        **pending_view(router.current_event).context,
+    )
 
 
 def _message(error: InvalidChallenge | AlreadyCompleted):
@@ -97,15 +141,7 @@ def get_first_connection_page():
     if message:
         return message
     waiting = pending_view(router.current_event)  # its service's origin: the form may end there
-    return page_for(
-        router,
-        "first_connection.html",
-        identifier=found[1].identifier,
-        errors={},
-        values={},
-        cookies=waiting.cookies,
-        **waiting.context,
-    )
+    return first_connection_page(found[1].identifier, found[2], {}, waiting.cookies, **waiting.context)
 
 
 @router.post(links.FIRST_CONNECTION, include_in_schema=False)
@@ -113,19 +149,20 @@ def post_first_connection_page():
     found, message = _challenge_or_message(done_too=True)
     if message:
         return message
-    token, account = found
+    token, account, until = found
     event = router.current_event
     form = FormPage(
         router,
         "first_connection.html",
-        keep=("birth_date", "email"),
+        keep=KEPT,
         again_context=lambda: pending_view(event).context,
         identifier=account.identifier,
+        until=until,
     )
     here = request_context(router)
 
     def check(errors):
-        password = form.new_password(errors)
+        password = form.new_password(errors, account.identifier, (account.first_name, account.last_name))
         birth_date, errors["birth_date"] = birth_date_from_form(form.values["birth_date"])
         email = form.values["email"]
         email, errors["email"] = checked(normalize_email, email) if email else (None, None)

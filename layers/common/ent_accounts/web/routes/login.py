@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
+from ent_accounts.accounts import normalize_identifier
 from ent_accounts.clock import iso
-from ent_accounts.errors import DomainError, InvalidCredentials
+from ent_accounts.errors import AccountLocked, DomainError, InvalidCredentials
 from ent_accounts.flows.login import login
 from ent_accounts.services import services
+from ent_accounts.templates import french_time
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
 from ent_accounts.web.forms import REQUIRED, FormPage, identifier_error, redirect
@@ -81,13 +85,29 @@ def post_login_page():
         )
 
     def refused(error: DomainError):
-        # A wrong password is said next to its field; a lock-out (the message says for how long) above the form.
+        # A wrong password is said next to its field; a lock-out is no mistake to correct: an alert above the form
+        # that says until when (Paris time, as the school's clock shows it).
+        if isinstance(error, AccountLocked):
+            until = services().clock.now() + timedelta(seconds=error.retry_after)
+            return form.again(error.status, {}, error, locked=(error.message, french_time(until)))
         field = "password" if isinstance(error, InvalidCredentials) else "_form"
         return form.again(error.status, {field: error.message}, error)
 
     def done(result):
         if result.status == "first_connection_required":
             cookie = challenge_cookie(result.token, result.expires_at)
+            kept = {name: form.fields.get(f"kept_{name}", "")[:254] for name in ("birth_date", "email")}
+            if any(kept.values()):  # a first connection sent too late: its form again, with what was typed
+                return page_for(
+                    router,
+                    "first_connection.html",
+                    identifier=normalize_identifier(identifier),
+                    until=result.expires_at,
+                    errors={},
+                    values=kept,
+                    cookies=[cookie],
+                    **pending_view(event).context,
+                )
             return redirect(here.links.page(links.FIRST_CONNECTION), [cookie])
         if result.status == "pending_validation":
             after = here.links.page(links.PENDING)

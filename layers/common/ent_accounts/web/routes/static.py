@@ -3,7 +3,10 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts import links
+from ent_accounts.services import services
 from ent_accounts.web.api import error_body, json_response
+from ent_accounts.web.pages import page_for
 from ent_accounts.web.static import CACHE_FOREVER, static_file
 
 router = Router()
@@ -34,3 +37,36 @@ def get_static(version: str, name: str):
 @router.get("/static/<version>/<folder>/<name>", include_in_schema=False)
 def get_static_in_folder(version: str, folder: str, name: str):
     return _serve(f"{folder}/{name}")
+
+
+# --- the footer's mandatory pages ------------------------------------------------------------------------------
+
+
+def _footer_page(template: str):
+    settings = services().settings
+    return page_for(
+        router,
+        template,
+        publisher_name=settings.publisher_name,
+        publisher_contact=settings.publisher_contact,
+        validation_months=settings.validation_months,
+        session_hours=settings.session_hours,
+        session_idle_minutes=settings.session_idle_minutes,
+        audit_retention_days=settings.audit_retention_days,
+        log_retention_days=settings.log_retention_days,
+    )
+
+
+@router.get(links.ACCESSIBILITY, include_in_schema=False)
+def get_accessibility_page():
+    return _footer_page("accessibility.html")
+
+
+@router.get(links.LEGAL_NOTICE, include_in_schema=False)
+def get_legal_notice_page():
+    return _footer_page("legal_notice.html")
+
+
+@router.get(links.PERSONAL_DATA, include_in_schema=False)
+def get_personal_data_page():
+    return _footer_page("personal_data.html")
