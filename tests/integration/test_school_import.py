@@ -95,8 +95,9 @@ def test_the_same_person_twice_in_one_list_is_refused(world):
     answer = post_accounts(world, rows)
     assert answer.status == 400
     assert answer.json()["fields"] == {
-        "accounts[2]": "Cette ligne est identique à la ligne 1 : un seul compte par personne."
-    }
+        "accounts[2]": "Ligne 4 : identique à la ligne 2, un seul compte par personne "
+        "(une vraie homonymie se signale par « homonym »)."
+    }  # the header is line 1: the first row is line 2
     assert world.items() == []
 
 

@@ -51,6 +51,9 @@ class Account:
     # The account's name for the services it signs in to (OIDC `sub`): random, stable, never the identifier, set at
     # creation (an account created before it existed gets one at its first sign-in to a service).
     subject: str | None = None
+    # Set once the account is linked to a parent or a child (store/families.py); never cleared. The sweep's delete
+    # is conditional on its absence, so an expiring account with links is deleted with them (flows/expiry.py).
+    linked: bool = False
     version: int = 0
 
     @property

@@ -140,6 +140,12 @@ class ChangedMeanwhile(DomainError):
     message = "Ce compte a été modifié pendant la demande : recommencez."
 
 
+class AlreadyLinked(DomainError):
+    status = 409
+    code = "already_linked"
+    message = "Ce parent et cet élève sont déjà liés."
+
+
 class RequestInProgress(DomainError):
     status = 409
     code = "request_in_progress"

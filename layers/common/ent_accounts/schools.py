@@ -27,6 +27,19 @@ _CLASS_PUNCTUATION = set(" -_/.°'’")
 ROLE_MESSAGE = "Le profil doit être « eleve » ou « parent »."
 
 
+MAX_RESPONSABLES = 4  # SIECLE's export names up to four responsables per student
+
+
+@dataclass(frozen=True)
+class NewResponsable:
+    """A student's legal guardian as the school's file names them: they become a parent account linked to them."""
+
+    last_name: str
+    first_name: str
+    email: str | None = None
+    relation: str | None = None  # as written in the file (MERE, PERE, TUTEUR…): kept out of the account
+
+
 @dataclass(frozen=True)
 class NewAccount:
     """One row of a school's list, checked and tidied."""
@@ -36,6 +49,10 @@ class NewAccount:
     role: Role
     birth_date: date | None = None
     school_class: str | None = None
+    line: int | None = None  # the row's line in the school's file (messages name it); None: index + 2
+    email: str | None = None  # a parent row's own address: recognises the parent (validated at first connection)
+    responsables: tuple[NewResponsable, ...] = ()  # a student's legal guardians
+    homonym: bool = False  # a real homonym: created even if the school has someone with the same names and date
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,8 @@ class SchoolAccount:
     email_verified: bool
     validation_deadline: datetime | None
     provisional_expires_at: datetime | None
+    # A parent's children or a student's responsables: (identifier, first_name, last_name, class), by name.
+    linked: tuple[tuple[str, str, str, str | None], ...] = ()
 
 
 def normalize_uai(raw: str | None) -> str | None:

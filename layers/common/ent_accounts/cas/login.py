@@ -26,7 +26,7 @@ from datetime import timedelta
 from ent_accounts import links as pages
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status
-from ent_accounts.cas.attributes import cas_user, released_attributes
+from ent_accounts.cas.attributes import cas_user, needs_family, released_attributes
 from ent_accounts.cas.services import ServiceUrl, accepts_service, parse_service, registered_service
 from ent_accounts.cas.tickets import ServiceTicket, new_ticket
 from ent_accounts.codes import hash_token, looks_like_token
@@ -191,7 +191,7 @@ def _issue(
         from_new_login=sign_in is not None and _typed_for(session, sign_in),
         valid_until=valid_until,
         expires_at=valid_until,
-        attributes=released_attributes(account, client.cas_attributes),
+        attributes=released_attributes(account, client.cas_attributes, _family(services, account, client)),
         credential_version=account.credential_version,
     )
     commit_signed_in(
@@ -218,3 +218,12 @@ def _typed_for(session: Session, sign_in: PendingSignIn) -> bool:
 
 def _refused(services: Services, account: Account | None, client_id: str, reason: str, request_id: str) -> None:
     refused(services, account, client_id, reason, request_id, protocol=CAS)
+
+
+def _family(services: Services, account: Account, client: Client) -> list[Account]:
+    """The accounts linked to this one, when the service's attributes name them: one Query of the account's links,
+    and one BatchGetItem when it has some."""
+    if not needs_family(client.cas_attributes):
+        return []
+    family = services.store.family(account.identifier)
+    return list(services.store.get_accounts(family.linked).values()) if family.linked else []

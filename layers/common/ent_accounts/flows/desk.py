@@ -7,6 +7,9 @@ so that a service registered with several providers knows which one to ask; no `
 own home is where it lands) and no `login_hint` (the session already says who it is).
 
 The registry is read through registry_cache.py: at most one Query a minute per container, not one per view.
+
+A parent's page also lists their children (names and class), from the links (store/families.py): one Query of the
+parent's links and one BatchGetItem of the children, for parents only.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from ent_accounts.accounts import Account
+from ent_accounts.accounts import Account, Role
 from ent_accounts.registry_cache import registered_clients
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import Client
@@ -51,3 +54,12 @@ def _sort_key(name: str) -> str:
     """Accents off and case folded: "École" sorts among the e's, before "ENT"."""
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def children_of(services: Services, account: Account) -> list[Account]:
+    """A parent's children, by first name (a student's page lists nobody)."""
+    if account.role is not Role.PARENT:
+        return []
+    family = services.store.family(account.identifier)
+    children = services.store.get_accounts(family.children).values() if family.children else []
+    return sorted(children, key=lambda child: (_sort_key(child.first_name), _sort_key(child.last_name)))

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from ent_accounts import metrics
 from ent_accounts.accounts import REMINDER_STAGES, DueAccount, due_reminder
 from ent_accounts.deliverability import can_receive
+from ent_accounts.flows.school import remove_with_family
 from ent_accounts.flows.validation_mail import new_validation_code
 from ent_accounts.links import Links
 from ent_accounts.mail import compose
@@ -36,9 +37,15 @@ def sweep_expired_accounts(services: Services, request_id: str, links: Links) ->
     expired: list[DueAccount] = []  # deleted together, as many as one transaction holds
 
     def delete_expired() -> None:
-        deleted = len(store.delete_expired_accounts(expired, now, request_id))
-        summary.deleted += deleted
-        summary.skipped += len(expired) - deleted
+        deleted = {due.identifier for due in store.delete_expired_accounts(expired, now, request_id)}
+        # Left out: changed meanwhile (validated, deleted by another run), or linked (deleted with its links).
+        deleted |= {
+            due.identifier
+            for due in expired
+            if due.identifier not in deleted and _delete_linked(services, due, request_id)
+        }
+        summary.deleted += len(deleted)
+        summary.skipped += len(expired) - len(deleted)
         expired.clear()
 
     for due in store.due_pending_accounts(now):
@@ -55,6 +62,27 @@ def sweep_expired_accounts(services: Services, request_id: str, links: Links) ->
     metrics.count(metrics.ACCOUNTS_EXPIRED, summary.deleted)
     metrics.count(metrics.REMINDERS_SENT, summary.reminders_sent)
     return summary
+
+
+def _delete_linked(services: Services, due: DueAccount, request_id: str) -> bool:
+    """A linked account's conditional delete (as `delete_expired_accounts`), its links, and each parent it leaves
+    with no child, in one transaction; False when the account has no links or changed meanwhile (validated, deleted
+    by another run): one more read for an account the sweep could not delete with the others."""
+    store, now = services.store, services.clock.now()
+    for _ in range(3):
+        account = store.expired_account(due.identifier)  # reads treat it as gone: it is past its deadline
+        if account is None or not account.linked:
+            return False
+        tx = store.transaction()
+        remove_with_family(services, tx, account, request_id)
+        store.queue_expired_deletion(tx, due, now, request_id)
+        try:
+            tx.commit()
+            return True
+        except Conflict as conflict:
+            if due.identifier in conflict.changed:
+                return False
+    return False
 
 
 def _remind(services: Services, due: DueAccount, links: Links, request_id: str, summary: SweepSummary) -> None:

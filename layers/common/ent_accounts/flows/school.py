@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from ent_accounts.accounts import Account, Role, Status
 from ent_accounts.deliverability import can_receive
-from ent_accounts.errors import ChangedMeanwhile, InvalidRequest, NotFound
+from ent_accounts.errors import AlreadyLinked, ChangedMeanwhile, InvalidRequest, NotFound
 from ent_accounts.flows.provisioning import Issued, provisional_expiry
+from ent_accounts.identifiers import ascii_letters
 from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_provisional, new_provisional_password
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.services import Services
-from ent_accounts.store import Conflict
+from ent_accounts.store import Conflict, Transaction, person_key
 
 MAX_LETTERS = 500  # one request's reissued letters: a class, a level, the parents of a few classes
 CODES_PER_TRANSACTION = 90  # a transaction holds 100 writes; codes beyond are left to expire (their account moved on)
@@ -81,18 +82,99 @@ def _notify_reset(services: Services, account: Account) -> None:
 
 
 def delete_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> None:
-    """Delete the account and its links, keeping an audit event (its identifier is never given again)."""
-    account = school_account(services, uai, identifier)
-    tx = services.store.transaction().delete_account(account)
-    for code_hash in sorted(account.validation_code_hashes)[:CODES_PER_TRANSACTION]:
-        tx.delete_code(code_hash)
-    created = account.created_at.isoformat() if account.created_at else "-"
-    tx.audit(account.identifier, "account_deleted_by_school", request_id, by=actor, uai=uai, created_at=created)
+    """Delete the account and its links, keeping an audit event (its identifier is never given again).
+
+    A student's parents left with no child are deleted in the same transaction (a parent account exists for its
+    children), each with its audit event; a parent deleted leaves its children as they are."""
+    for _ in range(3):
+        account = school_account(services, uai, identifier)
+        tx = services.store.transaction()
+        orphans = remove_with_family(services, tx, account, request_id)
+        tx.delete_account(account)
+        for code_hash in sorted(account.validation_code_hashes)[:CODES_PER_TRANSACTION]:
+            tx.delete_code(code_hash)
+        created = account.created_at.isoformat() if account.created_at else "-"
+        tx.audit(account.identifier, "account_deleted_by_school", request_id, by=actor, uai=uai, created_at=created)
+        try:
+            tx.commit()
+        except Conflict:
+            continue  # a link added or removed meanwhile: read again
+        for gone in [account.identifier, *orphans]:
+            services.store.clear_login_failures(gone)
+        return
+    raise ChangedMeanwhile()
+
+
+def student_claim(account: Account) -> str | None:
+    """The person claim a student holds (store/people.py), computable from the account itself."""
+    if account.role is not Role.STUDENT or account.birth_date is None:
+        return None
+    names = (ascii_letters(account.last_name), ascii_letters(account.first_name))
+    return person_key(account.uai, "eleve", *names, account.birth_date.isoformat())
+
+
+def remove_with_family(services: Services, tx: Transaction, account: Account, request_id: str) -> list[str]:
+    """Queue, beside the account's own delete, the removal of its links and claim, and the delete of each parent
+    it leaves with no child (guarded by the parent's version: a parent changed meanwhile cancels it all). Returns
+    the parents deleted."""
+    store = services.store
+    family = store.family(account.identifier)
+    if key := student_claim(account):
+        tx.release_person(key, account.identifier)
+    for child in family.children:
+        tx.unlink(account.identifier, child)
+    orphans = []
+    parents = store.get_accounts(family.parents)
+    for parent_id in family.parents:
+        tx.unlink(parent_id, account.identifier)
+        parent = parents.get(parent_id)
+        if parent is None:
+            continue
+        others = [c for c in store.family(parent_id).children if c != account.identifier]
+        if not others:
+            tx.delete_account(parent, name=f"parent {parent_id}")
+            tx.audit(parent_id, "parent_deleted_with_last_child", request_id, child=account.identifier)
+            orphans.append(parent_id)
+    return orphans
+
+
+def school_family(services: Services, account: Account) -> list[Account]:
+    """A parent's children, or a student's responsables, by name."""
+    family = services.store.family(account.identifier)
+    linked = services.store.get_accounts(family.linked).values()
+    return sorted(linked, key=lambda a: (a.last_name.casefold(), a.first_name.casefold(), a.identifier))
+
+
+def _parent_and_child(services: Services, uai: str, parent_id: str, child_id: str) -> tuple[Account, Account]:
+    parent, child = school_account(services, uai, parent_id), school_account(services, uai, child_id)
+    if parent.role is not Role.PARENT or child.role is not Role.STUDENT:
+        message = "Un lien va d'un compte parent à un compte élève du même établissement."
+        raise InvalidRequest(message, fields={"parent": message})
+    return parent, child
+
+
+def link_by_school(services: Services, uai: str, parent_id: str, child_id: str, request_id: str, actor: str):
+    """A link the school adds by hand (the file could not tell); AlreadyLinked when it exists."""
+    parent, child = _parent_and_child(services, uai, parent_id, child_id)
+    tx = services.store.transaction().link(parent.identifier, child.identifier, uai)
+    tx.audit(parent.identifier, "linked_by_school", request_id, by=actor, child=child.identifier)
     try:
         tx.commit()
-    except Conflict:
-        raise ChangedMeanwhile() from None
-    services.store.clear_login_failures(account.identifier)
+    except Conflict as conflict:
+        if f"link {parent.identifier} {child.identifier}" in conflict.changed:
+            raise AlreadyLinked() from None
+        raise ChangedMeanwhile() from None  # one of the accounts was deleted meanwhile
+    return parent, child
+
+
+def unlink_by_school(services: Services, uai: str, parent_id: str, child_id: str, request_id: str, actor: str):
+    """Remove a link (the parent stays: the school deletes the account if it must go); NotFound when none."""
+    parent, child = _parent_and_child(services, uai, parent_id, child_id)
+    if child.identifier not in services.store.family(parent.identifier).children:
+        raise NotFound("Ce parent et cet élève ne sont pas liés.")
+    tx = services.store.transaction().unlink(parent.identifier, child.identifier)
+    tx.audit(parent.identifier, "unlinked_by_school", request_id, by=actor, child=child.identifier)
+    tx.commit()
 
 
 def reissue_letters(

@@ -305,7 +305,7 @@ def _answer(
         auth_time=session.authenticated_at,
         valid_until=valid_until,
         expires_at=valid_until,
-        claims=scope_claims(account, grant.scopes),
+        claims=scope_claims(account, grant.scopes, *_family(services, account, client, subject, grant.scopes)),
         nonce=grant.nonce,
         credential_version=account.credential_version,
     )
@@ -322,3 +322,14 @@ def _answer(
     metrics.count(metrics.CLIENT_SIGN_INS)
     logger.info("code issued", extra={"client_id": client.client_id})
     return Answer(to_client(grant.redirect_uri, code=code, state=grant.state, iss=issuer), to_client=True)
+
+
+def _family(services: Services, account: Account, client: Client, subject: str, scopes: tuple[str, ...]) -> tuple:
+    """The linked accounts the `ent` scope releases, each with the `sub` this client knows them by, and the account's
+    own: one Query of the account's links, and one BatchGetItem when it has some (only with `ent`)."""
+    if "ent" not in scopes:
+        return (), None
+    family = services.store.family(account.identifier)
+    linked = services.store.get_accounts(family.linked).values() if family.linked else []
+    known = [(other, subject_for(client, other.subject)) for other in linked if other.subject]
+    return known, subject_for(client, subject)

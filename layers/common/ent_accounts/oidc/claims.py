@@ -17,12 +17,19 @@
   through the children, which come with families, issue 17); and the class. EduConnect releases no class (ENTs
   read it from their directory, the SDET's `ENTEleveClasses`), so the class goes under that SDET name, as a list
   with the school's label ("4e B"), students only.
+- `ent`, families: `FrEduVecteur`, the vector ATEN and EduConnect send, `type|nom|prénom|id|UAI`, as Open ENT NG
+  builds and reads it (edificeio/entcore, FrEduVecteurService: a student `4|nom|prénom|id|UAI`, a parent one value
+  per child `2|nom|prénom|id of the child|UAI of the child`, the names being the parent's own); and the SDET's link
+  attributes: for a parent `ENTAuxPersRelEleveEleve` (the children), for a student `ENTEleveAutoriteParentale` (the
+  responsables). Every id is what this client knows the other person by: their `sub` for this client (pairwise
+  included), never an identifier.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 
 from ent_accounts.accounts import Account, Role
 from ent_accounts.sso.clients import Client
@@ -33,13 +40,21 @@ SCOPE_CLAIMS = {
     "openid": ("sub",),
     "profile": ("given_name", "family_name", "preferred_username"),
     "email": ("email", "email_verified"),
-    "ent": ("FrEduCtPersonAffiliation", "FrEduCtEleveUAI", "ENTEleveClasses"),
+    "ent": (
+        "FrEduCtPersonAffiliation",
+        "FrEduCtEleveUAI",
+        "ENTEleveClasses",
+        "FrEduVecteur",
+        "ENTAuxPersRelEleveEleve",
+        "ENTEleveAutoriteParentale",
+    ),
 }
 # What ID tokens carry besides the scopes' claims (OIDC Core §2), for discovery's claims_supported.
 ID_TOKEN_CLAIMS = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr")
 CLAIMS_SUPPORTED = (*ID_TOKEN_CLAIMS, *(claim for scope in SCOPES for claim in SCOPE_CLAIMS[scope]))
 SID_CHARACTERS = 22  # 128 bits in base64url, as long as the session's own sid
 AFFILIATION = {Role.STUDENT: "eleve2d", Role.PARENT: "resp2d"}
+VECTOR_TYPE = {Role.STUDENT: "4", Role.PARENT: "2"}  # ATEN's vector types: 4 a student, 2 a responsable légal
 
 
 def subject_for(client: Client, subject: str) -> str:
@@ -58,8 +73,22 @@ def sid_for(client: Client, sid: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:SID_CHARACTERS]
 
 
-def scope_claims(account: Account, scopes: tuple[str, ...]) -> dict:
-    """The claims the granted scopes release about the account (`sub` apart)."""
+def vector(account: Account, known_as: str, child: Account | None = None) -> str:
+    """One FrEduVecteur value: the account's type and names, and the id and school of the student it is about (the
+    account itself, or for a parent one of their children)."""
+    student = child or account
+    return "|".join((VECTOR_TYPE[account.role], account.last_name, account.first_name, known_as, student.uai))
+
+
+def scope_claims(
+    account: Account,
+    scopes: tuple[str, ...],
+    family: Iterable[tuple[Account, str]] = (),
+    subject: str | None = None,
+) -> dict:
+    """The claims the granted scopes release about the account (`sub` apart). `family`: the accounts linked to it
+    (a parent's children, a student's responsables), each with the id this client knows them by; `subject`: the
+    account's own `sub` for this client (a student's vector)."""
     claims: dict = {}
     if "profile" in scopes:
         claims.update(
@@ -73,4 +102,13 @@ def scope_claims(account: Account, scopes: tuple[str, ...]) -> dict:
             claims["FrEduCtEleveUAI"] = account.uai
             if account.school_class:
                 claims["ENTEleveClasses"] = [account.school_class]
+        linked = sorted(family, key=lambda pair: pair[1])
+        if account.role is Role.PARENT and linked:
+            claims["FrEduVecteur"] = [vector(account, known_as, child) for child, known_as in linked]
+            claims["ENTAuxPersRelEleveEleve"] = [known_as for _, known_as in linked]
+        if account.role is Role.STUDENT:
+            if subject:
+                claims["FrEduVecteur"] = [vector(account, subject)]
+            if linked:
+                claims["ENTEleveAutoriteParentale"] = [known_as for _, known_as in linked]
     return claims

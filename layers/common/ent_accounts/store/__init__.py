@@ -6,7 +6,8 @@ that could race is conditional; several writes that belong together go in one tr
 
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
-codes.py, sessions.py, throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
+codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
+throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
 ValueRefused, StoreFailure).
@@ -34,6 +35,8 @@ from ent_accounts.store import (
     clients,
     codes,
     expiry,
+    families,
+    people,
     sessions,
     throttles,
     tickets,
@@ -48,6 +51,8 @@ from ent_accounts.store.errors import (
     StoreUnavailable,
     ValueRefused,
 )
+from ent_accounts.store.families import Family
+from ent_accounts.store.people import person_key
 from ent_accounts.store.table import TRANSACTION_WRITES, Table, client_config
 from ent_accounts.store.transaction import Transaction
 
@@ -56,6 +61,7 @@ __all__ = [
     "AuditEvent",
     "ClientExists",
     "Conflict",
+    "Family",
     "IdentifierTaken",
     "ServiceUrlTaken",
     "Store",
@@ -64,6 +70,7 @@ __all__ = [
     "Transaction",
     "ValueRefused",
     "client_config",
+    "person_key",
 ]
 
 
@@ -76,6 +83,10 @@ class Store(Table):
 
     def get_account(self, identifier: str) -> Account | None:
         return accounts.get_account(self, identifier)
+
+    def expired_account(self, identifier: str) -> Account | None:
+        """The account as stored, even past its deadline (for the sweep that deletes it)."""
+        return accounts.expired_account(self, identifier)
 
     def ensure_subject(self, identifier: str, candidate: str) -> str:
         """The account's subject: `candidate` if it had none (written, conditionally), else the one it has."""
@@ -109,6 +120,19 @@ class Store(Table):
             expiry_attr="expires_at",
             boto3_client=self.client,
         )
+
+    # --- people and families (store/people.py, store/families.py) ---------------------------------------------
+
+    def person_claims(self, keys: Iterable[str]) -> dict[str, str]:
+        """The identifier each existing person claim names (unclaimed keys left out), in few round trips."""
+        return people.claimed(self, keys)
+
+    def family(self, identifier: str) -> Family:
+        """The account's links (its children, or its responsables): one Query, strongly consistent."""
+        return families.links_of(self, identifier)
+
+    def families(self, identifiers: Iterable[str]) -> dict[str, Family]:
+        return families.families_of(self, identifiers)
 
     # --- codes ----------------------------------------------------------------------------------
 
@@ -286,6 +310,10 @@ class Store(Table):
     def can_delete_together(self, expired: list[DueAccount]) -> bool:
         """Whether these accounts fit in one call of `delete_expired_accounts` (one transaction)."""
         return expiry.can_delete_together(self, expired)
+
+    def queue_expired_deletion(self, tx: Transaction, expired: DueAccount, now: datetime, request_id: str) -> None:
+        """Queue in `tx` what `delete_expired_accounts` writes for one account (for a caller adding its links)."""
+        expiry.queue_deletion(self, tx, expired, now, request_id, linked=True)
 
     def delete_expired_accounts(self, expired: list[DueAccount], now: datetime, request_id: str) -> list[DueAccount]:
         """Delete these accounts, their codes, and write their audit events, in one transaction; the accounts

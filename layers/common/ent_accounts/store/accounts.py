@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -43,6 +44,13 @@ def get_account(table: Table, identifier: str) -> Account | None:
     return None if item is None else account_from_item(item)
 
 
+def expired_account(table: Table, identifier: str) -> Account | None:
+    """The account as stored, even past its deadline (the sweep deleting it reads what goes with it)."""
+    key = account_key(identifier)
+    item = table.request("get_item", TableName=table.table_name, Key=key, ConsistentRead=True).get("Item")
+    return None if item is None else account_from_item(item)
+
+
 def get_accounts(table: Table, identifiers: Iterable[str]) -> dict[str, Account]:
     """Several accounts in few round trips (BatchGetItem, strongly consistent); absent or expired ones left out."""
     items = table.batch_get(account_key(identifier) for identifier in sorted(set(identifiers)))
@@ -69,8 +77,26 @@ def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
         "KeyConditionExpression": "uai = :uai",
         "ExpressionAttributeValues": {":uai": {"S": uai}},
     }
-    accounts = (_school_account_from_item(item) for item in table.query_items(**query))
-    return [a for a in accounts if a.validation_deadline is None or a.validation_deadline > now]
+    items, links = [], []
+    for item in table.query_items(**query):
+        (items if item["sk"]["S"] == ACCOUNT_SK else links).append(item)
+    accounts = [_school_account_from_item(item) for item in items]
+    shown = {a.identifier: a for a in accounts if a.validation_deadline is None or a.validation_deadline > now}
+    family: dict[str, list[str]] = {}
+    for item in links:  # the parent's side and the child's side: each account lists its own
+        owner, sk = item["pk"]["S"].removeprefix("ACCOUNT#"), item["sk"]["S"]
+        if sk.startswith("LINK#"):
+            family.setdefault(owner, []).append(sk.rsplit("#", 1)[-1])
+    return [
+        replace(account, linked=tuple(_linked(shown, family.get(identifier, ()))))
+        for identifier, account in shown.items()
+    ]
+
+
+def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str, str, str | None]]:
+    found = [shown[i] for i in identifiers if i in shown]
+    found.sort(key=lambda a: (a.last_name.casefold(), a.first_name.casefold(), a.identifier))
+    return [(a.identifier, a.first_name, a.last_name, a.school_class) for a in found]
 
 
 def account_item(table: Table, account: Account) -> dict:
@@ -112,6 +138,8 @@ def _account_attributes(account: Account) -> dict:
     item["credential_version"] = {"N": str(account.credential_version)}
     item["reminder_stage"] = {"N": str(account.reminder_stage)}
     item["version"] = {"N": str(account.version)}
+    if account.linked:
+        item["linked"] = {"BOOL": True}
     if account.validation_code_hashes:
         item["validation_code_hashes"] = {"SS": sorted(account.validation_code_hashes)}
     return item
@@ -165,6 +193,7 @@ def account_from_item(item: dict) -> Account:
         created_at=_instant(item, "created_at"),
         created_by=text("created_by"),
         subject=text("subject"),
+        linked=item.get("linked", {}).get("BOOL", False),
         version=int(item["version"]["N"]),
     )
 

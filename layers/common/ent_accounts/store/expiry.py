@@ -54,7 +54,7 @@ def delete_expired_accounts(
     while left:
         tx = Transaction(table)
         for due in left:
-            _queue_deletion(table, tx, due, now, request_id)
+            queue_deletion(table, tx, due, now, request_id)
         try:
             tx.commit()
             return left
@@ -81,14 +81,20 @@ def _codes_deleted_with(table: Table, expired: DueAccount) -> list[str]:
     return sorted(expired.code_hashes)[: table.max_writes_per_transaction - 2]
 
 
-def _queue_deletion(table: Table, tx: Transaction, expired: DueAccount, now: datetime, request_id: str) -> None:
-    """The account's conditional delete, its codes' deletes and its audit event, each named after the account."""
+def queue_deletion(
+    table: Table, tx: Transaction, expired: DueAccount, now: datetime, request_id: str, linked: bool = False
+) -> None:
+    """The account's conditional delete, its codes' deletes and its audit event, each named after the account.
+
+    An account with links is deleted only with them (`linked`: the caller queued their removal in `tx`): without,
+    the delete's condition fails on it, and the sweep deletes it with its family (flows/expiry.py)."""
     name = expired.identifier
     delete = {
         "TableName": table.table_name,
         "Key": account_key(expired.identifier),
         # Never an account whose address was once validated (defence in depth: none is ever pending).
-        "ConditionExpression": "#status = :pending AND expires_at <= :now AND email_verified = :no",
+        "ConditionExpression": "#status = :pending AND expires_at <= :now AND email_verified = :no"
+        + ("" if linked else " AND attribute_not_exists(linked)"),
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": {
             ":pending": {"S": Status.PENDING_VALIDATION.value},

@@ -21,7 +21,9 @@ from ent_accounts.store.audit import audit_item
 from ent_accounts.store.codes import code_item as one_time_code_item
 from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
+from ent_accounts.store.families import link_writes, mark_linked_write, unlink_writes
 from ent_accounts.store.grants import access_token_item, code_item, code_key, sign_in_key
+from ent_accounts.store.people import claim_write, release_write
 from ent_accounts.store.sessions import cas_login_value, session_item, session_key
 from ent_accounts.store.table import Table
 from ent_accounts.store.throttles import throttle_key
@@ -36,6 +38,7 @@ class Transaction:
     def __init__(self, table: Table) -> None:
         self.table = table
         self._writes: list[tuple[str, dict]] = []
+        self._marked: set[str] = set()  # accounts this transaction marks as linked (an item is written once)
 
     def add(self, name: str, write: dict) -> Transaction:
         """Queue one write of TransactWriteItems ({"Put": …}, {"Update": …}, …), named after what it stands for."""
@@ -87,6 +90,35 @@ class Transaction:
             "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
         }
         return self.add(name or f"account {account.identifier}", {"Put": put})
+
+    # --- people and families (store/people.py, store/families.py) -------------------------------------------------
+
+    def claim_person(self, key: str, identifier: str, uai: str, stale: str | None = None) -> Transaction:
+        """The person's claim naming this account; fails if another account holds it (`stale`: one found gone)."""
+        return self.add(f"person {key}", claim_write(self.table, key, identifier, uai, stale))
+
+    def release_person(self, key: str, identifier: str) -> Transaction:
+        """Drop the person's claim while it names this account (deleted with it)."""
+        return self.add(f"person {key}", release_write(self.table, key, identifier))
+
+    def link(self, parent: str, child: str, uai: str, mark: bool = True) -> Transaction:
+        """A new parent-child link (two items); fails if it exists. With `mark`, both accounts are marked linked (and
+        must exist); the caller leaves out an account this transaction also writes otherwise."""
+        for write in link_writes(self.table, parent, child, uai):
+            self.add(f"link {parent} {child}", write)
+        for identifier in (parent, child) if mark else ():
+            if identifier not in self._marked:
+                self._marked.add(identifier)
+                self.add(f"linked {identifier}", mark_linked_write(self.table, identifier))
+        return self
+
+    def unlink(self, parent: str, child: str) -> Transaction:
+        for write in unlink_writes(self.table, parent, child):
+            self.add(f"link {parent} {child}", write)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._writes)
 
     def put_code(self, code: Code, name: str | None = None) -> Transaction:
         put = {

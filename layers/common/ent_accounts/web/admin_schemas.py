@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from ent_accounts import schools
-from ent_accounts.web.schemas import Instant, blank_is_none, parse_birth_date
+from ent_accounts.web.schemas import Instant, OptionalEmail, blank_is_none, parse_birth_date
 
 MAX_ROWS = 2000
 
@@ -77,6 +77,15 @@ OptionalBirthDate = Annotated[BirthDate | None, BeforeValidator(blank_is_none)]
 StatusName = Literal["PROVISIONED", "PENDING_VALIDATION", "ACTIVE"]
 
 
+class ResponsableRow(BaseModel):
+    """A student's legal guardian named on the student's line: a parent account linked to the student."""
+
+    last_name: PersonName
+    first_name: PersonName
+    email: OptionalEmail = None
+    relation: Annotated[str | None, Field(max_length=40, examples=["MERE"])] = None
+
+
 class NewAccountRow(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -85,6 +94,14 @@ class NewAccountRow(BaseModel):
     birth_date: OptionalBirthDate = None
     role: RoleName
     school_class: OptionalSchoolClass = Field(None, alias="class")
+    line: Annotated[
+        int | None, Field(ge=1, le=1_000_000, description="Ligne dans le fichier de l'établissement (messages)")
+    ] = None
+    email: Annotated[
+        OptionalEmail, Field(description="Adresse d'un parent (le reconnaît ; validée à sa connexion)")
+    ] = None
+    responsables: Annotated[list[ResponsableRow], Field(max_length=schools.MAX_RESPONSABLES)] = []
+    homonym: bool = Field(False, description="Créer même si l'établissement a déjà ces nom, prénom et date")
 
 
 class CreateAccountsRequest(BaseModel):
@@ -108,10 +125,55 @@ class IssuedAccount(BaseModel):
     school_class: str | None = Field(None, alias="class")
 
 
+class LinkedPerson(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    identifier: str
+    first_name: str
+    last_name: str
+    school_class: str | None = Field(None, alias="class")
+
+
+class CreatedAccount(IssuedAccount):
+    children: list[LinkedPerson] | None = Field(None, description="Les enfants d'un parent (nommés sur sa lettre)")
+
+
+class ExistingAccount(BaseModel):
+    """A person the school already had: recognised, not created (no new password)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    row: int
+    identifier: str
+    role: Literal["eleve", "parent"]
+    first_name: str
+    last_name: str
+    school_class: str | None = Field(None, alias="class")
+    previous_class: str | None = Field(None, description="La classe d'avant, quand l'import l'a changée")
+    children: list[LinkedPerson] | None = None
+
+
+class Link(BaseModel):
+    parent: str
+    child: str
+
+
 class CreateAccountsResponse(BaseModel):
     uai: str
     login_url: str
-    accounts: list[IssuedAccount]
+    accounts: list[CreatedAccount]
+    existing: list[ExistingAccount] = []
+    links: list[Link] = []
+
+
+class LinkRequest(BaseModel):
+    uai: Uai
+    parent: Annotated[str, Field(min_length=1, max_length=64)]
+    child: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class LinkResponse(Link):
+    uai: str
 
 
 class ResetResponse(IssuedAccount):
@@ -139,13 +201,20 @@ class SchoolAccountView(BaseModel):
     )
 
 
+class SchoolAccountRow(SchoolAccountView):
+    children: list[LinkedPerson] | None = Field(None, description="Un parent : ses enfants")
+    responsables: list[LinkedPerson] | None = Field(None, description="Un élève : ses responsables")
+
+
 class SchoolAccountList(BaseModel):
     uai: str
-    accounts: list[SchoolAccountView]
+    accounts: list[SchoolAccountRow]
 
 
 class SchoolAccountDetail(SchoolAccountView):
     uai: str
+    children: list[LinkedPerson] | None = Field(None, description="Un parent : ses enfants")
+    responsables: list[LinkedPerson] | None = Field(None, description="Un élève : ses responsables")
     birth_date: str | None
     has_email: bool
     created_at: Instant | None

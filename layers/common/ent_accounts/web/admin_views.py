@@ -9,38 +9,102 @@ from typing import Any
 
 from ent_accounts.accounts import Account, Role, Status
 from ent_accounts.clock import iso
-from ent_accounts.flows.provisioning import Issued
+from ent_accounts.flows.provisioning import ImportResult, Issued, Person
 from ent_accounts.letters import Letter
-from ent_accounts.schools import NewAccount, SchoolAccount
+from ent_accounts.schools import NewAccount, NewResponsable, SchoolAccount
 from ent_accounts.web.admin_schemas import NewAccountRow
 
 
 def new_accounts(rows: list[NewAccountRow]) -> list[NewAccount]:
     return [
-        NewAccount(row.last_name, row.first_name, _role(row.role), row.birth_date, row.school_class) for row in rows
+        NewAccount(
+            row.last_name,
+            row.first_name,
+            _role(row.role),
+            row.birth_date,
+            row.school_class,
+            line=row.line,
+            email=row.email,
+            responsables=tuple(
+                NewResponsable(r.last_name, r.first_name, r.email, r.relation) for r in row.responsables
+            ),
+            homonym=row.homonym,
+        )
+        for row in rows
     ]
 
 
-def import_payload(rows: list[NewAccount]) -> list[list[str | None]]:
+def import_payload(rows: list[NewAccount]) -> list[list]:
     """The rows as they count for "the same request" (an idempotency key re-sent with other rows is refused)."""
-    return [[r.last_name, r.first_name, _date(r.birth_date), r.role.value, r.school_class] for r in rows]
+    payload: list[list] = []
+    for r in rows:
+        one: list = [r.last_name, r.first_name, _date(r.birth_date), r.role.value, r.school_class]
+        if r.line or r.email or r.responsables or r.homonym:  # the payload of older requests is unchanged
+            one += [r.line, r.email, [[p.last_name, p.first_name, p.email] for p in r.responsables], r.homonym]
+        payload.append(one)
+    return payload
 
 
-def kept_answer(issued: list[Issued], login_url: str) -> dict[str, Any]:
-    """What the replay of an import needs besides the request itself (kept small: the idempotency record ≤ 400 KB)."""
-    return {
+def kept_answer(result: ImportResult, login_url: str) -> dict[str, Any]:
+    """What the replay of an import needs besides the request itself (kept small: the idempotency record ≤ 400 KB).
+
+    A person is named by their row and, for a responsable, their index in that row: names come from the request."""
+    index = {(p.row, p.responsable): n for n, p in enumerate(result.persons)}
+
+    def children(person: Person) -> list[int] | None:
+        return [child.row for child in result.children(person)] if person.role is Role.PARENT else None
+
+    kept: dict[str, Any] = {
         "login_url": login_url,
         "issued": [
             [one.row, one.account.identifier, one.provisional_password, iso(one.account.provisional_expires_at)]
-            for one in issued
+            + (
+                [one.responsable, children(result.persons[index[one.row, one.responsable]])]
+                if one.account.role is Role.PARENT
+                else []
+            )
+            for one in result.issued
         ],
     }
+    if result.existing:
+        kept["existing"] = [
+            [p.row, p.responsable, p.identifier, p.account.school_class, p.previous_class, children(p)]
+            for p in result.existing
+        ]
+    if result.links:
+        kept["links"] = [list(pair) for pair in result.links]
+    return kept
 
 
 def created_answer(uai: str, rows: list[NewAccountRow], kept: dict[str, Any]) -> dict[str, Any]:
-    accounts = []
-    for row, identifier, password, expires in kept["issued"]:
+    identifiers = {entry[0]: entry[1] for entry in kept["issued"] if len(entry) == 4}  # rows' own accounts
+    identifiers.update({entry[0]: entry[2] for entry in kept.get("existing", []) if entry[1] == -1})
+
+    def named(row: int, responsable: int):
         asked = rows[row]
+        return asked if responsable < 0 else asked.responsables[responsable]
+
+    def children(child_rows: list[int] | None) -> dict:
+        if child_rows is None:
+            return {}
+        return {
+            "children": [
+                {
+                    "identifier": identifiers.get(row),
+                    "first_name": rows[row].first_name,
+                    "last_name": rows[row].last_name,
+                    "class": rows[row].school_class,
+                }
+                for row in child_rows
+            ]
+        }
+
+    accounts = []
+    for entry in kept["issued"]:
+        row, identifier, password, expires = entry[:4]
+        responsable, child_rows = entry[4:6] if len(entry) > 4 else (-1, None)
+        asked = named(row, responsable)
+        parent = responsable >= 0 or _role(rows[row].role) is Role.PARENT
         accounts.append(
             {
                 "row": row,
@@ -49,12 +113,37 @@ def created_answer(uai: str, rows: list[NewAccountRow], kept: dict[str, Any]) ->
                 "provisional_expires_at": expires,
                 "last_name": asked.last_name,
                 "first_name": asked.first_name,
-                "role": _role(asked.role).value,
-                "birth_date": _date(asked.birth_date),
-                "class": asked.school_class,
+                "role": Role.PARENT.value if parent else Role.STUDENT.value,
+                "birth_date": None if responsable >= 0 else _date(asked.birth_date),
+                "class": None if responsable >= 0 else asked.school_class,
+                **children(child_rows),
             }
         )
-    return {"uai": uai, "login_url": kept["login_url"], "accounts": accounts}
+    existing = []
+    for row, responsable, identifier, school_class, previous_class, child_rows in kept.get("existing", []):
+        asked = named(row, responsable)
+        parent = responsable >= 0 or _role(rows[row].role) is Role.PARENT
+        existing.append(
+            {
+                "row": row,
+                "identifier": identifier,
+                "role": Role.PARENT.value if parent else Role.STUDENT.value,
+                "first_name": asked.first_name,
+                "last_name": asked.last_name,
+                "class": school_class,
+                **({"previous_class": previous_class} if previous_class else {}),
+                **children(child_rows),
+            }
+        )
+    links = [{"parent": parent, "child": child} for parent, child in kept.get("links", [])]
+    # `existing` and `links` only when there are some: a first import answers as before.
+    return {
+        "uai": uai,
+        "login_url": kept["login_url"],
+        "accounts": accounts,
+        **({"existing": existing} if existing else {}),
+        **({"links": links} if links else {}),
+    }
 
 
 def reset_answer(issued: Issued, uai: str, login_url: str) -> dict[str, Any]:
@@ -96,13 +185,32 @@ def listed(account: SchoolAccount | Account, now: datetime) -> dict[str, Any]:
     }
 
 
-def detail(account: Account, now: datetime) -> dict[str, Any]:
+def listed_with_family(account: SchoolAccount, now: datetime) -> dict[str, Any]:
+    family = [
+        {"identifier": identifier, "first_name": first, "last_name": last, "class": school_class}
+        for identifier, first, last, school_class in account.linked
+    ]
+    return {**listed(account, now), ("children" if account.role == Role.PARENT else "responsables"): family}
+
+
+def detail(account: Account, now: datetime, linked: list[Account] | None = None) -> dict[str, Any]:
+    family = [linked_person(one) for one in linked or []]
     return {
         **listed(account, now),
         "uai": account.uai,
         "birth_date": _date(account.birth_date),
         "has_email": bool(account.email),
         "created_at": _instant(account.created_at),
+        ("children" if account.role is Role.PARENT else "responsables"): family,
+    }
+
+
+def linked_person(account: Account) -> dict[str, Any]:
+    return {
+        "identifier": account.identifier,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "class": account.school_class,
     }
 
 

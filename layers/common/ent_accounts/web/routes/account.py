@@ -8,7 +8,7 @@ from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
-from ent_accounts.flows.desk import services_page
+from ent_accounts.flows.desk import children_of, services_page
 from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check
 from ent_accounts.services import services
 from ent_accounts.sso.logout import ending_session
@@ -131,7 +131,8 @@ def get_desk():
     if away:
         return away
     tiles = services_page(services(), account, request_context(router).base_url)  # the issuer, as discovery says
-    return page_for(router, "desk.html", account=account, signed_in=True, tiles=tiles)
+    children = children_of(services(), account)
+    return page_for(router, "desk.html", account=account, signed_in=True, tiles=tiles, children=children)
 
 
 @router.get(links.MY_ACCOUNT, include_in_schema=False)

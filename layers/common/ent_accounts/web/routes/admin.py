@@ -11,13 +11,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from ent_accounts import schools
 from ent_accounts.accounts import Status
 from ent_accounts.errors import InvalidRequest
-from ent_accounts.flows.provisioning import create_accounts
+from ent_accounts.flows.provisioning import import_accounts
 from ent_accounts.flows.school import (
     delete_by_school,
+    link_by_school,
     reissue_letters,
     reset_by_school,
     school_account,
     school_accounts,
+    school_family,
+    unlink_by_school,
 )
 from ent_accounts.idempotency import checked_key, run_once
 from ent_accounts.observability import logger
@@ -27,6 +30,8 @@ from ent_accounts.web.admin_schemas import (
     CreateAccountsRequest,
     CreateAccountsResponse,
     LettersRequest,
+    LinkRequest,
+    LinkResponse,
     ResetResponse,
     SchoolAccountDetail,
     SchoolAccountList,
@@ -63,6 +68,9 @@ def login_url() -> str:
     summary="Créer les comptes d'un établissement (jusqu'à 2 000), avec leurs mots de passe provisoires",
     description=(
         "Toutes les lignes sont vérifiées d'abord : si une seule est invalide, aucun compte n'est créé. "
+        "Une personne que l'établissement a déjà (mêmes nom, prénom et date de naissance ; un parent : mêmes noms "
+        "et adresse mail, ou mêmes noms qu'un parent du même enfant) n'est pas recréée : elle est dans `existing`. "
+        "Les responsables d'un élève deviennent des comptes parents liés à lui (`links`). "
         "L'en-tête Idempotency-Key (32 à 128 caractères aléatoires) est obligatoire : renvoyer la même demande avec "
         "la même clé redonne la même réponse sans créer les comptes une deuxième fois."
     ),
@@ -77,9 +85,10 @@ def post_accounts(
     current, link = services(), login_url()
 
     def work() -> dict:
-        issued = create_accounts(current, body.uai, rows, caller())
-        logger.info("accounts created", extra={"uai": body.uai, "accounts": len(issued), "by": caller()})
-        return admin_views.kept_answer(issued, link)
+        result = import_accounts(current, body.uai, rows, caller())
+        counts = {"accounts": len(result.issued), "existing": len(result.existing), "links": len(result.links)}
+        logger.info("accounts created", extra={"uai": body.uai, **counts, "by": caller()})
+        return admin_views.kept_answer(result, link)
 
     payload = admin_views.import_payload(rows)
     kept = run_once(current, f"create-accounts#{body.uai}", key, payload, work, router.lambda_context)
@@ -104,7 +113,7 @@ def get_accounts(
             raise InvalidRequest(STATUS_MESSAGE, fields={"status": STATUS_MESSAGE})
     accounts = school_accounts(services(), uai, wanted, schools.tidy(school_class) if school_class else None)
     now = services().clock.now()
-    return json_response(200, {"uai": uai, "accounts": [admin_views.listed(a, now) for a in accounts]})
+    return json_response(200, {"uai": uai, "accounts": [admin_views.listed_with_family(a, now) for a in accounts]})
 
 
 @router.get(
@@ -114,7 +123,8 @@ def get_accounts(
 )
 def get_account(identifier: str, uai: UaiQuery):
     account = school_account(services(), checked_uai(uai), identifier)
-    return json_response(200, admin_views.detail(account, services().clock.now()))
+    linked = school_family(services(), account)
+    return json_response(200, admin_views.detail(account, services().clock.now(), linked))
 
 
 @router.post(
@@ -175,3 +185,29 @@ def post_letters(body: LettersRequest):
             "X-Letters-Count": str(len(letters)),
         },
     )
+
+
+@router.post(
+    "/api/admin/links",
+    summary="Lier un parent à un élève de l'établissement (quand le fichier ne pouvait pas le dire)",
+    responses=documented(201, "Lien ajouté", LinkResponse, 400, 404, 409),
+)
+def post_link(body: LinkRequest):
+    parent, child = link_by_school(
+        services(), body.uai, body.parent, body.child, request_context(router).request_id, caller()
+    )
+    return json_response(201, {"uai": body.uai, "parent": parent.identifier, "child": child.identifier})
+
+
+@router.delete(
+    "/api/admin/links",
+    summary="Retirer le lien entre un parent et un élève (le compte du parent reste)",
+    responses={204: {"description": "Lien retiré"}, **error_responses(400, 404)},
+)
+def delete_link(
+    uai: UaiQuery,
+    parent: Annotated[str, Query(min_length=1, max_length=64, description="Identifiant du parent")],
+    child: Annotated[str, Query(min_length=1, max_length=64, description="Identifiant de l'élève")],
+):
+    unlink_by_school(services(), checked_uai(uai), parent, child, request_context(router).request_id, caller())
+    return Response(status_code=204, body="")
