@@ -252,3 +252,23 @@ def _back_to_first_connection(services: Services, account: Account, password: st
     account.validation_code_hashes = set()
     account.reminder_stage = 0
     return stale_codes
+
+
+def children_lines(services: Services, accounts: list[Account]) -> dict[str, tuple[str, ...]]:
+    """How each parent's letter names their children ("Jean Dupont (4e B)"), by the parent's identifier: one Query
+    per parent for its links, one BatchGetItem for all the children."""
+    from ent_accounts.letters import child_line
+
+    parents = [account.identifier for account in accounts if account.role is Role.PARENT]
+    if not parents:
+        return {}
+    families = services.store.families(parents)
+    children = services.store.get_accounts({child for family in families.values() for child in family.children})
+    return {
+        parent: tuple(
+            child_line(children[child].first_name, children[child].last_name, children[child].school_class)
+            for child in sorted(family.children)
+            if child in children
+        )
+        for parent, family in families.items()
+    }

@@ -214,7 +214,7 @@ def linked_person(account: Account) -> dict[str, Any]:
     }
 
 
-def letter(issued: Issued, login_url: str, school_name: str | None = None) -> Letter:
+def letter(issued: Issued, login_url: str, school_name: str | None = None, children: tuple[str, ...] = ()) -> Letter:
     account = issued.account
     return Letter(
         uai=account.uai,
@@ -227,6 +227,7 @@ def letter(issued: Issued, login_url: str, school_name: str | None = None) -> Le
         valid_until=account.provisional_expires_at,
         login_url=login_url,
         school_name=school_name,
+        children=children,
     )
 
 

@@ -13,6 +13,7 @@ from ent_accounts.accounts import Status
 from ent_accounts.errors import InvalidRequest
 from ent_accounts.flows.provisioning import import_accounts
 from ent_accounts.flows.school import (
+    children_lines,
     delete_by_school,
     link_by_school,
     reissue_letters,
@@ -174,7 +175,11 @@ def post_letters(body: LettersRequest):
         role=body.role,
         identifiers=body.identifiers,
     )
-    letters = [admin_views.letter(one, login_url(), body.school_name) for one in issued]
+    children = children_lines(services(), [one.account for one in issued])
+    letters = [
+        admin_views.letter(one, login_url(), body.school_name, children.get(one.account.identifier, ()))
+        for one in issued
+    ]
     file_name = admin_views.letters_file_name(body.uai, body.school_class)
     return Response(
         status_code=200,
