@@ -28,7 +28,6 @@ COMPONENTS = [
     "badge",
     "tile",
     "checkbox",
-    "table",
 ]
 FONTS = ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold", "Marianne-Regular_Italic"]
 LAYER = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts"

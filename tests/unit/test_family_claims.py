@@ -17,14 +17,14 @@ JEANNE, LEO = account("jdupont", "Jeanne"), account("ldupont", "Léo", uai="0751
 
 
 def test_a_parent_gets_one_vector_per_child_with_the_childs_id_and_school():
-    claims = scope_claims(MOTHER, ("openid", "ent"), [(LEO, "pw-leo"), (JEANNE, "pw-jeanne")], "pw-marie")
+    claims = scope_claims(MOTHER, ("openid", "profile", "ent"), [(LEO, "pw-leo"), (JEANNE, "pw-jeanne")], "pw-marie")
     assert claims["FrEduVecteur"] == ["2|Dupont|Marie|pw-jeanne|0341234A", "2|Dupont|Marie|pw-leo|0751234B"]
     assert claims["ENTAuxPersRelEleveEleve"] == ["pw-jeanne", "pw-leo"]
     assert "ENTEleveAutoriteParentale" not in claims and "FrEduCtEleveUAI" not in claims
 
 
 def test_a_student_gets_their_own_vector_and_their_responsables():
-    claims = scope_claims(JEANNE, ("openid", "ent"), [(MOTHER, "pw-marie")], "pw-jeanne")
+    claims = scope_claims(JEANNE, ("openid", "profile", "ent"), [(MOTHER, "pw-marie")], "pw-jeanne")
     assert claims["FrEduVecteur"] == ["4|Dupont|Jeanne|pw-jeanne|0341234A"]
     assert claims["ENTEleveAutoriteParentale"] == ["pw-marie"]
     assert "ENTAuxPersRelEleveEleve" not in claims
@@ -46,3 +46,9 @@ def test_cas_names_the_children_by_identifier_and_reads_links_only_when_asked():
     }
     assert released_attributes(JEANNE, names, [MOTHER])["ENTEleveAutoriteParentale"] == ["mdupont"]
     assert needs_family(["uid", "FrEduVecteur"]) and not needs_family(["uid", "nom", "ENTEleveClasses"])
+
+
+def test_without_profile_the_vector_and_its_names_are_not_released():
+    claims = scope_claims(MOTHER, ("openid", "ent"), [(JEANNE, "pw-jeanne")], "pw-marie")
+    assert "FrEduVecteur" not in claims and claims["ENTAuxPersRelEleveEleve"] == ["pw-jeanne"]
+    assert "FrEduVecteur" not in scope_claims(JEANNE, ("openid", "ent"), [(MOTHER, "pw-marie")], "pw-jeanne")

@@ -223,7 +223,7 @@ def _refused(services: Services, account: Account | None, client_id: str, reason
 def _family(services: Services, account: Account, client: Client) -> list[Account]:
     """The accounts linked to this one, when the service's attributes name them: one Query of the account's links,
     and one BatchGetItem when it has some."""
-    if not needs_family(client.cas_attributes):
+    if not needs_family(client.cas_attributes) or not account.linked:
         return []
     family = services.store.family(account.identifier)
     return list(services.store.get_accounts(family.linked).values()) if family.linked else []

@@ -326,9 +326,12 @@ def _answer(
 
 def _family(services: Services, account: Account, client: Client, subject: str, scopes: tuple[str, ...]) -> tuple:
     """The linked accounts the `ent` scope releases, each with the `sub` this client knows them by, and the account's
-    own: one Query of the account's links, and one BatchGetItem when it has some (only with `ent`)."""
+    own: one Query of the account's links, and one BatchGetItem when it has some (only with `ent`, and only for an
+    account that was ever linked)."""
     if "ent" not in scopes:
         return (), None
+    if not account.linked:  # never linked (most students): nothing to read
+        return (), subject_for(client, subject)
     family = services.store.family(account.identifier)
     linked = services.store.get_accounts(family.linked).values() if family.linked else []
     known = [(other, subject_for(client, other.subject)) for other in linked if other.subject]

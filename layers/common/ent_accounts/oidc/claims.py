@@ -103,11 +103,14 @@ def scope_claims(
             if account.school_class:
                 claims["ENTEleveClasses"] = [account.school_class]
         linked = sorted(family, key=lambda pair: pair[1])
+        # FrEduVecteur carries names: released only to a client the `profile` scope was granted to as well.
+        names = "profile" in scopes
         if account.role is Role.PARENT and linked:
-            claims["FrEduVecteur"] = [vector(account, known_as, child) for child, known_as in linked]
+            if names:
+                claims["FrEduVecteur"] = [vector(account, known_as, child) for child, known_as in linked]
             claims["ENTAuxPersRelEleveEleve"] = [known_as for _, known_as in linked]
         if account.role is Role.STUDENT:
-            if subject:
+            if subject and names:
                 claims["FrEduVecteur"] = [vector(account, subject)]
             if linked:
                 claims["ENTEleveAutoriteParentale"] = [known_as for _, known_as in linked]
