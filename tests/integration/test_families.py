@@ -193,3 +193,56 @@ def test_a_parents_reissued_letter_names_their_children(world):
     (student_page,) = [text for text in texts if "mdupont" not in text]
     assert "Responsable de" in mother and "Jeanne Dupont (4e B)" in mother and "Léo Dupont (6e A)" in mother
     assert "Responsable de" not in student_page
+
+
+def test_a_whole_class_with_two_parents_each_is_imported(world):
+    """60 students, each with a parent with an address and one without: links fill several transactions."""
+    rows = [
+        student(f"Eleve{chr(65 + i // 26)}{chr(65 + i % 26)}", "Zoé", "2011-05-14", "4e B",
+                (f"Eleve{chr(65 + i // 26)}{chr(65 + i % 26)}", "Marie", f"mere{i}@laposte.net"),
+                (f"Eleve{chr(65 + i // 26)}{chr(65 + i % 26)}", "Paul"), line=i + 2)
+        for i in range(60)
+    ]  # fmt: skip
+    answer = imported(world, rows)
+    assert len(answer["accounts"]) == 180 and len(answer["links"]) == 120
+
+
+def test_homonym_parents_of_two_families_without_address_stay_two_accounts(world):
+    """Two "Jean Martin" without an address, children of one surname in two classes: nothing says they are one
+    person, and merging them would show one family's child to the other."""
+    rows = [
+        student("Martin", "Léa", "2011-05-14", "4e A", ("Martin", "Jean"), line=2),
+        student("Martin", "Hugo", "2012-09-01", "5e C", ("Martin", "Jean"), line=3),
+    ]
+    answer = imported(world, rows)
+    parents = [a for a in answer["accounts"] if a["role"] == "parent"]
+    assert len(parents) == 2 and all(len(p["children"]) == 1 for p in parents)
+
+
+def test_an_import_failing_while_linking_leaves_nobody_behind(world, monkeypatch):
+    from ent_accounts.errors import ServiceBusy
+    from ent_accounts.store.transaction import Transaction
+
+    commit = Transaction.commit
+    calls = {"links": 0}
+
+    def failing(self, *args, **kwargs):
+        if any(name.startswith("link ") for name, _ in self._writes):
+            calls["links"] += 1
+            if calls["links"] == 2:
+                raise ServiceBusy()
+        return commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Transaction, "commit", failing)
+    rows = [
+        student(f"Famille{chr(65 + i)}", "Zoé", "2011-05-14", "4e B",
+                (f"Famille{chr(65 + i)}", "Marie", f"mere{i}@laposte.net"), (f"Famille{chr(65 + i)}", "Paul"),
+                line=i + 2)
+        for i in range(26)
+    ]  # fmt: skip
+    answer = post_accounts(world, rows)
+    assert answer.status == 503, answer.text
+    monkeypatch.setattr(Transaction, "commit", commit)
+    assert world.call("GET", f"/api/admin/accounts?uai={UAI}").json()["accounts"] == []  # all rolled back
+    again = imported(world, rows)
+    assert len(again["accounts"]) == 78 and not again.get("existing")  # created afresh, letters for everyone

@@ -216,7 +216,11 @@ def _responsable(
     if responsable.email:
         who: tuple = ("@", *names, _address(responsable.email))
     else:
-        who = ("sibling", *names, ascii_letters(row.last_name))  # the same names for children of one surname
+        # Without an address, the same names are one parent only for brothers and sisters, known as such by a
+        # responsable with an address they share; two "Jean Martin" of two families stay two accounts (a parent
+        # merged wrongly would see another family's child).
+        shared = sorted(_address(other.email) for other in row.responsables if other.email)
+        who = ("sibling", *names, shared[0]) if shared else ("alone", *names, index)
     if who in parents:
         return persons[parents[who]]
     parent = Person(index, number, Role.PARENT, responsable.last_name, responsable.first_name)
@@ -396,10 +400,8 @@ def _link(services: Services, uai: str, persons: list[Person]) -> list[tuple[str
     there = {(p, c) for p, family in services.store.families(recognised).items() for c in family.children}
     wanted = list(dict.fromkeys(pair for pair in wanted if pair not in there))
     added: list[tuple[str, str]] = []
-    per_transaction = services.store.max_writes_per_transaction // 2
     try:
-        for start in range(0, len(wanted), per_transaction):
-            batch = wanted[start : start + per_transaction]
+        for batch in _link_batches(services, wanted):
             for _ in range(3):
                 tx = services.store.transaction()
                 for parent, child in batch:
@@ -418,6 +420,24 @@ def _link(services: Services, uai: str, persons: list[Person]) -> list[tuple[str
         _roll_back(services, [], added)
         raise
     return added
+
+
+def _link_batches(services: Services, wanted: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The links packed so that a transaction holds at most its writes: a link is two items, plus the mark of
+    each of its two accounts not yet marked in that transaction."""
+    max_writes = services.store.max_writes_per_transaction
+    batches: list[list[tuple[str, str]]] = [[]]
+    writes, marked = 0, set()
+    for parent, child in wanted:
+        cost = 2 + len({parent, child} - marked)
+        if writes + cost > max_writes:
+            batches.append([])
+            writes, marked = 0, set()
+            cost = 4  # both accounts to mark again in a new transaction
+        batches[-1].append((parent, child))
+        writes += cost
+        marked |= {parent, child}
+    return [batch for batch in batches if batch]
 
 
 def _new_account(uai: str, person: Person, identifier: str, now, expires, actor: str) -> Issued:
@@ -449,7 +469,7 @@ def _roll_back(services: Services, accounts: list[Account], links: list[tuple[st
         tx = services.store.transaction()
         while start < len(writes) and len(tx) + 2 <= max_writes:
             kind, what = writes[start]
-            tx.unlink(*what) if kind == "unlink" else tx.delete_account(what)
+            tx.unlink(*what) if kind == "unlink" else tx.delete_created_account(what)
             start += 1
         try:
             tx.commit()

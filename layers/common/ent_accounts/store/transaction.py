@@ -79,6 +79,17 @@ class Transaction:
         }
         return self.add(name or f"account {account.identifier}", {"Delete": delete})
 
+    def delete_created_account(self, account: Account) -> Transaction:
+        """Delete an account this request created, whatever marks were added since (linking bumps `version`), as
+        long as it still holds the provisional password issued with it: nobody has used it."""
+        delete = {
+            "TableName": self.table.table_name,
+            "Key": account_key(account.identifier),
+            "ConditionExpression": "provisional_password_hash = :issued",
+            "ExpressionAttributeValues": {":issued": {"S": account.provisional_password_hash}},
+        }
+        return self.add(f"account {account.identifier}", {"Delete": delete})
+
     def save_account(self, account: Account, name: str | None = None) -> Transaction:
         """Replace the account if nobody changed it since it was read (optimistic lock on `version`)."""
         expected = account.version
