@@ -333,7 +333,7 @@ def link(args, client: Client, out) -> None:
     try:
         client.call("POST", "/api/admin/links", body=body)
     except ApiError as error:
-        if error.status == 409:
+        if error.status == 409 and error.body.get("error") == "already_linked":
             raise Stop(f"{body['parent']} est déjà lié à {body['child']} : rien n'a changé.", 1) from None
         raise
     print(f"{body['parent']} est maintenant lié à son enfant {body['child']}.", file=out)

@@ -460,7 +460,7 @@ def test_a_parent_is_linked_and_unlinked_by_hand(capsys):
     def service(request):
         requests.append((request.get_method(), request.full_url, request.data))
         if request.get_method() == "POST" and len(requests) > 1:
-            return Answer(409, {}, json.dumps({"message": "Ce lien existe déjà."}).encode())
+            return Answer(409, {}, json.dumps({"error": "already_linked", "message": "Ce lien existe déjà."}).encode())
         return Answer(201 if request.get_method() == "POST" else 204, {}, b"{}")
 
     code, out = fake_run(service, "lier", "MDupont", "jdupont", "--uai", UAI)

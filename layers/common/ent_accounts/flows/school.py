@@ -174,7 +174,10 @@ def unlink_by_school(services: Services, uai: str, parent_id: str, child_id: str
         raise NotFound("Ce parent et cet élève ne sont pas liés.")
     tx = services.store.transaction().unlink(parent.identifier, child.identifier)
     tx.audit(parent.identifier, "unlinked_by_school", request_id, by=actor, child=child.identifier)
-    tx.commit()
+    try:
+        tx.commit()
+    except Conflict:  # removed meanwhile (another request): said to the school, not as a student's page would
+        raise ChangedMeanwhile("Ce lien a changé pendant la demande : recommencez.") from None
 
 
 def reissue_letters(
