@@ -88,15 +88,14 @@ def build(dist: Path) -> None:
     css = fonts_only_used(css)
     if "data:," in css:
         raise SystemExit("a url(data:,) is left in the stylesheet: the CSP would refuse it")
-    if TARGET.exists():
-        shutil.rmtree(TARGET)
+    # Our own files (ent.css, ent.js) live in TARGET and are kept; the DSFR's are replaced.
+    for folder in ("fonts", "icons"):
+        shutil.rmtree(TARGET / folder, ignore_errors=True)
     (TARGET / "fonts").mkdir(parents=True)
     (TARGET / "icons").mkdir()
     (TARGET / "dsfr.min.css").write_text(css, encoding="utf-8")
     for kind, name in sorted(wanted):
         shutil.copy(dist / kind / name, TARGET / kind / Path(name).name)
-    shutil.copy(Path(__file__).parent / "ent.css", TARGET / "ent.css")
-    shutil.copy(Path(__file__).parent / "ent.js", TARGET / "ent.js")
     shutil.copy(dist.parent / "LICENSE.md", TARGET / "LICENSE.md")  # the DSFR's licence travels with its files
     shutil.copy(dist / "favicon" / "favicon.svg", TARGET / "favicon.svg")
     shutil.copy(dist / "favicon" / "favicon.ico", TARGET / "favicon.ico")

@@ -111,12 +111,12 @@ def replace_password(account: Account, new_password: str) -> None:
 def notify_password_changed(services: Services, account: Account) -> None:
     """Tell the account's validated address, when mail reaches it, that its password changed (after the change is
     stored: a notice that cannot leave is only logged)."""
+    send_account_notice(services, account, "password_changed", changed_at=services.clock.now())
+
+
+def send_account_notice(services: Services, account: Account, kind: str, **context) -> None:
+    """A notice (templates/mail/<kind>) to the account's validated address, when mail reaches it: sent after the
+    change is stored, so one that cannot leave is only logged."""
     if account.has_recovery_address and can_receive(account, account.email):
-        notice = compose(
-            "password_changed",
-            account.email,
-            identifier=account.identifier,
-            first_name=account.first_name,
-            changed_at=services.clock.now(),
-        )
+        notice = compose(kind, account.email, identifier=account.identifier, first_name=account.first_name, **context)
         services.mailer.send_notice(notice)

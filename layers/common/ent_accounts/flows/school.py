@@ -6,11 +6,10 @@ Every use case is scoped to one school (UAI): an account of another school is an
 from __future__ import annotations
 
 from ent_accounts.accounts import Account, Role, Status
-from ent_accounts.deliverability import can_receive
 from ent_accounts.errors import AlreadyLinked, ChangedMeanwhile, InvalidRequest, NotFound
+from ent_accounts.flows.credentials import send_account_notice
 from ent_accounts.flows.provisioning import Issued, provisional_expiry
 from ent_accounts.identifiers import ascii_letters
-from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_provisional, new_provisional_password
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.services import Services
@@ -69,16 +68,9 @@ def reset_by_school(services: Services, uai: str, identifier: str, request_id: s
 def _notify_reset(services: Services, account: Account) -> None:
     """The school's reset told to the validated address, when mail reaches it (a notice: one that cannot leave is
     only logged, the reset stands)."""
-    if account.has_recovery_address and can_receive(account, account.email):
-        notice = compose(
-            "school_reset",
-            account.email,
-            identifier=account.identifier,
-            first_name=account.first_name,
-            student=account.role is Role.STUDENT,
-            reset_at=services.clock.now(),
-        )
-        services.mailer.send_notice(notice)
+    send_account_notice(
+        services, account, "school_reset", student=account.role is Role.STUDENT, reset_at=services.clock.now()
+    )
 
 
 def delete_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> None:

@@ -21,6 +21,18 @@ from ent_accounts.school_files.problems import shown
 MAX_HEADER_LINE = 10  # a title, a date, merged or empty rows above the header: a few lines, not a page
 MAX_RESPONSABLES = 4
 
+# How a column of e-mail addresses is headed, a student's own or a responsable's.
+EMAIL_HEADERS = (
+    "courriel",
+    "email",
+    "mail",
+    "mel",
+    "adressemail",
+    "adresseemail",
+    "adressecourriel",
+    "adresseelectronique",
+)
+
 # Field → the headers it is known by, as `key` spells them. The first field a header matches wins.
 STUDENT_FIELDS = {
     "last_name": ("nom", "noms", "nomdefamille", "nomfamille", "nomdenaissance", "nompatronymique", "patronyme"),
@@ -42,30 +54,12 @@ STUDENT_FIELDS = {
     ),
     "class": ("classe", "classes", "division", "div", "classeactuelle", "divisionactuelle", "classedivision"),
     "role": ("profil", "role", "type", "typedecompte", "typecompte"),
-    "email": (
-        "courriel",
-        "email",
-        "mail",
-        "mel",
-        "adressemail",
-        "adresseemail",
-        "adressecourriel",
-        "adresseelectronique",
-    ),
+    "email": EMAIL_HEADERS,
 }
 RESPONSABLE_FIELDS = {
     "last_name": ("nom", "nomdefamille", "nomfamille", "nomdusage", "nomusage"),
     "first_name": ("prenom", "prenom1"),
-    "email": (
-        "courriel",
-        "email",
-        "mail",
-        "mel",
-        "adressemail",
-        "adresseemail",
-        "adressecourriel",
-        "adresseelectronique",
-    ),
+    "email": EMAIL_HEADERS,
     "relation": (
         "lienparente",
         "liendeparente",
