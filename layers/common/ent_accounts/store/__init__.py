@@ -6,7 +6,8 @@ that could race is conditional; several writes that belong together go in one tr
 
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
-codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
+codes.py, people.py (person claims), families.py (parent-child links), school_index.py (the school index's
+backfill), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
@@ -37,6 +38,7 @@ from ent_accounts.store import (
     expiry,
     families,
     people,
+    school_index,
     sessions,
     throttles,
     tickets,
@@ -103,6 +105,10 @@ class Store(Table):
     def school_accounts(self, uai: str) -> list[SchoolAccount]:
         """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
         return accounts.school_accounts(self, uai)
+
+    def backfill_school_shards(self, uai: str | None = None) -> school_index.Backfill:
+        """Give the items written before the school index was sharded their key (one school, or all); idempotent."""
+        return school_index.backfill_school_shards(self, uai)
 
     def account_item(self, account: Account) -> dict:
         """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""
