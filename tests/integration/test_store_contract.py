@@ -91,7 +91,7 @@ def test_a_school_list_reads_its_accounts_and_links_from_every_shard(world):
     assert list(schools) == sorted(schools)  # in the index's order, whatever shard each came from
 
     shards = {i["school_shard"]["S"] for i in world.items() if i.get("uai", {}).get("S") == UAI}
-    assert len(shards) == world.store.school_shards == 8  # 120 accounts and 160 link items use every key
+    assert len(shards) == world.store.school_shards == 8  # 80 accounts and 160 link items use every key
     assert all(key.startswith(f"{UAI}#") for key in shards)
 
 
