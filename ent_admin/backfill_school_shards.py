@@ -27,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
         root.add_argument("--table", required=True, help="nom de la table DynamoDB de la pile")
         root.add_argument("--uai", help="un seul établissement (par défaut : tous)")
         root.add_argument("--shards", type=int, default=8, help="SCHOOL_SHARDS de la pile (8 par défaut)")
+        root.add_argument(
+            "--segments", type=int, default=8, help="segments lus et réécrits en parallèle (8 par défaut)"
+        )
         root.add_argument("--region", help="région AWS (par défaut : celle de votre configuration)")
         return root
 
@@ -35,9 +38,10 @@ def main(argv: list[str] | None = None, client=None, out=None) -> int:
     out = out or sys.stdout
     with french_argparse():
         args = parser().parse_args(argv)
-    if args.shards < 1:
-        print("--shards : au moins 1.", file=sys.stderr)
-        return 2
+    for option, value in (("--shards", args.shards), ("--segments", args.segments)):
+        if value < 1:
+            print(f"{option} : au moins 1.", file=sys.stderr)
+            return 2
     uai = normalize_uai(args.uai) if args.uai else None
     if args.uai and uai is None:
         print(UAI_MESSAGE, file=sys.stderr)
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None, client=None, out=None) -> int:
             "dynamodb", region_name=args.region, config=client_config()
         )
     store = Store(args.table, Clock(), client=client, school_shards=args.shards)
-    done = store.backfill_school_shards(uai)
+    done = store.backfill_school_shards(uai, args.segments)
     print(
         f"{done.read} éléments lus, {done.rewritten} réécrits, {done.changed} laissés (modifiés entre-temps).",
         file=out,

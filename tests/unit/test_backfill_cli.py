@@ -16,9 +16,10 @@ def test_a_malformed_uai_is_refused_in_french(capsys):
     assert capsys.readouterr().err.strip() == UAI_MESSAGE
 
 
-def test_no_shard_at_all_is_refused(capsys):
-    assert backfill.main(["--table", "t", "--shards", "0"], client=NoDynamoDB()) == 2
-    assert "au moins 1" in capsys.readouterr().err
+@pytest.mark.parametrize("option", ["--shards", "--segments"])
+def test_zero_shards_or_segments_are_refused(capsys, option):
+    assert backfill.main(["--table", "t", option, "0"], client=NoDynamoDB()) == 2
+    assert capsys.readouterr().err.strip() == f"{option} : au moins 1."
 
 
 def test_the_table_is_required(capsys):

@@ -106,9 +106,10 @@ class Store(Table):
         """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
         return accounts.school_accounts(self, uai)
 
-    def backfill_school_shards(self, uai: str | None = None) -> school_index.Backfill:
-        """Give the items written before the school index was sharded their key (one school, or all); idempotent."""
-        return school_index.backfill_school_shards(self, uai)
+    def backfill_school_shards(self, uai: str | None = None, segments: int = 1) -> school_index.Backfill:
+        """Give the items written before the school index was sharded their key (one school, or all); idempotent.
+        `segments`: Scan segments read and rewritten at once."""
+        return school_index.backfill_school_shards(self, uai, segments)
 
     def account_item(self, account: Account) -> dict:
         """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""

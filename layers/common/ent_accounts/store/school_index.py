@@ -11,6 +11,7 @@ lowered (an item on a shard the list no longer queries).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ent_accounts.store.errors import ConditionFailed
@@ -27,12 +28,28 @@ class Backfill:
     rewritten: int = 0
     changed: int = 0
 
+    def __add__(self, other: Backfill) -> Backfill:
+        return Backfill(self.read + other.read, self.rewritten + other.rewritten, self.changed + other.changed)
 
-def backfill_school_shards(table: Table, uai: str | None = None) -> Backfill:
+
+def backfill_school_shards(table: Table, uai: str | None = None, segments: int = 1) -> Backfill:
     """Set `school_shard` on every account and link item (of one school with `uai`, else of all) that lacks it or
-    holds another one than `table.school_shards` gives. Idempotent; safe while the service runs."""
+    holds another one than `table.school_shards` gives. Idempotent; safe while the service runs.
+
+    `segments`: a parallel Scan, one thread per segment, each rewriting what it reads (a million students' table
+    is millions of link and account items: one at a time, a write every few milliseconds, would take hours)."""
+    if segments == 1:
+        return _backfill(table, uai, {})
+    table.client  # noqa: B018 (made once here, not by each thread)
+    with ThreadPoolExecutor(max_workers=segments) as pool:
+        parts = pool.map(lambda n: _backfill(table, uai, {"Segment": n, "TotalSegments": segments}), range(segments))
+        return sum(parts, Backfill())
+
+
+def _backfill(table: Table, uai: str | None, segment: dict) -> Backfill:
     done = Backfill()
     scan = {
+        **segment,
         "ProjectionExpression": "#pk, #sk, #uai, #id, #shard",
         "FilterExpression": "#uai = :uai" if uai else "attribute_exists(#uai)",
         "ExpressionAttributeNames": NAMES,
