@@ -80,5 +80,5 @@ def test_the_admin_principals_parameter_takes_roles_and_users_only():
     assert Settings.from_env(env).admin_principals == ("arn:aws:iam::123456789012:role/ent-ops", ROLE)
     assert Settings.from_env({"TABLE_NAME": "t"}).admin_principals == ()
     session = "arn:aws:sts::123456789012:assumed-role/ent-ops/s1"
-    with pytest.raises(SettingsError, match="ADMIN_PRINCIPALS.*not the ARN of an IAM role or user"):
+    with pytest.raises(SettingsError, match=r"ADMIN_PRINCIPALS.*not the ARN of an IAM role or user"):
         Settings.from_env({"TABLE_NAME": "t", "ADMIN_PRINCIPALS": session})
