@@ -31,7 +31,7 @@ from ent_accounts.flows.school import (
 )
 from ent_accounts.idempotency import checked_key, run_once
 from ent_accounts.observability import logger
-from ent_accounts.principals import Scope
+from ent_accounts.principals import LOCAL, Scope
 from ent_accounts.services import services
 from ent_accounts.web import admin_views
 from ent_accounts.web.admin_schemas import (
@@ -55,9 +55,10 @@ STATUS_MESSAGE = "Le statut doit être PROVISIONED, PENDING_VALIDATION ou ACTIVE
 
 
 def caller() -> str:
-    """Who signed the request (IAM user or role ARN, set by API Gateway); `local` on the local server."""
+    """Who signed the request (IAM user or role ARN, set by API Gateway); `local` when nobody did (the local server:
+    the only place that caller holds any school, see flows/iam_grants.py)."""
     identity = router.current_event.request_context.identity
-    return identity.user_arn or identity.caller or "local"
+    return identity.user_arn or identity.caller or LOCAL
 
 
 def scope() -> Scope:
