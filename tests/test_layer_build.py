@@ -141,6 +141,7 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         MAIL_QUEUE_URL=queues["MailQueue"],
         LOGOUT_QUEUE_URL=queues["LogoutQueue"],
         POWERTOOLS_METRICS_DISABLED="true",
+        ADMIN_PRINCIPALS="arn:aws:iam::123456789012:role/layer-smoke",  # the smoke's admin calls sign as this role
     )
     plan = {
         # Lambda's /opt/python (the later layer's files over the earlier's), then the runtime's packages.

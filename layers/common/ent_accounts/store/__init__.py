@@ -8,7 +8,8 @@ that could race is conditional; several writes that belong together go in one tr
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
 codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
-clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), transaction.py,
+clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
+tickets.py (CAS service tickets), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
 ValueRefused, StoreFailure).
 """
@@ -23,6 +24,7 @@ from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.principals import Grant
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
@@ -36,6 +38,7 @@ from ent_accounts.store import (
     codes,
     expiry,
     families,
+    iam_grants,
     people,
     sessions,
     throttles,
@@ -297,6 +300,25 @@ class Store(Table):
     def service_holder(self, service_url: str) -> str | None:
         """The client_id of the client whose registration holds this CAS service URL (one GetItem), if any."""
         return clients.service_holder(self, service_url)
+
+    # --- grants of IAM callers (store/iam_grants.py) -----------------------------------------------------------
+
+    def get_grant(self, principal: str) -> Grant | None:
+        """The grant of one principal (one GetItem), if any."""
+        return iam_grants.get_grant(self, principal)
+
+    def list_grants(self) -> list[Grant]:
+        """Every grant, by principal (one Query of the grants' partition)."""
+        return iam_grants.list_grants(self)
+
+    def put_grant(self, grant: Grant, expected_version: int, event: AuditEvent) -> None:
+        """Write a grant if the stored one is still at `expected_version` (0: none), with its audit event; Conflict
+        when it changed meanwhile."""
+        iam_grants.put_grant(self, grant, expected_version, event)
+
+    def delete_grant(self, principal: str, expected_version: int, event: AuditEvent) -> None:
+        """Delete a grant still at `expected_version`, with its audit event; Conflict when it changed meanwhile."""
+        iam_grants.delete_grant(self, principal, expected_version, event)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
 
