@@ -6,6 +6,9 @@ import pytest
 
 from ent_accounts.accounts import Role
 from ent_accounts.console.account_page import account_page_for, delete_confirmation_for
+from ent_accounts.console.chase import chase_list_for, reminder_letters_for
+from ent_accounts.console.dashboard import dashboard_for
+from ent_accounts.console.listing import account_list_for
 from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.errors import NotFound
 from ent_accounts.flows.school import reset_by_school
@@ -57,3 +60,32 @@ def test_the_confirmation_names_the_parents_left_without_a_child(world):
     assert confirm.deleted_with == ["Marie Dupont"]
     page = account_page_for(world.services, UAI, "jdupont12", SCHOOL, {"view"})
     assert [member.name for member in page.family] == ["Marie Dupont", "Pierre Dupont"]
+
+
+def first_connection_with_email(world, identifier: str, email: str) -> None:
+    """The first connection done with an address, its link not used: the account waits for validation."""
+    from local.harness import BIRTH_DATE, NEW_PASSWORD
+
+    login = {"identifier": identifier, "password": world.provisional_of[identifier]}
+    token = world.expect("POST", "/api/login", login)["challenge_token"]
+    body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": BIRTH_DATE, "email": email}
+    world.expect("POST", "/api/first-connection", body)
+
+
+def test_the_dashboard_list_and_chase_read_the_school_index(world):
+    world.provision("jdupont12")
+    world.provision("zlebihan", first_name="Zoé", last_name="Le Bihan", school_class="4e B")
+    world.provision("amartin", first_name="Arthur", last_name="Martin", school_class="4e B")
+    world.provision("other", uai="0759999Z")
+    world.activate("zlebihan", email="zoe@example.com")
+    first_connection_with_email(world, "amartin", "arthur@example.com")
+    view = dashboard_for(world.services, UAI, SCHOOL)
+    assert view.students.counts == (1, 1, 1)  # the other school's account is not counted
+    assert [row.identifier for row in account_list_for(world.services, UAI, SCHOOL, {"q": "zoe"}).rows] == ["zlebihan"]
+    chase = chase_list_for(world.services, UAI, SCHOOL, {"semaines": "13"}, {"letters"})
+    assert [row.identifier for row in chase.pending] == ["amartin"] and chase.provisional_count == 1
+    (reminder,) = reminder_letters_for(world.services, UAI, "https://x.example/connexion", {"semaines": "13"})
+    assert (reminder.identifier, reminder.deadline) == (
+        "amartin",
+        world.store.get_account("amartin").validation_deadline,
+    )

@@ -354,3 +354,19 @@ def test_reminder_letters_print_the_deadline_in_french_with_tu_and_vous():
 def test_reminder_letters_of_one_class():
     letters = reminder_letters(school(), NOW, UAI, "https://x.example/connexion", 13, "3E A")
     assert [one.identifier for one in letters] == ["fpetit"]
+
+
+def test_the_confirmation_posts_back_rows_the_api_model_accepts_with_a_key():
+    import json
+
+    from ent_accounts.console.uploads import confirmation_fields
+    from ent_accounts.web.admin_schemas import CreateAccountsRequest
+
+    fields = confirmation_fields(import_preview("eleves.csv", GOOD))
+    request = CreateAccountsRequest.model_validate({"uai": UAI, "accounts": json.loads(fields["lignes"])})
+    assert [(row.first_name, row.line, len(row.responsables)) for row in request.accounts] == [
+        ("Jeanne", 2, 1),
+        ("Zoé", 3, 0),
+    ]
+    assert len(fields["cle"]) == 32 and fields["cle"] != confirmation_fields(import_preview("e.csv", GOOD))["cle"]
+    assert confirmation_fields(import_preview("vide.csv", b"")) == {}

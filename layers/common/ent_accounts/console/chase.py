@@ -14,6 +14,7 @@ from ent_accounts.console.labels import class_key, class_label, fold, role_label
 from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.letters import ReminderLetter, child_line
 from ent_accounts.schools import SchoolAccount
+from ent_accounts.services import Services
 
 DEFAULT_WEEKS = 4
 WEEK_CHOICES = (1, 2, 4, 8, 13)  # 13 weeks: the whole 3-month validation period
@@ -146,3 +147,25 @@ def reminder_letters(
         )
         for a in chosen
     ]
+
+
+def chase_list_for(
+    services: Services,
+    uai: str,
+    paths: SchoolPaths,
+    query: Mapping[str, str | None],
+    allowed: set[str] | frozenset[str],
+) -> ChaseList:
+    """The list to chase read from the services (one Query of the school index), as a route calls it."""
+    return chase_list(services.store.school_accounts(uai), services.clock.now(), paths, query, allowed)
+
+
+def reminder_letters_for(
+    services: Services, uai: str, login_url: str, query: Mapping[str, str | None], school_name: str | None = None
+) -> list[ReminderLetter]:
+    """The reminders of the to-chase page's PDF link (`semaines`, `classe` from its query); render them with
+    `letters.render_pdf` (fpdf2: the admin layer). Nothing is changed: no password is issued."""
+    weeks, _ = read_weeks(query)
+    accounts = services.store.school_accounts(uai)
+    school_class = (query.get("classe") or "").strip() or None
+    return reminder_letters(accounts, services.clock.now(), uai, login_url, weeks, school_class, school_name)

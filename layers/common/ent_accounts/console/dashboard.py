@@ -12,6 +12,7 @@ from ent_accounts.accounts import Status
 from ent_accounts.console.labels import NO_CLASS, NO_CLASS_QUERY, STATUS_LABELS, STATUSES, class_key
 from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.schools import SchoolAccount
+from ent_accounts.services import Services
 
 WINDOWS = (1, 2, 4)  # weeks: "in the coming week", "two weeks", "four weeks"
 NO_CHILD = "Sans enfant lié"
@@ -128,3 +129,8 @@ def dashboard(accounts: list[SchoolAccount], now: datetime, paths: SchoolPaths) 
         next_deadline=min((d for d in pending if d is not None and d > now), default=None),
         list_path=paths.accounts,
     )
+
+
+def dashboard_for(services: Services, uai: str, paths: SchoolPaths) -> Dashboard:
+    """The dashboard read from the services (one Query of the school index), as a route calls it."""
+    return dashboard(services.store.school_accounts(uai), services.clock.now(), paths)

@@ -25,6 +25,7 @@ from ent_accounts.console.labels import (
 )
 from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.schools import SchoolAccount
+from ent_accounts.services import Services
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100  # characters of the search kept: a name and a first name, never a pasted page
@@ -231,3 +232,8 @@ def account_list(
         problems=problems,
         reset_path=paths.accounts,
     )
+
+
+def account_list_for(services: Services, uai: str, paths: SchoolPaths, query: Mapping[str, str | None]) -> AccountList:
+    """The list read from the services (one Query of the school index), as a route calls it."""
+    return account_list(services.store.school_accounts(uai), services.clock.now(), paths, query)

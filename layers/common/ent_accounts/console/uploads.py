@@ -8,7 +8,9 @@ printed on a letter, the same person twice), so that a file the preview accepts 
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from dataclasses import dataclass, replace
 
 from ent_accounts.accounts import Role
@@ -143,6 +145,17 @@ def import_preview(filename: str, data: bytes, default_role: str = "eleve") -> I
         summary=school_file.describe()[len(school_file.columns) + 1 :],
         rows=[] if problems else rows,
     )
+
+
+def confirmation_fields(preview: ImportPreview) -> dict[str, str]:
+    """The hidden fields of the preview's "Créer les comptes" form: the rows as the API takes them (the route
+    checks them again with the API's own model, as any request), and an idempotency key, so that the form posted
+    twice (a double click, a reload) replays the first import instead of creating the accounts twice. Nothing is
+    kept on the server between the preview and the import."""
+    if not preview.may_proceed:
+        return {}
+    rows = json.dumps([row.as_api() for row in preview.rows], ensure_ascii=False, separators=(",", ":"))
+    return {"lignes": rows, "cle": uuid.uuid4().hex}
 
 
 def _with(preview: ImportPreview, problems: list[LineProblem]) -> ImportPreview:
