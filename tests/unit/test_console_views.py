@@ -280,6 +280,8 @@ def test_a_file_that_cannot_be_read_is_said_not_500():
     assert import_preview("vide.csv", b"").problems[0].message.startswith("Le fichier « vide.csv » est vide")
     pdf = import_preview("liste.pdf", b"%PDF-1.7\n...")
     assert pdf.problems[0].line is None and "PDF" in pdf.problems[0].message and not pdf.may_proceed
+    long_name = import_preview("x" * 300 + "\n.csv", GOOD)
+    assert len(long_name.filename) == 40 and "\n" not in long_name.filename and long_name.may_proceed
     huge = import_preview("gros.csv", b"a" * (4 * 1024 * 1024 + 1))
     assert "trop gros" in huge.problems[0].message
 

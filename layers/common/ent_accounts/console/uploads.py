@@ -19,6 +19,7 @@ from ent_accounts.flows.provisioning import MAX_ROWS, ImportResult
 from ent_accounts.identifiers import ascii_letters
 from ent_accounts.school_files import ColumnUse, PersonRow, SchoolFileError, read_school_file
 from ent_accounts.school_files.formats import ACCEPTED
+from ent_accounts.school_files.problems import shown
 from ent_accounts.schools import class_error, name_error, tidy
 
 ACCEPT = ".csv,.xlsx,.xls,.ods"  # the upload field's `accept`: what school software exports
@@ -111,7 +112,7 @@ def _person(row: PersonRow) -> tuple | None:
 
 def import_preview(filename: str, data: bytes, default_role: str = "eleve") -> ImportPreview:
     """The preview of an uploaded file; nothing is created."""
-    name = filename or "fichier"
+    name = shown(filename or "") or "fichier"  # as messages quote it: printable, at most 40 characters
     empty = ImportPreview(name, None, None, [], [], [], 0, 0, 0, 0, (), [], [])
     if not data:
         return _with(empty, [LineProblem(None, f"Le fichier « {name} » est vide : envoyez {ACCEPTED}.")])
@@ -120,7 +121,7 @@ def import_preview(filename: str, data: bytes, default_role: str = "eleve") -> I
         message = f"Le fichier est trop gros (plus de {megabytes} Mo) : une liste d'élèves en fait bien moins."
         return _with(empty, [LineProblem(None, message)])
     try:
-        school_file = read_school_file(name, data, default_role)
+        school_file = read_school_file(filename or "fichier", data, default_role)
     except SchoolFileError as error:
         used, ignored = _columns(error.columns)
         return ImportPreview(
@@ -131,7 +132,7 @@ def import_preview(filename: str, data: bytes, default_role: str = "eleve") -> I
     used, ignored = _columns(school_file.columns)
     problems = [_problem(p) for p in row_problems(rows)]
     return ImportPreview(
-        filename=school_file.filename,
+        filename=name,
         kind=school_file.kind,
         header_line=school_file.header_line,
         used=used,
