@@ -12,6 +12,7 @@ from ent_accounts.console.account_page import account_page, delete_confirmation
 from ent_accounts.console.chase import chase_list
 from ent_accounts.console.dashboard import dashboard
 from ent_accounts.console.listing import account_list
+from ent_accounts.console.reissue import reissue_page
 from ent_accounts.console.uploads import ACCEPT, confirmation_fields, import_outcome, import_preview
 from ent_accounts.flows.provisioning import ImportResult, Issued
 from ent_accounts.web.pages import page as render_page
@@ -43,6 +44,7 @@ def pages() -> dict[str, tuple[str, dict]]:
             "import_resultat.html",
             {"view": import_outcome(ImportResult(created, [], [], []), "/x.pdf")},
         ),
+        "lettres": ("lettres.html", {"view": reissue_page(school(), NOW, SCHOOL)}),
         "a-relancer": ("a_relancer.html", {"view": chase_list(school(), NOW, SCHOOL, {}, MANAGER)}),
     }
 

@@ -97,7 +97,7 @@ def test_the_dashboard_shows_the_deadlines_of_the_coming_weeks_with_links():
 def test_a_reader_s_menu_has_no_import():
     shown = render("tableau_de_bord.html", allowed=READER, view=dashboard(school(), NOW, SCHOOL))
     menu = [text for href, text in shown.links if href.startswith("/etablissement/")]
-    assert "Importer une liste" not in menu and "Comptes" in menu
+    assert "Importer une liste" not in menu and "Lettres d'accès" not in menu and "Comptes" in menu
     assert "Importer une liste" in [t for _, t in render("tableau_de_bord.html", view=dashboard([], NOW, SCHOOL)).links]
 
 
@@ -275,3 +275,19 @@ def test_the_chase_page_lists_deadlines_and_unused_letters(allowed):
     assert (reminders, "Télécharger les lettres de rappel (PDF, 3 pages)") in shown.links
     reissue = ("/etablissement/0341234A/lettres", "Réimprimer des lettres d'accès (nouveaux mots de passe)")
     assert (reissue in shown.links) == ("letters" in allowed)
+
+
+def test_the_letters_page_has_one_form_per_class_and_warns_first():
+    from ent_accounts.console.reissue import reissue_page
+
+    shown = render("lettres.html", view=reissue_page(school(), NOW, SCHOOL))
+    accessible(shown)
+    assert "Les lettres déjà distribuées ne fonctionneront plus" in shown.text
+    forms = [f for f in shown.forms if f.action.endswith("/etablissement/0341234A/lettres")]
+    assert [(f.inputs.get("classe", {}).get("value"), f.inputs["profil"]["value"]) for f in forms] == [
+        ("3e A", "eleve"),
+        ("4e B", "eleve"),
+        (None, "parent"),
+    ]
+    assert forms[1].buttons == ["Réimprimer 2 lettres : 4e B"]
+    assert cells(shown, "Lettres pas encore utilisées")["4e B"][:2] == ["2", "1"]

@@ -372,3 +372,20 @@ def test_the_confirmation_posts_back_rows_the_api_model_accepts_with_a_key():
     ]
     assert len(fields["cle"]) == 32 and fields["cle"] != confirmation_fields(import_preview("e.csv", GOOD))["cle"]
     assert confirmation_fields(import_preview("vide.csv", b"")) == {}
+
+
+# --- letters printed again -------------------------------------------------------------------------------------------
+
+
+def test_letters_to_print_again_by_class_then_the_parents():
+    from ent_accounts.console.reissue import reissue_page
+
+    view = reissue_page(school(), NOW, SCHOOL)
+    assert [(b.label, b.school_class, b.role, b.waiting, b.expired) for b in view.batches] == [
+        ("3e A", "3e A", "eleve", 1, 0),
+        ("4e B", "4e B", "eleve", 2, 1),  # Jeanne's letter and Chloé's, expired
+        ("Parents", None, "parent", 1, 0),
+    ]
+    assert view.action_path == "/etablissement/0341234A/lettres" and not any(b.too_many for b in view.batches)
+    crowded = reissue_page([student(f"e{n}", "A", f"N{n}", "6e 1") for n in range(501)], NOW, SCHOOL)
+    assert crowded.batches[0].too_many

@@ -10,6 +10,7 @@ storage: the caller passes the actions the viewer may take (`allowed`), the path
 - `account_page.py`: one account (status, deadline, masked address, family, audit trail, actions allowed).
 - `uploads.py`: an uploaded school file read as the command line reads it, previewed; the import's result.
 - `chase.py`: accounts to chase (pending near their deadline, letters never used) and the reminder letters.
+- `reissue.py`: letters printed again (new provisional passwords) by class, for accounts never signed in.
 - `paths.py`: the paths these pages link to, under /etablissement/<uai>/.
 - `labels.py`: statuses, roles and audit events in French; names folded for search; addresses masked.
 """
