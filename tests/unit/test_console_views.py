@@ -128,6 +128,8 @@ def test_the_list_is_paged_with_links_keeping_the_search():
     last = account_list(many, NOW, SCHOOL, {"q": "eleve", "page": "3"})
     assert len(last.rows) == 20 and (last.first_shown, last.last_shown) == (101, 120)
     assert names(last)[0] == "Élève Nom100"
+    for wrong in ("0", "-1", "9" * 40, "²"):
+        assert account_list(many, NOW, SCHOOL, {"page": wrong}).page == 1
     beyond = account_list(many, NOW, SCHOOL, {"page": "9"})
     assert beyond.page == 3 and beyond.problems == ["La page 9 n'existe pas : voici la dernière (3)."]
 
@@ -280,6 +282,7 @@ def test_a_file_that_cannot_be_read_is_said_not_500():
     assert import_preview("vide.csv", b"").problems[0].message.startswith("Le fichier « vide.csv » est vide")
     pdf = import_preview("liste.pdf", b"%PDF-1.7\n...")
     assert pdf.problems[0].line is None and "PDF" in pdf.problems[0].message and not pdf.may_proceed
+    assert "élèves ou des parents" in import_preview("e.csv", GOOD, "prof").problems[0].message
     long_name = import_preview("x" * 300 + "\n.csv", GOOD)
     assert len(long_name.filename) == 40 and "\n" not in long_name.filename and long_name.may_proceed
     huge = import_preview("gros.csv", b"a" * (4 * 1024 * 1024 + 1))
@@ -325,8 +328,9 @@ def test_unused_letters_expiring_are_grouped_by_class_expired_first():
 
 
 def test_weeks_out_of_range_fall_back_and_are_said():
-    view = chase_list(school(), NOW, SCHOOL, {"semaines": "52"})
-    assert view.weeks == 4 and "entre 1 et 13" in view.problems[0]
+    for wrong in ("52", "0", "²", "x", "9" * 30):
+        view = chase_list(school(), NOW, SCHOOL, {"semaines": wrong})
+        assert view.weeks == 4 and "entre 1 et 13" in view.problems[0]
 
 
 def test_reminder_letters_print_the_deadline_in_french_with_tu_and_vous():

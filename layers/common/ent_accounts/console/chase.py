@@ -4,6 +4,7 @@ letters a school prints for the pending ones."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,7 +54,7 @@ def read_weeks(query: Mapping[str, str | None]) -> tuple[int, list[str]]:
     raw = (query.get("semaines") or "").strip()
     if not raw:
         return DEFAULT_WEEKS, []
-    if raw.isdigit() and 1 <= int(raw) <= max(WEEK_CHOICES):
+    if re.fullmatch(r"[0-9]{1,2}", raw) and 1 <= int(raw) <= max(WEEK_CHOICES):
         return int(raw), []
     return DEFAULT_WEEKS, [
         f"Le nombre de semaines doit être compris entre 1 et {max(WEEK_CHOICES)} : voici les {DEFAULT_WEEKS} "

@@ -7,6 +7,7 @@ said in French (`problems`), never an error page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,8 +133,8 @@ def read_filters(query: Mapping[str, str | None], classes: set[str]) -> tuple[Fi
         if school_class is None:
             problems.append("Cette classe n'existe pas dans l'établissement : toutes les classes sont affichées.")
     raw_page = (query.get("page") or "1").strip()
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
-    if not (raw_page.isdigit() and len(raw_page) < 7):
+    page = int(raw_page) if re.fullmatch(r"[0-9]{1,6}", raw_page) else 0  # no school has a million pages
+    if page < 1:
         problems.append("Ce numéro de page n'existe pas : voici la première page.")
     return Filters(search, status, role, school_class), max(page, 1), problems
 

@@ -114,6 +114,9 @@ def import_preview(filename: str, data: bytes, default_role: str = "eleve") -> I
     """The preview of an uploaded file; nothing is created."""
     name = shown(filename or "") or "fichier"  # as messages quote it: printable, at most 40 characters
     empty = ImportPreview(name, None, None, [], [], [], 0, 0, 0, 0, (), [], [])
+    if default_role not in ("eleve", "parent"):  # the form's select, tampered with
+        message = "Choisissez si les lignes sans colonne « profil » sont des élèves ou des parents."
+        return _with(empty, [LineProblem(None, message)])
     if not data:
         return _with(empty, [LineProblem(None, f"Le fichier « {name} » est vide : envoyez {ACCEPTED}.")])
     if len(data) > MAX_UPLOAD_BYTES:
