@@ -44,7 +44,7 @@ from ent_accounts.store import (
     throttles,
     tickets,
 )
-from ent_accounts.store.audit import AuditEvent
+from ent_accounts.store.audit import AuditEvent, RecordedEvent
 from ent_accounts.store.errors import (
     ClientExists,
     Conflict,
@@ -66,6 +66,7 @@ __all__ = [
     "Conflict",
     "Family",
     "IdentifierTaken",
+    "RecordedEvent",
     "ServiceUrlTaken",
     "Store",
     "StoreFailure",
@@ -268,6 +269,10 @@ class Store(Table):
     def record_unknown_login_failure(self, identifier: str, request_id: str, keep: timedelta) -> None:
         """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
         audit.record_unknown_login_failure(self, identifier, request_id, keep)
+
+    def account_events(self, identifier: str, limit: int = 100) -> list[RecordedEvent]:
+        """The account's latest audit events, newest first (the school's page of the account shows them)."""
+        return audit.account_events(self, identifier, limit)
 
     # --- the client registry (store/clients.py) -----------------------------------------------------------
 
