@@ -110,6 +110,10 @@ class Store(Table):
         read strongly consistent and checked again), at most `limit`, by identifier."""
         return accounts.accounts_of_mailbox(self, address, limit)
 
+    def backfill_recovery_mailboxes(self) -> tuple[int, int]:
+        """Once after deploying the mailbox index: (accounts given their key, accounts left as changed meanwhile)."""
+        return accounts.backfill_recovery_mailboxes(self)
+
     def account_item(self, account: Account) -> dict:
         """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""
         return accounts.account_item(self, account)

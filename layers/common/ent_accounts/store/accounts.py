@@ -113,6 +113,46 @@ def accounts_of_mailbox(table: Table, address: str, limit: int) -> list[Account]
     return [found[i] for i in identifiers[:limit] if i in found and found[i].recovery_mailbox == digest]
 
 
+def backfill_recovery_mailboxes(table: Table) -> tuple[int, int]:
+    """Once, after the mailbox index is deployed: give `recovery_mailbox` to the accounts validated before it existed
+    (every account written since carries it). One Scan of the table (filtered on the server) and one conditional
+    update per such account, on the `version` read: an account changed meanwhile was written whole, with its own
+    `recovery_mailbox` or without, and is left alone. The version does not move: nothing else changes. Safe to run
+    again. (written, left as changed meanwhile)."""
+    scan = {
+        "TableName": table.table_name,
+        "FilterExpression": "sk = :account AND #status = :active AND email_verified = :yes"
+        " AND attribute_not_exists(recovery_mailbox)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":account": {"S": ACCOUNT_SK},
+            ":active": {"S": Status.ACTIVE.value},
+            ":yes": {"BOOL": True},
+        },
+    }
+    written = changed = 0
+    start = None
+    while True:
+        page = table.request("scan", **scan, **({"ExclusiveStartKey": start} if start else {}))
+        for item in page["Items"]:
+            account = account_from_item(item)
+            if (mailbox := account.recovery_mailbox) is None:
+                continue  # an address that bounces: not listed
+            try:
+                table.update(
+                    account_key(account.identifier),
+                    "SET recovery_mailbox = :mailbox",
+                    "version = :version AND attribute_not_exists(recovery_mailbox)",
+                    {":mailbox": {"S": mailbox}, ":version": {"N": str(account.version)}},
+                )
+                written += 1
+            except ConditionFailed:
+                changed += 1
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return written, changed
+
+
 def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str, str, str | None]]:
     found = [shown[i] for i in identifiers if i in shown]
     found.sort(key=lambda a: (a.last_name.casefold(), a.first_name.casefold(), a.identifier))
