@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
 
-from ent_accounts.accounts import Role
+from ent_accounts.accounts import Role, Status
 from ent_accounts.flows.mail_events import mark_undeliverable
+from ent_accounts.passwords import hash_password
 from local.harness import REGION
 from tests.integration.helpers import NEW_PASSWORD, activate, dynamodb_requests, first_connection, session_token
+from tests.integration.test_abuse import discard_queued_mail
 from tests.support.browser import Browser
 from tests.support.server import ROOT
 from tests.support.store_helpers import audit_events
@@ -275,3 +279,63 @@ def test_the_consumer_counts_mails_sent_and_requests_that_mailed_nothing(family,
     totals = emitted.totals()
     assert totals["IdentifierMailsSent"] == 1 and totals["IdentifierMailsRefused"] == 1
     assert totals["MailsSent"] == 1 and "ResetMailsSent" not in totals
+
+
+def test_a_forgotten_identifier_takes_the_same_time_whatever_the_address(real_engine):
+    """Measured on DynamoDB Local, as the forgotten password is (test_abuse.py): the median answer times for an
+    unknown address, an address waiting for its link and a validated address of two accounts stay within half of
+    one DynamoDB request of each other, in one of three rounds of 200 requests per kind, interleaved."""
+    world = real_engine
+    stored = hash_password(NEW_PASSWORD)
+    kinds = {
+        "unknown": [f"personne{i}@laposte.net" for i in range(8)],
+        "pending": [f"attente{i}@laposte.net" for i in range(8)],
+        "validated": [f"famille{i}@laposte.net" for i in range(8)],
+    }
+    for kind in ("pending", "validated"):
+        for index, address in enumerate(kinds[kind]):
+            for child in ("a", "b"):
+                identifier = f"{kind}{child}{index}"
+                world.provision(identifier)
+                account = world.store.get_account(identifier)
+                account.status = Status.ACTIVE if kind == "validated" else Status.PENDING_VALIDATION
+                account.password_hash, account.provisional_password_hash = stored, None
+                account.email, account.email_verified = address, kind == "validated"
+                world.store.transaction().save_account(account).commit()
+
+    def timed(address):
+        started = time.perf_counter()
+        answer = world.call("POST", "/api/identifier/forgot", {"email": address})
+        elapsed = time.perf_counter() - started
+        assert answer.status == 202, answer.text
+        return elapsed
+
+    gaps = []
+    for _round in range(3):
+        times = {kind: [] for kind in kinds}
+        turn = 0
+        for _hour in range(5):
+            for index in range(8):
+                for _ in range(5):  # the anonymous allowance: 5 an hour per address
+                    order = list(kinds)[turn % 3 :] + list(kinds)[: turn % 3]
+                    turn += 1
+                    for kind in order:
+                        times[kind].append(timed(kinds[kind][index]))
+                discard_queued_mail(world)
+            world.clock.advance(hours=1)
+        one_request = []
+        for _ in range(100):
+            started = time.perf_counter()
+            world.store.get_account("validateda0")
+            one_request.append(time.perf_counter() - started)
+        medians = {kind: statistics.median(values) for kind, values in times.items()}
+        gap = max(medians.values()) - min(medians.values())
+        request_time = statistics.median(one_request)
+        print(
+            ", ".join(f"median {kind} {median * 1000:.2f} ms" for kind, median in medians.items())
+            + f", gap {gap * 1000:.2f} ms, one DynamoDB request {request_time * 1000:.2f} ms"
+        )
+        gaps.append(gap / request_time)
+        if gap < 0.5 * request_time:
+            break
+    assert min(gaps) < 0.5, gaps
