@@ -339,3 +339,15 @@ def test_a_forgotten_identifier_takes_the_same_time_whatever_the_address(real_en
         if gap < 0.5 * request_time:
             break
     assert min(gaps) < 0.5, gaps
+
+
+def test_the_page_says_when_the_hour_is_spent_for_that_address(family):
+    browser = Browser(family)
+    for _ in range(family.services.settings.mails_per_hour):
+        browser.get("/identifiant-oublie")
+        assert browser.post("/identifiant-oublie", {"email": "adam@laposte.net"}).status == 200
+    browser.get("/identifiant-oublie")
+    refused = browser.post("/identifiant-oublie", {"email": "Adam@laposte.net"})
+    assert refused.status == 429 and refused.header("Retry-After") == "3600"
+    assert "Trop de demandes ont été faites pour cette adresse mail" in refused.text
+    assert 'value="Adam@laposte.net"' in refused.text
