@@ -5,7 +5,8 @@ item whose `expires_at` has passed as absent, because DynamoDB's TTL deletes it 
 that could race is conditional; several writes that belong together go in one transaction.
 
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
-call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
+call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index,
+the mailbox index),
 codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
@@ -107,6 +108,15 @@ class Store(Table):
     def school_accounts(self, uai: str) -> list[SchoolAccount]:
         """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
         return accounts.school_accounts(self, uai)
+
+    def accounts_of_mailbox(self, address: str, limit: int) -> list[Account]:
+        """The ACTIVE accounts whose validated, deliverable address this is (the mailbox index, then the accounts
+        read strongly consistent and checked again), at most `limit`, by identifier."""
+        return accounts.accounts_of_mailbox(self, address, limit)
+
+    def backfill_recovery_mailboxes(self) -> tuple[int, int]:
+        """Once after deploying the mailbox index: (accounts given their key, accounts left as changed meanwhile)."""
+        return accounts.backfill_recovery_mailboxes(self)
 
     def account_item(self, account: Account) -> dict:
         """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""
@@ -260,6 +270,14 @@ class Store(Table):
     def take_address_allowance(self, address: str, per_day: int) -> bool:
         """Count a forgotten-password mail to this address today; False when the day's allowance is spent."""
         return allowances.take_address_allowance(self, address, per_day)
+
+    def take_identifiers_mail_allowance(self, address: str, per_day: int) -> bool:
+        """Count a forgotten-identifier mail to this address today; False when the day's allowance is spent."""
+        return allowances.take_address_allowance(self, address, per_day, allowances.IDENTIFIERS)
+
+    def take_anonymous_address_allowance(self, address: str, per_hour: int) -> bool:
+        """Count a request anyone may make about this address in the current hour; False when it is spent."""
+        return allowances.take_anonymous_address_allowance(self, address, per_hour)
 
     # --- audit ----------------------------------------------------------------------------------
 
