@@ -63,6 +63,18 @@ def _key_arns(raw: str) -> tuple[str, ...]:
     return tuple(_key_arn(name) for name in _names(raw))
 
 
+def _principals(raw: str) -> tuple[str, ...]:
+    from ent_accounts.principals import granted_principal
+
+    principals = []
+    for arn in _names(raw):
+        principal = granted_principal(arn)
+        if principal is None:
+            raise ValueError(f"{arn!r} is not the ARN of an IAM role or user")
+        principals.append(principal)
+    return tuple(principals)
+
+
 def _share(raw: str) -> float:
     try:
         value = float(raw.strip())
@@ -185,6 +197,10 @@ class Settings(FromEnvironment):
     cas_ticket_seconds: int = variable("CAS_TICKET_SECONDS", 10, _count)
     # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
     logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
+    # --- IAM callers of /api/admin/ (principals.py) ---
+    # IAM roles or users (ARNs, comma-separated) that hold every school whatever the table says, and so may manage
+    # the grants of the others: ops' bootstrap (template parameter AdminPrincipals). Kept as grants' keys.
+    admin_principals: tuple[str, ...] = variable("ADMIN_PRINCIPALS", (), _principals)
 
 
 @lru_cache(maxsize=1)
