@@ -31,6 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (accounts on this machine)
 SCHOOL = "0349876B"
+FIRST_NAMES = (
+    "Alice Bruno Chloé David Emma Félix Gaël Hugo Inès Jade Karim Léa Malo Nina Oscar Paul Quentin Rose Sacha Tom"
+)
+FIRST_NAMES = (FIRST_NAMES + " Ugo Victor Wassim Xavier Yasmine Zoé").split()
 
 
 class Client:
@@ -71,13 +75,16 @@ def _start(port: int, backend: list[str], instances: int | None) -> tuple[subpro
         output.append(line)
         if "Listening on" in line:
             break
+    # The functions' log lines keep coming on stdout: read and dropped, or the full pipe would stop the server.
+    threading.Thread(target=server.stdout.read, daemon=True).start()
     return server, time.perf_counter() - started, "".join(output)
 
 
 def _accounts(client: Client, count: int) -> list[str]:
     """`count` students imported by a school, each through its first connection: their identifiers."""
     rows = [
-        {"last_name": "Banc", "first_name": f"Élève{n}", "birth_date": f"2011-05-{n + 1:02d}", "role": "eleve"}
+        {"last_name": f"Banc-{FIRST_NAMES[n % 26]}", "first_name": FIRST_NAMES[n // 26 % 26], "role": "eleve"}
+        | {"birth_date": f"2011-05-{n % 28 + 1:02d}"}
         for n in range(count)
     ]
     status, created = client.request(
