@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--table", help="with --aws: the deployed table's name (stack output TableName)")
     parser.add_argument("--data-dir", help="with --dynamodb-local: where the data is kept (default .cache/local-data)")
+    parser.add_argument(
+        "--dynamodb-endpoint",
+        help="with --dynamodb-local: a DynamoDB Local already running at this URL, which several servers can share "
+        "(each then has its own mailbox, its own signing keys and its own demo client secret)",
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument(
@@ -39,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         "--no-demo", action="store_true", help="no demo accounts, no demo ENT client, no demo CAS service"
     )
     args = parser.parse_args(argv)
+    if args.dynamodb_endpoint and not args.dynamodb_local:
+        parser.error("--dynamodb-endpoint goes with --dynamodb-local")
     if args.instances is not None and args.instances < 1:
         parser.error("--instances must be at least 1")
 
@@ -55,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.aws:
         backend = backends.start_aws(args.table)
     elif args.dynamodb_local:
-        backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
+        backend = backends.start_dynamodb_local(
+            Path(args.data_dir) if args.data_dir else backends.DATA_DIR, endpoint=args.dynamodb_endpoint
+        )
     else:
         backend = backends.start_moto()
     signal.signal(signal.SIGTERM, _interrupt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -161,33 +162,46 @@ def start_moto() -> Backend:
     return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop, kms=kms, keys=keys)
 
 
-def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
-    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES and KMS stay embedded (moto)."""
+def _ensure_table(dynamodb) -> None:
+    if LOCAL_TABLE in dynamodb.list_tables()["TableNames"]:
+        return
+    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):  # another server made it meanwhile
+        template.create_table(dynamodb, LOCAL_TABLE)
+
+
+def start_dynamodb_local(data_dir: Path = DATA_DIR, endpoint: str | None = None) -> Backend:
+    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES and KMS stay embedded (moto).
+    With `endpoint`, a DynamoDB Local already running there (started by hand, or shared by several servers): the
+    table is created if missing, and the engine is left running at the end."""
     _fake_credentials()
     import boto3
     from moto import mock_aws
 
     from local.dynamodb_local import DynamoDBLocal, available
 
-    reason = available()
-    if reason:
-        raise SystemExit(f"--dynamodb-local: {reason}")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = DynamoDBLocal(data_dir=data_dir)
+    server = None
+    if endpoint is None:
+        reason = available()
+        if reason:
+            raise SystemExit(f"--dynamodb-local: {reason}")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = DynamoDBLocal(data_dir=data_dir)
+        endpoint = server.endpoint
     try:
-        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=server.endpoint)
-        if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
-            template.create_table(dynamodb, LOCAL_TABLE)
+        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+        _ensure_table(dynamodb)
     except BaseException:  # interrupted or failed while starting: never leave Java running
-        server.stop()
+        if server:
+            server.stop()
         raise
     mock = mock_aws()
     mock.start()  # SES and KMS only: requests to DynamoDB Local's address pass through
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
 
     def stop() -> None:
         mock.stop()
-        server.stop()
+        if server:
+            server.stop()
 
     kms, keys = _embedded_kms()
     return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)
