@@ -95,7 +95,10 @@ def isolate_requests() -> None:
     app and its routers) one per thread. Installed once per process, before any request; Powertools is not changed on
     disk and a Lambda never runs this. The resolver's class gets a metaclass whose descriptors catch
     `BaseRouter.current_event = …`; the same descriptors on the class answer `app.current_event`."""
-    from aws_lambda_powertools.event_handler import api_gateway
+    import importlib
+
+    importlib.import_module("ent_accounts.web")  # first: the event handler package as the functions import it
+    api_gateway = importlib.import_module("aws_lambda_powertools.event_handler.api_gateway")
 
     base = api_gateway.BaseRouter
     if isinstance(type(base).__dict__.get("current_event"), _PerThread):
