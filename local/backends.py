@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -149,6 +150,28 @@ def _embedded_kms() -> tuple[Any, dict[str, str]]:
     return kms, create_kms_keys(kms)
 
 
+def one_moto_request_at_a_time():
+    """Each request to the embedded AWS atomic, as each DynamoDB request is. moto runs a request without isolation (a
+    cancelled TransactWriteItems restores a snapshot of the whole table), and the local server's function instances
+    send theirs from several threads: two conditional writes could both win, a rollback erase another's write. What
+    threads do between requests stays concurrent. Returns the undo."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.__call__
+    lock = threading.RLock()
+
+    def atomic(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = atomic
+
+    def undo() -> None:
+        BotocoreStubber.__call__ = original
+
+    return undo
+
+
 def start_moto() -> Backend:
     _fake_credentials()
     import boto3
@@ -156,10 +179,16 @@ def start_moto() -> Backend:
 
     mock = mock_aws()
     mock.start()
+    undo = one_moto_request_at_a_time()
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     template.create_table(dynamodb, LOCAL_TABLE)
     kms, keys = _embedded_kms()
-    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop, kms=kms, keys=keys)
+
+    def stop() -> None:
+        undo()
+        mock.stop()
+
+    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)
 
 
 def _ensure_table(dynamodb) -> None:
