@@ -23,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -208,8 +209,9 @@ def main() -> None:
     parser.add_argument("--dynamodb-local", action="store_true", help="the server on DynamoDB Local (default moto)")
     parser.add_argument("--instances", type=int, help="warm instances per function (the server's --instances)")
     args = parser.parse_args()
-    backend = ["--dynamodb-local", "--data-dir", str(ROOT / ".cache" / f"bench-local-{os.getpid()}")]
-    figures = measure(args.logins, args.clients, args.seconds, backend if args.dynamodb_local else [], args.instances)
+    with tempfile.TemporaryDirectory(prefix="bench-local-") as data_dir:  # a fresh table, removed afterwards
+        backend = ["--dynamodb-local", "--data-dir", data_dir] if args.dynamodb_local else []
+        figures = measure(args.logins, args.clients, args.seconds, backend, args.instances)
     print(f"run command to 'Listening': {figures['ready_seconds']:.2f} s", flush=True)
     print(
         f"POST /api/login (personal password, {args.logins} logins one at a time): "
