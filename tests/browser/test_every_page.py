@@ -19,6 +19,7 @@ from tests.browser.helpers import NEW_PASSWORD, open_latest_mail_link, sign_in
 PUBLIC_PAGES = {
     "/connexion": "Connexion",
     "/mot-de-passe-oublie": "Mot de passe oublié",
+    "/identifiant-oublie": "Identifiant oublié",
     "/accessibilite": "Accessibilité",
     "/mentions-legales": "Mentions légales",
     "/donnees-personnelles": "Données personnelles",
