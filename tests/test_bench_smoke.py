@@ -33,7 +33,7 @@ def test_quick_mode_writes_every_section(tmp_path):
 
 def test_the_local_server_benchmark_runs_the_readme_command():
     done = subprocess.run(
-        [sys.executable, "-m", "bench.local_server", "--logins", "2"],
+        [sys.executable, "-m", "bench.local_server", "--logins", "2", "--seconds", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -42,3 +42,5 @@ def test_the_local_server_benchmark_runs_the_readme_command():
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "run command to 'Listening'" in done.stdout and "POST /api/login" in done.stdout
+    assert "4 clients logging in at once:" in done.stdout and "while those logins run" in done.stdout
+    assert "over one kept-alive connection" in done.stdout
