@@ -78,7 +78,8 @@ def lambda_layer(tmp_path_factory) -> Path:
 
 
 def test_the_layer_is_under_10_mb_and_holds_only_what_functions_load(lambda_layer):
-    assert _size(lambda_layer) < 10_500_000  # 10 MB until the OpenID provider (issue 15) added its own code
+    # 10 MB until the OpenID provider (issue 15) added its own code; 10.5 MB until the school staff console (issue 19).
+    assert _size(lambda_layer) < 10_600_000
     names = {path.name for path in lambda_layer.iterdir()}
     assert {"ent_accounts", "pydantic_core", "argon2", "jinja2", "aws_lambda_powertools", "email_validator"} <= names
     assert "defusedxml" in names  # the CAS function's SOAP parser: it has no other layer
