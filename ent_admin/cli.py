@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ent_accounts.school_files import SchoolFileError, read_school_file
-from ent_admin import clients, files, imports
+from ent_admin import clients, files, imports, staff
 from ent_admin.api import ApiError, Client, is_local, region_of
 from ent_admin.common import Stop, confirm
 from ent_admin.files import DEFAULT_FOLDER
@@ -163,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
 
     clients.add_commands(commands)
+    staff.add_commands(commands)
     return root
 
 

@@ -15,6 +15,7 @@ from ent_accounts.web.routes import (
     first_connection,
     login,
     password_reset,
+    staff_admin,
     validate_email,
 )
 from ent_accounts.web.session import COOKIE
@@ -27,6 +28,7 @@ ROUTERS = [
     password_reset.router,
     admin.router,
     clients.router,
+    staff_admin.router,
 ]
 
 
