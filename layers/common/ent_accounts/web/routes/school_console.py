@@ -248,9 +248,7 @@ def post_enrolment():
         token = staff_token(router.current_event) or ""
         return flows.confirm_enrolment(services(), member, form.fields["code"], token, here.request_id)
 
-    def refused_(error: DomainError):
-        if isinstance(error, AccountLocked):
-            return form.again(error.status, {"code": error.message}, error)
+    def refused_(error: DomainError):  # a wrong code, or the lock-out it reached: said next to the field
         return form.again(error.status, {"code": error.message}, error)
 
     def done(enrolled: flows.Enrolled):
