@@ -192,3 +192,53 @@ def test_the_totp_secret_is_never_in_clear_in_the_table_nor_the_logs(world, caps
         assert needle not in dump
     logs = capsys.readouterr()
     assert secret not in logs.out + logs.err and codes[0] not in logs.out + logs.err
+
+
+def test_a_forged_post_is_refused_and_nothing_is_checked(world):
+    invite(world)
+    enrol(world)
+    browser = Browser(world)
+    browser.get("/etablissement/connexion")
+    page = browser.post("/etablissement/connexion", {"email": EMAIL, "password": STAFF_PASSWORD}, csrf=False)
+    assert page.status == 403 and "rechargez-la" in page.text
+    assert "__Secure-staff_session" not in browser.cookies
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/etablissement/invitation", 410),
+        ("GET", "/etablissement/invitation?code=" + "x" * 43, 410),
+        ("GET", "/etablissement/invitation?code=a&code=b", 410),
+        ("GET", "/etablissement/code", 303),
+        ("GET", "/etablissement/activation-code", 303),
+        ("GET", "/etablissement/codes-de-secours", 303),
+    ],
+)
+def test_links_without_their_session_or_code_answer_in_french_never_500(world, method, url, status):
+    answer = world.call(method, url)
+    assert answer.status == status
+    if status != 303:
+        assert answer.header("Content-Type").startswith("text/html") and 'lang="fr"' in answer.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "email": "claire@ac-montpellier.fr",
+            "first_name": "Claire",
+            "last_name": "Martin",
+            "uai": "12",
+            "role": "lecteur",
+        },
+        {"email": "claire@ac-montpellier.fr", "first_name": "", "last_name": "Martin", "uai": "0341234A", "role": "x"},
+        {"email": "claire", "first_name": "Claire", "last_name": "Martin", "uai": "0341234A", "role": "lecteur"},
+        {"email": 3, "first_name": "Claire", "last_name": "Martin", "uai": "0341234A", "role": "lecteur"},
+        {"first_name": "Claire"},
+    ],
+)
+def test_the_staff_route_refuses_bad_input_in_french(world, body):
+    answer = world.call("POST", "/api/admin/staff", body)
+    assert answer.status == 400 and answer.json()["fields"], answer.text
+    assert not world.mails()
