@@ -101,6 +101,10 @@ def test_a_recovery_code_works_once_and_the_page_says_how_many_remain(world):
     browser, page = sign_in(world, EMAIL, code=codes[1])
     assert "il vous en reste 8" in page.text
     assert "Il vous reste <strong>8</strong> codes" in browser.get("/etablissement/codes-de-secours").text
+    member = world.store.staff_member_by_email(EMAIL)
+    used = [e for e in world.store.staff_events(member.member_id) if e.get("method") == "recovery_code"]
+    assert [e["remaining"] for e in used] == ["9", "8"]  # each use audited, with what remains
+    assert not any(codes[0] in str(e) for e in world.store.staff_events(member.member_id))
 
 
 def test_codes_count_in_the_lock_out(world):
