@@ -30,7 +30,7 @@ def test_invite_list_and_disable_a_staff_member(world):
     member_id = out.split("Identifiant du membre : ")[1].split()[0]
     assert world.mails()[-1].to == [EMAIL]
     events = world.store.staff_events(member_id)
-    assert events[0]["type"] == "staff_invited" and events[0]["by"] == "local"
+    assert events[0]["type"] == "staff_invited" and events[0]["by"].startswith("arn:aws:")  # the IAM caller
 
     code, out = run(world, "staff", "list", "--uai", "0341234A")
     assert code == 0 and "invité (activation à faire)" in out and "gestionnaire" in out

@@ -13,6 +13,7 @@ from ent_accounts.web.routes import (
     admin,
     clients,
     first_connection,
+    grants,
     login,
     password_reset,
     staff_admin,
@@ -29,6 +30,7 @@ ROUTERS = [
     admin.router,
     clients.router,
     staff_admin.router,
+    grants.router,
 ]
 
 

@@ -1,7 +1,7 @@
 """Staff routes of ops (/api/admin/staff…): invite a school's staff member, list a school's staff, disable a member.
-IAM-authorised in AWS like the school routes (template.yaml, AdminFunction). Ops only: the IAM scoping of issue 19
-(item 3) restricts them to callers granted "all schools". A school's administrator does the same from the console,
-for their school only (flows/staff.py checks `authorize(..., "manage_staff")`)."""
+IAM-authorised in AWS like the school routes (template.yaml, AdminFunction). Ops only: each route requires a caller
+granted "all schools" (`require_all_schools`, the IAM scoping of issue 19 item 3). A school's administrator does the
+same from the console, for their school only (flows/staff.py checks `authorize(..., "manage_staff")`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ent_accounts.services import services
 from ent_accounts.staff.members import StaffMember
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
-from ent_accounts.web.routes.admin import UaiQuery, caller
+from ent_accounts.web.routes.admin import UaiQuery, caller, require_all_schools
 from ent_accounts.web.schemas import documented
 from ent_accounts.web.staff_schemas import StaffInvited, StaffInviteRequest, StaffList, StaffView
 
@@ -43,9 +43,10 @@ def view(member: StaffMember) -> dict:
         "cet établissement (un membre peut avoir un rôle dans plusieurs établissements), et le lien de nouveau tant "
         "qu'elle n'a pas activé son compte."
     ),
-    responses=documented(201, "Invité", StaffInvited, 400, 409),
+    responses=documented(201, "Invité", StaffInvited, 400, 403, 409),
 )
 def post_staff(body: StaffInviteRequest):
+    require_all_schools()
     here = request_context(router)
     invited = flows.invite(
         services(),
@@ -66,9 +67,10 @@ def post_staff(body: StaffInviteRequest):
 @router.get(
     "/api/admin/staff",
     summary="Lister le personnel d'un établissement et les rôles de chacun",
-    responses=documented(200, "Le personnel, par nom", StaffList, 400),
+    responses=documented(200, "Le personnel, par nom", StaffList, 400, 403),
 )
 def get_staff(uai: UaiQuery):
+    require_all_schools()
     members = flows.school_staff(services(), uai)
     return json_response(200, {"uai": uai.strip().upper(), "staff": [view(member) for member in members]})
 
@@ -76,9 +78,10 @@ def get_staff(uai: UaiQuery):
 @router.post(
     "/api/admin/staff/<member_id>/disable",
     summary="Désactiver un membre du personnel : plus de connexion, ses sessions se terminent",
-    responses=documented(200, "Le membre, désactivé", StaffView, 404),
+    responses=documented(200, "Le membre, désactivé", StaffView, 403, 404),
 )
 def post_disable(member_id: str):
+    require_all_schools()
     member = flows.disable(services(), member_id, caller(), request_context(router).request_id)
     logger.info("staff disabled", extra={"member_id": member.member_id, "by": caller()})
     return json_response(200, view(member))
