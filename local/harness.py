@@ -63,7 +63,8 @@ def moto_signing_keys():
     variables = template.load()["Globals"]["Function"]["Environment"]["Variables"]
     signing_key = resolve(variables["OIDC_SIGNING_KEY"], "", "", keys)
     published = tuple(key for key in resolve(variables["OIDC_PUBLISHED_KEYS"], "", "", keys).split(",") if key)
-    return kms, {"oidc_signing_key": signing_key, "oidc_published_keys": published}
+    staff_key = resolve(template.functions()["SchoolConsoleFunction"].environment["STAFF_SECRETS_KEY"], "", "", keys)
+    return kms, {"oidc_signing_key": signing_key, "oidc_published_keys": published, "staff_secrets_key": staff_key}
 
 
 def code_in(html: str) -> str:

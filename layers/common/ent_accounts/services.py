@@ -19,6 +19,7 @@ from ent_accounts.mail_queue import MailQueue
 from ent_accounts.oidc.signing import TokenSigner
 from ent_accounts.settings import Settings, current_settings
 from ent_accounts.sso.logout_notifications import LogoutQueue
+from ent_accounts.staff.secrets import StaffSecrets
 from ent_accounts.store import Store
 
 
@@ -31,6 +32,7 @@ class Services:
     mail_queue: MailQueue  # mail sent off the request path (the local server gives its in-memory queue)
     signer: TokenSigner  # ID and logout tokens, signed by the KMS key of OIDC_SIGNING_KEY
     logout_queue: LogoutQueue  # the clients to tell that a session ended (single logout), off the request path
+    staff_secrets: StaffSecrets  # the staff members' TOTP secrets, sealed by the KMS key of STAFF_SECRETS_KEY
 
     @classmethod
     def from_settings(
@@ -62,6 +64,7 @@ class Services:
         if logout_queue is None:
             logout_queue = LogoutQueue(settings.logout_queue_url, client=sqs)
         signer = TokenSigner(settings.oidc_signing_key, settings.oidc_published_keys, client=kms)
+        staff_secrets = StaffSecrets(settings.staff_secrets_key, client=kms)
         return cls(
             settings=settings,
             clock=clock,
@@ -70,6 +73,7 @@ class Services:
             mail_queue=mail_queue,
             logout_queue=logout_queue,
             signer=signer,
+            staff_secrets=staff_secrets,
         )
 
 
