@@ -61,8 +61,10 @@ def login(
             # The API tells the student when the validation mail could not be delivered, so they correct it.
             if undeliverable := undeliverable_view(account):
                 message = PENDING_MESSAGE.format(address=undeliverable["address"])
-                raise AccountPendingValidation(message, validation_deadline=deadline, email_undeliverable=undeliverable)
-            raise AccountPendingValidation(validation_deadline=deadline)
+                raise AccountPendingValidation(
+                    message, audience=account.role, validation_deadline=deadline, email_undeliverable=undeliverable
+                )
+            raise AccountPendingValidation(audience=account.role, validation_deadline=deadline)
         token, session = open_session(services, account, scope="pending", forget_failures=True)
         return LoginResult("pending_validation", token, session.expires_at, session)
 
