@@ -54,4 +54,4 @@ def test_on_a_phone_the_pending_page_offers_logout(phone, server):
     logout.click()
     phone.wait_for_url(re.compile(r"/connexion"))
     phone.goto("/compte-en-attente")
-    expect(phone.get_by_text("Connecte-toi avec ton identifiant")).to_be_visible()
+    expect(phone.get_by_text("il faut se connecter avec l'identifiant")).to_be_visible()

@@ -57,8 +57,9 @@ def page(
     `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does.
     `form_action`: origins, besides ours, where this page's forms may lead (see `content_security_policy`).
     Messages given as `Say`s (a form's errors, a notice, the text of a message page) are worded here, once, for
-    the page's audience (its `audience`, else its `account`'s role; else nobody is known: the neutral form)."""
-    audience = audience_of(context)
+    the page's audience (its `audience`, else its `account`'s role, else the audience `error` names; else nobody is
+    known: the neutral form)."""
+    audience = audience_of(context) or getattr(error, "audience", None)
     context = {name: resolved(value, audience) for name, value in context.items()}
     cookies = list(cookies)
     if event is not None:
