@@ -55,3 +55,19 @@ def test_on_a_phone_the_pending_page_offers_logout(phone, server):
     phone.wait_for_url(re.compile(r"/connexion"))
     phone.goto("/compte-en-attente")
     expect(phone.get_by_text("il faut se connecter avec l'identifiant")).to_be_visible()
+
+
+def test_on_a_phone_the_help_is_one_tap_away_and_passes_axe(phone):
+    from tests.browser.conftest import axe_violations
+
+    phone.goto("/connexion")
+    help_link = phone.get_by_role("banner").get_by_role("link", name="Aide")
+    expect(help_link).to_be_visible()  # in the header at 375 px, without script, as the logout button
+    expect(phone.get_by_role("contentinfo").get_by_role("link", name="Aide")).to_be_visible()
+    help_link.click()
+    phone.wait_for_url(re.compile(r"/aide$"))
+    expect(phone.get_by_role("heading", name="Aide", exact=True)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Où trouver l'identifiant ?")).to_be_visible()
+    violations = axe_violations(phone)
+    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
+    screenshot(phone, "aide-375px")

@@ -93,6 +93,17 @@ def test_the_first_connection_page_refuses_in_the_accounts_register(world, fixed
     assert expected in field_error(page, "birth_date")
 
 
+def test_a_parents_first_connection_sent_too_late_comes_back_in_vous(world, fixed_provisional):
+    identifier = provision(world, Role.PARENT)
+    browser = Browser(world)
+    browser.get("/connexion")
+    kept = {"kept_birth_date": "14/05/2011", "kept_email": "paul@laposte.net"}
+    page = browser.post("/connexion", {"identifier": identifier, "password": PROVISIONAL, **kept})
+    text = html.unescape(page.text)
+    assert 'value="paul@laposte.net"' in text and "Choisissez votre mot de passe" in text
+    assert "Choisis ton mot de passe" not in text
+
+
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.PARENT])
 def test_the_first_connection_api_refuses_in_the_accounts_register(world, fixed_provisional, role):
     identifier = provision(world, role)
