@@ -46,7 +46,7 @@ def test_email_change(page, server):
     page.get_by_label("Nouvelle adresse mail").fill("adam.martin@laposte.net")
     page.get_by_label("Confirmation de l'adresse").fill("adam.martin@laposte.net")
     page.get_by_role("button", name="Enregistrer l'adresse").click()
-    expect(page.get_by_text("Un courriel vient de vous être envoyé à votre nouvelle adresse")).to_be_visible()
+    expect(page.get_by_text("Un courriel vient de t'être envoyé à ta nouvelle adresse")).to_be_visible()
     check(page, "mon-compte-adresse-envoyee", "Gérer son compte")
 
     open_latest_mail_link(page, "adam.martin@laposte.net")
