@@ -1,5 +1,6 @@
 """The commands (in French: school staff type and read them). See README, "Schools: from a list to the letters";
-the client registry's commands (`clients …`, for ops) are in ent_admin/clients.py."""
+the client registry's commands (`clients …`, for ops) are in ent_admin/clients.py, the grants of IAM identities
+(`grants …`, for ops) in ent_admin/grants.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ent_accounts.school_files import SchoolFileError, read_school_file
-from ent_admin import clients, files, imports
+from ent_admin import clients, files, grants, imports
 from ent_admin.api import ApiError, Client, is_local, region_of
 from ent_admin.common import Stop, confirm
 from ent_admin.files import DEFAULT_FOLDER
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="ent-admin",
         description=(
             "Comptes ENT d'un établissement : importer une liste, imprimer les lettres, réinitialiser, suivre, "
-            "lier parents et enfants ; services enregistrés (clients)."
+            "lier parents et enfants ; services enregistrés (clients) ; identités IAM et leurs établissements (grants)."
         ),
         epilog=(
             "Les lettres et les listes sont écrites lisibles par vous seul, dans le dossier choisi avec --dossier "
@@ -163,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--oui", action="store_true", help="ne pas demander de confirmation")
 
     clients.add_commands(commands)
+    grants.add_commands(commands)
     return root
 
 

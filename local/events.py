@@ -43,8 +43,12 @@ def api_event(
     stage: str = "local",
     source_ip: str = "127.0.0.1",
     host: str = "127.0.0.1:3000",
+    user_arn: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST (v1) proxy event, as `sam local generate-event apigateway aws-proxy` shapes it.
+
+    `user_arn`: who signed the request, as API Gateway's AWS_IAM authorisation gives it (None: nobody signed, as on
+    the local server).
 
     `host`: the API's own domain (`requestContext.domainName`, which API Gateway sets itself), and the Host header
     when `headers` carry none; a Host header in `headers` is passed on as the client wrote it."""
@@ -112,7 +116,7 @@ def api_event(
                 "accountId": None,
                 "caller": None,
                 "user": None,
-                "userArn": None,
+                "userArn": user_arn,
                 "accessKey": None,
                 "cognitoIdentityId": None,
                 "cognitoIdentityPoolId": None,

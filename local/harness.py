@@ -28,6 +28,11 @@ LOGOUT_QUEUE = "LogoutQueue"  # … and LOGOUT_QUEUE_URL
 NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
 BIRTH_DATE = "2011-05-14"
 CODE_LINK = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
+# The IAM role of ops (the AdminPrincipals parameter: every school), and the session of it that signs the stack's
+# /api/admin/ requests unless a test names another caller.
+OPS_ROLE = "arn:aws:iam::123456789012:role/ent-ops"
+OPS_CALLER = "arn:aws:sts::123456789012:assumed-role/ent-ops/harness"
+ADMIN = "/api/admin/"
 
 
 def moto_ses():
@@ -94,6 +99,7 @@ class Stack:
     sent: list = field(default_factory=list, repr=False)  # moto's SES messages
     provisional_of: dict[str, str] = field(default_factory=dict)  # identifier → the provisional password issued
     endpoint: str | None = None
+    admin_caller: str | None = OPS_CALLER  # who signs the /api/admin/ requests (None: nobody, as locally)
 
     @classmethod
     def start(
@@ -129,6 +135,7 @@ class Stack:
             mail_sender=SENDER,
             mail_queue_url=queue_urls[MAIL_QUEUE],
             logout_queue_url=queue_urls[LOGOUT_QUEUE],
+            admin_principals=(OPS_ROLE,),
             **signing,
         )
         services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs, kms=kms)
@@ -159,13 +166,17 @@ class Stack:
 
     # --- requests, as API Gateway sends them ------------------------------------------------------------------------
 
-    def request(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> dict:
-        """The proxy answer of the function serving this request in template.yaml (a dict or list body as JSON)."""
+    def request(
+        self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, caller: str | None = None
+    ) -> dict:
+        """The proxy answer of the function serving this request in template.yaml (a dict or list body as JSON).
+        An /api/admin/ request is signed by `caller` (an IAM ARN), by default `admin_caller`."""
         headers = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
             headers.setdefault("Content-Type", "application/json")
-        answer = self.functions.invoke_http(method, url, headers=headers, body=body)
+        signer = (caller or self.admin_caller) if url.startswith(ADMIN) else None
+        answer = self.functions.invoke_http(method, url, headers=headers, body=body, user_arn=signer)
         if answer is None:
             raise LookupError(f"no function serves {method} {url}")
         return answer

@@ -95,6 +95,15 @@ def test_admin_routes_are_iam_authorised():
     assert posture.unauthorised_admin_routes(SOURCE) == []
 
 
+def test_no_deployed_function_believes_it_is_served_locally():
+    """An unsigned admin request (caller `local`) holds every school only where AWS_SAM_LOCAL says the functions run
+    on a developer's machine (flows/iam_grants.py): the template must never set it, for any function."""
+    variables = SOURCE["Globals"]["Function"].get("Environment", {}).get("Variables", {})
+    assert "AWS_SAM_LOCAL" not in variables
+    for logical_id, function in template.functions().items():
+        assert "AWS_SAM_LOCAL" not in function.environment, logical_id
+
+
 def test_only_functions_that_mail_may_send_mail():
     senders = {
         logical_id

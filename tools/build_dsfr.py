@@ -28,6 +28,12 @@ COMPONENTS = [
     "badge",
     "tile",
     "checkbox",
+    # The school console's pages (issue 19): its tables, menu, list pages, filters and file upload.
+    "table",
+    "navigation",
+    "pagination",
+    "select",
+    "upload",
 ]
 FONTS = ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold", "Marianne-Regular_Italic"]
 LAYER = Path(__file__).resolve().parent.parent / "layers" / "common" / "ent_accounts"

@@ -37,6 +37,7 @@ def test_the_public_pages_log_nothing(watched_page):
     for path in (
         "/connexion",
         "/mot-de-passe-oublie",
+        "/identifiant-oublie",
         "/Connexion",
         "/accessibilite",
         "/mentions-legales",

@@ -268,7 +268,7 @@ def test_every_change_is_audited_with_who_made_it_and_never_a_secret(world):
         "client_secret_rotated",
         "client_deleted",
     ]
-    assert all(e["by"] == "local" and e["request_id"] and e["time"] for e in events)
+    assert all(e["by"] == world.admin_caller and e["request_id"] and e["time"] for e in events)
     assert events[0]["redirect_uris"] == f"{REDIRECT} http://127.0.0.1:8080/retour"
     assert events[0]["schools"] == "2" and events[0]["auth_method"] == "client_secret_post"
     assert events[1]["changed"] == (
@@ -285,7 +285,7 @@ def test_every_change_is_audited_with_who_made_it_and_never_a_secret(world):
 
 
 def test_the_iam_identity_that_signed_the_request_is_audited(world):
-    arn = "arn:aws:sts::123456789012:assumed-role/ops/marie.curie"
+    arn = "arn:aws:sts::123456789012:assumed-role/ent-ops/marie.curie"  # a session of ops' role (AdminPrincipals)
     body = json.dumps(registration())
     event = api_event("POST", CLIENTS, resource=CLIENTS, headers={"Content-Type": "application/json"}, body=body)
     event["requestContext"]["identity"]["userArn"] = arn

@@ -217,7 +217,7 @@ def test_deleting_an_account(world):
     # Its mailed links are gone too (a used 15-minute challenge is left to its TTL: it leads to no account).
     assert [item["purpose"]["S"] for item in world.items() if item.get("purpose")] == ["challenge"]
     (event,) = [e for e in audit_events(world.store, "jdupont") if e["type"] == "account_deleted_by_school"]
-    assert event["by"] == "local" and event["uai"] == UAI
+    assert event["by"] == world.admin_caller and event["uai"] == UAI
     assert world.call("DELETE", f"/api/admin/accounts/jdupont?uai={UAI}").status == 404
 
 

@@ -36,7 +36,11 @@ class Served:
         headers = dict(request.header_items())
         self.requests.append((request.get_method(), url.path, headers))
         raw = self.world.functions.invoke_http(
-            request.get_method(), url.path + (f"?{url.query}" if url.query else ""), headers=headers, body=request.data
+            request.get_method(),
+            url.path + (f"?{url.query}" if url.query else ""),
+            headers=headers,
+            body=request.data,
+            user_arn=self.world.admin_caller,  # SigV4 names the signer: API Gateway passes its ARN on
         )
         if self.lose_answers:
             self.lose_answers -= 1

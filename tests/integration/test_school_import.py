@@ -42,7 +42,7 @@ def test_accounts_are_created_with_numbered_identifiers_and_one_time_passwords(w
     stored = world.store.get_account("elebihanperez")
     assert stored.uai == "0341234A" and stored.status == "PROVISIONED" and stored.school_class == "4e B"
     assert stored.provisional_password_hash == hashlib.sha256(passwords[0].encode()).hexdigest()
-    assert stored.created_by == "local"  # the signer's IAM ARN in AWS
+    assert stored.created_by == world.admin_caller  # the signer's IAM ARN, as API Gateway gives it
     text = items_text(world)
     assert not any(password in text for password in passwords)  # nowhere in clear, the replay record included
     for account in accounts:

@@ -94,7 +94,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
         from ent_accounts.store import client_config
-        from local.harness import REGION, SENDER, Stack, moto_ses
+        from local.harness import OPS_ROLE, REGION, SENDER, Stack, moto_ses
         from local.invoke import Functions
         from tests.support.oidc import install_signer
 
@@ -117,7 +117,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
         try:
             clock.set(datetime.fromisoformat(instant))
             if table not in built:
-                settings = Settings(table_name=table, mail_sender=SENDER)
+                settings = Settings(table_name=table, mail_sender=SENDER, admin_principals=(OPS_ROLE,))
                 services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses)
                 install_signer(services)  # the token endpoint's ID tokens: a key in memory, not KMS
                 built[table] = Stack(services, clock, ddb, functions, sent=sent)

@@ -89,9 +89,12 @@ class World(Stack):
         queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues[self.queue_urls[logical_id].rsplit("/", 1)[1]]
         return [json.loads(message.body) for message in queue._messages]
 
-    def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
-        """Send a request through the function that serves it in template.yaml, as API Gateway would."""
-        return Answer.from_proxy(self.request(method, url, body, headers))
+    def call(
+        self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, caller: str | None = None
+    ) -> Answer:
+        """Send a request through the function that serves it in template.yaml, as API Gateway would (an /api/admin/
+        one signed by `caller`, by default ops' role: `admin_caller`)."""
+        return Answer.from_proxy(self.request(method, url, body, headers, caller))
 
     def items(self) -> list[dict]:
         pages = self.ddb.get_paginator("scan").paginate(TableName=self.store.table_name, ConsistentRead=True)

@@ -31,6 +31,11 @@ def client_events(store: Store, client_id: str) -> list[dict[str, Any]]:
     return _events(store, f"CLIENT#{client_id}")
 
 
+def grant_events(store: Store, principal: str) -> list[dict[str, Any]]:
+    """Audit events of one IAM principal's grant, oldest first, as plain values."""
+    return _events(store, f"GRANT#{principal}")
+
+
 def _events(store: Store, partition: str) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 

@@ -170,3 +170,48 @@ def test_a_notice_that_cannot_leave_does_not_undo_anything():
     with stubber:
         assert mailer.send_notice(notice) is False
         assert mailer.send_notice(notice) is False
+
+
+# --- the forgotten-identifier mail: several accounts, one mailbox ---------------------------------------------
+
+
+def reminder_of(*people):
+    from ent_accounts.accounts import Account, Role, Status
+    from ent_accounts.flows.forgotten_identifier import identifier_reminder_mail
+    from ent_accounts.links import Links
+
+    accounts = [
+        Account(identifier, "0341234A", Role(role), first, "Dupont", Status.ACTIVE, email="f@laposte.net")
+        for identifier, role, first in people
+    ]
+    return identifier_reminder_mail(accounts, Links("https://ent.example.fr"))
+
+
+@pytest.mark.parametrize(
+    ("people", "register"),
+    [
+        ((("jdupont12", "eleve", "Jeanne"), ("ldupont", "eleve", "Léo")), "tu"),
+        ((("pdupont", "parent", "Paul"),), "vous"),
+        ((("jdupont12", "eleve", "Jeanne"), ("pdupont", "parent", "Paul")), "vous"),  # a parent's mailbox
+    ],
+)
+def test_the_identifier_mail_lists_each_account_and_speaks_to_its_reader(people, register):
+    mail = reminder_of(*people)
+    assert mail.subject == "Message des services en ligne – Identifiant oublié"
+    assert mail.kind == "identifier_reminder" and mail.identifier == people[0][0]  # a bounce marks the first
+    for part in (mail.text, mail.html):
+        for identifier, role, first in people:
+            assert f"{first} ({'parent' if role == 'parent' else 'élève'}) : identifiant" in part and identifier in part
+        assert "https://ent.example.fr/connexion" in part and "https://ent.example.fr/mot-de-passe-oublie" in part
+        assert "Compte concerné" not in part  # the list names them all
+        assert ("Pour te connecter" in mail.text) is (register == "tu")
+        assert ("ignorez ce message" in part) is (register == "vous")
+    assert mail.html.count('href="https://ent.example.fr/connexion"') == 2  # the button, and its address
+    assert "<style" not in mail.html and "class=" not in mail.html
+    greeting = f"Bonjour {people[0][2]}," if len(people) == 1 else "Bonjour,"
+    assert greeting in mail.text and greeting in mail.html
+
+
+def test_the_identifier_mail_escapes_names():
+    mail = reminder_of(("jdupont12", "eleve", "<b>Jeanne</b>"))
+    assert "<b>Jeanne</b>" not in mail.html and "&lt;b&gt;Jeanne&lt;/b&gt;" in mail.html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -60,6 +61,14 @@ class Account:
     def has_recovery_address(self) -> bool:
         return bool(self.email and self.email_verified)
 
+    @property
+    def recovery_mailbox(self) -> str | None:
+        """The digest of the address that may be told this account's identifier (mailbox_digest): an ACTIVE
+        account's validated address that receives mail; None otherwise (a pending or unvalidated address never)."""
+        if self.status is not Status.ACTIVE or not self.has_recovery_address or self.is_undeliverable(self.email):
+            return None
+        return mailbox_digest(self.email or "")
+
     def provisional_password_valid(self, now: datetime) -> bool:
         """A provisional password works for a limited time; an account without a recorded limit fails closed."""
         return (
@@ -94,6 +103,12 @@ def ascii_address(address: str) -> str:
         return f"{local}@{domain.encode('idna').decode('ascii')}" if local else address
     except UnicodeError:
         return address
+
+
+def mailbox_digest(address: str) -> str:
+    """The SHA-256 (hex) of an address as `same_address` compares it: the key of what is kept per mailbox (mail
+    allowances, the index of the accounts whose validated address it is), which never holds the address itself."""
+    return hashlib.sha256(ascii_address(address.strip()).casefold().encode("utf-8")).hexdigest()
 
 
 SUBJECT_BYTES = 16  # 128 random bits: unique among every account ever made, and says nothing about the person

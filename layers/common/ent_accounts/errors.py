@@ -209,3 +209,23 @@ class ClientIdTaken(DomainError):
 
 class ClientChangedMeanwhile(ChangedMeanwhile):
     message = "Ce client a été modifié pendant la demande : relisez-le et recommencez."
+
+
+# --- IAM callers of /api/admin/ and their grants (read by ops: "vous") ------------------------------------------------
+
+
+class AllSchoolsRequired(DomainError):
+    status = 403
+    code = "forbidden"
+    message = (
+        "Cette opération est réservée à l'exploitation : elle demande une autorisation sur tous les établissements, "
+        "que cette identité IAM n'a pas."
+    )
+
+
+class GrantNotFound(NotFound):
+    message = "Aucune autorisation n'est enregistrée pour ce principal."
+
+
+class GrantChangedMeanwhile(ChangedMeanwhile):
+    message = "Cette autorisation a été modifiée pendant la demande : relisez-la et recommencez."

@@ -46,17 +46,39 @@ class Letter:
         return f"{self.school_name} ({self.uai})" if self.school_name else f"Établissement {self.uai}"
 
 
+@dataclass(frozen=True)
+class ReminderLetter:
+    """A printed reminder for an account whose address awaits validation: it is deleted at `deadline`. It carries
+    no password (the holder chose their own at the first connection)."""
+
+    uai: str
+    last_name: str
+    first_name: str
+    role: str  # eleve or parent
+    school_class: str | None
+    identifier: str
+    deadline: datetime
+    login_url: str
+    school_name: str | None = None
+
+    @property
+    def school(self) -> str:
+        return f"{self.school_name} ({self.uai})" if self.school_name else f"Établissement {self.uai}"
+
+
 def child_line(first_name: str, last_name: str, school_class: str | None = None) -> str:
     """A child as a parent's letter names them: "Jean Dupont (4e B)", or "Jean Dupont" without a class."""
     name = f"{first_name} {last_name}"
     return f"{name} ({school_class})" if school_class else name
 
 
-def letter_text(letter: Letter) -> str:
+def letter_text(letter: Letter | ReminderLetter) -> str:
     """The letter in the templates' line markup. No value can break a line: the names were checked when they came
     in, but a line break that got through anyway would add a line of the letter's own (a fake "Mot de passe
     provisoire"), so every control character or line separator is printed as a space."""
     template = "parent.txt" if letter.role == "parent" else "eleve.txt"
+    if isinstance(letter, ReminderLetter):
+        template = f"reminder_{template}"
     values = {name: _one_line_values(value) for name, value in letter.__dict__.items()}
     return render(f"letters/{template}", school=one_line(letter.school), **values)
 
@@ -113,7 +135,7 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-def render_pdf(letters: list[Letter]) -> bytes:
+def render_pdf(letters: list[Letter | ReminderLetter]) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")

@@ -21,6 +21,7 @@ MY_ADDRESS = "/mon-compte/adresse"
 MY_PASSWORD = "/mon-compte/mot-de-passe"  # noqa: S105
 FORGOT_PASSWORD = "/mot-de-passe-oublie"  # noqa: S105
 PASSWORD_RESET = "/reinitialiser-mot-de-passe"  # noqa: S105
+FORGOT_IDENTIFIER = "/identifiant-oublie"
 EMAIL_VALIDATION = "/valider-adresse-mail"
 # The footer's mandatory pages (DSFR): the accessibility statement, the legal notice, personal data.
 ACCESSIBILITY = "/accessibilite"
@@ -76,3 +77,6 @@ class Links:
 
     def password_reset(self, token: str) -> str:
         return self.with_code(PASSWORD_RESET, token)
+
+    def forgot_password(self) -> str:
+        return self.page(FORGOT_PASSWORD)

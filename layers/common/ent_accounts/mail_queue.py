@@ -2,7 +2,8 @@
 SQS event source, see template.yaml) does the work that decides and sends the mail.
 
 A message names what to do (`kind`) and the few plain fields the consumer needs (an identifier, the base URL of
-links, the request id); never a secret: a link's code is made by the consumer, which mails it and stores its hash.
+links, the request id; for a forgotten identifier, the address to write to); never a secret: a link's code is made
+by the consumer, which mails it and stores its hash.
 Delivery is at least once, with retries and a dead-letter queue (queues.py, shared with the logout queue).
 """
 
@@ -15,6 +16,7 @@ from ent_accounts.observability import logger
 from ent_accounts.queues import Queue
 
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a message kind, not a password)
+IDENTIFIER_REMINDER = "identifier_reminder"  # carries the address asked about, which the consumer mails
 
 
 class MailQueue(Queue):

@@ -32,6 +32,10 @@ MAILS_REJECTED = "MailsRejected"  # SES refused the recipient's address itself (
 # no validated address, an address that bounces, or the address's daily allowance spent; the log says which).
 RESET_MAILS_SENT = "ResetMailsSent"
 RESET_MAILS_REFUSED = "ResetMailsRefused"
+# Forgotten-identifier requests, counted by the same consumer: a mail listing the identifiers of the accounts whose
+# validated address it is, or nothing mailed (no such account, an address that bounces, the day's allowance spent).
+IDENTIFIER_MAILS_SENT = "IdentifierMailsSent"
+IDENTIFIER_MAILS_REFUSED = "IdentifierMailsRefused"
 BOUNCES = "Bounces"  # permanent bounces reported by SES (suppressed addresses included)
 COMPLAINTS = "Complaints"
 # Single sign-on: authorization codes issued to services (a sign-in to a client), token exchanges, sign-ins refused
@@ -84,6 +88,8 @@ ALL = (
     MAILS_REJECTED,
     RESET_MAILS_SENT,
     RESET_MAILS_REFUSED,
+    IDENTIFIER_MAILS_SENT,
+    IDENTIFIER_MAILS_REFUSED,
     BOUNCES,
     COMPLAINTS,
     CLIENT_SIGN_INS,

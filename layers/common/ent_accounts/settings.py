@@ -63,6 +63,18 @@ def _key_arns(raw: str) -> tuple[str, ...]:
     return tuple(_key_arn(name) for name in _names(raw))
 
 
+def _principals(raw: str) -> tuple[str, ...]:
+    from ent_accounts.principals import granted_principal
+
+    principals = []
+    for arn in _names(raw):
+        principal = granted_principal(arn)
+        if principal is None:
+            raise ValueError(f"{arn!r} is not the ARN of an IAM role or user")
+        principals.append(principal)
+    return tuple(principals)
+
+
 def _share(raw: str) -> float:
     try:
         value = float(raw.strip())
@@ -159,6 +171,10 @@ class Settings(FromEnvironment):
     # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = variable("EXPIRY_SHARDS", 8, _count)
+    # A school's accounts and links are spread over this many keys of the school index (`<uai>#<n>`), so that an
+    # import writes no index key past DynamoDB's 1,000 writes/s per partition; a school's list queries each.
+    # Raising it is safe (the list queries every key below it); lowering it needs the backfill (docs/DESIGN.md).
+    school_shards: int = variable("SCHOOL_SHARDS", 8, _count)
     audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
     # Named by the legal notice, personal data and accessibility pages (template parameters, required in prod).
     publisher_name: str = variable("PUBLISHER_NAME", "")
@@ -181,6 +197,10 @@ class Settings(FromEnvironment):
     cas_ticket_seconds: int = variable("CAS_TICKET_SECONDS", 10, _count)
     # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
     logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
+    # --- IAM callers of /api/admin/ (principals.py) ---
+    # IAM roles or users (ARNs, comma-separated) that hold every school whatever the table says, and so may manage
+    # the grants of the others: ops' bootstrap (template parameter AdminPrincipals). Kept as grants' keys.
+    admin_principals: tuple[str, ...] = variable("ADMIN_PRINCIPALS", (), _principals)
 
 
 @lru_cache(maxsize=1)

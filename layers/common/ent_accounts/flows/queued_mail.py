@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ent_accounts.flows.forgotten_identifier import send_identifier_reminder
 from ent_accounts.flows.password_reset import send_password_reset
 from ent_accounts.links import Links
-from ent_accounts.mail_queue import PASSWORD_RESET
+from ent_accounts.mail_queue import IDENTIFIER_REMINDER, PASSWORD_RESET
 from ent_accounts.services import Services
 
 
@@ -18,6 +19,9 @@ def deliver_queued_mail(services: Services, message: dict[str, Any]) -> str:
         identifier, base_url, request_id = (_text(message, name) for name in ("identifier", "base_url", "request_id"))
         # The links point where the request that queued the mail came from.
         return send_password_reset(services, identifier, Links(base_url), request_id)
+    if kind == IDENTIFIER_REMINDER:
+        address, base_url, request_id = (_text(message, name) for name in ("email", "base_url", "request_id"))
+        return send_identifier_reminder(services, address, Links(base_url), request_id)
     raise ValueError(f"unknown kind of queued mail: {kind!r}")
 
 

@@ -67,8 +67,9 @@ def read_school_file(filename: str, data: bytes, default_role: str = "eleve") ->
     data_rows = sheet.rows[at + 1 :]
     columns = _columns.uses(sheet.rows[at], fields, data_rows, default_role)
     problems = _columns.unmapped_dates(columns, data_rows, header_line)
+    understood = {"kind": sheet.kind, "header_line": header_line, "columns": columns}
     if problems:
-        raise SchoolFileError(problems)
+        raise SchoolFileError(problems, **understood)
     people = []
     for offset, cells in enumerate(data_rows, start=header_line + 1):
         if not any(str(cell).strip() for cell in cells):
@@ -80,10 +81,11 @@ def read_school_file(filename: str, data: bytes, default_role: str = "eleve") ->
             people.append(row)
     people, merged, problems = merge(people) if not problems else (people, [], problems)
     if problems:
-        raise SchoolFileError(problems)
+        raise SchoolFileError(problems, **understood)
     if not people:
         raise SchoolFileError(
-            [f"Le fichier « {shown(filename)} » ne contient aucune personne sous son en-tête (ligne {header_line})."]
+            [f"Le fichier « {shown(filename)} » ne contient aucune personne sous son en-tête (ligne {header_line})."],
+            **understood,
         )
     return SchoolFile(filename, sheet.kind, header_line, columns, people, tuple(merged))
 

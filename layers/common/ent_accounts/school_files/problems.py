@@ -9,11 +9,14 @@ MAX_PROBLEMS = 50  # a wrong file (not the list at all) would otherwise print a 
 class SchoolFileError(Exception):
     """The file cannot be read as a list of accounts; `problems` are French sentences, each naming its line."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, kind: str | None = None, header_line: int | None = None, columns=()):
         if len(problems) > MAX_PROBLEMS:
             problems = [*problems[:MAX_PROBLEMS], f"… et {len(problems) - MAX_PROBLEMS} autres problèmes."]
         super().__init__("\n".join(problems))
         self.problems = problems
+        # What was understood of the file before its problems, when its header was found: the staff page's
+        # preview shows which column is read as what beside the lines to correct.
+        self.kind, self.header_line, self.columns = kind, header_line, list(columns)
 
 
 def shown(cell: object) -> str:

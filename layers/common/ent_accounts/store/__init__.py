@@ -5,10 +5,13 @@ item whose `expires_at` has passed as absent, because DynamoDB's TTL deletes it 
 that could race is conditional; several writes that belong together go in one transaction.
 
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
-call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index),
-codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
+call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index,
+the mailbox index),
+codes.py, people.py (person claims), families.py (parent-child links), school_index.py (the school index's
+backfill), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
-clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), transaction.py,
+clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
+tickets.py (CAS service tickets), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
 ValueRefused, StoreFailure).
 """
@@ -23,6 +26,7 @@ from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.principals import Grant
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
@@ -36,12 +40,14 @@ from ent_accounts.store import (
     codes,
     expiry,
     families,
+    iam_grants,
     people,
+    school_index,
     sessions,
     throttles,
     tickets,
 )
-from ent_accounts.store.audit import AuditEvent
+from ent_accounts.store.audit import AuditEvent, RecordedEvent
 from ent_accounts.store.errors import (
     ClientExists,
     Conflict,
@@ -63,6 +69,7 @@ __all__ = [
     "Conflict",
     "Family",
     "IdentifierTaken",
+    "RecordedEvent",
     "ServiceUrlTaken",
     "Store",
     "StoreFailure",
@@ -103,6 +110,20 @@ class Store(Table):
     def school_accounts(self, uai: str) -> list[SchoolAccount]:
         """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
         return accounts.school_accounts(self, uai)
+
+    def backfill_school_shards(self, uai: str | None = None, segments: int = 1) -> school_index.Backfill:
+        """Give the items written before the school index was sharded their key (one school, or all); idempotent.
+        `segments`: Scan segments read and rewritten at once."""
+        return school_index.backfill_school_shards(self, uai, segments)
+
+    def accounts_of_mailbox(self, address: str, limit: int) -> list[Account]:
+        """The ACTIVE accounts whose validated, deliverable address this is (the mailbox index, then the accounts
+        read strongly consistent and checked again), at most `limit`, by identifier."""
+        return accounts.accounts_of_mailbox(self, address, limit)
+
+    def backfill_recovery_mailboxes(self) -> tuple[int, int]:
+        """Once after deploying the mailbox index: (accounts given their key, accounts left as changed meanwhile)."""
+        return accounts.backfill_recovery_mailboxes(self)
 
     def account_item(self, account: Account) -> dict:
         """The account's item as stored (for tools that write items in bulk, such as the benchmarks)."""
@@ -257,6 +278,14 @@ class Store(Table):
         """Count a forgotten-password mail to this address today; False when the day's allowance is spent."""
         return allowances.take_address_allowance(self, address, per_day)
 
+    def take_identifiers_mail_allowance(self, address: str, per_day: int) -> bool:
+        """Count a forgotten-identifier mail to this address today; False when the day's allowance is spent."""
+        return allowances.take_address_allowance(self, address, per_day, allowances.IDENTIFIERS)
+
+    def take_anonymous_address_allowance(self, address: str, per_hour: int) -> bool:
+        """Count a request anyone may make about this address in the current hour; False when it is spent."""
+        return allowances.take_anonymous_address_allowance(self, address, per_hour)
+
     # --- audit ----------------------------------------------------------------------------------
 
     def record_event(self, identifier: str, event_type: str, request_id: str, **details: str) -> None:
@@ -265,6 +294,10 @@ class Store(Table):
     def record_unknown_login_failure(self, identifier: str, request_id: str, keep: timedelta) -> None:
         """A failed login on an identifier that has no account, next to its throttle item, forgotten after `keep`."""
         audit.record_unknown_login_failure(self, identifier, request_id, keep)
+
+    def account_events(self, identifier: str, limit: int = 100) -> list[RecordedEvent]:
+        """The account's latest audit events, newest first (the school's page of the account shows them)."""
+        return audit.account_events(self, identifier, limit)
 
     # --- the client registry (store/clients.py) -----------------------------------------------------------
 
@@ -297,6 +330,25 @@ class Store(Table):
     def service_holder(self, service_url: str) -> str | None:
         """The client_id of the client whose registration holds this CAS service URL (one GetItem), if any."""
         return clients.service_holder(self, service_url)
+
+    # --- grants of IAM callers (store/iam_grants.py) -----------------------------------------------------------
+
+    def get_grant(self, principal: str) -> Grant | None:
+        """The grant of one principal (one GetItem), if any."""
+        return iam_grants.get_grant(self, principal)
+
+    def list_grants(self) -> list[Grant]:
+        """Every grant, by principal (one Query of the grants' partition)."""
+        return iam_grants.list_grants(self)
+
+    def put_grant(self, grant: Grant, expected_version: int, event: AuditEvent) -> None:
+        """Write a grant if the stored one is still at `expected_version` (0: none), with its audit event; Conflict
+        when it changed meanwhile."""
+        iam_grants.put_grant(self, grant, expected_version, event)
+
+    def delete_grant(self, principal: str, expected_version: int, event: AuditEvent) -> None:
+        """Delete a grant still at `expected_version`, with its audit event; Conflict when it changed meanwhile."""
+        iam_grants.delete_grant(self, principal, expected_version, event)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
 

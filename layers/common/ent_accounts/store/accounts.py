@@ -1,20 +1,23 @@
-"""Account items, identifier counters, and the school index that lists a school's accounts."""
+"""Account items, identifier counters, the school index that lists a school's accounts, and the mailbox index that
+lists the accounts whose validated address a mailbox is."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from ent_accounts.accounts import Account, Role, Status, next_event_at
+from ent_accounts.accounts import Account, Role, Status, mailbox_digest, next_event_at
 from ent_accounts.clock import epoch, iso
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.store.errors import ConditionFailed, IdentifierTaken
 from ent_accounts.store.table import Table
 
 ACCOUNT_SK = "ACCOUNT"
-SCHOOL_INDEX = "accounts-by-school"
+SCHOOL_INDEX = "accounts-by-school-shard"  # hash key school_shard (`<uai>#<n>`), range key identifier
+MAILBOX_INDEX = "accounts-by-mailbox"
 
 
 def account_key(identifier: str) -> dict:
@@ -69,16 +72,13 @@ def identifier_counters(table: Table, bases: Iterable[str]) -> dict[str, int]:
 def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
     """Every account of a school, from the school index (eventually consistent: a change may lag a moment).
 
-    A pending account past its deadline is left out, as every read treats it as deleted.
+    The school's items are spread over `table.school_shards` keys of the index: one Query per key, sent at once,
+    merged in the index's own order (by identifier). A pending account past its deadline is left out, as every read
+    treats it as deleted.
     """
     now = table.clock.now()
-    query = {
-        "IndexName": SCHOOL_INDEX,
-        "KeyConditionExpression": "uai = :uai",
-        "ExpressionAttributeValues": {":uai": {"S": uai}},
-    }
     items, links = [], []
-    for item in table.query_items(**query):
+    for item in sorted(_school_items(table, uai), key=lambda item: item["identifier"]["S"]):
         (items if item["sk"]["S"] == ACCOUNT_SK else links).append(item)
     accounts = [_school_account_from_item(item) for item in items]
     shown = {a.identifier: a for a in accounts if a.validation_deadline is None or a.validation_deadline > now}
@@ -93,6 +93,79 @@ def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
     ]
 
 
+def _school_items(table: Table, uai: str) -> list[dict]:
+    def shard(key: str) -> list[dict]:
+        query = {
+            "IndexName": SCHOOL_INDEX,
+            "KeyConditionExpression": "school_shard = :shard",
+            "ExpressionAttributeValues": {":shard": {"S": key}},
+        }
+        return list(table.query_items(**query))
+
+    keys = table.school_shard_keys(uai)
+    table.client  # noqa: B018 (made once here, not by each thread)
+    with ThreadPoolExecutor(max_workers=len(keys)) as pool:  # each Query waits on the network, not the CPU
+        return [item for found in pool.map(shard, keys) for item in found]
+
+
+def accounts_of_mailbox(table: Table, address: str, limit: int) -> list[Account]:
+    """The accounts whose validated, deliverable address is `address`, at most `limit`, by identifier.
+
+    The mailbox index is sparse (only such accounts carry `recovery_mailbox`) and keys only (no attribute of the
+    account is copied into it); it is eventually consistent, so each account it names is then read strongly
+    consistent and kept only if it still has that address: one that changed its address a moment ago is left out.
+    """
+    digest = mailbox_digest(address)
+    query = {
+        "IndexName": MAILBOX_INDEX,
+        "KeyConditionExpression": "recovery_mailbox = :mailbox",
+        "ExpressionAttributeValues": {":mailbox": {"S": digest}},
+    }
+    identifiers = sorted({item["pk"]["S"].removeprefix("ACCOUNT#") for item in table.query_items(**query)})
+    found = get_accounts(table, identifiers[:limit])
+    return [found[i] for i in identifiers[:limit] if i in found and found[i].recovery_mailbox == digest]
+
+
+def backfill_recovery_mailboxes(table: Table) -> tuple[int, int]:
+    """Once, after the mailbox index is deployed: give `recovery_mailbox` to the accounts validated before it existed
+    (every account written since carries it). One Scan of the table (filtered on the server) and one conditional
+    update per such account, on the `version` read: an account changed meanwhile was written whole, with its own
+    `recovery_mailbox` or without, and is left alone. The version does not move: nothing else changes. Safe to run
+    again. (written, left as changed meanwhile)."""
+    scan = {
+        "TableName": table.table_name,
+        "FilterExpression": "sk = :account AND #status = :active AND email_verified = :yes"
+        " AND attribute_not_exists(recovery_mailbox)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":account": {"S": ACCOUNT_SK},
+            ":active": {"S": Status.ACTIVE.value},
+            ":yes": {"BOOL": True},
+        },
+    }
+    written = changed = 0
+    start = None
+    while True:
+        page = table.request("scan", **scan, **({"ExclusiveStartKey": start} if start else {}))
+        for item in page["Items"]:
+            account = account_from_item(item)
+            if (mailbox := account.recovery_mailbox) is None:
+                continue  # an address that bounces: not listed
+            try:
+                table.update(
+                    account_key(account.identifier),
+                    "SET recovery_mailbox = :mailbox",
+                    "version = :version AND attribute_not_exists(recovery_mailbox)",
+                    {":mailbox": {"S": mailbox}, ":version": {"N": str(account.version)}},
+                )
+                written += 1
+            except ConditionFailed:
+                changed += 1
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return written, changed
+
+
 def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str, str, str | None]]:
     found = [shown[i] for i in identifiers if i in shown]
     found.sort(key=lambda a: (a.last_name.casefold(), a.first_name.casefold(), a.identifier))
@@ -102,7 +175,11 @@ def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str
 def account_item(table: Table, account: Account) -> dict:
     """The account as stored: its attributes, and while it is pending, what the sweep and TTL need."""
     item = {**account_key(account.identifier), **_account_attributes(account)}
+    item["school_shard"] = {"S": table.school_shard(account.uai, account.identifier)}  # the school index's key
     upcoming = next_event_at(account)
+    if (mailbox := account.recovery_mailbox) is not None:
+        # Only ACTIVE accounts with a validated address that receives mail: the key of the sparse mailbox index.
+        item["recovery_mailbox"] = {"S": mailbox}
     if upcoming is not None:
         # Only pending accounts carry these: the TTL backstop, and the keys of the sparse index the sweep reads.
         item["expires_at"] = {"N": str(epoch(account.validation_deadline))}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
+from ent_accounts.accounts import mailbox_digest
 from ent_accounts.clock import epoch
 from ent_accounts.store.errors import ConditionFailed
 from ent_accounts.store.table import Table
@@ -27,13 +27,25 @@ def take_anonymous_mail_allowance(table: Table, identifier: str, per_hour: int) 
     return _take_allowance(table, key, per_hour, now + timedelta(hours=2))
 
 
-def take_address_allowance(table: Table, address: str, per_day: int) -> bool:
-    """Count a forgotten-password mail to this address today, whichever accounts share it (siblings, a
-    parent); False when the day's allowance is spent. The address is kept as a hash only."""
+RESET = "RESET"  # forgotten-password mails
+IDENTIFIERS = "IDENTIFIERS"  # forgotten-identifier mails
+
+
+def take_address_allowance(table: Table, address: str, per_day: int, purpose: str = RESET) -> bool:
+    """Count a mail of this purpose (RESET, IDENTIFIERS) to this address today, whichever accounts share it
+    (siblings, a parent); False when the day's allowance is spent. The address is kept as a hash only."""
     now = table.clock.now()
-    digest = hashlib.sha256(address.strip().casefold().encode("utf-8")).hexdigest()
-    key = {"pk": {"S": f"MAILBOX#{digest}"}, "sk": {"S": f"RESET#{now:%Y-%m-%d}"}}
+    key = {"pk": {"S": f"MAILBOX#{mailbox_digest(address)}"}, "sk": {"S": f"{purpose}#{now:%Y-%m-%d}"}}
     return _take_allowance(table, key, per_day, now + timedelta(days=2))
+
+
+def take_anonymous_address_allowance(table: Table, address: str, per_hour: int) -> bool:
+    """Count a request anyone may make about this address (a forgotten identifier), whether any account has it
+    or not, in the current hour; False when the hour's allowance is spent. One conditional write, the same for
+    every address, kept under the address's hash."""
+    now = table.clock.now()
+    key = {"pk": {"S": f"MAILBOX#{mailbox_digest(address)}"}, "sk": {"S": f"ANONYMOUS#{now:%Y-%m-%dT%H}"}}
+    return _take_allowance(table, key, per_hour, now + timedelta(hours=2))
 
 
 def _take_allowance(table: Table, key: dict, limit: int, forget: datetime) -> bool:

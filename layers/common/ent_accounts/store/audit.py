@@ -6,7 +6,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ent_accounts.clock import epoch, iso
 from ent_accounts.store.table import Table
@@ -57,3 +57,38 @@ def record_unknown_login_failure(table: Table, identifier: str, request_id: str,
     item["pk"] = {"S": f"LOGIN#{identifier}"}
     item["expires_at"] = {"N": str(epoch(table.clock.now() + keep))}
     table.request("put_item", TableName=table.table_name, Item=item)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An audit event read back: its type, when, and its details (who asked, what changed; never a secret)."""
+
+    type: str
+    time: datetime
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+_ENVELOPE = {"pk", "sk", "type", "time", "request_id", "expires_at"}
+
+
+def account_events(table: Table, identifier: str, limit: int) -> list[RecordedEvent]:
+    """The account's latest `limit` audit events, newest first (one Query page, strongly consistent: the trail
+    shows the change just made). Events past their retention are left out, as every read treats them as gone."""
+    page = table.request(
+        "query",
+        TableName=table.table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{identifier}"}, ":event": {"S": "EVENT#"}},
+        ScanIndexForward=False,
+        ConsistentRead=True,
+        Limit=limit,
+    )
+    return [
+        RecordedEvent(
+            type=item["type"]["S"],
+            time=datetime.fromisoformat(item["time"]["S"].replace("Z", "+00:00")),
+            details={key: value["S"] for key, value in item.items() if key not in _ENVELOPE and "S" in value},
+        )
+        for item in page["Items"]
+        if not table.expired(item)
+    ]

@@ -139,7 +139,9 @@ def create_app(*routers) -> APIGatewayRestResolver:
         event = app.current_event
         return event is not None and not event.path.startswith(MACHINE_PATHS)
 
-    def error_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    def error_answer(
+        status: int, body: dict[str, Any], headers: dict[str, str] | None = None, title: str = "Erreur"
+    ) -> Response:
         """JSON for the API; for a page (a browser on a form or a link), the same sentence on a French page."""
         if not for_a_page():
             return json_response(status, body, headers)
@@ -147,7 +149,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
             "message.html",
             status,
             root=request_context(app).root,
-            title="Erreur",
+            title=title,
             text=body["message"],
             kind="error",
             headers=headers,
@@ -199,7 +201,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        return error_answer(404, error_body("not_found", "Cette adresse n'existe pas."))
+        return error_answer(404, error_body("not_found", "Cette adresse n'existe pas."), title="Page introuvable")
 
     return app
 

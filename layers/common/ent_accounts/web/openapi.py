@@ -13,6 +13,7 @@ from ent_accounts.web.routes import (
     admin,
     clients,
     first_connection,
+    grants,
     login,
     password_reset,
     validate_email,
@@ -27,6 +28,7 @@ ROUTERS = [
     password_reset.router,
     admin.router,
     clients.router,
+    grants.router,
 ]
 
 

@@ -138,6 +138,14 @@ class ForgotPasswordRequest(BaseModel):
     identifier: Identifier
 
 
+def stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ForgotIdentifierRequest(BaseModel):
+    email: Annotated[Email, BeforeValidator(stripped)]  # as typed, spaces around it forgiven
+
+
 class AcceptedResponse(BaseModel):
     status: Literal["accepted"]
     message: str

@@ -1,4 +1,9 @@
-"""School routes (/api/admin/…): IAM-authorised in AWS (template.yaml), each scoped to one school's UAI."""
+"""School routes (/api/admin/…): IAM-authorised in AWS (template.yaml), each scoped to one school's UAI.
+
+IAM says who signed, not which schools the signer may touch: every route naming a school first checks that the
+caller's grant covers it (`school`), and answers a school outside it exactly as an unknown account (404, nothing
+read or changed). A route for ops only (the client registry, the grants, anything acting beyond one school) starts
+with `require_all_schools()`. See flows/iam_grants.py."""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from ent_accounts import schools
 from ent_accounts.accounts import Status
-from ent_accounts.errors import InvalidRequest
+from ent_accounts.errors import InvalidRequest, NotFound
+from ent_accounts.flows import iam_grants
 from ent_accounts.flows.provisioning import import_accounts
 from ent_accounts.flows.school import (
     children_lines,
@@ -25,6 +31,7 @@ from ent_accounts.flows.school import (
 )
 from ent_accounts.idempotency import checked_key, run_once
 from ent_accounts.observability import logger
+from ent_accounts.principals import LOCAL, Scope
 from ent_accounts.services import services
 from ent_accounts.web import admin_views
 from ent_accounts.web.admin_schemas import (
@@ -48,16 +55,35 @@ STATUS_MESSAGE = "Le statut doit être PROVISIONED, PENDING_VALIDATION ou ACTIVE
 
 
 def caller() -> str:
-    """Who signed the request (IAM user or role ARN, set by API Gateway); `local` on the local server."""
+    """Who signed the request (IAM user or role ARN, set by API Gateway); `local` when nobody did (the local server:
+    the only place that caller holds any school, see flows/iam_grants.py)."""
     identity = router.current_event.request_context.identity
-    return identity.user_arn or identity.caller or "local"
+    return identity.user_arn or identity.caller or LOCAL
+
+
+def scope() -> Scope:
+    """The schools the request's caller may act on (its grant, read at most 30 s ago by this container)."""
+    return iam_grants.scope_of(services(), caller())
+
+
+def require_all_schools() -> None:
+    """The first line of a route for ops only: a caller without every school is refused (403)."""
+    iam_grants.require_all_schools(scope())
+
+
+def school(uai: str) -> str:
+    """The (normalised) UAI, if the caller's grant covers it; else the answer of an unknown account (404)."""
+    if not scope().covers(uai):
+        raise NotFound()
+    return uai
 
 
 def checked_uai(raw: str) -> str:
+    """The UAI of a query, normalised and covered by the caller's grant (400 when malformed, else 404)."""
     uai = schools.normalize_uai(raw)
     if uai is None:
         raise InvalidRequest(schools.UAI_MESSAGE, fields={"uai": schools.UAI_MESSAGE})
-    return uai
+    return school(uai)
 
 
 def login_url() -> str:
@@ -75,12 +101,13 @@ def login_url() -> str:
         "L'en-tête Idempotency-Key (32 à 128 caractères aléatoires) est obligatoire : renvoyer la même demande avec "
         "la même clé redonne la même réponse sans créer les comptes une deuxième fois."
     ),
-    responses=documented(201, "Comptes créés", CreateAccountsResponse, 400, 409, 422),
+    responses=documented(201, "Comptes créés", CreateAccountsResponse, 400, 404, 409, 422),
 )
 def post_accounts(
     body: CreateAccountsRequest,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", description="32 à 128 caractères")] = None,
 ):
+    school(body.uai)
     key = checked_key(router.current_event.headers.get("Idempotency-Key") or idempotency_key)
     rows = admin_views.new_accounts(body.accounts)
     current, link = services(), login_url()
@@ -99,7 +126,7 @@ def post_accounts(
 @router.get(
     "/api/admin/accounts",
     summary="Lister les comptes d'un établissement, par statut, avec leurs échéances",
-    responses=documented(200, "Les comptes", SchoolAccountList, 400),
+    responses=documented(200, "Les comptes", SchoolAccountList, 400, 404),
 )
 def get_accounts(
     uai: UaiQuery,
@@ -166,6 +193,7 @@ def delete_account(identifier: str, uai: UaiQuery):
 def post_letters(body: LettersRequest):
     from ent_accounts.letters import render_pdf  # fpdf2 is loaded only when letters are printed
 
+    school(body.uai)
     issued = reissue_letters(
         services(),
         body.uai,
@@ -198,6 +226,7 @@ def post_letters(body: LettersRequest):
     responses=documented(201, "Lien ajouté", LinkResponse, 400, 404, 409),
 )
 def post_link(body: LinkRequest):
+    school(body.uai)
     parent, child = link_by_school(
         services(), body.uai, body.parent, body.child, request_context(router).request_id, caller()
     )

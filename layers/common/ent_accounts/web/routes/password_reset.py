@@ -7,18 +7,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from ent_accounts import links
 from ent_accounts.errors import DomainError, InvalidOrExpiredCode
+from ent_accounts.flows.forgotten_identifier import request_identifier_reminder
 from ent_accounts.flows.password_reset import request_password_reset, reset_password, usable_reset_code
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
-from ent_accounts.web.forms import FormPage, field_errors, identifier_error
+from ent_accounts.web.forms import REQUIRED, FormPage, checked, field_errors, identifier_error
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     AcceptedResponse,
+    ForgotIdentifierRequest,
     ForgotPasswordRequest,
     PasswordChangedResponse,
     ResetPasswordRequest,
     documented,
+    normalize_email,
 )
 
 router = Router()
@@ -28,6 +31,12 @@ router = Router()
 FORGOT_ANSWER = (
     "Si ce compte a une adresse mail validée, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
     "(il fonctionne une heure). Sans adresse mail validée, l'établissement peut réinitialiser le mot de passe."
+)
+
+# The same answer for every address, in words that address nobody (the visitor may be a student or a parent).
+FORGOT_IDENTIFIER_ANSWER = (
+    "Si cette adresse mail a été validée pour un ou plusieurs comptes, un mail vient d'y être envoyé avec leurs "
+    "identifiants. Sinon, l'identifiant est sur le courrier remis par l'établissement, qui peut aussi le redonner."
 )
 
 
@@ -95,3 +104,37 @@ def post_reset_form():
         reset_password(services(), code, password, request_context(router).request_id)
 
     return form.post(form.new_password, call, lambda _: page_for(router, "password_reset.html", done=True), refused)
+
+
+@router.post(
+    "/api/identifier/forgot",
+    summary="Identifiant oublié : les identifiants des comptes dont c'est l'adresse validée y sont envoyés",
+    responses=documented(202, "Demande prise en compte", AcceptedResponse, 400, 429, 503),
+)
+def post_forgot_identifier(body: ForgotIdentifierRequest):
+    here = request_context(router)
+    request_identifier_reminder(services(), body.email, here.links, here.request_id)
+    return json_response(202, {"status": "accepted", "message": FORGOT_IDENTIFIER_ANSWER})
+
+
+@router.get(links.FORGOT_IDENTIFIER, include_in_schema=False)
+def get_forgot_identifier_page():
+    return page_for(router, "forgot_identifier.html", errors={}, values={})
+
+
+@router.post(links.FORGOT_IDENTIFIER, include_in_schema=False)
+def post_forgot_identifier_page():
+    form, here = FormPage(router, "forgot_identifier.html", keep=("email",)), request_context(router)
+
+    def check(errors):
+        typed = form.values["email"]
+        email, errors["email"] = checked(normalize_email, typed) if typed else (None, REQUIRED)
+        return email
+
+    def call(email):
+        request_identifier_reminder(services(), email, here.links, here.request_id)
+
+    def done(_):
+        return page_for(router, "forgot_identifier.html", done=True, message=FORGOT_IDENTIFIER_ANSWER)
+
+    return form.post(check, call, done, field="email")
