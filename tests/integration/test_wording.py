@@ -196,6 +196,7 @@ def test_the_pages_anybody_may_see_before_a_login_address_nobody(world):
     for path in (
         "/connexion",
         "/mot-de-passe-oublie",
+        "/identifiant-oublie",
         "/aide",
         "/accessibilite",
         "/mentions-legales",

@@ -29,7 +29,6 @@ LEGAL_NOTICE = "/mentions-legales"
 PERSONAL_DATA = "/donnees-personnelles"
 # Help (linked from every page's header and footer, and from error pages): where the identifier is, what to do.
 HELP = "/aide"
-FORGOT_IDENTIFIER = "/identifiant-oublie"
 # Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
 # … which sends a CAS sign-in on to CAS's own (cas/login.py): the pages need not know which protocol asked.
