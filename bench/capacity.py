@@ -267,7 +267,7 @@ class Meter:
             divide = len(runs) * per.get(name, 1)
 
             def mean(total: float, divide: int = divide) -> float:
-                return round(total / divide, 3)
+                return round(total / divide, 6)
 
             def summed(key: str, runs: list = runs) -> dict[str, float]:
                 total: Counter = Counter()
