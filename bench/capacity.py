@@ -90,9 +90,12 @@ class Meter:
         ddb.register("provide-client-params.dynamodb.*", self._ask_capacity)
         ddb.register("before-call.dynamodb.*", self._before_dynamodb)
         ddb.register("after-call.dynamodb.*", self._after_dynamodb)
-        for client, service in ((world.sqs, "sqs"), (world.kms, "kms")):
-            client.meta.events.register(f"before-call.{service}.*", self._count(service))
-        self._wrap_functions()
+        self._counters = [
+            (client, service, self._count(service)) for client, service in ((world.sqs, "sqs"), (world.kms, "kms"))
+        ]
+        for client, service, count in self._counters:
+            client.meta.events.register(f"before-call.{service}.*", count)
+        self._unwrap = self._wrap_functions()
 
     # --- hooks --------------------------------------------------------------------------------------------------------
 
@@ -142,7 +145,7 @@ class Meter:
 
         return count
 
-    def _wrap_functions(self) -> None:
+    def _wrap_functions(self):
         functions = self.world.functions
         original = functions.handler
         wrapped: dict[str, Any] = {}
@@ -167,6 +170,7 @@ class Meter:
             return wrapped[logical_id]
 
         functions.handler = handler
+        return lambda: setattr(functions, "handler", original)
 
     # --- measuring ----------------------------------------------------------------------------------------------------
 
@@ -257,6 +261,9 @@ class Meter:
         events.unregister("provide-client-params.dynamodb.*", self._ask_capacity)
         events.unregister("before-call.dynamodb.*", self._before_dynamodb)
         events.unregister("after-call.dynamodb.*", self._after_dynamodb)
+        for client, service, count in self._counters:
+            client.meta.events.unregister(f"before-call.{service}.*", count)
+        self._unwrap()
 
     def report(self, per: dict[str, int] | None = None) -> dict[str, Any]:
         """Per operation: the mean of each count over its repetitions (divided by `per[name]`: an import's accounts,
