@@ -7,13 +7,15 @@ when it cannot run here, said in the results), and is metered at the clients the
   added when the bench does not run). On-demand read/write request units as DynamoDB reports them, except for
   transactions, whose units DynamoDB Local reports wrongly (4 WRU for one 1 KB Put, 4 for three): they are computed
   as DynamoDB bills them, 2 WRU per KB of each item written (its size before the write for an Update, a Delete or a
-  ConditionCheck, read apart, uncounted) and 2 RRU per 4 KB read. A conditional write that is refused is counted
-  1 WRU (DynamoDB bills it; the error carries no figure);
+  ConditionCheck, read apart, uncounted). A conditional write that is refused is counted 1 WRU (DynamoDB bills it;
+  the error carries no figure). Not counted: the expiry index's (GSI) write units;
 - SES mails sent, SQS messages queued, KMS calls (Sign), bytes the functions log (Powertools' JSON lines and the
   EMF metrics, at the template's LogLevel INFO: what CloudWatch Logs ingests, before Lambda's own START/END/REPORT);
 - Lambda: each function invocation (the API request's, and the queue consumers' it causes), with its duration on
   this machine (the handler call in this process, warm; median over the repetitions). This machine's CPU, not
-  Lambda's: a Lambda function at 1,769 MB has one vCPU, less below.
+  Lambda's: a Lambda function at 1,769 MB has one vCPU, less below; and its CPU time (the handler's thread);
+- the bytes each operation leaves in the table for more than 30 days (audit events, accounts), from a Scan before
+  and after it with the uncounted client.
 
 The capacity and cost model built from these figures is in bench/cost_model.py.
 """
