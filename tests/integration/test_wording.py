@@ -268,3 +268,36 @@ def test_every_page_links_to_the_help_in_its_header_and_footer(world, fixed_prov
         assert '<a class="fr-btn" href="/aide">Aide</a>' in header, name
         assert 'href="/aide">Aide</a>' in footer, name
     assert 'href="/aide">Aide</a>' in pages["/nulle-part"].text.split("<main", 1)[1]  # the error page's own link
+
+
+# --- the mails, in their reader's register too (the subjects stay the leaflet's) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "said", "not_said"),
+    [
+        (
+            Role.STUDENT,
+            ("Tu disposes d'un délai", "clique sur le bouton", "ignore ce message"),
+            r"\b(vous|votre|vos)\b",
+        ),
+        (
+            Role.PARENT,
+            ("Vous disposez d'un délai", "cliquez sur le bouton", "ignorez ce message"),
+            r"\b(tu|te|ton|ta|tes|toi)\b",
+        ),
+    ],
+)
+def test_the_validation_and_reset_mails_speak_to_their_reader(world, role, said, not_said):
+    identifier = provision(world, role)
+    world.activate(identifier, "famille.dupont@laposte.net", password=NEW_PASSWORD)
+    world.call("POST", "/api/password/forgot", {"identifier": identifier})
+    world.deliver_queued_mail()
+    validation, reset = world.mails()
+    assert validation.subject == "Message des services en ligne – Activation de votre compte"
+    assert reset.subject == "Message des services en ligne – Réinitialisation de votre mot de passe"
+    for mail in (validation, reset):
+        text = html.unescape(mail.html.split("</title>")[1])  # the title is the subject again
+        assert not re.search(not_said, text, re.IGNORECASE), re.search(not_said, text, re.IGNORECASE)
+    assert said[0] in html.unescape(validation.html)
+    assert all(words in html.unescape(reset.html) for words in said[1:])

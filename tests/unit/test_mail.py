@@ -1,6 +1,7 @@
 """Mails: the validation mail reads like the leaflet's; every mail leaves through SES with its account's tag, and
 SES's refusals are told apart (another address needed, or retry later)."""
 
+import re
 from datetime import UTC, datetime
 
 import boto3
@@ -8,7 +9,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from ent_accounts.errors import AddressUndeliverable, MailUnavailable
-from ent_accounts.mail import Mailer, compose, identifier_from_tags, message_tags, validation_mail
+from ent_accounts.mail import SUBJECTS, Mailer, compose, identifier_from_tags, message_tags, validation_mail
 from ent_accounts.templates import french_date, french_datetime
 
 
@@ -33,7 +34,7 @@ KINDS = {
     "password_changed": {"changed_at": datetime(2027, 1, 1, tzinfo=UTC)},
     "email_change": {"link": "https://ent.example.fr/v?code=c", "expires_at": datetime(2027, 1, 1, tzinfo=UTC)},
     "email_change_notice": {},
-    "school_reset": {"student": True, "reset_at": datetime(2027, 1, 1, tzinfo=UTC)},
+    "school_reset": {"reset_at": datetime(2027, 1, 1, tzinfo=UTC)},
 }
 
 
@@ -215,3 +216,62 @@ def test_the_identifier_mail_lists_each_account_and_speaks_to_its_reader(people,
 def test_the_identifier_mail_escapes_names():
     mail = reminder_of(("jdupont12", "eleve", "<b>Jeanne</b>"))
     assert "<b>Jeanne</b>" not in mail.html and "&lt;b&gt;Jeanne&lt;/b&gt;" in mail.html
+
+
+# --- each mail in its reader's register (issue 18): "tu" to a student, "vous" to a parent ----------------------
+
+VOUS = re.compile(r"\b(vous|votre|vos)\b", re.IGNORECASE)
+TU = re.compile(r"\b(tu|te|t'|ton|ta|tes|toi)\b", re.IGNORECASE)
+
+
+def body(part: str) -> str:
+    """What the reader reads below the subject: the HTML part's <title> (the leaflet's subject again) left out."""
+    head, title, rest = part.partition("<title>")
+    return head + rest.partition("</title>")[2] if title else part
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_student_reads_every_mail_with_tu_under_the_leaflets_subject(kind):
+    mail = compose(kind, "eleve@laposte.net", identifier="jdupont12", first_name="Léa", audience="eleve", **KINDS[kind])
+    assert mail.subject == SUBJECTS[kind]  # the leaflet's words, whoever reads them
+    for part in (mail.text, mail.html):
+        text = body(part)
+        assert not VOUS.search(text), VOUS.search(text)
+        assert TU.search(text)
+        assert "Compte concerné : " in text and "Bonjour Léa," in text
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_parent_reads_every_mail_with_vous(kind):
+    mail = compose(
+        kind, "parent@laposte.net", identifier="pdupont", first_name="Paul", audience="parent", **KINDS[kind]
+    )
+    assert mail.subject == SUBJECTS[kind]
+    for part in (mail.text, mail.html):
+        text = body(part)
+        assert not TU.search(text), TU.search(text)
+        assert VOUS.search(text)
+
+
+def test_the_validation_mail_a_student_receives_says_tu():
+    mail = validation_mail("eleve@laposte.net", "https://x/v?code=c", DEADLINE, "jdupont12", "Léa", audience="eleve")
+    assert mail.subject == "Message des services en ligne – Activation de votre compte"
+    assert "tu souhaites accéder aux services en ligne" in mail.text
+    assert "Tu disposes d'un délai de 3 mois pour activer ton compte" in mail.text
+    assert "copie cette adresse dans ton navigateur" in mail.html
+
+
+def test_school_staff_are_mailed_with_vous():
+    mail = compose(
+        "staff_invitation",
+        "direction@ac-montpellier.fr",
+        identifier="direction@ac-montpellier.fr",
+        first_name="Anne",
+        link="https://ent.example.fr/etablissement/invitation?code=c",
+        expires_at=DEADLINE,
+        uai="0341234A",
+        role_label="direction",
+    )
+    for part in (mail.text, mail.html):
+        assert not TU.search(body(part))
+    assert "copiez cette adresse dans votre navigateur" in mail.html

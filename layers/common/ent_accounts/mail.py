@@ -17,6 +17,7 @@ from ent_accounts.accounts import ascii_address
 from ent_accounts.errors import AddressUndeliverable, MailUnavailable
 from ent_accounts.observability import logger
 from ent_accounts.templates import render
+from ent_accounts.wording import PARENT
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,22 @@ ACCOUNT_HEX_TAG = "account_hex"  # an identifier with other characters, hex-enco
 KIND_TAG = "kind"
 
 
-def compose(kind: str, to: str, *, identifier: str, first_name: str | None = None, **context) -> Mail:
+def compose(
+    kind: str,
+    to: str,
+    *,
+    identifier: str,
+    first_name: str | None = None,
+    audience: str | None = None,
+    **context,
+) -> Mail:
     """A mail from templates/mail/<kind>.txt and .html (French, the HTML autoescaped), greeting `first_name` and
-    naming the account: a parent with several children's accounts on one address knows which one it is about."""
-    context.update(identifier=identifier, first_name=first_name)
+    naming the account: a parent with several children's accounts on one address knows which one it is about.
+
+    Its body speaks to `audience`, the role of the account's holder (wording.py): "tu" to a student, "vous" to a
+    parent. A mail to no account's holder (school staff) keeps the leaflet's "vous"; the subjects are the leaflet's
+    whoever reads them."""
+    context.update(identifier=identifier, first_name=first_name, audience=PARENT if audience is None else audience)
     return Mail(
         to=to,
         subject=SUBJECTS[kind],
@@ -62,9 +75,18 @@ def compose(kind: str, to: str, *, identifier: str, first_name: str | None = Non
     )
 
 
-def validation_mail(to: str, link: str, deadline: datetime, identifier: str, first_name: str | None = None) -> Mail:
+def validation_mail(
+    to: str,
+    link: str,
+    deadline: datetime,
+    identifier: str,
+    first_name: str | None = None,
+    audience: str | None = None,
+) -> Mail:
     """The leaflet's « Message des services en ligne – Activation de votre compte »."""
-    return compose("validation", to, identifier=identifier, first_name=first_name, link=link, deadline=deadline)
+    return compose(
+        "validation", to, identifier=identifier, first_name=first_name, audience=audience, link=link, deadline=deadline
+    )
 
 
 def message_tags(mail: Mail) -> list[dict[str, str]]:

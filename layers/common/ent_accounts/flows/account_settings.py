@@ -71,7 +71,13 @@ def request_email_change(
     tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
     if account.email and account.email_verified and can_receive(account, account.email):
         services.mailer.send_notice(
-            compose("email_change_notice", account.email, identifier=account.identifier, first_name=account.first_name)
+            compose(
+                "email_change_notice",
+                account.email,
+                identifier=account.identifier,
+                first_name=account.first_name,
+                audience=account.role,
+            )
         )
     return account
 
@@ -101,6 +107,7 @@ def send_email_change(services: Services, account: Account, new_email: str, link
         new_email,
         identifier=account.identifier,
         first_name=account.first_name,
+        audience=account.role,
         link=link,
         expires_at=expires_at,
     )

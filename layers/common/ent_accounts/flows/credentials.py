@@ -119,5 +119,12 @@ def send_account_notice(services: Services, account: Account, kind: str, **conte
     """A notice (templates/mail/<kind>) to the account's validated address, when mail reaches it: sent after the
     change is stored, so one that cannot leave is only logged."""
     if account.has_recovery_address and can_receive(account, account.email):
-        notice = compose(kind, account.email, identifier=account.identifier, first_name=account.first_name, **context)
+        notice = compose(
+            kind,
+            account.email,
+            identifier=account.identifier,
+            first_name=account.first_name,
+            audience=account.role,
+            **context,
+        )
         services.mailer.send_notice(notice)

@@ -120,6 +120,7 @@ def _remind(services: Services, due: DueAccount, links: Links, request_id: str, 
         account.email,
         identifier=account.identifier,
         first_name=account.first_name,
+        audience=account.role,
         link=link,
         deadline=account.validation_deadline,
     )

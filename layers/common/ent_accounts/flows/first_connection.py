@@ -210,7 +210,8 @@ def _complete(
         return same_submission_again(services, account.identifier, new_password, email, request_id, code)
     if code is not None and code.purpose is Purpose.EMAIL_CHANGE and can_receive(account, account.email):
         # As for every address change: the validated address hears of it.
-        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
+        notice = compose("email_change_notice", account.email, identifier=account.identifier, audience=account.role)
+        services.mailer.send_notice(notice)
     return FirstConnectionResult(account.status, account.validation_deadline, account)
 
 

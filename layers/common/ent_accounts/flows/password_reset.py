@@ -74,6 +74,7 @@ def send_password_reset(services: Services, identifier: str, links: Links, reque
         account.email,
         identifier=identifier,
         first_name=account.first_name,
+        audience=account.role,
         link=link,
         expires_at=expires_at,
     )

@@ -68,9 +68,7 @@ def reset_by_school(services: Services, uai: str, identifier: str, request_id: s
 def _notify_reset(services: Services, account: Account) -> None:
     """The school's reset told to the validated address, when mail reaches it (a notice: one that cannot leave is
     only logged, the reset stands)."""
-    send_account_notice(
-        services, account, "school_reset", student=account.role is Role.STUDENT, reset_at=services.clock.now()
-    )
+    send_account_notice(services, account, "school_reset", reset_at=services.clock.now())
 
 
 def delete_by_school(services: Services, uai: str, identifier: str, request_id: str, actor: str) -> None:

@@ -25,7 +25,9 @@ def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
 def send_validation_mail(services: Services, account: Account, token: str, links: Links) -> None:
     """Send it to the account's address; AddressUndeliverable names the form's `email` field."""
     link = links.email_validation(token)
-    mail = validation_mail(account.email, link, account.validation_deadline, account.identifier, account.first_name)
+    mail = validation_mail(
+        account.email, link, account.validation_deadline, account.identifier, account.first_name, account.role
+    )
     try:
         services.mailer.send(mail)
     except AddressUndeliverable as refused:
