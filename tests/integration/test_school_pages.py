@@ -131,3 +131,90 @@ def test_a_post_without_the_forms_token_is_refused_and_changes_nothing(world):
     )
     assert answer.status == 403
     assert world.store.get_account("jdupont12") == before
+
+
+SIECLE = (
+    "NOM;PRENOM;DATE NAISS;DIVISION;Nom resp. 1;Prénom resp. 1;Courriel resp. 1\r\n"
+    "Le Bihan-Pérez;Élodie;14/05/2011;4e B;Le Bihan;Anne;anne.lebihan@laposte.net\r\n"
+    "N’Diaye;Zoé;02/03/2012;4e B;;;\r\n"
+)
+BAD_LINE = "Durand;;;4e B;;;\r\n"  # no first name
+
+
+def upload(browser, uai, content: bytes, filename="eleves.csv", role="eleve", csrf=True):
+    """The upload form posted as a browser posts it (multipart/form-data)."""
+    import re
+
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', browser.page.text).group(1) if csrf else ""
+    boundary = "----ent-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="profil"\r\n\r\n{role}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="{filename}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+    headers = browser._headers({"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    answer = browser.world.call("POST", f"/etablissement/{uai}/import", b"".join(parts), headers=headers)
+    browser._keep_cookies(answer)
+    browser.page = answer
+    return answer
+
+
+def hidden(page, name):
+    import html as html_module
+    import re
+
+    return html_module.unescape(re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1))
+
+
+def test_a_manager_imports_a_file_after_its_preview_and_downloads_the_letters(world):
+    browser = staff(world, role="gestionnaire")
+    assert browser.get(f"/etablissement/{UAI}/import").status == 200
+    refused = upload(browser, UAI, (SIECLE + BAD_LINE).encode("cp1252", "replace"))
+    assert refused.status == 400 and "Rien n'a été créé" in refused.text and "Ligne" in refused.text
+    assert "Créer les comptes</button>" not in refused.text
+    assert world.store.school_accounts(UAI) == []
+    preview = upload(browser, UAI, SIECLE.encode("utf-8"))
+    assert preview.status == 200 and "Le fichier peut être importé" in preview.text, preview.text
+    assert "DATE NAISS" in preview.text and world.store.school_accounts(UAI) == []
+    fields = {"lignes": hidden(preview, "lignes"), "cle": hidden(preview, "cle")}
+    result = browser.post(f"/etablissement/{UAI}/import/creer", fields)
+    assert result.status == 200 and "3 comptes créés" in result.text, result.text
+    again = browser.post(f"/etablissement/{UAI}/import/creer", fields)  # a double click: replayed, not redone
+    assert "3 comptes créés" in again.text and len(world.store.school_accounts(UAI)) == 3
+    pdf = letters_pdf(browser.post(f"/etablissement/{UAI}/import/lettres", fields))
+    texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) == 3 and any("Élodie" in text for text in texts) and any("Anne" in text for text in texts)
+
+
+def test_a_reader_may_not_import_and_an_upload_without_its_token_is_refused(world):
+    browser = staff(world, role="lecteur")
+    assert browser.get(f"/etablissement/{UAI}/import").status == 403
+    browser.get(f"/etablissement/{UAI}")
+    assert upload(browser, UAI, SIECLE.encode()).status == 403
+    manager = staff(world, role="gestionnaire", email="paul.roux@ac-montpellier.fr")
+    manager.get(f"/etablissement/{UAI}/import")
+    answer = upload(manager, UAI, SIECLE.encode(), csrf=False)
+    assert answer.status == 403 and "La page a expiré" in answer.text
+    assert world.store.school_accounts(UAI) == []
+
+
+def test_rows_that_are_not_a_previews_are_refused_in_french(world):
+    browser = staff(world, role="gestionnaire")
+    browser.get(f"/etablissement/{UAI}/import")
+    answer = browser.post(f"/etablissement/{UAI}/import/creer", {"lignes": "[{", "cle": "a" * 32})
+    assert answer.status == 400 and "aperçu" in answer.text
+    browser.get(f"/etablissement/{UAI}/import")
+    answer = browser.post(f"/etablissement/{UAI}/import/creer", {"lignes": "[]", "cle": "court"})
+    assert answer.status == 400
+    assert world.store.school_accounts(UAI) == []
+
+
+def test_a_file_over_4_mb_is_refused_before_it_is_read(world):
+    browser = staff(world, role="gestionnaire")
+    browser.get(f"/etablissement/{UAI}/import")
+    answer = upload(browser, UAI, b"Nom;Prenom\r\n" + b"x" * (4 * 1024 * 1024 + 100 * 1024))
+    assert answer.status == 413 and "trop gros" in answer.text

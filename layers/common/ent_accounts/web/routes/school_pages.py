@@ -9,16 +9,23 @@ of the URL, so another school's account is NotFound (404) too. Every POST checks
 
 from __future__ import annotations
 
+import base64
+import email.parser
+import email.policy
 import functools
+import json
+from datetime import datetime
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts.console import uploads
 from ent_accounts.console.account_page import account_page_for, delete_confirmation_for
 from ent_accounts.console.dashboard import dashboard_for
 from ent_accounts.console.listing import account_list_for
 from ent_accounts.console.paths import SchoolPaths
-from ent_accounts.errors import DomainError
+from ent_accounts.errors import DomainError, InvalidRequest
 from ent_accounts.flows.school import delete_by_school, reset_by_school
 from ent_accounts.observability import logger
 from ent_accounts.services import services
@@ -165,3 +172,202 @@ def post_delete(uai: str, identifier: str):
     delete_by_school(services(), uai, identifier, request_context(router).request_id, actor(member))
     logger.info("account deleted by staff", extra={"uai": uai, "by": actor(member)})
     return redirect(request_context(router).links.page(paths.accounts))
+
+
+# --- import by upload --------------------------------------------------------------------------------------------
+
+TOO_BIG = "Le fichier est trop gros (plus de 4 Mo) : une liste d'élèves en fait bien moins."
+NOT_A_FILE = "Choisissez le fichier de la liste, puis envoyez-le."
+NOT_THE_PREVIEW = "Ces lignes ne viennent pas d'un aperçu : envoyez de nouveau le fichier."
+MAX_CONFIRMATION_BYTES = 4 * 1024 * 1024  # the rows posted back: 2,000 lines are well under 1 MB
+
+
+def _raw_body() -> bytes:
+    event = router.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        return base64.b64decode(body)
+    return body.encode("utf-8")
+
+
+def _body_size() -> int:
+    """The body's size before decoding it (base64 is 4/3 of it)."""
+    event = router.current_event
+    size = len(event.body or "")
+    return size * 3 // 4 if event.is_base64_encoded else size
+
+
+def multipart_fields(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """The text fields and the files ({name: (filename, data)}) of a multipart/form-data body, read by the
+    standard library's MIME parser; a body that is not one gives nothing (the CSRF check then refuses it)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return {}, {}
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    if not message.is_multipart():
+        return {}, {}
+    for part in list(message.iter_parts())[:20]:
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files.setdefault(name, (filename, data))
+        else:
+            fields.setdefault(name, data.decode("utf-8", "replace")[:1024])
+    return fields, files
+
+
+def _large_form() -> dict[str, str]:
+    """An urlencoded form whose fields may be long (the import's rows), its CSRF token checked."""
+    try:
+        parsed = parse_qs(_raw_body().decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        parsed = {}
+    fields = {name: values[0] for name, values in parsed.items()}
+    if not csrf_valid(router.current_event, fields):
+        raise FormExpired()
+    return fields
+
+
+def _import_page(uai: str, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    context.setdefault("preview", None)
+    return _page("import.html", uai, allowed, status, accept=uploads.ACCEPT, **context)
+
+
+@router.get("/etablissement/<uai>/import", include_in_schema=False)
+@_signed_in
+def get_import(uai: str):
+    return _import_page(uai, _allowed(_member(), uai, Action.IMPORT))
+
+
+@router.post("/etablissement/<uai>/import", include_in_schema=False)
+@_signed_in
+def post_import_preview(uai: str):
+    allowed = _allowed(_member(), uai, Action.IMPORT)
+    event = router.current_event
+    if _body_size() > uploads.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before anything is parsed
+        return _import_page(uai, allowed, 413, problem=TOO_BIG, preview=_refused_preview(TOO_BIG))
+    content_type = event.headers.get("content-type") or event.headers.get("Content-Type") or ""
+    fields, files = multipart_fields(content_type, _raw_body())
+    if not csrf_valid(event, fields):
+        raise FormExpired()
+    role = fields.get("profil", "eleve")
+    if "fichier" not in files:
+        return _import_page(uai, allowed, 400, preview=_refused_preview(NOT_A_FILE), default_role=role)
+    filename, data = files["fichier"]
+    preview = uploads.import_preview(filename, data, role)
+    status = 200 if preview.may_proceed else 400
+    return _import_page(
+        uai, allowed, status, preview=preview, confirm_fields=uploads.confirmation_fields(preview), default_role=role
+    )
+
+
+def _refused_preview(message: str) -> uploads.ImportPreview:
+    return uploads.ImportPreview("fichier", None, None, [], [], [uploads.LineProblem(None, message)],
+                                 0, 0, 0, 0, (), [], [])  # fmt: skip
+
+
+def _imported(uai: str, member: StaffMember, fields: dict[str, str]) -> tuple[list, dict]:
+    """The import of the confirmed rows under its idempotency key (`cle`): done once, replayed afterwards (a double
+    click, the letters' download). The rows are checked by the API's own model. Returns the rows and the answer
+    the API would give (`admin_views.created_answer`)."""
+    from pydantic import ValidationError
+
+    from ent_accounts.flows.provisioning import import_accounts
+    from ent_accounts.idempotency import checked_key, run_once
+    from ent_accounts.web.admin_schemas import CreateAccountsRequest
+
+    raw = fields.get("lignes", "")
+    if len(raw) > MAX_CONFIRMATION_BYTES:
+        raise InvalidRequest(NOT_THE_PREVIEW)
+    try:
+        body = CreateAccountsRequest.model_validate({"uai": uai, "accounts": json.loads(raw)})
+    except (ValueError, ValidationError):
+        raise InvalidRequest(NOT_THE_PREVIEW) from None
+    key = checked_key(fields.get("cle", ""))
+    rows = admin_views.new_accounts(body.accounts)
+    current, here = services(), request_context(router)
+    link = here.links.login()
+
+    def work() -> dict:
+        result = import_accounts(current, uai, rows, actor(member))
+        logger.info(
+            "accounts created by staff", extra={"uai": uai, "accounts": len(result.issued), "by": actor(member)}
+        )
+        return admin_views.kept_answer(result, link)
+
+    payload = admin_views.import_payload(rows)
+    kept = run_once(current, f"create-accounts#{uai}", key, payload, work, router.lambda_context)
+    return body.accounts, admin_views.created_answer(uai, body.accounts, kept)
+
+
+def _outcome(answer: dict, letters_path: str) -> uploads.ImportOutcome:
+    created = answer["accounts"]
+    changes = [
+        f"{one['first_name']} {one['last_name']} : {one['previous_class']} → {one.get('class') or 'sans classe'}"
+        for one in answer.get("existing", [])
+        if one.get("previous_class")
+    ]
+    return uploads.ImportOutcome(
+        created_students=sum(1 for one in created if one["role"] == "eleve"),
+        created_parents=sum(1 for one in created if one["role"] == "parent"),
+        recognised=len(answer.get("existing", [])),
+        class_changes=changes,
+        links=len(answer.get("links", [])),
+        letters=len(created),
+        letters_path=letters_path if created else None,
+    )
+
+
+@router.post("/etablissement/<uai>/import/creer", include_in_schema=False)
+@_signed_in
+def post_import(uai: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.IMPORT)
+    fields = _large_form()
+    _, answer = _imported(uai, member, fields)
+    paths = SchoolPaths(uai)
+    view = _outcome(answer, f"{paths.upload}/lettres")
+    replay = {"lignes": fields["lignes"], "cle": fields["cle"]}
+    return _page("import_resultat.html", uai, allowed, view=view, replay_fields=replay)
+
+
+@router.post("/etablissement/<uai>/import/lettres", include_in_schema=False)
+@_signed_in
+def post_import_letters(uai: str):
+    """The letters of an import: the import replayed by its key (the idempotency record keeps its passwords 24 h)."""
+    from ent_accounts.letters import Letter, child_line, render_pdf
+
+    member = _member()
+    _allowed(member, uai, Action.IMPORT)
+    _, answer = _imported(uai, member, _large_form())
+    letters = [
+        Letter(
+            uai=uai,
+            last_name=one["last_name"],
+            first_name=one["first_name"],
+            role=one["role"],
+            school_class=one.get("class"),
+            identifier=one["identifier"],
+            provisional_password=one["provisional_password"],
+            valid_until=datetime.fromisoformat(one["provisional_expires_at"].replace("Z", "+00:00")),
+            login_url=answer["login_url"],
+            children=tuple(
+                child_line(child.get("first_name", ""), child.get("last_name", ""), child.get("class"))
+                for child in one.get("children") or []
+            ),
+        )
+        for one in sorted(answer["accounts"], key=lambda a: (a.get("class") or "", a["last_name"], a["first_name"]))
+    ]
+    if not letters:
+        raise InvalidRequest("Cette importation n'a créé aucun compte : il n'y a pas de lettre à imprimer.")
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(letters),
+        headers={"Content-Disposition": f'attachment; filename="lettres-import-{uai}.pdf"'},
+    )
