@@ -218,3 +218,31 @@ def test_a_file_over_4_mb_is_refused_before_it_is_read(world):
     browser.get(f"/etablissement/{UAI}/import")
     answer = upload(browser, UAI, b"Nom;Prenom\r\n" + b"x" * (4 * 1024 * 1024 + 100 * 1024))
     assert answer.status == 413 and "trop gros" in answer.text
+
+
+def test_the_chase_list_its_reminders_and_a_class_letters_again(world):
+    from tests.integration.helpers import first_connection
+
+    school_with_students(world)
+    first_connection(world, "jdupont12", world.provisional_of["jdupont12"], email="jeanne@laposte.net")
+    reader = staff(world, role="lecteur", email="paul.roux@ac-montpellier.fr")
+    chase = reader.get(f"/etablissement/{UAI}/a-relancer?semaines=13")
+    assert chase.status == 200 and "Dupont" in chase.text
+    reminders = reader.get(f"/etablissement/{UAI}/a-relancer/lettres.pdf?semaines=13")
+    (page,) = pypdf.PdfReader(io.BytesIO(letters_pdf(reminders))).pages
+    assert "Jeanne" in page.extract_text()
+    nobody = reader.get(f"/etablissement/{UAI}/a-relancer/lettres.pdf?semaines=13&classe=6e%20Z")
+    assert nobody.status == 404 and "Aucun compte" in nobody.text
+    assert reader.get(f"/etablissement/{UAI}/lettres").status == 403
+    reader.get(f"/etablissement/{UAI}")
+    before = world.store.get_account("lmartin11")
+    assert reader.post(f"/etablissement/{UAI}/lettres", {"classe": "4e B", "profil": "eleve"}).status == 403
+    assert world.store.get_account("lmartin11") == before
+
+    manager = staff(world, role="gestionnaire")
+    page = manager.get(f"/etablissement/{UAI}/lettres")
+    assert page.status == 200 and "4e B" in page.text
+    pdf = letters_pdf(manager.post(f"/etablissement/{UAI}/lettres", {"classe": "4e B", "profil": "eleve"}))
+    (letter,) = pypdf.PdfReader(io.BytesIO(pdf)).pages  # Léo's only: Jeanne did her first connection
+    assert "lmartin11" in letter.extract_text()
+    assert world.store.get_account("lmartin11").provisional_password_hash != before.provisional_password_hash

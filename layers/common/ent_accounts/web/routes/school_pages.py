@@ -22,11 +22,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts.console import uploads
 from ent_accounts.console.account_page import account_page_for, delete_confirmation_for
+from ent_accounts.console.chase import chase_list_for, reminder_letters_for
 from ent_accounts.console.dashboard import dashboard_for
 from ent_accounts.console.listing import account_list_for
 from ent_accounts.console.paths import SchoolPaths
-from ent_accounts.errors import DomainError, InvalidRequest
-from ent_accounts.flows.school import delete_by_school, reset_by_school
+from ent_accounts.console.reissue import reissue_page_for
+from ent_accounts.errors import DomainError, InvalidRequest, NotFound
+from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
 from ent_accounts.observability import logger
 from ent_accounts.services import services
 from ent_accounts.staff.members import ROLE_ACTIONS, Action, StaffMember, actor, authorize
@@ -370,4 +372,76 @@ def post_import_letters(uai: str):
         content_type="application/pdf",
         body=render_pdf(letters),
         headers={"Content-Disposition": f'attachment; filename="lettres-import-{uai}.pdf"'},
+    )
+
+
+# --- to chase, reminders, letters again --------------------------------------------------------------------------
+
+NOBODY_TO_REMIND = "Aucun compte de cette sélection n'attend la validation de son adresse : pas de lettre de rappel."
+
+
+@router.get("/etablissement/<uai>/a-relancer", include_in_schema=False)
+@_signed_in
+def get_chase(uai: str):
+    allowed = _allowed(_member(), uai, Action.LIST)
+    query = router.current_event.query_string_parameters or {}
+    return _page(
+        "a_relancer.html", uai, allowed, view=chase_list_for(services(), uai, SchoolPaths(uai), query, allowed)
+    )
+
+
+@router.get("/etablissement/<uai>/a-relancer/lettres.pdf", include_in_schema=False)
+@_signed_in
+def get_reminders(uai: str):
+    """The reminder letters of the accounts to chase: a GET, since printing them issues nothing."""
+    from ent_accounts.letters import render_pdf
+
+    _allowed(_member(), uai, Action.LIST)
+    query = router.current_event.query_string_parameters or {}
+    reminders = reminder_letters_for(services(), uai, request_context(router).links.login(), query)
+    if not reminders:  # a tampered link, or everybody validated meanwhile: no PDF without a page
+        raise NotFound(NOBODY_TO_REMIND)
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(reminders),
+        headers={"Content-Disposition": f'attachment; filename="rappels-{uai}.pdf"'},
+    )
+
+
+@router.get("/etablissement/<uai>/lettres", include_in_schema=False)
+@_signed_in
+def get_letters(uai: str):
+    allowed = _allowed(_member(), uai, Action.LETTERS)
+    return _page("lettres.html", uai, allowed, view=reissue_page_for(services(), uai, SchoolPaths(uai)))
+
+
+@router.post("/etablissement/<uai>/lettres", include_in_schema=False)
+@_signed_in
+def post_letters(uai: str):
+    """A class's letters (or the parents'), printed again with new passwords, as POST /api/admin/letters does."""
+    from ent_accounts.letters import render_pdf
+
+    member = _member()
+    _allowed(member, uai, Action.LETTERS)
+    fields = _form()
+    school_class = fields.get("classe", "").strip() or None
+    role = fields.get("profil", "").strip() or None
+    if role not in (None, "eleve", "parent"):
+        raise InvalidRequest("Choisissez des lettres d'élèves ou de parents.")
+    here = request_context(router)
+    issued = reissue_letters(services(), uai, here.request_id, actor(member), school_class=school_class, role=role)
+    children = children_lines(services(), [one.account for one in issued])
+    letters = [
+        admin_views.letter(one, here.links.login(), None, children.get(one.account.identifier, ())) for one in issued
+    ]
+    logger.info("letters reissued by staff", extra={"uai": uai, "letters": len(letters), "by": actor(member)})
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(letters),
+        headers={
+            "Content-Disposition": f'attachment; filename="{admin_views.letters_file_name(uai, school_class)}"',
+            "X-Letters-Count": str(len(letters)),
+        },
     )
