@@ -35,6 +35,8 @@ STAFF_INVITATION = "/etablissement/invitation"
 STAFF_ENROLMENT = "/etablissement/activation-code"
 STAFF_RECOVERY_CODES = "/etablissement/codes-de-secours"
 STAFF_LOGOUT = "/etablissement/deconnexion"
+# Help (linked from every page's header and footer, and from error pages): where the identifier is, what to do.
+HELP = "/aide"
 # Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
 # … which sends a CAS sign-in on to CAS's own (cas/login.py): the pages need not know which protocol asked.

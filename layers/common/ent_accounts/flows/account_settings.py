@@ -17,8 +17,14 @@ from ent_accounts.links import Links
 from ent_accounts.mail import compose
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
+from ent_accounts.wording import Say
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
+ALREADY_YOURS = Say(
+    "C'est déjà l'adresse de ton compte.",
+    "C'est déjà l'adresse de votre compte.",
+    "C'est déjà l'adresse de ce compte.",
+)
 
 
 def account_view(account: Account) -> dict[str, Any]:
@@ -54,8 +60,7 @@ def request_email_change(
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
     account = _check_password(services, signed_in, current_password, request_id)
     if account.email and same_address(account.email, new_email) and account.email_verified:
-        message = "C'est déjà l'adresse de ton compte."
-        raise InvalidRequest(message, fields={"new_email": message})
+        raise InvalidRequest(ALREADY_YOURS, fields={"new_email": ALREADY_YOURS}, audience=account.role)
     refuse_if_known_undeliverable(account, new_email, "new_email")
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
@@ -102,7 +107,7 @@ def send_email_change(services: Services, account: Account, new_email: str, link
     try:
         services.mailer.send(confirmation)
     except AddressUndeliverable as refused:
-        raise refused.for_field(field) from None
+        raise refused.for_field(field, account.role) from None
     return code
 
 

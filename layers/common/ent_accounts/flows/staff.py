@@ -34,6 +34,7 @@ from ent_accounts.staff.members import (
 )
 from ent_accounts.staff.sessions import StaffSession, Stage, limits
 from ent_accounts.store import Conflict, StaffEmailTaken
+from ent_accounts.wording import PARENT, Say
 
 MEMBER_ID_BYTES = 12
 
@@ -240,14 +241,9 @@ def staff_password_error(password: str, member: StaffMember) -> str | None:
     problem = policy_error(password, member.email.split("@")[0], context=(member.first_name, member.last_name))
     if problem is None:
         return None
-    for tu, vous in (
-        ("ton identifiant", "votre adresse mail"),
-        ("ton nom ni ton prénom", "votre nom ni votre prénom"),
-        ("le nom de ton établissement", "le nom de votre établissement"),
-        ("choisis-en", "choisissez-en"),
-    ):
-        problem = problem.replace(tu, vous)
-    return problem
+    # Staff are "vous"-ed, as parents are; their identifier is their address.
+    said = problem.to(PARENT) if isinstance(problem, Say) else problem
+    return said.replace("votre identifiant", "votre adresse mail")
 
 
 def accept_invitation(services: Services, token: str, password: str, request_id: str) -> Opened:

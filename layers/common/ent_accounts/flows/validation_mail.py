@@ -29,7 +29,7 @@ def send_validation_mail(services: Services, account: Account, token: str, links
     try:
         services.mailer.send(mail)
     except AddressUndeliverable as refused:
-        raise refused.for_field("email") from None
+        raise refused.for_field("email", account.role) from None
 
 
 def resend_validation_mail(
