@@ -246,3 +246,19 @@ def test_the_chase_list_its_reminders_and_a_class_letters_again(world):
     (letter,) = pypdf.PdfReader(io.BytesIO(pdf)).pages  # Léo's only: Jeanne did her first connection
     assert "lmartin11" in letter.extract_text()
     assert world.store.get_account("lmartin11").provisional_password_hash != before.provisional_password_hash
+
+
+def test_a_member_of_two_schools_has_each_schools_role_in_it(world):
+    school_with_students(world)
+    browser = staff(world, role="gestionnaire")
+    invite(world, uai=OTHER, role="lecteur")  # the same address: a role at a second school
+    home = browser.get("/etablissement")
+    assert f'href="/etablissement/{UAI}"' in home.text and f'href="/etablissement/{OTHER}"' in home.text
+    assert "pdurand10" in browser.get(f"/etablissement/{OTHER}/comptes").text
+    page = browser.get(f"/etablissement/{OTHER}/comptes/pdurand10")
+    assert page.status == 200 and "reinitialiser" not in page.text
+    before = world.store.get_account("pdurand10")
+    assert browser.post(f"/etablissement/{OTHER}/comptes/pdurand10/reinitialiser", {}).status == 403
+    assert world.store.get_account("pdurand10") == before
+    browser.get(f"/etablissement/{UAI}/comptes/jdupont12")
+    assert letters_pdf(browser.post(f"/etablissement/{UAI}/comptes/jdupont12/reinitialiser", {}))
