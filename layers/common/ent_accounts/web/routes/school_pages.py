@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ent_accounts import links
 from ent_accounts.console import uploads
 from ent_accounts.console.account_page import account_page_for, delete_confirmation_for
 from ent_accounts.console.chase import chase_list_for, reminder_letters_for
@@ -86,8 +87,6 @@ def _form() -> dict[str, str]:
 
 
 def _to_sign_in() -> Response:
-    from ent_accounts import links
-
     return redirect(request_context(router).links.page(links.STAFF_LOGIN) + "?fin=session")
 
 
