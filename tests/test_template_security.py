@@ -118,6 +118,7 @@ def test_only_functions_that_mail_may_send_mail():
         "PasswordResetFunction",
         "ExpireAccountsFunction",
         "AdminFunction",  # the notice to a validated address after a school's reset
+        "SchoolConsoleFunction",  # the same notice, after a reset from the console
     }
 
 

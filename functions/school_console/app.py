@@ -5,9 +5,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from ent_accounts.metrics import publish_metrics
 from ent_accounts.observability import logger
 from ent_accounts.web.api import create_app, handle
-from ent_accounts.web.routes.school_console import router
+from ent_accounts.web.routes import school_console, school_pages
 
-app = create_app(router)
+app = create_app(school_console.router, school_pages.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -23,7 +23,7 @@ class SchoolPaths:
 
     @property
     def dashboard(self) -> str:
-        return f"{self.base}/"
+        return self.base
 
     @property
     def accounts(self) -> str:

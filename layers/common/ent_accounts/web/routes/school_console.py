@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
+from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.errors import AccountLocked, DomainError
 from ent_accounts.flows import staff as flows
 from ent_accounts.services import services
@@ -86,7 +87,7 @@ def get_home():
         return _to_login()
     raw_left = (router.current_event.query_string_parameters or {}).get("secours", "")
     left = int(raw_left) if raw_left.isdigit() and len(raw_left) <= 2 else None
-    schools = [(uai, ROLE_LABELS[role]) for uai, role in sorted(member.roles.items())]
+    schools = [(uai, ROLE_LABELS[role], SchoolPaths(uai).dashboard) for uai, role in sorted(member.roles.items())]
     return _staff_page("staff/home.html", member=member, schools=schools, recovery_left=left)
 
 

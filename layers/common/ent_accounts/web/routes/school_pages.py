@@ -1,0 +1,446 @@
+"""The school staff's daily work, /etablissement/<uai>/… (French, "vous"): the dashboard, the list, an account's
+page, its reset (answered with the new letter's PDF) and its deletion in two steps.
+
+Every route first takes the member of the full staff session (else the sign-in page), then `authorize(member, uai,
+action)`: no role at that UAI is the 404 of an unknown account (a member never learns what another school holds), a
+role that does not allow the action is a 403 page. The view functions (ent_accounts/console/) read only the school
+of the URL, so another school's account is NotFound (404) too. Every POST checks the CSRF token first.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import functools
+import json
+from datetime import datetime
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from ent_accounts import links
+from ent_accounts.console import uploads
+from ent_accounts.console.account_page import account_page_for, delete_confirmation_for
+from ent_accounts.console.chase import chase_list_for, reminder_letters_for
+from ent_accounts.console.dashboard import dashboard_for
+from ent_accounts.console.listing import account_list_for
+from ent_accounts.console.paths import SchoolPaths
+from ent_accounts.console.reissue import reissue_page_for
+from ent_accounts.errors import DomainError, InvalidRequest, NotFound
+from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
+from ent_accounts.observability import logger
+from ent_accounts.services import services
+from ent_accounts.staff.members import ROLE_ACTIONS, Action, StaffMember, actor, authorize
+from ent_accounts.web import admin_views
+from ent_accounts.web.context import request_context
+from ent_accounts.web.csrf import csrf_valid
+from ent_accounts.web.forms import form_data, redirect
+from ent_accounts.web.pages import page_for
+from ent_accounts.web.routes.school_console import EXPIRED_FORM, signed_in_member
+
+router = Router()
+
+
+class FormExpired(DomainError):
+    status = 403
+    code = "csrf"
+    message = EXPIRED_FORM
+
+
+class _SignIn(Exception):
+    """No full staff session: the browser goes to the sign-in page."""
+
+
+def _member() -> StaffMember:
+    member = signed_in_member()
+    if member is None:
+        raise _SignIn()
+    return member
+
+
+def _allowed(member: StaffMember, uai: str, action: Action) -> frozenset[str]:
+    """The action names the member's role at `uai` allows, once `authorize` let `action` through (404 / 403)."""
+    role = authorize(member, uai, action)
+    return frozenset(str(one) for one in ROLE_ACTIONS[role])
+
+
+def _page(template: str, uai: str, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    return page_for(
+        router,
+        f"etablissement/{template}",
+        status,
+        school=SchoolPaths(uai),
+        allowed=allowed,
+        staff=True,
+        staff_signed_in=True,
+        **context,
+    )
+
+
+def _form() -> dict[str, str]:
+    fields = form_data(router.current_event)
+    if not csrf_valid(router.current_event, fields):
+        raise FormExpired()
+    return fields
+
+
+def _to_sign_in() -> Response:
+    return redirect(request_context(router).links.page(links.STAFF_LOGIN) + "?fin=session")
+
+
+def _signed_in(handler):
+    """The route, or the sign-in page when the session is missing or ended."""
+
+    @functools.wraps(handler)
+    def wrapped(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except _SignIn:
+            return _to_sign_in()
+
+    return wrapped
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/etablissement/<uai>", include_in_schema=False)
+@_signed_in
+def get_dashboard(uai: str):
+    allowed = _allowed(_member(), uai, Action.LIST)
+    return _page("tableau_de_bord.html", uai, allowed, view=dashboard_for(services(), uai, SchoolPaths(uai)))
+
+
+@router.get("/etablissement/<uai>/comptes", include_in_schema=False)
+@_signed_in
+def get_accounts(uai: str):
+    allowed = _allowed(_member(), uai, Action.LIST)
+    query = router.current_event.query_string_parameters or {}
+    return _page("comptes.html", uai, allowed, view=account_list_for(services(), uai, SchoolPaths(uai), query))
+
+
+@router.get("/etablissement/<uai>/comptes/<identifier>", include_in_schema=False)
+@_signed_in
+def get_account(uai: str, identifier: str):
+    allowed = _allowed(_member(), uai, Action.VIEW)
+    view = account_page_for(services(), uai, identifier, SchoolPaths(uai), allowed)
+    return _page("compte.html", uai, allowed, view=view)
+
+
+# --- changing ----------------------------------------------------------------------------------------------------
+
+
+@router.post("/etablissement/<uai>/comptes/<identifier>/reinitialiser", include_in_schema=False)
+@_signed_in
+def post_reset(uai: str, identifier: str):
+    from ent_accounts.letters import render_pdf  # fpdf2 (the admin layer) only when a letter is printed
+
+    member = _member()
+    _allowed(member, uai, Action.RESET)
+    _form()
+    here = request_context(router)
+    issued = reset_by_school(services(), uai, identifier, here.request_id, actor(member))
+    logger.info("account reset by staff", extra={"uai": uai, "by": actor(member)})
+    letter = admin_views.letter(issued, here.links.login())
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf([letter]),
+        headers={"Content-Disposition": f'attachment; filename="lettre-{issued.account.identifier}.pdf"'},
+    )
+
+
+@router.get("/etablissement/<uai>/comptes/<identifier>/supprimer", include_in_schema=False)
+@_signed_in
+def get_delete(uai: str, identifier: str):
+    allowed = _allowed(_member(), uai, Action.DELETE)
+    view = delete_confirmation_for(services(), uai, identifier, SchoolPaths(uai))
+    return _page("compte_suppression.html", uai, allowed, view=view)
+
+
+@router.post("/etablissement/<uai>/comptes/<identifier>/supprimer", include_in_schema=False)
+@_signed_in
+def post_delete(uai: str, identifier: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.DELETE)
+    fields = _form()
+    paths = SchoolPaths(uai)
+    if fields.get("confirmation", "") != identifier:  # not this page's confirmation: asked again
+        view = delete_confirmation_for(services(), uai, identifier, paths)
+        return _page("compte_suppression.html", uai, allowed, 400, view=view)
+    delete_by_school(services(), uai, identifier, request_context(router).request_id, actor(member))
+    logger.info("account deleted by staff", extra={"uai": uai, "by": actor(member)})
+    return redirect(request_context(router).links.page(paths.accounts))
+
+
+# --- import by upload --------------------------------------------------------------------------------------------
+
+TOO_BIG = "Le fichier est trop gros (plus de 4 Mo) : une liste d'élèves en fait bien moins."
+NOT_A_FILE = "Choisissez le fichier de la liste, puis envoyez-le."
+NOT_THE_PREVIEW = "Ces lignes ne viennent pas d'un aperçu : envoyez de nouveau le fichier."
+MAX_CONFIRMATION_BYTES = 4 * 1024 * 1024  # the rows posted back: 2,000 lines are well under 1 MB
+
+
+def _raw_body() -> bytes:
+    event = router.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        return base64.b64decode(body)
+    return body.encode("utf-8")
+
+
+def _body_size() -> int:
+    """The body's size before decoding it (base64 is 4/3 of it)."""
+    event = router.current_event
+    size = len(event.body or "")
+    return size * 3 // 4 if event.is_base64_encoded else size
+
+
+def multipart_fields(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """The text fields and the files ({name: (filename, data)}) of a multipart/form-data body, read by the
+    standard library's MIME parser; a body that is not one gives nothing (the CSRF check then refuses it)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return {}, {}
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    if not message.is_multipart():
+        return {}, {}
+    for part in list(message.iter_parts())[:20]:
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files.setdefault(name, (filename, data))
+        else:
+            fields.setdefault(name, data.decode("utf-8", "replace")[:1024])
+    return fields, files
+
+
+def _large_form() -> dict[str, str]:
+    """An urlencoded form whose fields may be long (the import's rows), its CSRF token checked."""
+    try:
+        parsed = parse_qs(_raw_body().decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        parsed = {}
+    fields = {name: values[0] for name, values in parsed.items()}
+    if not csrf_valid(router.current_event, fields):
+        raise FormExpired()
+    return fields
+
+
+def _import_page(uai: str, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    context.setdefault("preview", None)
+    return _page("import.html", uai, allowed, status, accept=uploads.ACCEPT, **context)
+
+
+@router.get("/etablissement/<uai>/import", include_in_schema=False)
+@_signed_in
+def get_import(uai: str):
+    return _import_page(uai, _allowed(_member(), uai, Action.IMPORT))
+
+
+@router.post("/etablissement/<uai>/import", include_in_schema=False)
+@_signed_in
+def post_import_preview(uai: str):
+    allowed = _allowed(_member(), uai, Action.IMPORT)
+    event = router.current_event
+    if _body_size() > uploads.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before anything is parsed
+        return _import_page(uai, allowed, 413, problem=TOO_BIG, preview=_refused_preview(TOO_BIG))
+    content_type = event.headers.get("content-type") or event.headers.get("Content-Type") or ""
+    fields, files = multipart_fields(content_type, _raw_body())
+    if not csrf_valid(event, fields):
+        raise FormExpired()
+    role = fields.get("profil", "eleve")
+    if "fichier" not in files:
+        return _import_page(uai, allowed, 400, preview=_refused_preview(NOT_A_FILE), default_role=role)
+    filename, data = files["fichier"]
+    preview = uploads.import_preview(filename, data, role)
+    status = 200 if preview.may_proceed else 400
+    return _import_page(
+        uai, allowed, status, preview=preview, confirm_fields=uploads.confirmation_fields(preview), default_role=role
+    )
+
+
+def _refused_preview(message: str) -> uploads.ImportPreview:
+    return uploads.ImportPreview("fichier", None, None, [], [], [uploads.LineProblem(None, message)],
+                                 0, 0, 0, 0, (), [], [])  # fmt: skip
+
+
+def _imported(uai: str, member: StaffMember, fields: dict[str, str]) -> tuple[list, dict]:
+    """The import of the confirmed rows under its idempotency key (`cle`): done once, replayed afterwards (a double
+    click, the letters' download). The rows are checked by the API's own model. Returns the rows and the answer
+    the API would give (`admin_views.created_answer`)."""
+    from pydantic import ValidationError
+
+    from ent_accounts.flows.provisioning import import_accounts
+    from ent_accounts.idempotency import checked_key, run_once
+    from ent_accounts.web.admin_schemas import CreateAccountsRequest
+
+    raw = fields.get("lignes", "")
+    if len(raw) > MAX_CONFIRMATION_BYTES:
+        raise InvalidRequest(NOT_THE_PREVIEW)
+    try:
+        body = CreateAccountsRequest.model_validate({"uai": uai, "accounts": json.loads(raw)})
+    except (ValueError, ValidationError):
+        raise InvalidRequest(NOT_THE_PREVIEW) from None
+    key = checked_key(fields.get("cle", ""))
+    rows = admin_views.new_accounts(body.accounts)
+    current, here = services(), request_context(router)
+    link = here.links.login()
+
+    def work() -> dict:
+        result = import_accounts(current, uai, rows, actor(member))
+        logger.info(
+            "accounts created by staff", extra={"uai": uai, "accounts": len(result.issued), "by": actor(member)}
+        )
+        return admin_views.kept_answer(result, link)
+
+    payload = admin_views.import_payload(rows)
+    kept = run_once(current, f"create-accounts#{uai}", key, payload, work, router.lambda_context)
+    return body.accounts, admin_views.created_answer(uai, body.accounts, kept)
+
+
+def _outcome(answer: dict, letters_path: str) -> uploads.ImportOutcome:
+    created = answer["accounts"]
+    changes = [
+        f"{one['first_name']} {one['last_name']} : {one['previous_class']} → {one.get('class') or 'sans classe'}"
+        for one in answer.get("existing", [])
+        if one.get("previous_class")
+    ]
+    return uploads.ImportOutcome(
+        created_students=sum(1 for one in created if one["role"] == "eleve"),
+        created_parents=sum(1 for one in created if one["role"] == "parent"),
+        recognised=len(answer.get("existing", [])),
+        class_changes=changes,
+        links=len(answer.get("links", [])),
+        letters=len(created),
+        letters_path=letters_path if created else None,
+    )
+
+
+@router.post("/etablissement/<uai>/import/creer", include_in_schema=False)
+@_signed_in
+def post_import(uai: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.IMPORT)
+    fields = _large_form()
+    _, answer = _imported(uai, member, fields)
+    paths = SchoolPaths(uai)
+    view = _outcome(answer, f"{paths.upload}/lettres")
+    replay = {"lignes": fields["lignes"], "cle": fields["cle"]}
+    return _page("import_resultat.html", uai, allowed, view=view, replay_fields=replay)
+
+
+@router.post("/etablissement/<uai>/import/lettres", include_in_schema=False)
+@_signed_in
+def post_import_letters(uai: str):
+    """The letters of an import: the import replayed by its key (the idempotency record keeps its passwords 24 h)."""
+    from ent_accounts.letters import Letter, child_line, render_pdf
+
+    member = _member()
+    _allowed(member, uai, Action.IMPORT)
+    _, answer = _imported(uai, member, _large_form())
+    letters = [
+        Letter(
+            uai=uai,
+            last_name=one["last_name"],
+            first_name=one["first_name"],
+            role=one["role"],
+            school_class=one.get("class"),
+            identifier=one["identifier"],
+            provisional_password=one["provisional_password"],
+            valid_until=datetime.fromisoformat(one["provisional_expires_at"].replace("Z", "+00:00")),
+            login_url=answer["login_url"],
+            children=tuple(
+                child_line(child.get("first_name", ""), child.get("last_name", ""), child.get("class"))
+                for child in one.get("children") or []
+            ),
+        )
+        for one in sorted(answer["accounts"], key=lambda a: (a.get("class") or "", a["last_name"], a["first_name"]))
+    ]
+    if not letters:
+        raise InvalidRequest("Cette importation n'a créé aucun compte : il n'y a pas de lettre à imprimer.")
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(letters),
+        headers={"Content-Disposition": f'attachment; filename="lettres-import-{uai}.pdf"'},
+    )
+
+
+# --- to chase, reminders, letters again --------------------------------------------------------------------------
+
+NOBODY_TO_REMIND = "Aucun compte de cette sélection n'attend la validation de son adresse : pas de lettre de rappel."
+
+
+@router.get("/etablissement/<uai>/a-relancer", include_in_schema=False)
+@_signed_in
+def get_chase(uai: str):
+    allowed = _allowed(_member(), uai, Action.LIST)
+    query = router.current_event.query_string_parameters or {}
+    return _page(
+        "a_relancer.html", uai, allowed, view=chase_list_for(services(), uai, SchoolPaths(uai), query, allowed)
+    )
+
+
+@router.get("/etablissement/<uai>/a-relancer/lettres.pdf", include_in_schema=False)
+@_signed_in
+def get_reminders(uai: str):
+    """The reminder letters of the accounts to chase: a GET, since printing them issues nothing."""
+    from ent_accounts.letters import render_pdf
+
+    _allowed(_member(), uai, Action.LIST)
+    query = router.current_event.query_string_parameters or {}
+    reminders = reminder_letters_for(services(), uai, request_context(router).links.login(), query)
+    if not reminders:  # a tampered link, or everybody validated meanwhile: no PDF without a page
+        raise NotFound(NOBODY_TO_REMIND)
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(reminders),
+        headers={"Content-Disposition": f'attachment; filename="rappels-{uai}.pdf"'},
+    )
+
+
+@router.get("/etablissement/<uai>/lettres", include_in_schema=False)
+@_signed_in
+def get_letters(uai: str):
+    allowed = _allowed(_member(), uai, Action.LETTERS)
+    return _page("lettres.html", uai, allowed, view=reissue_page_for(services(), uai, SchoolPaths(uai)))
+
+
+@router.post("/etablissement/<uai>/lettres", include_in_schema=False)
+@_signed_in
+def post_letters(uai: str):
+    """A class's letters (or the parents'), printed again with new passwords, as POST /api/admin/letters does."""
+    from ent_accounts.letters import render_pdf
+
+    member = _member()
+    _allowed(member, uai, Action.LETTERS)
+    fields = _form()
+    school_class = fields.get("classe", "").strip() or None
+    role = fields.get("profil", "").strip() or None
+    if role not in (None, "eleve", "parent"):
+        raise InvalidRequest("Choisissez des lettres d'élèves ou de parents.")
+    here = request_context(router)
+    issued = reissue_letters(services(), uai, here.request_id, actor(member), school_class=school_class, role=role)
+    children = children_lines(services(), [one.account for one in issued])
+    letters = [
+        admin_views.letter(one, here.links.login(), None, children.get(one.account.identifier, ())) for one in issued
+    ]
+    logger.info("letters reissued by staff", extra={"uai": uai, "letters": len(letters), "by": actor(member)})
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=render_pdf(letters),
+        headers={
+            "Content-Disposition": f'attachment; filename="{admin_views.letters_file_name(uai, school_class)}"',
+            "X-Letters-Count": str(len(letters)),
+        },
+    )
