@@ -48,3 +48,28 @@ def axe_violations(page) -> list[dict]:
         "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
     return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+WIDTHS = {"phone": 375, "desktop": 1280}
+
+
+@pytest.fixture(params=sorted(WIDTHS))
+def watched_page(request, chromium, server):
+    """A page whose console errors (CSP violations, failed loads) and uncaught script errors are collected."""
+    width = WIDTHS[request.param]
+    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": width, "height": 800})
+    opened = context.new_page()
+    opened.width_name = request.param  # "phone" or "desktop"
+    opened.errors = []
+
+    def on_console(message) -> None:
+        # A page answered 401 or 404 on purpose (a wrong password, a mistyped address) is logged by Chromium as a
+        # failed load of the document itself: only what the page loads, or its own errors, count.
+        document = message.location.get("url") == opened.url and message.text.startswith("Failed to load resource")
+        if message.type == "error" and not document:
+            opened.errors.append(f"{message.text} ({message.location.get('url')})")
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
+    yield opened
+    context.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, screenshot
@@ -32,29 +31,6 @@ SHOT_NAMES = {
     "/valider-adresse-mail?code=abc": "lien-de-validation-non-valide",
     "/reinitialiser-mot-de-passe?code=abc": "lien-de-reinitialisation-non-valide",
 }
-WIDTHS = {"phone": 375, "desktop": 1280}
-
-
-@pytest.fixture(params=sorted(WIDTHS))
-def watched(request, chromium, server):
-    """A page of the given width whose console errors and uncaught script errors are collected."""
-    width = WIDTHS[request.param]
-    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": width, "height": 800})
-    opened = context.new_page()
-    opened.width_name = request.param
-    opened.errors = []
-
-    def on_console(message) -> None:
-        # A document answered 4xx on purpose (a mistyped address, a dead link) is logged as a failed load of the
-        # document itself: only what the page loads, and its own errors, count.
-        document = message.location.get("url") == opened.url and message.text.startswith("Failed to load resource")
-        if message.type == "error" and not document:
-            opened.errors.append(f"{message.text} ({message.location.get('url')})")
-
-    opened.on("console", on_console)
-    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
-    yield opened
-    context.close()
 
 
 def looked_at(page, name: str, title_part: str) -> None:
@@ -68,15 +44,17 @@ def looked_at(page, name: str, title_part: str) -> None:
     screenshot(page, name if page.width_name == "desktop" else f"{name}-375px")
 
 
-def test_every_public_page(watched):
+def test_every_public_page(watched_page):
+    watched = watched_page
     for path, title_part in PUBLIC_PAGES.items():
         watched.goto(path)
         looked_at(watched, SHOT_NAMES.get(path, path.strip("/")), title_part)
 
 
-def test_every_signed_in_page_in_the_register_of_its_audience(watched, server):
+def test_every_signed_in_page_in_the_register_of_its_audience(watched_page, server):
     """A student on a desktop, a parent on a phone: first connection with a mistake, pending, validation, desk,
     account page; each page in the audience's register."""
+    watched = watched_page
     parent = watched.width_name == "phone"
     identifier, email = ("pdupont", "paul.dupont@laposte.net") if parent else ("jdupont", "jeanne@laposte.net")
     sign_in(watched, identifier, server.demo[identifier])
