@@ -59,6 +59,8 @@ def test_bad_fields_and_an_existing_member_are_said_next_to_their_field(world):
     page = browser.post(f"/etablissement/{UAI}/equipe", invitation(email="pas-une-adresse"))
     assert page.status == 400 and field_error(page, "email") == "Cette adresse mail n'est pas valide."
     assert 'value="Paul"' in page.text  # the form keeps what was typed
+    page = browser.post(f"/etablissement/{UAI}/equipe", invitation(email="p" * 250 + "@ac-montpellier.fr"))
+    assert page.status == 400 and field_error(page, "email") == "Cette adresse mail n'est pas valide."
     page = browser.post(f"/etablissement/{UAI}/equipe", invitation(email=ADMIN.upper()))
     assert page.status == 400 and "déjà partie de l'équipe" in field_error(page, "email")
     page = browser.post(f"/etablissement/{UAI}/equipe", invitation(role="directeur"))

@@ -519,7 +519,7 @@ def post_team_invite(uai: str):
     member = _member()
     allowed = _allowed(member, uai, Action.MANAGE_STAFF)
     fields = _form()
-    values = {name: fields.get(name, "").strip()[:254] for name in TEAM_LABELS}
+    values = {name: fields.get(name, "").strip() for name in TEAM_LABELS}
     if any(one.email == normalize_email(values["email"]) for one in school_staff(services(), uai, by_member=member)):
         return _team_page(uai, member, allowed, 400, errors={"email": ALREADY_MEMBER}, values=values)
     here = request_context(router)
