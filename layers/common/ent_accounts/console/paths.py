@@ -50,6 +50,15 @@ class SchoolPaths:
     def letters(self) -> str:
         return f"{self.base}/lettres"
 
+    @property
+    def team(self) -> str:
+        """The school's staff (administrators only): the list, the invitation form."""
+        return f"{self.base}/equipe"
+
+    @property
+    def team_disable(self) -> str:
+        return f"{self.team}/desactiver"
+
     def chase(self, weeks: int | None = None) -> str:
         path = f"{self.base}/a-relancer"
         return f"{path}?{urlencode({'semaines': weeks})}" if weeks else path

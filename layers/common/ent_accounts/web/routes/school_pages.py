@@ -14,6 +14,7 @@ import email.parser
 import email.policy
 import functools
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -30,15 +31,26 @@ from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.console.reissue import reissue_page_for
 from ent_accounts.errors import DomainError, InvalidRequest, NotFound
 from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
+from ent_accounts.flows.staff import disable, invite, school_staff
 from ent_accounts.observability import logger
 from ent_accounts.services import services
-from ent_accounts.staff.members import ROLE_ACTIONS, Action, StaffMember, actor, authorize
+from ent_accounts.staff.members import (
+    ROLE_ACTIONS,
+    ROLE_LABELS,
+    Action,
+    StaffMember,
+    StaffStatus,
+    actor,
+    authorize,
+    normalize_email,
+)
 from ent_accounts.web import admin_views
 from ent_accounts.web.context import request_context
 from ent_accounts.web.csrf import csrf_valid
 from ent_accounts.web.forms import form_data, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.routes.school_console import EXPIRED_FORM, signed_in_member
+from ent_accounts.wording import PARENT
 
 router = Router()
 
@@ -444,3 +456,114 @@ def post_letters(uai: str):
             "X-Letters-Count": str(len(letters)),
         },
     )
+
+
+# --- the school's staff (administrators) -------------------------------------------------------------------------
+
+TEAM_STATUS = {
+    StaffStatus.INVITED: "Invitation envoyée",
+    StaffStatus.ACTIVE: "Actif",
+    StaffStatus.DISABLED: "Désactivé",
+}
+ALREADY_MEMBER = "Cette personne fait déjà partie de l'équipe de l'établissement."
+NOT_YOURSELF = "Vous ne pouvez pas désactiver votre propre compte."
+NOT_HERE = "Ce membre ne fait pas partie de l'équipe de l'établissement."
+ELSEWHERE = (
+    "Ce membre a aussi un rôle dans un autre établissement que vous n'administrez pas : seule l'équipe de la "
+    "plateforme peut le désactiver."
+)
+TEAM_LABELS = {"email": "Adresse mail", "first_name": "Prénom", "last_name": "Nom", "role": "Rôle"}
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    member_id: str
+    name: str
+    email: str
+    role_label: str
+    status_label: str
+    may_disable: bool  # not oneself, not already disabled
+
+
+def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    rows = [
+        TeamRow(
+            one.member_id,
+            f"{one.first_name} {one.last_name}",
+            one.email,
+            ROLE_LABELS[one.roles[uai]],
+            TEAM_STATUS[one.status],
+            one.member_id != member.member_id and one.status is not StaffStatus.DISABLED,
+        )
+        for one in school_staff(services(), uai, by_member=member)
+    ]
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    context.setdefault("notice", None)
+    context.setdefault("problem", None)
+    return _page(
+        "equipe.html", uai, allowed, status, rows=rows, roles=list(ROLE_LABELS.items()), labels=TEAM_LABELS, **context
+    )
+
+
+@router.get("/etablissement/<uai>/equipe", include_in_schema=False)
+@_signed_in
+def get_team(uai: str):
+    member = _member()
+    return _team_page(uai, member, _allowed(member, uai, Action.MANAGE_STAFF))
+
+
+@router.post("/etablissement/<uai>/equipe", include_in_schema=False)
+@_signed_in
+def post_team_invite(uai: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.MANAGE_STAFF)
+    fields = _form()
+    values = {name: fields.get(name, "").strip() for name in TEAM_LABELS}
+    if any(one.email == normalize_email(values["email"]) for one in school_staff(services(), uai, by_member=member)):
+        return _team_page(uai, member, allowed, 400, errors={"email": ALREADY_MEMBER}, values=values)
+    here = request_context(router)
+    try:
+        invited = invite(
+            services(),
+            here.links,
+            email=values["email"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            uai=uai,
+            role=values["role"],
+            actor=actor(member),
+            request_id=here.request_id,
+            by_member=member,
+        )
+    except InvalidRequest as refused:
+        errors = {name: text for name, text in refused.fields_for(PARENT).items() if name in TEAM_LABELS}
+        if not errors:
+            errors = {"email": refused.message_for(PARENT)}
+        return _team_page(uai, member, allowed, 400, errors=errors, values=values)
+    logger.info("staff invited by staff", extra={"uai": uai, "new": invited.new, "by": actor(member)})
+    if invited.expires_at is None:
+        notice = f"{invited.member.email} a désormais un rôle dans l'établissement : son compte existait déjà."
+    else:
+        notice = f"Invitation envoyée à {invited.member.email}."
+    return _team_page(uai, member, allowed, notice=notice)
+
+
+@router.post("/etablissement/<uai>/equipe/desactiver", include_in_schema=False)
+@_signed_in
+def post_team_disable(uai: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.MANAGE_STAFF)
+    fields = _form()
+    member_id = fields.get("membre", "")
+    target = next((one for one in school_staff(services(), uai, by_member=member) if one.member_id == member_id), None)
+    if target is None:
+        raise NotFound(NOT_HERE)
+    if target.member_id == member.member_id:
+        return _team_page(uai, member, allowed, 400, problem=NOT_YOURSELF)
+    try:
+        disabled = disable(services(), target.member_id, actor(member), request_context(router).request_id, member)
+    except NotFound:  # a role at a school this administrator does not administer
+        return _team_page(uai, member, allowed, 403, problem=ELSEWHERE)
+    logger.info("staff disabled by staff", extra={"uai": uai, "by": actor(member)})
+    return _team_page(uai, member, allowed, notice=f"Le compte de {disabled.email} est désactivé.")

@@ -1,0 +1,56 @@
+"""The school's team page in Chromium: reachable from the console's menu by an administrator, accessible (axe),
+its invitation form's errors next to their field, the invitation said on the page."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+from ent_accounts.staff import totp
+from tests.browser.helpers import check, open_latest_mail_link
+from tests.browser.test_staff_console import PASSWORD, server_now
+
+
+def test_an_administrator_invites_from_the_team_page(chromium, server):
+    uai = f"{random.randrange(10**7):07d}T"
+    email = f"direction.{uuid.uuid4().hex[:8]}@ac-montpellier.fr"
+    invited = server.request(
+        "POST",
+        "/api/admin/staff",
+        {"email": email, "first_name": "Claire", "last_name": "Martin", "uai": uai, "role": "administrateur"},
+    )
+    assert invited.status == 201, invited.text
+    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    open_latest_mail_link(page, email)
+    page.wait_for_url(re.compile(r"/etablissement/invitation\?code="))
+    page.locator("#new_password").fill(PASSWORD)
+    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Continuer").click()
+    page.wait_for_url(re.compile(r"/etablissement/activation-code$"))
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.get_by_label("Code affiché par l'application").fill(totp.code_at(secret, server_now(server)))
+    page.get_by_role("button", name="Valider").click()
+    page.get_by_role("link", name="J'ai noté mes codes : continuer").click()
+    page.wait_for_url(re.compile(r"/etablissement$"))
+    page.get_by_role("link", name=f"Établissement {uai}").click()
+
+    page.get_by_role("navigation", name="Menu de l'établissement").get_by_role("link", name="Équipe").click()
+    page.wait_for_url(re.compile(rf"/etablissement/{uai}/equipe$"))
+    check(page, "console-team-1280px", "Équipe")
+    newcomer = f"vie.scolaire.{uuid.uuid4().hex[:8]}@ac-montpellier.fr"
+    page.get_by_label("Adresse mail professionnelle").fill("pas-une-adresse")
+    page.get_by_label("Prénom").fill("Paul")
+    page.get_by_label("Nom", exact=True).fill("Roux")
+    page.get_by_label("Rôle").select_option("gestionnaire")
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.locator("#email-error")).to_have_text("Cette adresse mail n'est pas valide.")
+    check(page, "console-team-error-1280px", "Équipe")
+    page.get_by_label("Adresse mail professionnelle").fill(newcomer)
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.get_by_text(f"Invitation envoyée à {newcomer}.")).to_be_visible()
+    expect(page.get_by_role("button", name="Désactiver Paul Roux")).to_be_visible()
+    context.close()
