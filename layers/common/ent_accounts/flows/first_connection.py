@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from ent_accounts import metrics
@@ -19,7 +19,7 @@ from ent_accounts.errors import (
 )
 from ent_accounts.flows.account_settings import send_email_change
 from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
-from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
+from ent_accounts.flows.validation_mail import queue_validation_mail
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle
 from ent_accounts.mail import compose
@@ -163,22 +163,21 @@ def _complete(
     if email and not kept:
         if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
             raise TooManyRequests()
-        # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again
-        # (with another address when SES refused this one).
         if account.email_verified:
             # A school reset kept the validated address: the new one is an address change, confirmed by its link,
-            # and the account stays active (it never goes back to the 3-month deadline).
+            # and the account stays active (it never goes back to the 3-month deadline). This mail still leaves
+            # before the commit (docs/DESIGN.md): if SES refuses, nothing is stored and the form can be sent again.
             account.status = Status.ACTIVE
             code = send_email_change(services, account, email, links, "email")
+            tx.put_code(code)
         else:
+            # The validation mail goes to the outbox in this transaction: it leaves once, and only if, it commits.
             account.status = Status.PENDING_VALIDATION
             account.email, account.email_verified = email, False
             account.forget_stale_undeliverable()
             account.validation_deadline = validation_deadline(now, services.settings.validation_months)
-            token, code = new_validation_code(account, email)
-            account.validation_code_hashes = {code.code_hash}
-            send_validation_mail(services, account, token, links)
-        tx.put_code(code)
+            account.validation_code_hashes = set()
+            queue_validation_mail(services, tx, account, links, request_id)
     else:
         account.status = Status.ACTIVE  # without an address, or with the validated one the school reset kept
 
@@ -191,8 +190,9 @@ def _complete(
         current = store.get_account(account.identifier)
         if current is None or current.status is Status.PROVISIONED:
             raise InvalidChallenge() from None  # the school reset the password meanwhile: log in again
-        # Most often a double click: the other submission of this form won, and this one's mail is already sent.
-        return same_submission_again(services, account.identifier, new_password, email, request_id, code)
+        # Most often a double click: the other submission of this form won; this one wrote nothing, so its mail
+        # never existed, and the winner's is on its way. Both submissions get the pending page.
+        return same_submission_again(services, account.identifier, new_password, email, request_id)
     if code is not None and code.purpose is Purpose.EMAIL_CHANGE and can_receive(account, account.email):
         # As for every address change: the validated address hears of it.
         services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
@@ -200,28 +200,15 @@ def _complete(
 
 
 def same_submission_again(
-    services: Services,
-    identifier: str,
-    new_password: str,
-    email: str | None,
-    request_id: str,
-    mailed_code: Code | None = None,
+    services: Services, identifier: str, new_password: str, email: str | None, request_id: str
 ) -> FirstConnectionResult:
     """A first connection submitted again once done (a double click, a browser retry): the same password and address
     get the same answer as the first submission, not an error. The password is checked as a login checks it (lock-out,
-    failures counted), so this is no way to guess it. When this submission's mail already went out, its link is made
-    to work as well. Anything else is AlreadyCompleted, as before."""
+    failures counted), so this is no way to guess it. Anything else is AlreadyCompleted, as before."""
     try:
         account = check_password(services, identifier, new_password, request_id)
     except DomainError:
         raise AlreadyCompleted() from None
     if account.email != email or account.status is Status.PROVISIONED:
         raise AlreadyCompleted()
-    if mailed_code is not None and account.status is Status.PENDING_VALIDATION:
-        account.validation_code_hashes.add(mailed_code.code_hash)
-        code = replace(mailed_code, expires_at=account.validation_deadline)  # the account's deadline, to the second
-        try:
-            services.store.transaction().put_code(code).save_account(account).commit()
-        except Conflict:
-            raise AlreadyCompleted() from None
     return FirstConnectionResult(account.status, account.validation_deadline, account)
