@@ -96,7 +96,7 @@ def functions(path: Path = TEMPLATE) -> dict[str, Function]:
         if resource["Type"] == "AWS::Lambda::EventSourceMapping":
             props = resource["Properties"]
             target = props["FunctionName"]
-            if isinstance(target, dict) and target.get("Ref") in found:
+            if isinstance(target, dict) and target.get("Ref") in found and not _is_stream(props["EventSourceArn"]):
                 found[target["Ref"]].queues.append(_queue_of(props["EventSourceArn"]))
     return found
 

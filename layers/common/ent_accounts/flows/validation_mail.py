@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ent_accounts.accounts import Account, Status, ascii_address
 from ent_accounts.clock import iso
-from ent_accounts.codes import Code, Purpose
+from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import AddressUndeliverable, NotPending, TooManyRequests
 from ent_accounts.flows.credentials import check_password
@@ -15,6 +15,14 @@ from ent_accounts.services import Services
 from ent_accounts.store import Conflict, Transaction
 
 LIVE_LINKS = 5  # validation links that work at once; a sixth resend voids the older ones
+
+
+def new_validation_code(account: Account, email: str) -> tuple[str, Code]:
+    """A random link code for `email`, valid until the account's deadline (the sweep's reminders, which still mail
+    before they commit)."""
+    token = new_token()
+    code = Code(hash_token(token), Purpose.ACCOUNT_ACTIVATION, account.identifier, account.validation_deadline, email)
+    return token, code
 
 
 def queue_validation_mail(services: Services, tx: Transaction, account: Account, links: Links, request_id: str) -> None:
