@@ -151,3 +151,53 @@ def sqs_failure_sink(sqs: Any, queue_url: str) -> Callable[[dict], None]:
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
 
     return send
+
+
+class DeadLetters:
+    """The failed-events queue on this machine: what reaches it is logged and kept (LocalSqs calls `put`)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def put(self, body: str) -> str:
+        import logging
+
+        logging.getLogger("local").warning("failed-events queue: %s", body)
+        self.bodies.append(body)
+        return str(len(self.bodies))
+
+
+class OutboxPoller:
+    """The stream's event source on the local server: a background thread delivering the outbox every `interval`
+    seconds, and `flush` for the mailbox page (a mail written a moment ago is shown, not missed)."""
+
+    def __init__(self, stream: OutboxStream, interval: float = 0.2) -> None:
+        self.stream = stream
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="local-outbox", daemon=True)
+        self._worker.start()
+
+    def flush(self, timeout: float) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self._deliver()["waiting"] and time.monotonic() < deadline:
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _deliver(self) -> dict[str, int]:
+        import logging
+        import traceback
+
+        try:
+            return self.stream.deliver()
+        except Exception:
+            logging.getLogger("local").error("outbox delivery failed:\n%s", traceback.format_exc())
+            return {"delivered": 0, "waiting": 0, "dead_lettered": 0}
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            self._deliver()
