@@ -105,6 +105,16 @@ def render(results: dict[str, Any]) -> str:
                 "",
             )
         )
+        if "index_writes" in bulk:
+            rows.append(
+                (
+                    "bulk import: school index writes per key",
+                    f"{bulk['index_writes']:,} over {bulk['index_keys']} keys, busiest "
+                    f"{bulk['busiest_index_key_writes']:,} ({bulk['busiest_index_key_writes_per_second']:.0f}/s)",
+                    "< 1,000 writes/s per partition key",
+                    "",
+                )
+            )
     if present("size"):
         size = results["size"]
         for name, figures in size["artefacts"].items():

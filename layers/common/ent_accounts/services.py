@@ -56,6 +56,7 @@ class Services:
             clock,
             client=dynamodb,
             expiry_shards=settings.expiry_shards,
+            school_shards=settings.school_shards,
             audit_retention_days=settings.audit_retention_days,
         )
         mailer = Mailer(settings.mail_sender, client=ses, configuration_set=settings.mail_configuration_set)

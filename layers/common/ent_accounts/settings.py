@@ -171,6 +171,10 @@ class Settings(FromEnvironment):
     # Pending accounts are spread over this many keys of the expiry index, so that a September rush of
     # first connections never writes to a single hot partition; the sweep queries each shard.
     expiry_shards: int = variable("EXPIRY_SHARDS", 8, _count)
+    # A school's accounts and links are spread over this many keys of the school index (`<uai>#<n>`), so that an
+    # import writes no index key past DynamoDB's 1,000 writes/s per partition; a school's list queries each.
+    # Raising it is safe (the list queries every key below it); lowering it needs the backfill (docs/DESIGN.md).
+    school_shards: int = variable("SCHOOL_SHARDS", 8, _count)
     audit_retention_days: int = variable("AUDIT_RETENTION_DAYS", 365, _count)
     # Named by the legal notice, personal data and accessibility pages (template parameters, required in prod).
     publisher_name: str = variable("PUBLISHER_NAME", "")

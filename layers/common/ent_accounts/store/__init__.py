@@ -7,7 +7,8 @@ that could race is conditional; several writes that belong together go in one tr
 `Store` is the table with every operation on it; each family of items has its module, which the methods below
 call: table.py (the client, the settings, paging), accounts.py (accounts, identifier counters, the school index,
 the mailbox index),
-codes.py, people.py (person claims), families.py (parent-child links), sessions.py,
+codes.py, people.py (person claims), families.py (parent-child links), school_index.py (the school index's
+backfill), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
 tickets.py (CAS service tickets), outbox.py (mails to send), transaction.py,
@@ -43,6 +44,7 @@ from ent_accounts.store import (
     iam_grants,
     outbox,
     people,
+    school_index,
     sessions,
     throttles,
     tickets,
@@ -110,6 +112,11 @@ class Store(Table):
     def school_accounts(self, uai: str) -> list[SchoolAccount]:
         """Every account of a school, from the school index (eventually consistent: a change may lag a moment)."""
         return accounts.school_accounts(self, uai)
+
+    def backfill_school_shards(self, uai: str | None = None, segments: int = 1) -> school_index.Backfill:
+        """Give the items written before the school index was sharded their key (one school, or all); idempotent.
+        `segments`: Scan segments read and rewritten at once."""
+        return school_index.backfill_school_shards(self, uai, segments)
 
     def accounts_of_mailbox(self, address: str, limit: int) -> list[Account]:
         """The ACTIVE accounts whose validated, deliverable address this is (the mailbox index, then the accounts

@@ -4,6 +4,7 @@ lists the accounts whose validated address a mailbox is."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from ent_accounts.store.errors import ConditionFailed, IdentifierTaken
 from ent_accounts.store.table import Table
 
 ACCOUNT_SK = "ACCOUNT"
-SCHOOL_INDEX = "accounts-by-school"
+SCHOOL_INDEX = "accounts-by-school-shard"  # hash key school_shard (`<uai>#<n>`), range key identifier
 MAILBOX_INDEX = "accounts-by-mailbox"
 
 
@@ -71,16 +72,13 @@ def identifier_counters(table: Table, bases: Iterable[str]) -> dict[str, int]:
 def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
     """Every account of a school, from the school index (eventually consistent: a change may lag a moment).
 
-    A pending account past its deadline is left out, as every read treats it as deleted.
+    The school's items are spread over `table.school_shards` keys of the index: one Query per key, sent at once,
+    merged in the index's own order (by identifier). A pending account past its deadline is left out, as every read
+    treats it as deleted.
     """
     now = table.clock.now()
-    query = {
-        "IndexName": SCHOOL_INDEX,
-        "KeyConditionExpression": "uai = :uai",
-        "ExpressionAttributeValues": {":uai": {"S": uai}},
-    }
     items, links = [], []
-    for item in table.query_items(**query):
+    for item in sorted(_school_items(table, uai), key=lambda item: item["identifier"]["S"]):
         (items if item["sk"]["S"] == ACCOUNT_SK else links).append(item)
     accounts = [_school_account_from_item(item) for item in items]
     shown = {a.identifier: a for a in accounts if a.validation_deadline is None or a.validation_deadline > now}
@@ -93,6 +91,21 @@ def school_accounts(table: Table, uai: str) -> list[SchoolAccount]:
         replace(account, linked=tuple(_linked(shown, family.get(identifier, ()))))
         for identifier, account in shown.items()
     ]
+
+
+def _school_items(table: Table, uai: str) -> list[dict]:
+    def shard(key: str) -> list[dict]:
+        query = {
+            "IndexName": SCHOOL_INDEX,
+            "KeyConditionExpression": "school_shard = :shard",
+            "ExpressionAttributeValues": {":shard": {"S": key}},
+        }
+        return list(table.query_items(**query))
+
+    keys = table.school_shard_keys(uai)
+    table.client  # noqa: B018 (made once here, not by each thread)
+    with ThreadPoolExecutor(max_workers=len(keys)) as pool:  # each Query waits on the network, not the CPU
+        return [item for found in pool.map(shard, keys) for item in found]
 
 
 def accounts_of_mailbox(table: Table, address: str, limit: int) -> list[Account]:
@@ -162,6 +175,7 @@ def _linked(shown: dict[str, SchoolAccount], identifiers) -> list[tuple[str, str
 def account_item(table: Table, account: Account) -> dict:
     """The account as stored: its attributes, and while it is pending, what the sweep and TTL need."""
     item = {**account_key(account.identifier), **_account_attributes(account)}
+    item["school_shard"] = {"S": table.school_shard(account.uai, account.identifier)}  # the school index's key
     upcoming = next_event_at(account)
     if (mailbox := account.recovery_mailbox) is not None:
         # Only ACTIVE accounts with a validated address that receives mail: the key of the sparse mailbox index.

@@ -63,9 +63,11 @@ def link_writes(table: Table, parent: str, child: str, uai: str) -> list[dict]:
     """The two Puts of a new link; each fails if the link exists already."""
     writes = []
     for key, owner in zip(link_keys(parent, child), (parent, child), strict=True):
-        # uai and identifier (the partition's account) put the link in the school index, next to its account: a
-        # school's list reads its links with its accounts, in the same Query.
+        # school_shard and identifier (the partition's account) put the link in the school index, next to its
+        # account (the same key: the shard comes from the owner's identifier): a school's list reads its links with
+        # its accounts, in the same Queries.
         item = {**key, "parent": {"S": parent}, "child": {"S": child}, "uai": {"S": uai}, "identifier": {"S": owner}}
+        item["school_shard"] = {"S": table.school_shard(uai, owner)}
         put = {"TableName": table.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
         writes.append({"Put": put})
     return writes

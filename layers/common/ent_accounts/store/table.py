@@ -48,12 +48,14 @@ class Table:
         clock: Clock,
         client: Any = None,
         expiry_shards: int = 8,
+        school_shards: int = 8,
         audit_retention_days: int = 365,
         page_size: int | None = None,
     ) -> None:
         self.table_name = table_name
         self.clock = clock
         self.expiry_shards = expiry_shards
+        self.school_shards = school_shards
         self.audit_retention_days = audit_retention_days
         self.page_size = page_size  # None: DynamoDB's 1 MB pages; tests set a few items to exercise paging
         self._client = client
@@ -128,5 +130,19 @@ class Table:
 
     def expiry_shard(self, identifier: str) -> str:
         """Which partition of the sweep's sparse index a pending account goes to (spreads its reads and writes)."""
-        digest = hashlib.sha256(identifier.encode("utf-8")).digest()
-        return str(int.from_bytes(digest[:4], "big") % self.expiry_shards)
+        return str(_bucket(identifier, self.expiry_shards))
+
+    def school_shard(self, uai: str, identifier: str) -> str:
+        """The school index's partition key of an account (and of its links): `<uai>#<n>`, n from a hash of the
+        identifier, so that a school's import spreads its index writes over `school_shards` keys."""
+        return f"{uai}#{_bucket(identifier, self.school_shards)}"
+
+    def school_shard_keys(self, uai: str) -> list[str]:
+        """Every partition key of a school in the school index (a list queries each)."""
+        return [f"{uai}#{n}" for n in range(self.school_shards)]
+
+
+def _bucket(identifier: str, buckets: int) -> int:
+    """A stable number in [0, buckets) from the identifier (the first 4 bytes of its SHA-256)."""
+    digest = hashlib.sha256(identifier.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % buckets
