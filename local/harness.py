@@ -227,8 +227,11 @@ class Stack:
         return self.outbox.deliver()
 
     def deliver_queued_mail(self) -> dict[str, int]:
-        """`drain` the mail queue."""
-        return self.drain(MAIL_QUEUE)
+        """`drain` the mail queue (then the outbox its consumer wrote to, unless delivered by hand)."""
+        drained = self.drain(MAIL_QUEUE)
+        if self.deliver_outbox_after_requests:
+            self.deliver_outbox()
+        return drained
 
     def deliver_logout_notices(self) -> dict[str, int]:
         """`drain` the logout queue (single logout's notices)."""

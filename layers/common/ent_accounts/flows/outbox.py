@@ -13,7 +13,8 @@ from datetime import datetime
 
 from ent_accounts.errors import AddressUndeliverable, MailUnavailable
 from ent_accounts.links import Links
-from ent_accounts.mail import Mail, validation_mail
+from ent_accounts.mail import Mail, compose, validation_mail
+from ent_accounts.mail_queue import PASSWORD_RESET
 from ent_accounts.outbox import MAX_ATTEMPTS, VALIDATION, OutboxMail, OutboxState
 from ent_accounts.services import Services
 
@@ -66,6 +67,18 @@ def render(services: Services, mail: OutboxMail) -> Mail:
         link = Links(mail.base_url).email_validation(services.link_key.code(mail.outbox_id))
         deadline = datetime.fromisoformat(mail.fields["deadline"])
         return validation_mail(mail.to, link, deadline, mail.identifier, mail.fields.get("first_name") or None)
+    if mail.kind == PASSWORD_RESET:
+        link = Links(mail.base_url).password_reset(services.link_key.code(mail.outbox_id))
+        expires_at = datetime.fromisoformat(mail.fields["expires_at"])
+        first_name = mail.fields.get("first_name") or None
+        return compose(
+            "password_reset",
+            mail.to,
+            identifier=mail.identifier,
+            first_name=first_name,
+            link=link,
+            expires_at=expires_at,
+        )
     raise ValueError(f"unknown kind of outbox mail: {mail.kind!r}")
 
 
