@@ -111,10 +111,8 @@ class LocalService:
     def _outbox(self):
         """The table's stream handed to the outbox's sender (template.yaml, OutboxConsumer) by a background thread,
         through the consumer's own warm container (its lock)."""
-        from local import template
         from local.streams import OutboxPoller, OutboxStream
 
-        consumer = template.stream_consumer()
         lock = threading.Lock()  # the stream consumer's own warm container, as for the queues
 
         def invoke(function: str, event: dict) -> Any:
