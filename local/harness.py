@@ -207,8 +207,15 @@ class Stack:
 
     def dynamodb_requests(self, action) -> tuple[Any, list[str]]:
         """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's
-        client)."""
-        return requests_of(self.ddb, action)
+        client). The outbox is delivered after, not counted: its sender is another function."""
+        auto, self.deliver_outbox_after_requests = self.deliver_outbox_after_requests, False
+        try:
+            measured = requests_of(self.ddb, action)
+        finally:
+            self.deliver_outbox_after_requests = auto
+        if auto:
+            self.deliver_outbox()
+        return measured
 
     def kms_requests(self, action) -> tuple[Any, list[str]]:
         """`action`'s result and the KMS requests it sent, in order (Sign, GetPublicKey…), on the signer's client."""

@@ -22,6 +22,9 @@ from typing import Any
 from ent_accounts.codes import hash_token
 
 VALIDATION = "validation"  # the validation link of a first connection or a resend
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a mail kind: the forgotten password's link)
+EMAIL_CHANGE = "email_change"  # the confirmation link of a new address
+EMAIL_CHANGE_NOTICE = "email_change_notice"  # the notice to the validated address that a change was asked
 
 MAX_ATTEMPTS = 5  # SES refusals to send (throttling, quota, outage) before the mail is marked failed
 LEASE_SECONDS = 60  # a claim older than this was a sender that died mid-way: the mail may be claimed again

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, same_address, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
-from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable
+from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import (
     AlreadyCompleted,
     DomainError,
@@ -17,12 +17,11 @@ from ent_accounts.errors import (
     ServiceBusy,
     TooManyRequests,
 )
-from ent_accounts.flows.account_settings import send_email_change
+from ent_accounts.flows.account_settings import queue_email_change
 from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
 from ent_accounts.flows.validation_mail import queue_validation_mail
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle
-from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
@@ -157,19 +156,17 @@ def _complete(
     account.birth_date = birth_date
     # The first connection signs in: the failures of this identifier are forgotten with it.
     tx = store.transaction().use_code(challenge.code_hash).clear_login_failures(account.identifier)
-    code = None  # the code of the link mailed, when there is an address to confirm
     kept = account.email_verified and account.email and (not email or same_address(email, account.email))
 
     if email and not kept:
         if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
             raise TooManyRequests()
         if account.email_verified:
-            # A school reset kept the validated address: the new one is an address change, confirmed by its link,
-            # and the account stays active (it never goes back to the 3-month deadline). This mail still leaves
-            # before the commit (docs/DESIGN.md): if SES refuses, nothing is stored and the form can be sent again.
+            # A school reset kept the validated address: the new one is an address change, confirmed by its link
+            # (and the validated address hears of it), and the account stays active (it never goes back to the
+            # 3-month deadline). Both mails go to the outbox in this transaction.
             account.status = Status.ACTIVE
-            code = send_email_change(services, account, email, links, "email")
-            tx.put_code(code)
+            queue_email_change(services, tx, account, email, links, request_id, "email")
         else:
             # The validation mail goes to the outbox in this transaction: it leaves once, and only if, it commits.
             account.status = Status.PENDING_VALIDATION
@@ -193,9 +190,6 @@ def _complete(
         # Most often a double click: the other submission of this form won; this one wrote nothing, so its mail
         # never existed, and the winner's is on its way. Both submissions get the pending page.
         return same_submission_again(services, account.identifier, new_password, email, request_id)
-    if code is not None and code.purpose is Purpose.EMAIL_CHANGE and can_receive(account, account.email):
-        # As for every address change: the validated address hears of it.
-        services.mailer.send_notice(compose("email_change_notice", account.email, identifier=account.identifier))
     return FirstConnectionResult(account.status, account.validation_deadline, account)
 
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ent_accounts.deliverability import BOUNCE
 from ent_accounts.errors import AddressUndeliverable, MailUnavailable
+from ent_accounts.flows.mail_events import mark_undeliverable
 from ent_accounts.links import Links
 from ent_accounts.mail import Mail, compose, validation_mail
-from ent_accounts.mail_queue import PASSWORD_RESET
-from ent_accounts.outbox import MAX_ATTEMPTS, VALIDATION, OutboxMail, OutboxState
+from ent_accounts.outbox import (
+    EMAIL_CHANGE,
+    EMAIL_CHANGE_NOTICE,
+    MAX_ATTEMPTS,
+    PASSWORD_RESET,
+    VALIDATION,
+    OutboxMail,
+    OutboxState,
+)
 from ent_accounts.services import Services
 
 MAX_PAUSE_SECONDS = 5.0  # the longest wait before a batch is handed over again (the function's timeout is 10 s)
@@ -42,7 +51,10 @@ def deliver_outbox_mail(services: Services, outbox_id: str) -> str:
     try:
         services.mailer.send(render(services, mail))
     except AddressUndeliverable:
+        # SES cannot send to this address at all: marked on the account as a bounce would be, so that the student is
+        # asked for another address (the pages, and a resend to it refused) instead of waiting for this mail.
         store.finish_outbox_mail(outbox_id, OutboxState.FAILED, "undeliverable")
+        mark_undeliverable(services, mail.identifier, mail.to, BOUNCE, mail.request_id)
         return "undeliverable"
     except MailUnavailable:
         if mail.attempts >= MAX_ATTEMPTS:
@@ -63,10 +75,11 @@ def retry_pause(services: Services, attempts: int) -> float:
 
 
 def render(services: Services, mail: OutboxMail) -> Mail:
+    first_name = mail.fields.get("first_name") or None
     if mail.kind == VALIDATION:
         link = Links(mail.base_url).email_validation(services.link_key.code(mail.outbox_id))
         deadline = datetime.fromisoformat(mail.fields["deadline"])
-        return validation_mail(mail.to, link, deadline, mail.identifier, mail.fields.get("first_name") or None)
+        return validation_mail(mail.to, link, deadline, mail.identifier, first_name)
     if mail.kind == PASSWORD_RESET:
         link = Links(mail.base_url).password_reset(services.link_key.code(mail.outbox_id))
         expires_at = datetime.fromisoformat(mail.fields["expires_at"])
@@ -79,6 +92,16 @@ def render(services: Services, mail: OutboxMail) -> Mail:
             link=link,
             expires_at=expires_at,
         )
+    if mail.kind == EMAIL_CHANGE:
+        link = Links(mail.base_url).email_validation(services.link_key.code(mail.outbox_id))
+        context = {
+            "first_name": first_name,
+            "link": link,
+            "expires_at": datetime.fromisoformat(mail.fields["expires_at"]),
+        }
+        return compose("email_change", mail.to, identifier=mail.identifier, **context)
+    if mail.kind == EMAIL_CHANGE_NOTICE:
+        return compose("email_change_notice", mail.to, identifier=mail.identifier, first_name=first_name)
     raise ValueError(f"unknown kind of outbox mail: {mail.kind!r}")
 
 

@@ -13,6 +13,7 @@ from ent_accounts.errors import InvalidOrExpiredCode, ServiceBusy, TooManyReques
 from ent_accounts.flows.credentials import notify_password_changed, replace_password
 from ent_accounts.links import Links
 from ent_accounts.mail_queue import PASSWORD_RESET
+from ent_accounts.outbox import PASSWORD_RESET as PASSWORD_RESET_MAIL
 from ent_accounts.outbox import OutboxMail, new_outbox_id
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
@@ -69,7 +70,7 @@ def send_password_reset(services: Services, identifier: str, links: Links, reque
         credential_version=account.credential_version,
     )
     fields = {"expires_at": iso(expires_at), "first_name": account.first_name or ""}
-    mail = OutboxMail(outbox_id, PASSWORD_RESET, identifier, account.email, links.base_url, request_id, fields)
+    mail = OutboxMail(outbox_id, PASSWORD_RESET_MAIL, identifier, account.email, links.base_url, request_id, fields)
     tx = store.transaction().put_code(code).put_outbox(mail)
     tx.audit(identifier, "password_reset_requested", request_id).commit()
     metrics.count(metrics.RESET_MAILS_SENT)

@@ -31,6 +31,9 @@ def outbox_item(mail: OutboxMail, now: datetime) -> dict:
         "state": {"S": mail.state.value},
         "attempts": {"N": str(mail.attempts)},
         "created_at": {"N": str(epoch(now))},
+        # Gone after a week whatever happens (a stream record kept 24 hours, retried 6 hours at most); sent or
+        # failed, a week after that.
+        "expires_at": {"N": str(epoch(now + timedelta(days=SENT_KEPT_DAYS)))},
     }
     return item
 
