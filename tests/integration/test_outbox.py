@@ -138,3 +138,35 @@ def test_when_the_mail_cannot_leave_the_pending_page_says_so_and_the_failed_even
     assert "Un nouveau mail de validation vient d" in html.unescape(page.text)
     assert [mail.to for mail in world.mails()] == [[EMAIL]]
     assert world.call("POST", "/api/validate-email", {"code": code_in(world.mails()[0].html)}).status == 200
+
+
+def test_a_record_the_sender_cannot_handle_is_retried_then_goes_to_the_failed_events_queue(world):
+    """KMS not answering for the link's code (the sender fails outright): the mail is given back each time, the
+    stream tries again MaximumRetryAttempts times, then the record's position goes to the failed-events queue (the
+    mapping's OnFailure), whose alarm rings; nothing was sent."""
+    world.deliver_outbox_after_requests = False
+    first_connection(world, "jdupont12", world.provision("jdupont12"), email=EMAIL)
+    world.services.link_key.key_arn = "arn:aws:kms:eu-west-3:123456789012:key/00000000-0000-0000-0000-000000000000"
+    retries = world.outbox.consumer.max_retry_attempts
+    assert retries == 10
+    for _ in range(retries + 1):
+        world.deliver_outbox()
+    (failure,) = world.queued("FailedEventsQueue")
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+    (item,) = outbox_items(world)
+    assert (item["state"]["S"], item["last_error"]["S"]) == ("pending", "sender_error")
+    assert world.mails() == []
+    assert world.deliver_outbox()["waiting"] == 0  # the stream moved past it
+
+
+def test_the_filter_hands_over_only_new_outbox_items():
+    from local.streams import matches
+    from local.template import stream_consumer
+
+    (pattern,) = stream_consumer().filters
+    outbox = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "OUTBOX#abc"}, "sk": {"S": "OUTBOX"}}}}
+    assert matches(pattern, outbox)
+    assert not matches(pattern, {**outbox, "eventName": "MODIFY"})  # its own updates (claimed, sent)
+    account = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "ACCOUNT#jdupont12"}, "sk": {"S": "ACCOUNT"}}}}
+    assert not matches(pattern, account)

@@ -63,6 +63,11 @@ def deliver_outbox_mail(services: Services, outbox_id: str) -> str:
             return "failed"
         store.finish_outbox_mail(outbox_id, OutboxState.PENDING, "unavailable")
         raise NotYetSent(outbox_id, retry_pause(services, mail.attempts)) from None
+    except Exception:
+        # Anything else (KMS not answering for the link's code, a bug): given back, and the stream tries again; past
+        # the mapping's retries its record goes to the failed-events queue.
+        store.finish_outbox_mail(outbox_id, OutboxState.PENDING, "sender_error")
+        raise
     store.finish_outbox_mail(outbox_id, OutboxState.SENT)
     return "sent"
 
