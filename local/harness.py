@@ -194,7 +194,7 @@ class Stack:
         answer = self.functions.invoke_http(method, url, headers=headers, body=body, user_arn=signer)
         if answer is None:
             raise LookupError(f"no function serves {method} {url}")
-        if self.deliver_outbox_after_requests:
+        if self.deliver_outbox_after_requests and self.outbox is not None:
             self.deliver_outbox()
         return answer
 
@@ -213,7 +213,7 @@ class Stack:
             measured = requests_of(self.ddb, action)
         finally:
             self.deliver_outbox_after_requests = auto
-        if auto:
+        if auto and self.outbox is not None:
             self.deliver_outbox()
         return measured
 
@@ -236,7 +236,7 @@ class Stack:
     def deliver_queued_mail(self) -> dict[str, int]:
         """`drain` the mail queue (then the outbox its consumer wrote to, unless delivered by hand)."""
         drained = self.drain(MAIL_QUEUE)
-        if self.deliver_outbox_after_requests:
+        if self.deliver_outbox_after_requests and self.outbox is not None:
             self.deliver_outbox()
         return drained
 

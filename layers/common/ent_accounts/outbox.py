@@ -62,10 +62,11 @@ class MailLinkKey:
     `code_hash(outbox_id)` what the request stores. One GenerateMac call each. Without a key ARN (a process on its
     own: tests, a one-process local run), a key made at random by this process stands in."""
 
-    def __init__(self, key_arn: str, client: Any = None) -> None:
+    def __init__(self, key_arn: str, client: Any = None, local_key: bytes | None = None) -> None:
         self.key_arn = key_arn
         self._client = client
-        self._local = secrets.token_bytes(32) if not key_arn else b""
+        # Without an ARN: `local_key` (processes that must agree, e.g. the tests' containers), else a random one.
+        self._local = (local_key or secrets.token_bytes(32)) if not key_arn else b""
 
     @property
     def client(self):

@@ -17,7 +17,7 @@ from ent_accounts.links import Links
 from ent_accounts.outbox import EMAIL_CHANGE, EMAIL_CHANGE_NOTICE, OutboxMail, new_outbox_id
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
-from ent_accounts.store import Transaction
+from ent_accounts.store import Conflict, Transaction
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
 
@@ -65,8 +65,14 @@ def request_email_change(
     tx = services.store.transaction()
     queue_email_change(services, tx, account, new_email, links, request_id, "new_email")
     tx.save_account(account).clear_login_failures(account.identifier)
-    # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
-    tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
+    try:
+        # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
+        tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
+    except Conflict:
+        # Another change won meanwhile: the password was still right, and forgets the failures (its own claim among
+        # them) as the change would have.
+        services.store.clear_login_failures(account.identifier)
+        raise
     return account
 
 
