@@ -7,13 +7,15 @@ import os
 from typing import Any
 
 from bench.child.timed_import import MARKER
-from bench.environment import LAYER, run_child
+from bench.environment import LAYER, child_env, run_child
 from bench.world import median
 
 
-def _timed_import(paths: list[str], module: str, importtime: bool = False) -> tuple[float, str]:
+def _timed_import(
+    paths: list[str], module: str, importtime: bool = False, env: dict[str, str] | None = None
+) -> tuple[float, str]:
     flags = ("-X", "importtime") if importtime else ()
-    done = run_child("timed_import", os.pathsep.join(paths), module, python_flags=flags)
+    done = run_child("timed_import", os.pathsep.join(paths), module, python_flags=flags, env=env)
     if done.returncode:
         raise RuntimeError(f"importing {module} failed: {done.stderr[-800:]}")
     return float(done.stdout.strip().splitlines()[-1]), done.stderr.split(MARKER, 1)[-1]
@@ -32,6 +34,14 @@ def top_packages(importtime_log: str, count: int = 3) -> list[tuple[str, float]]
     return [(package, us / 1000) for package, us in ranked]
 
 
+def function_env(function) -> dict[str, str]:
+    """The child's environment with the function's own plain variables of the template (PYDANTIC_DISABLE_PLUGINS …),
+    as Lambda sets them before the import; those the template computes (table, keys) stay the bench's."""
+    plain = {name: value for name, value in function.environment.items() if isinstance(value, str)}
+    plain.pop("POWERTOOLS_LOG_LEVEL", None)
+    return child_env(**{name: value for name, value in plain.items() if name not in os.environ})
+
+
 def cold_start(repeats: int) -> dict[str, Any]:
     from local import template
 
@@ -41,8 +51,9 @@ def cold_start(repeats: int) -> dict[str, Any]:
     for logical_id, function in template.functions().items():
         module = function.handler.rsplit(".", 1)[0]
         paths = [str(LAYER), str(function.code_dir)]
-        times = [_timed_import(paths, module)[0] for _ in range(repeats)]
-        _, log = _timed_import(paths, module, importtime=True)
+        env = function_env(function)
+        times = [_timed_import(paths, module, env=env)[0] for _ in range(repeats)]
+        _, log = _timed_import(paths, module, importtime=True, env=env)
         ms = median(times) * 1000
         functions[logical_id] = {
             "import_ms": round(ms, 1),

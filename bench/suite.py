@@ -1,8 +1,10 @@
 """What the service costs per request and per student: `python -m bench [--quick]` (issue 8).
 
-Nine sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
+Ten sections, one module each, each measured next to its reference in the same run, medians of repeated runs:
 cold start, DynamoDB round trips (with single sign-on's steps and their KMS calls), login cost beyond hashing, the
-token endpoint's CPU, the JSON nesting scan of a 10 MB body, sweep cost, bulk import, artefact size, memory.
+token endpoint's CPU, the JSON nesting scan of a 10 MB body, sweep cost, bulk import, artefact size, memory, and
+the AWS units of each operation of a rentrée (bench/capacity.py, with the capacity and cost model of
+bench/cost_model.py).
 Prints a table and writes bench/results.json. No pass/fail: a benchmark prints numbers, the targets are printed
 next to them. `--quick` is the smoke mode CI runs (tiny table, few repetitions, no `sam build`).
 """
@@ -22,6 +24,7 @@ from typing import Any
 
 from bench import environment  # noqa: F401 (the paths and the embedded-AWS environment, before boto3)
 from bench.bulk_import import bulk_import
+from bench.capacity import capacity
 from bench.cold_start import cold_start
 from bench.json_scan import json_scan
 from bench.login_cost import login_cost
@@ -44,6 +47,7 @@ SECTIONS = [
     "memory",
     "bulk_import",
     "size",
+    "capacity",
 ]
 
 
@@ -85,6 +89,12 @@ def run(quick: bool, only: list[str] | None = None, sweep_accounts: int = SWEEP_
             world = World.on(backend, patient=True)
             try:
                 section("sweep_cost", lambda: sweep_cost(world, 300 if quick else sweep_accounts))
+            finally:
+                world.stop()
+            world = World.on(backend, patient=True)
+            try:
+                sizes = (20, 2, 50) if quick else (1000, 20, 5000)  # school's students, journeys, sweep table
+                section("capacity", lambda: capacity(world, backend.name, *sizes))
             finally:
                 world.stop()
         section("memory", lambda: memory(backend, 2 if quick else 5))

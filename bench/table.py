@@ -145,6 +145,18 @@ def render(results: dict[str, Any]) -> str:
                     "",
                 )
             )
+    if present("capacity"):
+        for name, op in results["capacity"]["operations"].items():
+            functions = ", ".join(f"{f} {n:g}" for f, n in op["lambda"].items())
+            rows.append(
+                (
+                    f"AWS units: {name}",
+                    f"{op['dynamodb_requests']:g} DynamoDB requests, {op['rru']:g} RRU, {op['wru']:g} WRU, "
+                    f"{op['mails']:g} mails",
+                    f"Lambda: {functions}",
+                    "capacity and cost: python -m bench.cost_model",
+                )
+            )
     lines = ["| what | measured | next to | target |", "|---|---|---|---|"]
     lines += [f"| {what} | {measured} | {reference} | {target} |" for what, measured, reference, target in rows]
     header = (

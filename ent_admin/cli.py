@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ent_accounts.school_files import SchoolFileError, read_school_file
-from ent_admin import clients, files, grants, imports
+from ent_admin import clients, files, grants, imports, staff
 from ent_admin.api import ApiError, Client, is_local, region_of
 from ent_admin.common import Stop, confirm
 from ent_admin.files import DEFAULT_FOLDER
@@ -165,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     clients.add_commands(commands)
     grants.add_commands(commands)
+    staff.add_commands(commands)
     return root
 
 

@@ -27,12 +27,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--table", help="with --aws: the deployed table's name (stack output TableName)")
     parser.add_argument("--data-dir", help="with --dynamodb-local: where the data is kept (default .cache/local-data)")
+    parser.add_argument(
+        "--dynamodb-endpoint",
+        help="with --dynamodb-local: a DynamoDB Local already running at this URL, which several servers can share "
+        "(each then has its own mailbox, its own signing keys and its own demo client secret)",
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument(
+        "--instances",
+        type=int,
+        help="warm instances per function, each one request at a time as a Lambda container "
+        "(default: LOCAL_INSTANCES, else 4); beyond them a request waits for one to be free",
+    )
     parser.add_argument(
         "--no-demo", action="store_true", help="no demo accounts, no demo ENT client, no demo CAS service"
     )
     args = parser.parse_args(argv)
+    if args.dynamodb_endpoint and not args.dynamodb_local:
+        parser.error("--dynamodb-endpoint goes with --dynamodb-local")
+    if args.instances is not None and args.instances < 1:
+        parser.error("--instances must be at least 1")
 
     # A terminated server (SIGTERM: tests, process managers) must stop DynamoDB Local with it, not leave an orphaned
     # Java process. While the backend starts, a stop request (SIGTERM or Ctrl+C) is only noted, and acted on once
@@ -47,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.aws:
         backend = backends.start_aws(args.table)
     elif args.dynamodb_local:
-        backend = backends.start_dynamodb_local(Path(args.data_dir) if args.data_dir else backends.DATA_DIR)
+        backend = backends.start_dynamodb_local(
+            Path(args.data_dir) if args.data_dir else backends.DATA_DIR, endpoint=args.dynamodb_endpoint
+        )
     else:
         backend = backends.start_moto()
     signal.signal(signal.SIGTERM, _interrupt)
@@ -68,7 +85,7 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
     from local.server import LocalService, serve
 
     url = f"http://{args.host}:{args.port}"
-    service = LocalService(backend, url)
+    service = LocalService(backend, url, instances=args.instances)
     server = serve(service, args.host, args.port)
 
     lines = [

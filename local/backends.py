@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -148,6 +150,28 @@ def _embedded_kms() -> tuple[Any, dict[str, str]]:
     return kms, create_kms_keys(kms)
 
 
+def one_moto_request_at_a_time():
+    """Each request to the embedded AWS atomic, as each DynamoDB request is. moto runs a request without isolation (a
+    cancelled TransactWriteItems restores a snapshot of the whole table), and the local server's function instances
+    send theirs from several threads: two conditional writes could both win, a rollback erase another's write. What
+    threads do between requests stays concurrent. Returns the undo."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.__call__
+    lock = threading.RLock()
+
+    def atomic(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = atomic
+
+    def undo() -> None:
+        BotocoreStubber.__call__ = original
+
+    return undo
+
+
 def start_moto() -> Backend:
     _fake_credentials()
     import boto3
@@ -155,39 +179,58 @@ def start_moto() -> Backend:
 
     mock = mock_aws()
     mock.start()
+    undo = one_moto_request_at_a_time()
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     template.create_table(dynamodb, LOCAL_TABLE)
     kms, keys = _embedded_kms()
-    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=mock.stop, kms=kms, keys=keys)
+
+    def stop() -> None:
+        undo()
+        mock.stop()
+
+    return Backend("moto", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)
 
 
-def start_dynamodb_local(data_dir: Path = DATA_DIR) -> Backend:
-    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES and KMS stay embedded (moto)."""
+def _ensure_table(dynamodb) -> None:
+    if LOCAL_TABLE in dynamodb.list_tables()["TableNames"]:
+        return
+    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):  # another server made it meanwhile
+        template.create_table(dynamodb, LOCAL_TABLE)
+
+
+def start_dynamodb_local(data_dir: Path = DATA_DIR, endpoint: str | None = None) -> Backend:
+    """AWS's DynamoDB Local with its data kept in .cache/local-data between runs; SES and KMS stay embedded (moto).
+    With `endpoint`, a DynamoDB Local already running there (started by hand, or shared by several servers): the
+    table is created if missing, and the engine is left running at the end."""
     _fake_credentials()
     import boto3
     from moto import mock_aws
 
     from local.dynamodb_local import DynamoDBLocal, available
 
-    reason = available()
-    if reason:
-        raise SystemExit(f"--dynamodb-local: {reason}")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = DynamoDBLocal(data_dir=data_dir)
+    server = None
+    if endpoint is None:
+        reason = available()
+        if reason:
+            raise SystemExit(f"--dynamodb-local: {reason}")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = DynamoDBLocal(data_dir=data_dir)
+        endpoint = server.endpoint
     try:
-        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=server.endpoint)
-        if LOCAL_TABLE not in dynamodb.list_tables()["TableNames"]:
-            template.create_table(dynamodb, LOCAL_TABLE)
+        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+        _ensure_table(dynamodb)
     except BaseException:  # interrupted or failed while starting: never leave Java running
-        server.stop()
+        if server:
+            server.stop()
         raise
     mock = mock_aws()
     mock.start()  # SES and KMS only: requests to DynamoDB Local's address pass through
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
 
     def stop() -> None:
         mock.stop()
-        server.stop()
+        if server:
+            server.stop()
 
     kms, keys = _embedded_kms()
     return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)

@@ -66,7 +66,9 @@ def moto_signing_keys():
     signing_key = resolve(variables["OIDC_SIGNING_KEY"], "", "", keys)
     published = tuple(key for key in resolve(variables["OIDC_PUBLISHED_KEYS"], "", "", keys).split(",") if key)
     link_key = resolve(variables["MAIL_LINK_KEY"], "", "", keys)
-    return kms, {"oidc_signing_key": signing_key, "oidc_published_keys": published, "mail_link_key": link_key}
+    staff_key = resolve(template.functions()["SchoolConsoleFunction"].environment["STAFF_SECRETS_KEY"], "", "", keys)
+    settings = {"oidc_signing_key": signing_key, "oidc_published_keys": published, "staff_secrets_key": staff_key}
+    return kms, {**settings, "mail_link_key": link_key}
 
 
 def code_in(html: str) -> str:

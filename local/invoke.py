@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,17 +40,29 @@ class Functions:
         self.by_id = template.functions(template_path)
         self._handlers: dict[str, Callable] = {}
         self.import_seconds: dict[str, float] = {}
+        self._started: dict[str, int] = {}  # instances started per function (module copies imported)
+        self._starting = threading.Lock()
 
     def handler(self, logical_id: str) -> Callable:
+        """The function's handler, imported on first use and kept: one warm instance."""
         if logical_id not in self._handlers:
-            function = self.by_id[logical_id]
-            module_name, attribute = function.handler.rsplit(".", 1)
-            started = time.perf_counter()
-            module = _import_file(f"function_{logical_id}", function.code_dir / f"{module_name.replace('.', '/')}.py")
-            self.import_seconds[logical_id] = time.perf_counter() - started
-            log.info("cold start %s: handler imported in %.0f ms", logical_id, self.import_seconds[logical_id] * 1000)
-            self._handlers[logical_id] = getattr(module, attribute)
+            self._handlers[logical_id] = self.start_instance(logical_id)
         return self._handlers[logical_id]
+
+    def start_instance(self, logical_id: str) -> Callable:
+        """A new warm instance's handler: the function's module imported again (a cold start), with its own module
+        state (the resolver it builds); the shared layer's modules stay imported once."""
+        function = self.by_id[logical_id]
+        module_name, attribute = function.handler.rsplit(".", 1)
+        with self._starting:
+            number = self._started[logical_id] = self._started.get(logical_id, 0) + 1
+        name = f"function_{logical_id}" + (f"_{number}" if number > 1 else "")
+        started = time.perf_counter()
+        module = _import_file(name, function.code_dir / f"{module_name.replace('.', '/')}.py")
+        seconds = time.perf_counter() - started
+        self.import_seconds.setdefault(logical_id, seconds)
+        log.info("cold start %s (instance %d): handler imported in %.0f ms", logical_id, number, seconds * 1000)
+        return getattr(module, attribute)
 
     def route(self, method: str, path: str) -> Target | None:
         """The function whose API event matches, as API Gateway picks it: the most specific resource for the path

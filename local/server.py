@@ -1,10 +1,13 @@
 """The local server: every route of template.yaml, served as API Gateway would, plus developer routes under /_dev/.
 
-HTTP request → API Gateway REST proxy event → the function's handler (imported once, one request at a time, like a
-warm Lambda container) → HTTP answer. The /_dev/ routes exist only here, never in the template. What a request
-queues (the forgotten-password mail, the logout notices of single logout) is handed to the queue's consumer by a
-background thread (local/queues.py), as another warm container of that function would take it in AWS; the outbox
-items a transaction wrote (the validation mail) are read from the table's stream by another (local/streams.py).
+HTTP request → API Gateway REST proxy event → one of the function's warm instances (local/instances.py: each its own
+import of the handler, one request at a time, like a Lambda container; up to `instances` per function, started when
+all are busy, waited for beyond) → HTTP answer, headers and body in one write on a TCP_NODELAY socket (no Nagle
+stall on kept-alive connections). The /_dev/ routes exist only here, never in the template. What a request queues
+(the forgotten-password mail, the logout notices of single logout) is handed to the queue's consumer by a background
+thread (local/queues.py), as another warm container of that function would take it in AWS; the outbox items a
+transaction wrote (the validation mail, the address change's, the reset link) are read from the table's stream by
+another (local/streams.py).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import base64
 import json
 import logging
 import os
-import threading
+import socket
 import traceback
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +26,8 @@ from urllib.parse import urlsplit
 from local import demo_cas, demo_rp
 from local.backends import Backend, resolve
 from local.durations import shift
-from local.events import scheduled_event
+from local.events import LambdaContext, scheduled_event
+from local.instances import Instances, instances_from_env, isolate_requests
 from local.invoke import Functions
 from local.mailbox import Mailbox
 
@@ -35,11 +39,16 @@ MAILBOX_WAIT = 10  # seconds the mailbox waits for queued mail still being sent 
 class LocalService:
     """The functions, the services they share (with a movable clock), the mailbox."""
 
-    def __init__(self, backend: Backend, url: str = "http://127.0.0.1:3000") -> None:
+    def __init__(self, backend: Backend, url: str = "http://127.0.0.1:3000", instances: int | None = None) -> None:
         self.backend = backend
         self.url = url
         self.functions = Functions()
-        self._locks = {logical_id: threading.Lock() for logical_id in self.functions.by_id}
+        isolate_requests()  # the instances of every function share this process
+        limit = instances if instances is not None else instances_from_env()
+        self.instances = {
+            logical_id: Instances(lambda logical_id=logical_id: self.functions.start_instance(logical_id), limit)
+            for logical_id in self.functions.by_id
+        }
         self._environment()
         self.queues = self._queues()
         from local.streams import DeadLetters
@@ -93,11 +102,13 @@ class LocalService:
 
         queues = {}
         for queue_id, consumer in template.queue_consumers().items():
-            lock = threading.Lock()  # the consumer's own warm container: requests to the same function do not wait
+            # The consumer's own warm instance (one batch at a time, as the event source mapping here hands them
+            # over): requests to the same function do not wait for it, nor it for them.
+            own = Instances(lambda function=consumer.function: self.functions.start_instance(function), 1)
 
-            def deliver(event: dict, function: str = consumer.function, lock: threading.Lock = lock) -> Any:
-                with lock:
-                    return self.functions.invoke(function, event)
+            def deliver(event: dict, function: str = consumer.function, own: Instances = own) -> Any:
+                with own.take() as handler:
+                    return handler(event, LambdaContext(function))
 
             redrive = template.queue_properties()[queue_id].get("RedrivePolicy", {})
             queues[queue_id] = LocalQueue(
@@ -111,13 +122,16 @@ class LocalService:
     def _outbox(self):
         """The table's stream handed to the outbox's sender (template.yaml, OutboxConsumer) by a background thread,
         through the consumer's own warm container (its lock)."""
+        from local import template
         from local.streams import OutboxPoller, OutboxStream
 
-        lock = threading.Lock()  # the stream consumer's own warm container, as for the queues
+        consumer = template.stream_consumer()
+        # The stream consumer's own warm instance, as for the queues.
+        own = Instances(lambda function=consumer.function: self.functions.start_instance(function), 1)
 
         def invoke(function: str, event: dict) -> Any:
-            with lock:
-                return self.functions.invoke(function, event)
+            with own.take() as handler:
+                return handler(event, LambdaContext(function))
 
         endpoint = self.backend.dynamodb.meta.endpoint_url
         local_endpoint = None if "amazonaws.com" in endpoint else endpoint  # moto in-process answers AWS's own
@@ -129,6 +143,12 @@ class LocalService:
             endpoint=local_endpoint,
         )
         return OutboxPoller(stream)
+
+    def invoke(self, logical_id: str, event: dict) -> Any:
+        """`event` handled by a free warm instance of the function (one started if none is free, up to the limit;
+        else the first to be free)."""
+        with self.instances[logical_id].take() as handler:
+            return handler(event, LambdaContext(logical_id))
 
     def stop(self) -> None:
         """Stop the queues' threads (what is still waiting is dropped, as the in-memory AWS is)."""
@@ -170,9 +190,7 @@ class LocalService:
         )
         logical_id = target.function.logical_id
         try:
-            with self._locks[logical_id]:
-                answer = self.functions.invoke(logical_id, event)
-            return to_http(answer)
+            return to_http(self.invoke(logical_id, event))
         except Exception:
             log.error("%s failed:\n%s", logical_id, traceback.format_exc())
             return 502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}'
@@ -181,10 +199,7 @@ class LocalService:
         function = self.functions.by_id.get(logical_id)
         if function is None or not function.schedules:
             raise KeyError(logical_id)
-        with self._locks[logical_id]:
-            return self.functions.invoke(
-                logical_id, scheduled_event(f"arn:aws:events:eu-west-3:123456789012:rule/{logical_id}")
-            )
+        return self.invoke(logical_id, scheduled_event(f"arn:aws:events:eu-west-3:123456789012:rule/{logical_id}"))
 
     def mail_event(self, request: dict) -> Any:
         """What SES would publish about the newest mail to `to`: a Bounce (default) or a Complaint, handed through SNS
@@ -204,8 +219,7 @@ class LocalService:
         if not subscribed:
             raise LookupError("no function of the template is subscribed to an SNS topic")
         logical_id = subscribed[0].logical_id
-        with self._locks[logical_id]:
-            return self.functions.invoke(logical_id, sns_event(ses_event(event_type, sent, recipients=[to])))
+        return self.invoke(logical_id, sns_event(ses_event(event_type, sent, recipients=[to])))
 
     def move_clock(self, request: dict) -> dict:
         if request.get("reset"):
@@ -265,14 +279,20 @@ def make_handler(service: LocalService):
             return self.rfile.read(length) if length else None
 
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            """Every answer of this server (functions, pages, static files, /_dev/): status line, headers and body in
+            one write, so that a kept-alive connection never waits for the client's delayed ACK of the headers."""
             self.send_response(status)
             for name, value in headers:
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
+            if not hasattr(self, "_headers_buffer"):  # an HTTP/0.9 request: no status line, no headers
                 self.wfile.write(body)
+                return
+            self._headers_buffer.append(b"\r\n")  # what end_headers adds, then the body in the same buffer
+            if self.command != "HEAD":
+                self._headers_buffer.append(body)
+            self.flush_headers()
 
         def _json(self, status: int, value: Any) -> None:
             self._send(status, [("Content-Type", "application/json")], json.dumps(value, ensure_ascii=False).encode())
@@ -340,7 +360,17 @@ def make_handler(service: LocalService):
     return Handler
 
 
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A thread per connection (the functions' instances limit what runs at once); accepted sockets without Nagle's
+    algorithm, so that what is left of an answer (an error page written in two parts by http.server) leaves at once."""
+
+    daemon_threads = True
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+
+
 def serve(service: LocalService, host: str, port: int) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(service))
-    server.daemon_threads = True
-    return server
+    return LocalHTTPServer((host, port), make_handler(service))

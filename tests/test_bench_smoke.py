@@ -9,7 +9,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["cold_start", "round_trips", "login_cost", "token_cost", "sweep_cost", "bulk_import", "size", "memory"]
+SECTIONS = [
+    "cold_start",
+    "round_trips",
+    "login_cost",
+    "token_cost",
+    "sweep_cost",
+    "bulk_import",
+    "size",
+    "memory",
+    "capacity",
+]
 
 
 def test_quick_mode_writes_every_section(tmp_path):
@@ -29,11 +39,26 @@ def test_quick_mode_writes_every_section(tmp_path):
         assert section in results, section
         assert "error" not in results[section], results[section]
     assert "| what | measured |" in done.stdout
+    # The rentrée's operations, each with what it sent: every one reaches the table, and the mails leave.
+    operations = results["capacity"]["operations"]
+    assert all(op["dynamodb_requests"] > 0 and op["wru"] > 0 for op in operations.values()), operations
+    assert operations["first connection (with e-mail)"]["mails"] == 1
+    assert operations["logout (single logout to 2 clients)"]["lambda"]["LogoutNotificationsFunction"] == 2
+    model = subprocess.run(
+        [sys.executable, "-m", "bench.cost_model", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert model.returncode == 0, model.stderr[-2000:]
+    assert "| **total** |" in model.stdout and "API Gateway (REST)" in model.stdout
 
 
 def test_the_local_server_benchmark_runs_the_readme_command():
     done = subprocess.run(
-        [sys.executable, "-m", "bench.local_server", "--logins", "2"],
+        [sys.executable, "-m", "bench.local_server", "--logins", "2", "--seconds", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -42,3 +67,5 @@ def test_the_local_server_benchmark_runs_the_readme_command():
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "run command to 'Listening'" in done.stdout and "POST /api/login" in done.stdout
+    assert "4 clients logging in at once:" in done.stdout and "while those logins run" in done.stdout
+    assert "over one kept-alive connection" in done.stdout

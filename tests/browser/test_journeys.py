@@ -33,7 +33,7 @@ def test_the_leaflet_journey(page, server):
     open_latest_mail_link(page, "jeanne@laposte.net")
     page.wait_for_url(re.compile(r"/valider-adresse-mail\?code="))
     expect(page.get_by_text("Ton compte a été validé")).to_be_visible()
-    check(page, "valider-adresse-mail", "Confirmation de votre adresse mail")
+    check(page, "valider-adresse-mail", "Confirmation de ton adresse mail")
 
     page.get_by_role("link", name="Accéder aux services").click()
     sign_in(page, "jdupont", NEW_PASSWORD)

@@ -54,4 +54,25 @@ def test_on_a_phone_the_pending_page_offers_logout(phone, server):
     logout.click()
     phone.wait_for_url(re.compile(r"/connexion"))
     phone.goto("/compte-en-attente")
-    expect(phone.get_by_text("Connecte-toi avec ton identifiant")).to_be_visible()
+    expect(phone.get_by_text("il faut se connecter avec l'identifiant")).to_be_visible()
+
+
+def test_on_a_phone_the_help_is_one_tap_away_and_passes_axe(phone, chromium, server):
+    from tests.browser.conftest import axe_violations
+
+    phone.goto("/connexion")
+    help_link = phone.get_by_role("banner").get_by_role("link", name="Aide")
+    expect(help_link).to_be_visible()  # in the header at 375 px, without script, as the logout button
+    expect(phone.get_by_role("contentinfo").get_by_role("link", name="Aide")).to_be_visible()
+    help_link.click()
+    phone.wait_for_url(re.compile(r"/aide$"))
+    expect(phone.get_by_role("heading", name="Aide", exact=True)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Où trouver l'identifiant ?")).to_be_visible()
+    screenshot(phone, "aide-375px")
+    # axe-core runs as a script (its promise never settles where scripts are off): the same width, scripts on.
+    context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto("/aide")
+    violations = axe_violations(page)
+    context.close()
+    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]

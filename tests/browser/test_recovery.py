@@ -24,7 +24,7 @@ def test_forgotten_password(page, server):
     check(page, "mot-de-passe-oublie", "Mot de passe oublié")
     page.get_by_label("Identifiant").fill("jdupont")
     page.get_by_role("button", name="Recevoir un lien").click()
-    expect(page.get_by_text("demande à ton établissement")).to_be_visible()
+    expect(page.get_by_text("l'établissement peut réinitialiser le mot de passe")).to_be_visible()
 
     open_latest_mail_link(page, "jeanne@laposte.net")
     page.wait_for_url(re.compile(r"/reinitialiser-mot-de-passe\?code="))
@@ -32,7 +32,7 @@ def test_forgotten_password(page, server):
     page.get_by_label("Nouveau mot de passe").fill("Nouveau-Mot-2")
     page.get_by_label("Confirmation du mot de passe").fill("Nouveau-Mot-2")
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_role("heading", name="Ton mot de passe a été modifié")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mot de passe modifié")).to_be_visible()
 
     sign_in(page, "jdupont", "Nouveau-Mot-2")
     page.wait_for_url(re.compile(r"/bureau$"))
@@ -46,7 +46,7 @@ def test_email_change(page, server):
     page.get_by_label("Nouvelle adresse mail").fill("adam.martin@laposte.net")
     page.get_by_label("Confirmation de l'adresse").fill("adam.martin@laposte.net")
     page.get_by_role("button", name="Enregistrer l'adresse").click()
-    expect(page.get_by_text("Un courriel vient de vous être envoyé à votre nouvelle adresse")).to_be_visible()
+    expect(page.get_by_text("Un courriel vient de t'être envoyé à ta nouvelle adresse")).to_be_visible()
     check(page, "mon-compte-adresse-envoyee", "Gérer son compte")
 
     open_latest_mail_link(page, "adam.martin@laposte.net")

@@ -33,3 +33,37 @@ def test_dynamodb_local_keeps_accounts_between_runs(tmp_path):
         assert again.json()["status"] == "first_connection_required"
     finally:
         second.stop()
+
+
+def test_two_servers_share_one_dynamodb_local():
+    """What a rush over several server processes needs: an account one server's school import created signs in on
+    the other (and the table is created once, by whichever server starts first)."""
+    if available():
+        pytest.skip(available())
+    import uuid
+
+    from local.dynamodb_local import DynamoDBLocal
+
+    engine = DynamoDBLocal()
+    servers = []
+    try:
+        for _ in range(2):
+            servers.append(start_server("--dynamodb-local", "--dynamodb-endpoint", engine.endpoint, "--no-demo"))
+        first, second = servers
+        rows = [{"last_name": "Partage", "first_name": "Lou", "birth_date": "2011-03-02", "role": "eleve"}]
+        created = first.request(
+            "POST", "/api/admin/accounts", {"uai": "0341234A", "accounts": rows}, {"Idempotency-Key": uuid.uuid4().hex}
+        )
+        assert created.status == 201, created.text
+        [account] = created.json()["accounts"]
+        answer = second.request(
+            "POST", "/api/login", {"identifier": account["identifier"], "password": account["provisional_password"]}
+        )
+        assert answer.json()["status"] == "first_connection_required"
+        while servers:
+            servers.pop().stop()
+        assert engine.process.poll() is None  # the servers left the shared engine running
+    finally:
+        for server in servers:
+            server.stop()
+        engine.stop()

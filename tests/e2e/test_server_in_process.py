@@ -24,10 +24,10 @@ def service(monkeypatch):
 
 
 def test_a_failing_handler_is_a_502_with_the_traceback_only_in_the_log(service, monkeypatch, caplog):
-    def broken(logical_id, event):
+    def broken(event, context):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service.functions, "invoke", broken)
+    monkeypatch.setattr(service.functions, "start_instance", lambda logical_id: broken)
     with caplog.at_level(logging.ERROR, logger="local"):
         status, _, body = service.invoke_http("POST", "/api/login", [], b"{}", "127.0.0.1", 1)
     assert status == 502 and json.loads(body) == {"message": "Internal server error"}

@@ -131,7 +131,7 @@ def test_the_desk_shows_a_tile_per_service_opening_its_initiate_login_uri(world)
     page = browser.get("/bureau")
 
     assert page.status == 200 and '<h2 id="services-title">Tes services</h2>' in page.text
-    assert "tu y seras connecté sans saisir à nouveau ton mot de passe" in page.text
+    assert "inutile de saisir à nouveau ton mot de passe" in page.text
     [(first, first_url), (second, second_url)] = tiles(page)
     assert (first, second) == ("École numérique", "ENT Occitanie")
     base_url = world.mails()[-1].html.split('href="', 1)[1].split("/valider-adresse-mail", 1)[0]
@@ -156,7 +156,7 @@ def test_a_parent_is_addressed_as_vous(world):
     add_client(world, "ent-occitanie", "ENT Occitanie")
     page = signed_in_again(world, "pdupont").get("/bureau")
     assert [name for name, _ in tiles(page)] == ["ENT Occitanie"]
-    assert "vous y serez connecté sans saisir à nouveau votre mot de passe" in page.text
+    assert "inutile de saisir à nouveau votre mot de passe" in page.text
 
 
 def signed_in_again(world, identifier) -> Browser:

@@ -172,7 +172,7 @@ def test_the_first_connection_page_says_its_time_limit_and_a_late_form_keeps_wha
     late = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD}
     page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
     text = html.unescape(page.text)
-    assert "<h1>Connexion</h1>" in text and "Ta date de naissance et ton adresse mail sont gardées" in text
+    assert "<h1>Connexion</h1>" in text and "La date de naissance et l'adresse mail saisies sont gardées" in text
     assert NEW_PASSWORD not in text and 'value="14/05/2011"' in text  # kept in the form, never the password
     page = browser.post(
         "/connexion",
@@ -236,7 +236,7 @@ def test_the_address_change_page(world):
         "/mon-compte/adresse",
         {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
     )
-    assert "Un courriel vient de vous être envoyé à votre nouvelle adresse" in page.text
+    assert "Un courriel vient de t'être envoyé à ta nouvelle adresse" in html.unescape(page.text)  # a student: "tu"
     page = browser.get(f"/valider-adresse-mail?code={code_in(world.mails()[-2].html)}")
     assert "Ton adresse mail a été modifiée" in page.text
     browser.get("/mon-compte")
@@ -254,7 +254,7 @@ def test_the_address_change_page(world):
 
 def test_pending_page_without_a_session_explains(world):
     page = Browser(world).get("/compte-en-attente")
-    assert page.status == 401 and "Connecte-toi" in page.text
+    assert page.status == 401 and "il faut se connecter avec l&#39;identifiant et le mot de passe" in page.text
     page = Browser(world).get("/premiere-connexion")
     assert page.status == 401 and "mot de passe provisoire" in page.text
 
@@ -368,7 +368,7 @@ def test_when_aws_is_busy_a_page_says_so_in_french_not_in_json(world):
     page = browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
     assert page.status == 503 and page.header("Content-Type").startswith("text/html")
     assert int(page.header("Retry-After")) > 0
-    assert '<html lang="fr"' in page.text and "Réessaie" in page.text
+    assert '<html lang="fr"' in page.text and "merci de réessayer dans quelques secondes" in page.text
 
 
 @pytest.mark.parametrize(

@@ -45,10 +45,10 @@ def deploy(monkeypatch, parameters: dict[str, str], arns: dict[str, str]) -> Dep
     defaults = {**backends.parameter_defaults(), **parameters}
     monkeypatch.setattr(backends, "parameter_defaults", lambda: defaults)
     source = template.load()
-    keys = {
+    keys = {  # the signing slots (the template's other keys, such as StaffSecretsKey, are not theirs)
         logical_id
         for logical_id, resource in template.kms_keys().items()
-        if "Condition" in resource and backends.condition_holds(resource["Condition"])  # the signing slots
+        if logical_id in SLOTS.values() and backends.condition_holds(resource["Condition"])
     }
     existing = {logical_id: arn for logical_id, arn in arns.items() if logical_id in keys}
     variables = source["Globals"]["Function"]["Environment"]["Variables"]

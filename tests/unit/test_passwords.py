@@ -3,6 +3,7 @@
 import pytest
 
 from ent_accounts import passwords
+from ent_accounts.wording import text_for
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,9 @@ def test_policy(candidate, fragment):
     if fragment is None:
         assert error is None
     else:
-        assert fragment in error
+        assert fragment in text_for(error, "eleve")
+        # The same refusal said to a parent ("vous") and to a reader not known (neither).
+        assert "ton " not in text_for(error, "parent") and "ton " not in text_for(error, None)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +91,8 @@ def test_policy_accepts_reasonable_passwords(good):
 )
 def test_common_passwords_words_names_and_patterns_are_refused(common):
     error = passwords.policy_error(common, "jdupont12", context=("Jeanne", "Dupont"))
-    assert error is not None and "trop courant : choisis-en un autre" in error
+    assert error is not None and "trop courant : choisis-en un autre" in text_for(error, "eleve")
+    assert "trop courant : choisissez-en un autre" in text_for(error, "parent")
 
 
 @pytest.mark.parametrize(
@@ -112,13 +116,14 @@ def test_passwords_built_on_the_account_holder_are_refused(candidate, context, f
     if fragment is None:
         assert error is None
     else:
-        assert fragment in error
+        assert fragment in text_for(error, "eleve")
 
 
 def test_the_school_name_is_refused_but_not_the_kind_of_school():
     school = "Lycée Victor Hugo"
     refused = passwords.policy_error("VictorHugo-42!", "lmartin", context=("Léa", "Martin"), school_name=school)
-    assert "le nom de ton établissement" in refused
+    assert "le nom de ton établissement" in text_for(refused, "eleve")
+    assert "le nom de l'établissement" in text_for(refused, "parent")
     assert passwords.policy_error("Lycee-Tigre-42!", "lmartin", context=("Léa", "Martin"), school_name=school) is None
 
 

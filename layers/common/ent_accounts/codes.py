@@ -17,6 +17,7 @@ class Purpose(StrEnum):
     ACCOUNT_ACTIVATION = "account_activation"  # validation link sent at first connection (or resent)
     EMAIL_CHANGE = "email_change"
     PASSWORD_RESET = "password_reset"  # noqa: S105
+    STAFF_INVITATION = "staff_invitation"  # a school staff member's invitation link (identifier: the member's id)
 
 
 @dataclass

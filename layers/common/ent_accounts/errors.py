@@ -1,23 +1,47 @@
 """Domain errors: each carries the API error code, the HTTP status and the French sentence for the user.
 
-Use cases raise them; one place in web/ turns them into answers.
+Use cases raise them; one place in web/ turns them into answers. What a student or a parent may read before
+anybody is known (a login refused, a link that no longer works, the service busy) is said impersonally; a
+sentence said only to a known account is a `Say` (wording.py) with its "tu" and "vous" forms.
 """
 
 from __future__ import annotations
 
+from ent_accounts.wording import Message, Say, text_for
+
 
 class DomainError(Exception):
+    """`message` and the `fields`' messages are plain (neutral) sentences or `Say`s (wording.py); `audience`: the
+    role of the account the refusal is about, when the raiser knows it, so that the answer speaks to that reader
+    (`message_for`, `fields_for`). Without one, a Say gives its neutral form."""
+
     status = 400
     code = "invalid_request"
-    message = "La demande est invalide."
+    message: Message = "La demande est invalide."
     retry_after: int | None = None  # seconds: the answer's Retry-After, for a refusal that time lifts
 
-    def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None, **extra) -> None:
-        super().__init__(message or self.message)
+    def __init__(
+        self,
+        message: Message | None = None,
+        *,
+        fields: dict[str, Message] | None = None,
+        audience: str | None = None,
+        **extra,
+    ) -> None:
         self.message = message or self.message
+        super().__init__(str(self.message))
         self.fields = fields or {}
+        self.audience = audience
         self.extra = extra  # additional documented keys of the error body, e.g. validation_deadline
         self.headers: dict[str, str] = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+    def message_for(self, audience: str | None = None) -> str:
+        """The sentence for `audience` (by default the one the raiser named)."""
+        return text_for(self.message, audience or self.audience) or ""
+
+    def fields_for(self, audience: str | None = None) -> dict[str, str]:
+        """The fields' messages for `audience` (by default the one the raiser named)."""
+        return {name: text_for(message, audience or self.audience) or "" for name, message in self.fields.items()}
 
 
 class InvalidRequest(DomainError):
@@ -33,21 +57,29 @@ class InvalidCredentials(DomainError):
 class AccountPendingValidation(DomainError):
     status = 403
     code = "account_pending_validation"
-    message = (
-        "Ton compte est en attente de validation : ouvre le mail que tu as reçu et clique sur le lien de validation."
+    message = Say(
+        "Ton compte est en attente de validation : ouvre le mail que tu as reçu et clique sur le lien de validation.",
+        "Votre compte est en attente de validation : ouvrez le mail que vous avez reçu et cliquez sur le lien de "
+        "validation.",
+        "Compte en attente de validation : le lien de validation est dans le mail reçu à l'adresse indiquée.",
     )
 
 
 class InvalidChallenge(DomainError):
     status = 401
     code = "invalid_challenge"
-    message = "Ta session de première connexion a expiré : reconnecte-toi avec ton mot de passe provisoire."
+    message = (
+        "La session de première connexion a expiré : il faut se connecter de nouveau avec le mot de passe provisoire."
+    )
 
 
 class AlreadyCompleted(DomainError):
     status = 409
     code = "already_completed"
-    message = "La première connexion de ce compte a déjà été faite : connecte-toi avec ton mot de passe."
+    message = (
+        "La première connexion de ce compte a déjà été faite : la connexion se fait maintenant avec le mot de passe "
+        "personnel."
+    )
 
 
 class NotPending(DomainError):
@@ -60,15 +92,14 @@ class InvalidOrExpiredCode(DomainError):
     status = 410
     code = "invalid_or_expired_code"
     message = (
-        "Ce lien n'est pas valide ou a expiré. Si ton compte a été supprimé, demande à ton établissement "
-        "de t'en créer un nouveau."
+        "Ce lien n'est pas valide ou a expiré. Si le compte a été supprimé, l'établissement peut en créer un nouveau."
     )
 
 
 class MailUnavailable(DomainError):
     status = 503
     code = "mail_unavailable"
-    message = "Le mail n'a pas pu être envoyé pour le moment. Réessaie dans quelques minutes."
+    message = "Le mail n'a pas pu être envoyé pour le moment : merci de réessayer dans quelques minutes."
     retry_after = 60
 
 
@@ -80,40 +111,44 @@ class AddressUndeliverable(DomainError):
 
     status = 400
     code = "email_undeliverable"
-    message = "Nos mails ne peuvent pas être remis à cette adresse : vérifie-la ou indique une autre adresse mail."
+    message = Say(
+        "Nos mails ne peuvent pas être remis à cette adresse : vérifie-la ou indique une autre adresse mail.",
+        "Nos mails ne peuvent pas être remis à cette adresse : vérifiez-la ou indiquez une autre adresse mail.",
+        "Nos mails ne peuvent pas être remis à cette adresse : une autre adresse mail est nécessaire.",
+    )
 
-    def __init__(self, field: str = "email", message: str | None = None) -> None:
+    def __init__(self, field: str = "email", message: Message | None = None, audience: str | None = None) -> None:
         message = message or self.message
-        super().__init__(message, fields={field: message})
+        super().__init__(message, fields={field: message}, audience=audience)
 
-    def for_field(self, field: str) -> AddressUndeliverable:
-        """The same refusal, attached to the form field that held the address."""
-        return AddressUndeliverable(field, self.message)
+    def for_field(self, field: str, audience: str | None = None) -> AddressUndeliverable:
+        """The same refusal, attached to the form field that held the address (and said to `audience`)."""
+        return AddressUndeliverable(field, self.message, audience or self.audience)
 
 
 class AccountLocked(DomainError):
     status = 429
     code = "account_locked"
-    message = "Trop de tentatives de connexion. Réessaie plus tard."
+    message = "Trop de tentatives de connexion : nouvel essai possible plus tard."
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
         minutes = max(1, (retry_after + 59) // 60)
         plural = "s" if minutes > 1 else ""
-        super().__init__(f"Trop de tentatives de connexion. Réessaie dans {minutes} minute{plural}.")
+        super().__init__(f"Trop de tentatives de connexion : nouvel essai possible dans {minutes} minute{plural}.")
 
 
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
-    message = "Trop de mails ont été envoyés pour ce compte. Réessaie dans une heure."
+    message = "Trop de mails ont été envoyés pour ce compte : nouvel essai possible dans une heure."
     retry_after = 3600
 
 
 class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"
-    message = "Ta session a expiré ou tu n'es pas connecté : connecte-toi."
+    message = "La session a expiré ou n'est pas ouverte : il faut se connecter."
 
 
 class ServiceBusy(DomainError):
@@ -121,7 +156,7 @@ class ServiceBusy(DomainError):
 
     status = 503
     code = "service_unavailable"
-    message = "Le service est très sollicité en ce moment. Réessaie dans quelques secondes."
+    message = "Le service est très sollicité en ce moment : merci de réessayer dans quelques secondes."
     retry_after = 5
 
 

@@ -88,3 +88,27 @@ def public_key(client: Any, key_arn: str) -> bytes:
         logger.error("KMS key cannot sign RS256", extra={"key": key_arn, "usage": answer.get("KeyUsage"), "spec": spec})
         raise KeyUnusable(f"{key_arn} is not an RSA signing key ({answer.get('KeyUsage')}, {spec})")
     return answer["PublicKey"]
+
+
+# --- the staff members' TOTP secrets (staff/secrets.py): a symmetric key, the member's id as encryption context ---
+
+
+def encrypt(client: Any, key_arn: str, plaintext: bytes, context: dict[str, str]) -> bytes:
+    """The ciphertext of a small secret under the key (one Encrypt call), bound to `context`: the same context is
+    needed to decrypt, so a ciphertext copied onto another item does not open."""
+    answer = _call(
+        "Encrypt",
+        key_arn,
+        lambda: client.encrypt(KeyId=key_arn, Plaintext=plaintext, EncryptionContext=context),
+    )
+    return answer["CiphertextBlob"]
+
+
+def decrypt(client: Any, key_arn: str, ciphertext: bytes, context: dict[str, str]) -> bytes:
+    """The plaintext of `encrypt`'s ciphertext (one Decrypt call, the key named so that no other key is tried)."""
+    answer = _call(
+        "Decrypt",
+        key_arn,
+        lambda: client.decrypt(KeyId=key_arn, CiphertextBlob=ciphertext, EncryptionContext=context),
+    )
+    return answer["Plaintext"]

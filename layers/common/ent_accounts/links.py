@@ -27,6 +27,16 @@ EMAIL_VALIDATION = "/valider-adresse-mail"
 ACCESSIBILITY = "/accessibilite"
 LEGAL_NOTICE = "/mentions-legales"
 PERSONAL_DATA = "/donnees-personnelles"
+# The school staff's console (web/routes/school_console.py): its own cookie, whose Path is STAFF_HOME.
+STAFF_HOME = "/etablissement"
+STAFF_LOGIN = "/etablissement/connexion"
+STAFF_CODE = "/etablissement/code"
+STAFF_INVITATION = "/etablissement/invitation"
+STAFF_ENROLMENT = "/etablissement/activation-code"
+STAFF_RECOVERY_CODES = "/etablissement/codes-de-secours"
+STAFF_LOGOUT = "/etablissement/deconnexion"
+# Help (linked from every page's header and footer, and from error pages): where the identifier is, what to do.
+HELP = "/aide"
 # Where the pages send the browser, once signed in, to finish a sign-in a service asked for (oidc/, cas/).
 CONTINUE_SIGN_IN = "/oidc/continue"
 # … which sends a CAS sign-in on to CAS's own (cas/login.py): the pages need not know which protocol asked.
@@ -74,6 +84,10 @@ class Links:
 
     def password_reset(self, token: str) -> str:
         return self.with_code(PASSWORD_RESET, token)
+
+    def staff_invitation(self, token: str) -> str:
+        """The link of a staff member's invitation mail."""
+        return self.with_code(STAFF_INVITATION, token)
 
     def forgot_password(self) -> str:
         return self.page(FORGOT_PASSWORD)

@@ -37,6 +37,7 @@ SUBJECTS = {
     "email_change": "Message des services en ligne – Confirmation de votre nouvelle adresse mail",
     "email_change_notice": "Message des services en ligne – Changement d'adresse mail demandé",
     "school_reset": "Message des services en ligne – Nouveau mot de passe provisoire donné par l'établissement",
+    "staff_invitation": "Message des services en ligne – Invitation à la console de l'établissement",
     "identifier_reminder": "Message des services en ligne – Identifiant oublié",
 }
 

@@ -17,6 +17,7 @@ import secrets
 from functools import lru_cache
 
 from ent_accounts.codes import same_secret
+from ent_accounts.wording import Message, Say
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -25,16 +26,38 @@ MIN_KINDS = 3
 PROVISIONAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PROVISIONAL_LENGTH = 12  # 12 × log2(55) ≈ 69 bits
 
-COMMON_MESSAGE = (
-    "Ce mot de passe est trop courant : choisis-en un autre. Un mot, un prénom, une suite de touches ou un mot de "
-    "passe connu reste facile à deviner, même avec des chiffres ou des symboles autour."
+_GUESSABLE = (
+    "Un mot, un prénom, une suite de touches ou un mot de passe connu reste facile à deviner, même avec des "
+    "chiffres ou des symboles autour."
+)
+# Said to the account's holder, student or parent (wording.py); the web layer words them for the page's audience.
+COMMON_MESSAGE = Say(
+    f"Ce mot de passe est trop courant : choisis-en un autre. {_GUESSABLE}",
+    f"Ce mot de passe est trop courant : choisissez-en un autre. {_GUESSABLE}",
+    f"Ce mot de passe est trop courant : il en faut un autre. {_GUESSABLE}",
+)
+HAS_IDENTIFIER = Say(
+    "Le mot de passe ne doit pas contenir ton identifiant.",
+    "Le mot de passe ne doit pas contenir votre identifiant.",
+    "Le mot de passe ne doit pas contenir l'identifiant.",
+)
+HAS_NAME = Say(
+    "Le mot de passe ne doit pas contenir ton nom ni ton prénom.",
+    "Le mot de passe ne doit pas contenir votre nom ni votre prénom.",
+    "Le mot de passe ne doit pas contenir le nom ni le prénom du titulaire du compte.",
+)
+HAS_SCHOOL = Say(
+    "Le mot de passe ne doit pas contenir le nom de ton établissement.",
+    "Le mot de passe ne doit pas contenir le nom de l'établissement.",
+    "Le mot de passe ne doit pas contenir le nom de l'établissement.",
 )
 
 
 def policy_error(
     password: str, identifier: str = "", context: tuple[str | None, ...] = (), school_name: str | None = None
-) -> str | None:
-    """The French reason why a personal password is refused, or None when it is acceptable.
+) -> Message | None:
+    """The French reason why a personal password is refused (a Say where it addresses the holder), or None when it
+    is acceptable.
 
     `context`: the account holder's first and last names; `school_name`, the school's (when the caller knows it).
     """
@@ -46,11 +69,11 @@ def policy_error(
     if len(password) > MAX_LENGTH:
         return f"Le mot de passe doit contenir au plus {MAX_LENGTH} caractères."
     if identifier and (identifier.lower() in password.lower() or blocklist.contains_context(password, (identifier,))):
-        return "Le mot de passe ne doit pas contenir ton identifiant."
+        return HAS_IDENTIFIER
     if blocklist.contains_context(password, context):
-        return "Le mot de passe ne doit pas contenir ton nom ni ton prénom."
+        return HAS_NAME
     if blocklist.contains_context(password, (school_name,), generic=blocklist.SCHOOL_WORDS):
-        return "Le mot de passe ne doit pas contenir le nom de ton établissement."
+        return HAS_SCHOOL
     if blocklist.is_common(password) or blocklist.is_pattern(password):
         return COMMON_MESSAGE
     kinds = sum(

@@ -20,6 +20,7 @@ from ent_accounts.oidc.signing import TokenSigner
 from ent_accounts.outbox import MailLinkKey
 from ent_accounts.settings import Settings, current_settings
 from ent_accounts.sso.logout_notifications import LogoutQueue
+from ent_accounts.staff.secrets import StaffSecrets
 from ent_accounts.store import Store
 
 
@@ -34,6 +35,7 @@ class Services:
     logout_queue: LogoutQueue  # the clients to tell that a session ended (single logout), off the request path
     link_key: MailLinkKey  # the link codes of outbox mails (outbox.py), from the KMS key of MAIL_LINK_KEY
     failed_events: FailedEvents  # where the outbox's sender puts a mail that could not leave
+    staff_secrets: StaffSecrets  # the staff members' TOTP secrets, sealed by the KMS key of STAFF_SECRETS_KEY
 
     @classmethod
     def from_settings(
@@ -67,6 +69,7 @@ class Services:
         signer = TokenSigner(settings.oidc_signing_key, settings.oidc_published_keys, client=kms)
         link_key = MailLinkKey(settings.mail_link_key, client=kms)
         failed_events = FailedEvents(settings.failed_events_queue_url, client=sqs)
+        staff_secrets = StaffSecrets(settings.staff_secrets_key, client=kms)
         return cls(
             link_key=link_key,
             failed_events=failed_events,
@@ -77,6 +80,7 @@ class Services:
             mail_queue=mail_queue,
             logout_queue=logout_queue,
             signer=signer,
+            staff_secrets=staff_secrets,
         )
 
 

@@ -203,6 +203,16 @@ class Settings(FromEnvironment):
     failed_events_queue_url: str = variable("FAILED_EVENTS_QUEUE_URL", "")
     # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
     logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
+    # --- school staff (staff/, flows/staff.py) ---
+    # The KMS key (ARN, symmetric) that encrypts the staff members' TOTP secrets; empty: no staff sign-in here.
+    staff_secrets_key: str = variable("STAFF_SECRETS_KEY", "", _key_arn)
+    # Staff sessions are shorter than students' (30 min idle, 12 h): a staff session reaches the accounts of a whole
+    # school (hundreds of children's names, birth dates, classes and the power to reset their passwords), and
+    # secretaries work on shared office computers left open between two visitors. 15 minutes idle, 8 hours (a
+    # working day) in all, then the password and a code again.
+    staff_session_idle_minutes: int = variable("STAFF_SESSION_IDLE_MINUTES", 15, _count)
+    staff_session_hours: int = variable("STAFF_SESSION_HOURS", 8, _count)
+    staff_invitation_hours: int = variable("STAFF_INVITATION_HOURS", 72, _count)
     # --- IAM callers of /api/admin/ (principals.py) ---
     # IAM roles or users (ARNs, comma-separated) that hold every school whatever the table says, and so may manage
     # the grants of the others: ops' bootstrap (template parameter AdminPrincipals). Kept as grants' keys.

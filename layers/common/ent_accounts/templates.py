@@ -6,6 +6,8 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from ent_accounts.wording import Say, audience_of
+
 MONTHS = [
     "janvier",
     "février",
@@ -46,13 +48,12 @@ def french_datetime(moment: datetime) -> str:
     return f"{french_date(moment)} à {french_time(moment)}"
 
 
-def say(context, student: str, parent: str) -> str:
-    """One register per audience: the page's `audience` ("parent" or "eleve"), else its account's role. A page
-    that knows neither (before any login) speaks to a student, as the leaflet does."""
-    audience = context.get("audience")
-    if audience is None and (account := context.get("account")) is not None:
-        audience = getattr(account, "role", None)
-    return parent if audience == "parent" else student
+def say(context, student: str, parent: str, neutral: str | None = None) -> str:
+    """One register per audience (wording.py): the page's `audience` ("parent" or "eleve"), else its account's
+    role. A page that knows neither (before any login) gets `neutral`, impersonal words; pages that can be seen
+    before a login are written impersonally, so only pages of a known account call this without `neutral`, whose
+    absence then falls back to the student's form."""
+    return Say(student, parent, student if neutral is None else neutral).to(audience_of(context))
 
 
 @lru_cache(maxsize=1)

@@ -42,7 +42,6 @@ from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import (
     CAS,
-    SCHOOL_NOT_SERVED,
     Answer,
     PendingSignIn,
     SchoolNotServed,
@@ -53,9 +52,9 @@ from ent_accounts.sso.sign_in import (
 
 __all__ = ["Answer", "UnknownService", "cas_login", "continue_sign_in", "with_ticket"]
 
-UNKNOWN_SERVICE = (
-    "Ce service n'est pas reconnu : la connexion ne peut pas aboutir. Retourne sur le site du service et réessaie ; "
-    "si le problème continue, signale-le à ton établissement."
+UNKNOWN_SERVICE = (  # seen before any login (nobody known): impersonal words (wording.py)
+    "Ce service n'est pas reconnu : la connexion ne peut pas aboutir. Il faut revenir sur le site du service et "
+    "recommencer ; si le problème continue, l'établissement peut le signaler."
 )
 
 
@@ -177,7 +176,7 @@ def _issue(
         _refused(services, account, client.client_id, "school_not_served", request_id)
         if gateway:
             return Answer(service.url, to_client=True)
-        raise SchoolNotServed(SCHOOL_NOT_SERVED[account.role])
+        raise SchoolNotServed(audience=account.role)
     ticket = new_ticket()
     valid_until = now + timedelta(seconds=services.settings.cas_ticket_seconds)
     record = ServiceTicket(

@@ -18,8 +18,14 @@ from ent_accounts.outbox import EMAIL_CHANGE, EMAIL_CHANGE_NOTICE, OutboxMail, n
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
 from ent_accounts.store import Conflict, Transaction
+from ent_accounts.wording import Say
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
+ALREADY_YOURS = Say(
+    "C'est déjà l'adresse de ton compte.",
+    "C'est déjà l'adresse de votre compte.",
+    "C'est déjà l'adresse de ce compte.",
+)
 
 
 def account_view(account: Account) -> dict[str, Any]:
@@ -56,8 +62,7 @@ def request_email_change(
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
     account = _check_password(services, signed_in, current_password, request_id)
     if account.email and same_address(account.email, new_email) and account.email_verified:
-        message = "C'est déjà l'adresse de ton compte."
-        raise InvalidRequest(message, fields={"new_email": message})
+        raise InvalidRequest(ALREADY_YOURS, fields={"new_email": ALREADY_YOURS}, audience=account.role)
     refuse_if_known_undeliverable(account, new_email, "new_email")
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
@@ -88,7 +93,7 @@ def queue_email_change(
     AddressUndeliverable names the form's `field` (an address SES could never send to: not ASCII).
     """
     if not ascii_address(new_email).isascii():
-        raise AddressUndeliverable(field)
+        raise AddressUndeliverable(field, audience=account.role)
     outbox_id = new_outbox_id()
     expires_at = services.clock.now() + timedelta(hours=services.settings.email_change_link_hours)
     code = Code(

@@ -101,7 +101,8 @@ def replace_password(account: Account, new_password: str) -> None:
     """Give the account a new personal password, or InvalidRequest (the policy refuses it). Every session and every
     link asked for with the old password stop working; an address change asked for with it is void."""
     if reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
-        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields={"new_password": reason})
+        fields = {"new_password": reason}
+        raise InvalidRequest("Le mot de passe n'est pas assez sûr.", fields=fields, audience=account.role)
     account.password_hash = hash_password(new_password)
     account.credential_version += 1
     account.pending_email = None

@@ -25,12 +25,27 @@ from ent_accounts.lockout import Throttle
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
+from ent_accounts.wording import Message, Say
 
-BIRTH_DATE_MISMATCH = "La date de naissance ne correspond pas à celle connue de ton établissement."
+# Said to the account's holder, known from the challenge (wording.py: the web layer words them for the role).
+BIRTH_DATE_MISMATCH = Say(
+    "La date de naissance ne correspond pas à celle connue de ton établissement.",
+    "La date de naissance ne correspond pas à celle connue de l'établissement.",
+    "La date de naissance ne correspond pas à celle connue de l'établissement.",
+)
 MAX_BIRTH_DATE_TRIES = 3  # a challenge dies after this many wrong birth dates: log in again
-TOO_MANY_BIRTH_DATES = (
+TOO_MANY_BIRTH_DATES = Say(
     "Trop d'essais de date de naissance : reconnecte-toi avec ton mot de passe provisoire. "
-    "Si la date connue de ton établissement est fausse, demande-lui de la corriger."
+    "Si la date connue de ton établissement est fausse, demande-lui de la corriger.",
+    "Trop d'essais de date de naissance : reconnectez-vous avec votre mot de passe provisoire. "
+    "Si la date connue de l'établissement est fausse, demandez-lui de la corriger.",
+    "Trop d'essais de date de naissance : il faut se connecter de nouveau avec le mot de passe provisoire. "
+    "Si la date connue de l'établissement est fausse, l'établissement peut la corriger.",
+)
+SAME_AS_PROVISIONAL = Say(
+    "Choisis un mot de passe différent de ton mot de passe provisoire.",
+    "Choisissez un mot de passe différent de votre mot de passe provisoire.",
+    "Le nouveau mot de passe doit être différent du mot de passe provisoire.",
 )
 
 
@@ -92,13 +107,13 @@ def complete_first_connection(
 
     fields = {}
     if account.provisional_password_hash and provisional_matches(account.provisional_password_hash, new_password):
-        fields["new_password"] = "Choisis un mot de passe différent de ton mot de passe provisoire."  # noqa: S105
+        fields["new_password"] = SAME_AS_PROVISIONAL
     elif reason := policy_error(new_password, account.identifier, context=(account.first_name, account.last_name)):
         fields["new_password"] = reason
     claim = _check_birth_date(services, challenge, account, throttle, birth_date, request_id, fields)
     try:
         if fields:
-            raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
+            raise InvalidRequest("Certains champs sont à corriger.", fields=fields, audience=account.role)
         result = _complete(services, challenge, account, new_password, birth_date, email, links, request_id)
     except BaseException:
         if claim is not None and "birth_date" not in fields:
@@ -115,7 +130,7 @@ def _check_birth_date(
     throttle: Throttle,
     birth_date: date,
     request_id: str,
-    fields: dict[str, str],
+    fields: dict[str, Message],
 ) -> Throttle | None:
     """Compare the birth date, which the school knows and a found letter does not tell: a wrong one counts as a
     failed login of the identifier (lock-out) and as one of the challenge's MAX_BIRTH_DATE_TRIES. The lock-out
@@ -125,7 +140,7 @@ def _check_birth_date(
     if not account.birth_date:
         return None
     if challenge.wrong_attempts >= MAX_BIRTH_DATE_TRIES:
-        raise InvalidChallenge(TOO_MANY_BIRTH_DATES)
+        raise InvalidChallenge(TOO_MANY_BIRTH_DATES, audience=account.role)
     claim = claim_check(services, account.identifier, throttle)
     if account.birth_date == birth_date:
         return claim

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ent_accounts import metrics
-from ent_accounts.accounts import Status
+from ent_accounts.accounts import Account, Status
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import PENDING_MESSAGE, undeliverable_view
@@ -23,6 +23,7 @@ class LoginResult:
     token: str  # session token, or the challenge that allows the first connection
     expires_at: datetime
     session: Session | None = None  # the session opened (none while the first connection is required)
+    account: Account | None = None  # the account signed in (its role: the register its pages speak in)
 
 
 def login(
@@ -52,7 +53,7 @@ def login(
             credential_version=account.credential_version,
         )
         services.store.put_code(code)
-        return LoginResult("first_connection_required", challenge, expires_at)
+        return LoginResult("first_connection_required", challenge, expires_at, account=account)
 
     if account.status is Status.PENDING_VALIDATION:
         deadline = iso(account.validation_deadline)
@@ -61,8 +62,10 @@ def login(
             # The API tells the student when the validation mail could not be delivered, so they correct it.
             if undeliverable := undeliverable_view(account):
                 message = PENDING_MESSAGE.format(address=undeliverable["address"])
-                raise AccountPendingValidation(message, validation_deadline=deadline, email_undeliverable=undeliverable)
-            raise AccountPendingValidation(validation_deadline=deadline)
+                raise AccountPendingValidation(
+                    message, audience=account.role, validation_deadline=deadline, email_undeliverable=undeliverable
+                )
+            raise AccountPendingValidation(audience=account.role, validation_deadline=deadline)
         token, session = open_session(services, account, scope="pending", forget_failures=True)
         return LoginResult("pending_validation", token, session.expires_at, session)
 

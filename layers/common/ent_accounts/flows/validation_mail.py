@@ -31,7 +31,7 @@ def queue_validation_mail(services: Services, tx: Transaction, account: Account,
     Call it before `tx.save_account(account)`. AddressUndeliverable (the `email` field) when SES could never send
     to the address (not ASCII: no SMTPUTF8)."""
     if not ascii_address(account.email).isascii():
-        raise AddressUndeliverable("email")
+        raise AddressUndeliverable("email", audience=account.role)
     outbox_id = new_outbox_id()
     code = Code(
         services.link_key.code_hash(outbox_id),

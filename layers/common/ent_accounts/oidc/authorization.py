@@ -49,7 +49,6 @@ from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import (
     CAS,
     OIDC,
-    SCHOOL_NOT_SERVED,
     Answer,
     PendingSignIn,
     SchoolNotServed,
@@ -288,7 +287,7 @@ def _answer(
         _refused(services, account, client.client_id, "school_not_served", request_id)
         if grant.silent:
             raise grant.error("access_denied", "this client does not serve the account's school")
-        raise SchoolNotServed(SCHOOL_NOT_SERVED[account.role])
+        raise SchoolNotServed(audience=account.role)
     subject = account.subject or services.store.ensure_subject(account.identifier, new_subject())
     code = new_token()
     valid_until = now + timedelta(seconds=services.settings.oidc_code_seconds)

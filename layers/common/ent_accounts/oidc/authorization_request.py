@@ -27,14 +27,15 @@ PARAMETER_NAME = re.compile(r"[a-z_]{1,40}")  # what an OAuth parameter's name l
 MAX_STATE = 1024  # far more than any client sends; a bounded item and URL
 MAX_NONCE = 512
 
+# Seen before any login (nobody known): impersonal words (wording.py).
 UNKNOWN_CLIENT = (
-    "Ce service n'est pas reconnu : la connexion ne peut pas aboutir. Retourne sur le site du service et réessaie ; "
-    "si le problème continue, signale-le à ton établissement."
+    "Ce service n'est pas reconnu : la connexion ne peut pas aboutir. Il faut revenir sur le site du service et "
+    "recommencer ; si le problème continue, l'établissement peut le signaler."
 )
 BAD_REDIRECT = (
     "Ce service a demandé la connexion avec une adresse de retour qui n'est pas la sienne : la connexion ne peut "
-    "pas aboutir. Retourne sur le site du service et réessaie ; si le problème continue, signale-le à ton "
-    "établissement."
+    "pas aboutir. Il faut revenir sur le site du service et recommencer ; si le problème continue, "
+    "l'établissement peut le signaler."
 )
 
 

@@ -14,39 +14,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from ent_accounts.accounts import Account, Role, Status
+from ent_accounts.accounts import Account, Status
 from ent_accounts.errors import DomainError
 from ent_accounts.sessions import Session
+from ent_accounts.wording import Say
 
 OIDC = "oidc"
 CAS = "cas"
 
 # What every protocol's sign-in answers with (oidc/authorization.py, cas/login.py), and the refusals they share.
 
-SCHOOL_NOT_SERVED = {
-    Role.STUDENT: (
-        "Ce service n'est pas ouvert aux comptes de ton établissement : tu ne peux pas t'y connecter avec ce "
-        "compte. Si tu penses que c'est une erreur, adresse-toi à ton établissement."
-    ),
-    Role.PARENT: (
-        "Ce service n'est pas ouvert aux comptes de votre établissement : vous ne pouvez pas vous y connecter avec "
-        "ce compte. Si vous pensez que c'est une erreur, adressez-vous à l'établissement."
-    ),
-}
+SCHOOL_NOT_SERVED = Say(
+    "Ce service n'est pas ouvert aux comptes de ton établissement : tu ne peux pas t'y connecter avec ce "
+    "compte. Si tu penses que c'est une erreur, adresse-toi à ton établissement.",
+    "Ce service n'est pas ouvert aux comptes de votre établissement : vous ne pouvez pas vous y connecter avec "
+    "ce compte. Si vous pensez que c'est une erreur, adressez-vous à l'établissement.",
+    "Ce service n'est pas ouvert aux comptes de cet établissement : la connexion n'y est pas possible avec ce "
+    "compte. En cas d'erreur, l'établissement peut aider.",
+)
 
 
 class SchoolNotServed(DomainError):
+    """Raised with the account's role as `audience`."""
+
     status = 403
     code = "school_not_served"
-    message = SCHOOL_NOT_SERVED[Role.STUDENT]
+    message = SCHOOL_NOT_SERVED
 
 
 class SignInExpired(DomainError):
     status = 400
     code = "sign_in_expired"
     message = (
-        "Cette demande de connexion a expiré ou a déjà servi. Retourne sur le site du service et connecte-toi de "
-        "nouveau depuis celui-ci."
+        "Cette demande de connexion a expiré ou a déjà servi : il faut revenir sur le site du service et s'y "
+        "connecter de nouveau."
     )
 
 

@@ -10,6 +10,8 @@ the mailbox index),
 codes.py, people.py (person claims), families.py (parent-child links), school_index.py (the school index's
 backfill), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
+clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), staff.py (school
+staff: members, e-mail claims, roles by school, staff sessions and audit events), transaction.py,
 clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
 tickets.py (CAS service tickets), outbox.py (mails to send), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
@@ -32,6 +34,8 @@ from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import PendingSignIn
+from ent_accounts.staff.members import StaffMember
+from ent_accounts.staff.sessions import StaffSession
 from ent_accounts.store import (
     accounts,
     allowances,
@@ -46,6 +50,7 @@ from ent_accounts.store import (
     people,
     school_index,
     sessions,
+    staff,
     throttles,
     tickets,
 )
@@ -61,6 +66,7 @@ from ent_accounts.store.errors import (
 )
 from ent_accounts.store.families import Family
 from ent_accounts.store.people import person_key
+from ent_accounts.store.staff import StaffEmailTaken, StaffWrites
 from ent_accounts.store.table import TRANSACTION_WRITES, Table, client_config
 from ent_accounts.store.transaction import Transaction
 
@@ -73,6 +79,8 @@ __all__ = [
     "IdentifierTaken",
     "RecordedEvent",
     "ServiceUrlTaken",
+    "StaffEmailTaken",
+    "StaffWrites",
     "Store",
     "StoreFailure",
     "StoreUnavailable",
@@ -332,6 +340,59 @@ class Store(Table):
     def service_holder(self, service_url: str) -> str | None:
         """The client_id of the client whose registration holds this CAS service URL (one GetItem), if any."""
         return clients.service_holder(self, service_url)
+
+    # --- school staff (store/staff.py) -------------------------------------------------------------------------
+
+    def staff_writes(self) -> StaffWrites:
+        """A transaction of writes to staff items (member, e-mail claim, roles, invitation code, session, audit)."""
+        return StaffWrites(self)
+
+    def get_staff_member(self, member_id: str) -> StaffMember | None:
+        return staff.get_member(self, member_id)
+
+    def staff_member_by_email(self, email: str) -> StaffMember | None:
+        """The member whose (case-folded) e-mail this is, through its claim: two GetItem."""
+        return staff.member_by_email(self, email)
+
+    def school_staff(self, uai: str) -> list[StaffMember]:
+        return staff.school_staff(self, uai)
+
+    def staff_throttle(self, email: str) -> Throttle:
+        """The lock-out counter of a staff address (password and codes alike)."""
+        return throttles.throttle_from_item(self, self.get(throttles.throttle_key(staff.throttle_identifier(email))))
+
+    def claim_staff_check(
+        self, email: str, seen: Throttle, lock_for: Callable[[int], timedelta], memory: timedelta
+    ) -> Throttle:
+        """Count a staff password or code check as a failure before it is made (store/throttles.py)."""
+        return throttles.claim_password_check(self, staff.throttle_identifier(email), seen, lock_for, memory)
+
+    def release_staff_check(self, email: str, claim: Throttle) -> None:
+        throttles.release_password_check(self, staff.throttle_identifier(email), claim)
+
+    def take_totp_step(self, member_id: str, step: int, credential_version: int) -> bool:
+        """Record the step of an accepted code if later than the last one (conditional): False when already taken."""
+        return staff.take_totp_step(self, member_id, step, credential_version)
+
+    def use_recovery_code(self, member_id: str, code_hash: str, credential_version: int) -> int | None:
+        """Spend a recovery code (conditional): how many remain, None when it was not there."""
+        return staff.use_recovery_code(self, member_id, code_hash, credential_version)
+
+    def get_staff_session(self, token_hash: str) -> StaffSession | None:
+        return staff.get_staff_session(self, token_hash)
+
+    def refresh_staff_session(self, token_hash: str, expires_at: datetime, now: datetime) -> None:
+        staff.refresh_staff_session(self, token_hash, expires_at, now)
+
+    def delete_staff_session(self, token_hash: str) -> None:
+        staff.delete_staff_session(self, token_hash)
+
+    def record_staff_event(self, member_id: str, event_type: str, request_id: str, **details: str) -> None:
+        item = staff.staff_audit_item(self, member_id, event_type, request_id, details)
+        self.request("put_item", TableName=self.table_name, Item=item)
+
+    def staff_events(self, member_id: str) -> list[dict]:
+        return list(staff.staff_events(self, member_id))
 
     # --- grants of IAM callers (store/iam_grants.py) -----------------------------------------------------------
 

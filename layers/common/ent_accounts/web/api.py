@@ -48,11 +48,12 @@ FIELD_MESSAGES = {
 }
 
 
-INTERNAL_ERROR = "Le service rencontre un problème. Réessaie dans quelques minutes."
+# Said to whoever it is (the reader is not known here): impersonal words, neither "tu" nor "vous" (wording.py).
+INTERNAL_ERROR = "Le service rencontre un problème : merci de réessayer dans quelques minutes."
 INVALID_VALUE = "Une des valeurs envoyées est trop longue ou mal formée."
 # A page's query string that does not fit (a code given twice, say): a link that was cut or edited.
 MALFORMED_PAGE_URL = (
-    "L'adresse de cette page est mal formée. Si tu as suivi un lien reçu par mail, ouvre-le tel quel, sans le modifier."
+    "L'adresse de cette page est mal formée. Un lien reçu par mail s'ouvre tel quel, sans rien y changer."
 )
 
 
@@ -157,7 +158,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
         logger.info("request refused", extra={"error": error.code, "fields": sorted(error.fields)})
-        body = error_body(error.code, error.message, error.fields, **error.extra)
+        body = error_body(error.code, error.message_for(), error.fields_for(), **error.extra)
         return error_answer(error.status, body, error.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -177,7 +178,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     def busy_answer() -> Response:
         error = ServiceBusy()
-        return error_answer(error.status, error_body(error.code, error.message), error.headers)
+        return error_answer(error.status, error_body(error.code, error.message_for()), error.headers)
 
     @app.exception_handler(StoreUnavailable)
     def store_unavailable(_: StoreUnavailable) -> Response:  # the store logged what AWS answered
@@ -189,7 +190,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
 
     @app.exception_handler(Conflict)
     def conflict(_: Conflict) -> Response:
-        message = "Ton compte a été modifié pendant ta demande : recommence."
+        message = "Le compte a été modifié pendant la demande : merci de recommencer."
         return error_answer(409, error_body("conflict", message))
 
     @app.exception_handler(Exception)

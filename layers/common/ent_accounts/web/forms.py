@@ -15,6 +15,7 @@ from ent_accounts.accounts import IDENTIFIER_MAX
 from ent_accounts.errors import DomainError
 from ent_accounts.web.csrf import csrf_valid
 from ent_accounts.web.pages import page_for
+from ent_accounts.wording import Message, Say
 
 IDENTIFIER_TOO_LONG = "Cet identifiant est trop long."
 MAX_FIELD = 1024  # no form field of ours is longer; bigger values are cut, then refused by validation
@@ -119,8 +120,9 @@ def identifier_error(identifier: str) -> str | None:
     return IDENTIFIER_TOO_LONG if len(identifier) > IDENTIFIER_MAX else None
 
 
-def field_errors(error: DomainError, default_field: str | None = None) -> dict[str, str]:
-    """A domain error as messages next to fields; errors about the whole form go under "_form"."""
+def field_errors(error: DomainError, default_field: str | None = None) -> dict[str, Message]:
+    """A domain error as messages next to fields; errors about the whole form go under "_form" (each worded by
+    the page, for its audience)."""
     if error.fields:
         return dict(error.fields)
     return {default_field or "_form": error.message}
@@ -136,19 +138,34 @@ def checked(parse, raw: str):
         return None, error.message()
 
 
-BIRTH_DATE_FORMAT = "Écris la date au format JJ/MM/AAAA, par exemple 14/05/2011."
+# The birth date is asked at the first connection only, where the account is known: said to its holder.
+BIRTH_DATE_MISSING = Say(
+    "Indique ta date de naissance, au format JJ/MM/AAAA.",
+    "Indiquez la date de naissance, au format JJ/MM/AAAA.",
+    "Date de naissance à indiquer, au format JJ/MM/AAAA.",
+)
+BIRTH_DATE_FORMAT = Say(
+    "Écris la date au format JJ/MM/AAAA, par exemple 14/05/2011.",
+    "Écrivez la date au format JJ/MM/AAAA, par exemple 14/05/2011.",
+    "Date à écrire au format JJ/MM/AAAA, par exemple 14/05/2011.",
+)
+NO_SUCH_DATE = Say(
+    "Le {text} n'existe pas : vérifie le jour et le mois (JJ/MM/AAAA).",
+    "Le {text} n'existe pas : vérifiez le jour et le mois (JJ/MM/AAAA).",
+    "Le {text} n'existe pas : le jour ou le mois est à corriger (JJ/MM/AAAA).",
+)
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})$")
 
 
 def birth_date_from_form(raw: str):
-    """(date, None) for a birth date as people write it, or (None, a French message): JJ/MM/AAAA (also with `-`,
-    `.` or spaces, and 1/2/2011), the eight digits 03092011 a phone's number pad types (day first, as the hint
-    says), or AAAA-MM-JJ (what a browser's own date field sends)."""
+    """(date, None) for a birth date as people write it, or (None, a French message, a Say where it addresses the
+    holder): JJ/MM/AAAA (also with `-`, `.` or spaces, and 1/2/2011), the eight digits 03092011 a phone's number
+    pad types (day first, as the hint says), or AAAA-MM-JJ (what a browser's own date field sends)."""
     from ent_accounts.web.schemas import parse_birth_date
 
     text = raw.strip()
     if not text:
-        return None, "Indique ta date de naissance, au format JJ/MM/AAAA."
+        return None, BIRTH_DATE_MISSING
     if match := _DAY_MONTH_YEAR.match(text):
         day, month, year = match.groups()
     elif len(text) == 8 and text.isdigit():
@@ -160,10 +177,10 @@ def birth_date_from_form(raw: str):
     try:
         date(int(year), int(month), int(day))
     except ValueError:
-        return None, f"Le {text} n'existe pas : vérifie le jour et le mois (JJ/MM/AAAA)."
+        return None, NO_SUCH_DATE.format(text=text)
     return checked(parse_birth_date, f"{year}-{int(month):02d}-{int(day):02d}")
 
 
 REQUIRED = "Ce champ est obligatoire."
 PASSWORDS_DIFFER = "Les deux mots de passe ne sont pas identiques."
-EXPIRED_FORM = "La page a expiré : recharge-la et recommence."
+EXPIRED_FORM = "La page a expiré : merci de la recharger et de recommencer."

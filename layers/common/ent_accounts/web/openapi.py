@@ -16,6 +16,7 @@ from ent_accounts.web.routes import (
     grants,
     login,
     password_reset,
+    staff_admin,
     validate_email,
 )
 from ent_accounts.web.session import COOKIE
@@ -28,6 +29,7 @@ ROUTERS = [
     password_reset.router,
     admin.router,
     clients.router,
+    staff_admin.router,
     grants.router,
 ]
 

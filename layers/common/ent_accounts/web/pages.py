@@ -9,6 +9,7 @@ from ent_accounts.templates import render
 from ent_accounts.web.context import request_context
 from ent_accounts.web.csrf import csrf_token
 from ent_accounts.web.static import asset_version
+from ent_accounts.wording import audience_of, resolved
 
 # Scripts, styles, fonts and images only from our own origin (one small script, ent.js, that the pages do without).
 CONTENT_SECURITY_POLICY = (
@@ -54,7 +55,12 @@ def page(
     """A page of templates/pages/; with the request's event, its forms get a CSRF token (and the cookie behind it).
     `root`: the path the pages live under; their links are `root` + a path of `paths` (ent_accounts.links).
     `error`: the DomainError the page answers, whose headers (Retry-After) it carries, as the JSON answer does.
-    `form_action`: origins, besides ours, where this page's forms may lead (see `content_security_policy`)."""
+    `form_action`: origins, besides ours, where this page's forms may lead (see `content_security_policy`).
+    Messages given as `Say`s (a form's errors, a notice, the text of a message page) are worded here, once, for
+    the page's audience (its `audience`, else its `account`'s role, else the audience `error` names; else nobody is
+    known: the neutral form)."""
+    audience = audience_of(context) or getattr(error, "audience", None)
+    context = {name: resolved(value, audience) for name, value in context.items()}
     cookies = list(cookies)
     if event is not None:
         token, new_cookie = csrf_token(event)

@@ -96,3 +96,27 @@ def end_dropped_session(event, kept: str, request_id: str, issuer: str) -> None:
     dropped = cookie_value(event, COOKIE)
     if dropped and dropped != kept:
         ending_session(services(), dropped, request_id, issuer)
+
+
+# --- the school staff's session (web/routes/school_console.py) ---------------------------------------------------
+
+# Its own name and Path, so that the browser never sends it to the students' pages nor theirs to these (and the
+# store keeps the two kinds of session apart too: a token of one kind opens nothing of the other). `__Secure-`, not
+# `__Host-`: the host-only prefix requires Path=/.
+STAFF_COOKIE = "__Secure-staff_session"
+STAFF_PATH = "/etablissement"
+
+
+def staff_cookie(token: str, max_age: int, root: str = "") -> Cookie:
+    """The staff session cookie (HttpOnly, Secure, SameSite=Lax, Path /etablissement under the API's stage)."""
+    cookie = Cookie(STAFF_COOKIE, token, path=f"{root}{STAFF_PATH}", secure=True, http_only=True, max_age=max_age)
+    cookie.same_site = SameSite.LAX_MODE
+    return cookie
+
+
+def cleared_staff_cookie(root: str = "") -> Cookie:
+    return staff_cookie("", 0, root)
+
+
+def staff_token(event) -> str | None:
+    return cookie_value(event, STAFF_COOKIE)

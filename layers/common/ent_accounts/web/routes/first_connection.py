@@ -68,13 +68,14 @@ def post_first_connection(body: FirstConnectionRequest):
 
 KEPT = ("birth_date", "email")  # what a form sent too late keeps (the passwords are typed again)
 MAX_KEPT = 254
+# Both are said on pages whose reader is no longer known (the challenge ended): impersonal words (wording.py).
 TOO_LATE = (
-    "Le temps pour envoyer le formulaire de première connexion est écoulé : connecte-toi de nouveau avec ton "
-    "identifiant et ton mot de passe provisoire. Ta date de naissance et ton adresse mail sont gardées."
+    "Le temps pour envoyer le formulaire de première connexion est écoulé : il faut se connecter de nouveau avec "
+    "l'identifiant et le mot de passe provisoire. La date de naissance et l'adresse mail saisies sont gardées."
 )
 FIRST_CONNECTION_EXPIRED = (
-    "Ta session de première connexion a expiré ou a déjà servi : reconnecte-toi avec ton identifiant et ton mot "
-    "de passe provisoire."
+    "La session de première connexion a expiré ou a déjà servi : il faut se connecter de nouveau avec "
+    "l'identifiant et le mot de passe provisoire."
 )
 
 
@@ -132,7 +133,8 @@ def _message(error: InvalidChallenge | AlreadyCompleted):
     # A challenge that died of too many wrong birth dates says so; an expired or used one, the page's own words.
     said = isinstance(error, AlreadyCompleted) or error.message != InvalidChallenge.message
     text = error.message if said else FIRST_CONNECTION_EXPIRED
-    return page_for(router, "message.html", error.status, title="Première connexion", text=text, kind="info")
+    title = "Première connexion"
+    return page_for(router, "message.html", error.status, title=title, text=text, kind="info", audience=error.audience)
 
 
 @router.get(links.FIRST_CONNECTION, include_in_schema=False)

@@ -106,6 +106,7 @@ def post_login_page():
                     errors={},
                     values=kept,
                     cookies=[cookie],
+                    audience=result.account.role if result.account else None,
                     **pending_view(event).context,
                 )
             return redirect(here.links.page(links.FIRST_CONNECTION), [cookie])

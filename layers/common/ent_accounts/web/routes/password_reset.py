@@ -26,11 +26,11 @@ from ent_accounts.web.schemas import (
 
 router = Router()
 
-# The same answer for every identifier: it must not tell whether the account exists or has an address.
+# The same answer for every identifier: it must not tell whether the account exists or has an address (nor
+# who reads it: impersonal words, wording.py).
 FORGOT_ANSWER = (
     "Si ce compte a une adresse mail validée, un lien pour choisir un nouveau mot de passe vient d'y être envoyé "
-    "(il fonctionne une heure). Si tu n'as pas validé d'adresse mail, demande à ton établissement de réinitialiser "
-    "ton mot de passe."
+    "(il fonctionne une heure). Sans adresse mail validée, l'établissement peut réinitialiser le mot de passe."
 )
 
 # The same answer for every address, in words that address nobody (the visitor may be a student or a parent).

@@ -42,11 +42,12 @@ def get_static_in_folder(version: str, folder: str, name: str):
 # --- the footer's mandatory pages ------------------------------------------------------------------------------
 
 
-def _footer_page(template: str):
+def _footer_page(template: str, **context):
     settings = services().settings
     return page_for(
         router,
         template,
+        **context,
         publisher_name=settings.publisher_name,
         publisher_contact=settings.publisher_contact,
         validation_months=settings.validation_months,
@@ -70,3 +71,12 @@ def get_legal_notice_page():
 @router.get(links.PERSONAL_DATA, include_in_schema=False)
 def get_personal_data_page():
     return _footer_page("personal_data.html")
+
+
+@router.get(links.HELP, include_in_schema=False)
+def get_help_page():
+    """Help for whoever asks (nobody is known: impersonal words): the identifier, a forgotten password or
+    identifier, the validation mail, who to ask."""
+    from ent_accounts.mail import SUBJECTS
+
+    return _footer_page("help.html", validation_subject=SUBJECTS["validation"])

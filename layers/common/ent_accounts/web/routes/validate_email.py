@@ -82,7 +82,9 @@ def get_validation_page(code: Annotated[str, Query()] = ""):
 
 # --- the pending page ----------------------------------------------------------------------------
 
-NOT_SIGNED_IN = "Connecte-toi avec ton identifiant et ton mot de passe pour voir où en est ton compte."
+NOT_SIGNED_IN = (  # nobody known: impersonal words (wording.py)
+    "Pour voir où en est le compte, il faut se connecter avec l'identifiant et le mot de passe."
+)
 
 
 def _pending_account():

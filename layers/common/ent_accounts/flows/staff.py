@@ -1,0 +1,517 @@
+"""School staff: invitation, acceptance (password, then TOTP enrolment, then recovery codes), sign-in in two steps,
+sessions, sign-out, disabling, a school's staff list (staff/ for the model, store/staff.py for the items).
+
+Every use case that acts for a member takes the `StaffMember` an `authenticate_staff` returned and checks
+`authorize(member, uai, action)` itself; the IAM routes (ops) pass no member and are checked by IAM.
+Failed passwords and codes count in one lock-out counter per address (store/throttles.py's arithmetic, lockout.py's
+numbers), claimed before the check as for students.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ent_accounts import schools
+from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
+from ent_accounts.errors import AccountLocked, DomainError, InvalidRequest
+from ent_accounts.links import Links
+from ent_accounts.lockout import FAILURE_MEMORY, lock_after, retry_after_seconds
+from ent_accounts.mail import compose
+from ent_accounts.passwords import burn_verify_time, hash_password, policy_error, verify_password
+from ent_accounts.services import Services
+from ent_accounts.staff import recovery, totp
+from ent_accounts.staff.members import (
+    EMAIL_MAX,
+    ROLE_LABELS,
+    Action,
+    Role,
+    StaffMember,
+    StaffStatus,
+    authorize,
+    normalize_email,
+)
+from ent_accounts.staff.sessions import StaffSession, Stage, limits
+from ent_accounts.store import Conflict, StaffEmailTaken
+from ent_accounts.wording import PARENT, Say
+
+MEMBER_ID_BYTES = 12
+
+
+class InvalidStaffCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+    message = "Adresse mail ou mot de passe incorrect."
+
+
+class InvalidStaffCode(DomainError):
+    status = 401
+    code = "invalid_code"
+    message = (
+        "Ce code n'est pas valide : saisissez le code à 6 chiffres que l'application affiche maintenant (un code "
+        "ne sert qu'une fois), ou un code de secours."
+    )
+
+
+class StaffLocked(AccountLocked):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        minutes = max(1, (retry_after + 59) // 60)
+        self.message = f"Trop de tentatives. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}."
+        self.args = (self.message,)
+
+
+class StaffNotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    message = "Votre session a expiré ou vous n'êtes pas connecté : connectez-vous."
+
+
+class StaffDisabled(DomainError):
+    status = 403
+    code = "staff_disabled"
+    message = "Ce compte a été désactivé. Adressez-vous à l'administrateur de la console de votre établissement."
+
+
+class InvalidInvitation(DomainError):
+    status = 410
+    code = "invalid_or_expired_code"
+    message = (
+        "Ce lien d'invitation n'est pas valide, a déjà servi ou a expiré. Demandez une nouvelle invitation à "
+        "l'administrateur de la console de votre établissement."
+    )
+
+
+class StaffNotFound(DomainError):
+    status = 404
+    code = "not_found"
+    message = "Aucun membre du personnel de cet identifiant."
+
+
+@dataclass(frozen=True)
+class Invited:
+    member: StaffMember
+    expires_at: datetime | None  # None: the member was already active; no invitation was mailed
+    new: bool  # a new member (False: a role added to an existing one)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A staff session just opened: its token (the cookie's value) and the session."""
+
+    token: str
+    session: StaffSession
+
+
+# --- invitation ------------------------------------------------------------------------------------------------
+
+
+def _checked_invitation(email: str, first_name: str, last_name: str, uai: str, role: str) -> tuple[str, str, Role]:
+    from email_validator import EmailNotValidError, validate_email
+
+    fields: dict[str, str] = {}
+    normalized_uai = schools.normalize_uai(uai)
+    if normalized_uai is None:
+        fields["uai"] = schools.UAI_MESSAGE
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized if len(email) <= EMAIL_MAX else ""
+    except EmailNotValidError:
+        email = ""
+    if not email:
+        fields["email"] = "Cette adresse mail n'est pas valide."
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if problem := schools.name_error(schools.tidy(value)):
+            fields[name] = problem
+    try:
+        parsed_role = Role(role.strip().lower())
+    except ValueError:
+        parsed_role = Role.LECTEUR
+        fields["role"] = "Le rôle doit être administrateur, gestionnaire ou lecteur."
+    if fields:
+        raise InvalidRequest("Certains champs sont à corriger.", fields=fields)
+    return normalize_email(email), normalized_uai or "", parsed_role
+
+
+def invite(
+    services: Services,
+    links: Links,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    uai: str,
+    role: str,
+    actor: str,
+    request_id: str,
+    by_member: StaffMember | None = None,
+) -> Invited:
+    """Invite a member to a school with a role, by ops (`by_member` None: the IAM routes) or by an administrator
+    of that school (`authorize(by_member, uai, "manage_staff")`). A new address gets an account and a single-use
+    invitation link (STAFF_INVITATION_HOURS, 72 h) by mail; an address already known gets the role at that school
+    (a member may hold roles in several schools), and the link again while it has not accepted."""
+    email, uai, parsed_role = _checked_invitation(email, first_name, last_name, uai, role)
+    if by_member is not None:
+        authorize(by_member, uai, Action.MANAGE_STAFF)
+    now = services.clock.now()
+    expires_at = now + timedelta(hours=services.settings.staff_invitation_hours)
+    token = new_token()
+    code = Code(hash_token(token), Purpose.STAFF_INVITATION, "", expires_at)
+    existing = services.store.staff_member_by_email(email)
+    if existing is None:
+        member = StaffMember(
+            member_id=secrets.token_hex(MEMBER_ID_BYTES),
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            status=StaffStatus.INVITED,
+            roles={uai: parsed_role},
+            created_at=now,
+            created_by=actor,
+        )
+        code.identifier = member.member_id
+        writes = services.store.staff_writes().create_member(member).put_code(code)
+        writes.audit(member.member_id, "staff_invited", request_id, by=actor, uai=uai, role=parsed_role.value)
+        try:
+            writes.commit()
+        except StaffEmailTaken:
+            raise ChangedMeanwhileStaff() from None
+        _mail_invitation(services, links, member, token, expires_at, uai)
+        return Invited(member, expires_at, new=True)
+    if existing.status is StaffStatus.DISABLED:
+        raise InvalidRequest(
+            "Ce compte a été désactivé : il ne peut pas recevoir de nouveau rôle.",
+            fields={"email": "Ce compte a été désactivé."},
+        )
+    member = existing.with_changes(roles={**existing.roles, uai: parsed_role})
+    writes = (
+        services.store.staff_writes().save_member(member, existing.version).put_role(uai, member.member_id, parsed_role)
+    )
+    writes.audit(member.member_id, "staff_role_granted", request_id, by=actor, uai=uai, role=parsed_role.value)
+    invited_again = existing.status is StaffStatus.INVITED
+    if invited_again:
+        code.identifier = member.member_id
+        writes.put_code(code)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    if invited_again:
+        _mail_invitation(services, links, member, token, expires_at, uai)
+    return Invited(member, expires_at if invited_again else None, new=False)
+
+
+class ChangedMeanwhileStaff(DomainError):
+    status = 409
+    code = "conflict"
+    message = "Ce compte a été modifié pendant la demande : recommencez."
+
+
+def _mail_invitation(
+    services: Services, links: Links, member: StaffMember, token: str, expires_at: datetime, uai: str
+) -> None:
+    mail = compose(
+        "staff_invitation",
+        member.email,
+        identifier=member.email,
+        first_name=member.first_name,
+        link=links.staff_invitation(token),
+        expires_at=expires_at,
+        uai=uai,
+        role_label=ROLE_LABELS[member.roles[uai]].lower(),
+    )
+    services.mailer.send(mail)
+
+
+def invitation_member(services: Services, token: str | None) -> StaffMember:
+    """The member an unused, unexpired invitation link is for; InvalidInvitation otherwise."""
+    if not token or not looks_like_token(token):
+        raise InvalidInvitation()
+    code = services.store.get_code(hash_token(token))
+    if code is None or code.purpose is not Purpose.STAFF_INVITATION or code.used:
+        raise InvalidInvitation()
+    member = services.store.get_staff_member(code.identifier)
+    if member is None or member.status is not StaffStatus.INVITED:
+        raise InvalidInvitation()
+    return member
+
+
+def staff_password_error(password: str, member: StaffMember) -> str | None:
+    """passwords.py's policy, said to staff ("vous"), the address's local part and the names refused in it."""
+    problem = policy_error(password, member.email.split("@")[0], context=(member.first_name, member.last_name))
+    if problem is None:
+        return None
+    # Staff are "vous"-ed, as parents are; their identifier is their address.
+    said = problem.to(PARENT) if isinstance(problem, Say) else problem
+    return said.replace("votre identifiant", "votre adresse mail")
+
+
+def accept_invitation(services: Services, token: str, password: str, request_id: str) -> Opened:
+    """Spend the invitation and set the chosen password: an enrolment session follows (the TOTP application next);
+    the member stays INVITED until a first code proves the enrolment."""
+    member = invitation_member(services, token)
+    if problem := staff_password_error(password, member):
+        raise InvalidRequest(problem, fields={"new_password": problem})
+    changed = member.with_changes(
+        password_hash=hash_password(password), credential_version=member.credential_version + 1
+    )
+    opened = _new_session(services, changed, Stage.ENROLMENT)
+    writes = services.store.staff_writes().save_member(changed, member.version).use_code(hash_token(token))
+    writes.put_session(hash_token(opened.token), opened.session)
+    writes.audit(member.member_id, "staff_invitation_accepted", request_id)
+    try:
+        writes.commit()
+    except Conflict:
+        raise InvalidInvitation() from None  # the same link used at the same moment by another request
+    return opened
+
+
+# --- enrolment -------------------------------------------------------------------------------------------------
+
+
+def enrolment_secret(services: Services, member: StaffMember) -> str:
+    """The secret being enrolled, in clear for the page that shows it: the one already offered (sealed on the
+    member while not confirmed, so that a reload shows the same one), else a new one, sealed and saved."""
+    if member.totp_pending_sealed:
+        return services.staff_secrets.open(member.member_id, member.totp_pending_sealed)
+    secret = totp.new_secret()
+    sealed = services.staff_secrets.seal(member.member_id, secret)
+    try:
+        services.store.staff_writes().save_member(
+            member.with_changes(totp_pending_sealed=sealed), member.version
+        ).commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return secret
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    opened: Opened
+    recovery_codes: list[str]  # shown once, on the page that answers the enrolment
+
+
+def confirm_enrolment(services: Services, member: StaffMember, code: str, old_token: str, request_id: str) -> Enrolled:
+    """A first code from the application proves the enrolment: the member becomes ACTIVE with the secret, gets 10
+    recovery codes and a full session (the enrolment one ends)."""
+    if not member.totp_pending_sealed:
+        raise ChangedMeanwhileStaff()
+    claim = _claim(services, member.email)
+    secret = services.staff_secrets.open(member.member_id, member.totp_pending_sealed)
+    step = totp.accepted_step(secret, code, services.clock.now(), 0)
+    if step is None:
+        _refused(
+            services,
+            member,
+            claim,
+            InvalidStaffCode(fields={"code": InvalidStaffCode.message}),
+            request_id,
+            "staff_code_refused",
+            at="enrolment",
+        )
+    services.store.release_staff_check(member.email, claim)
+    codes = recovery.new_codes()
+    active = member.with_changes(
+        status=StaffStatus.ACTIVE,
+        totp_secret_sealed=member.totp_pending_sealed,
+        totp_pending_sealed=None,
+        totp_last_step=step,
+        recovery_code_hashes=frozenset(recovery.hash_code(c) for c in codes),
+    )
+    opened = _new_session(services, active, Stage.FULL)
+    writes = services.store.staff_writes().save_member(active, member.version)
+    writes.put_session(hash_token(opened.token), opened.session).delete_session(hash_token(old_token))
+    writes.clear_login_failures(member.email).audit(member.member_id, "staff_totp_enrolled", request_id)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return Enrolled(opened, codes)
+
+
+def regenerate_recovery_codes(services: Services, member: StaffMember, request_id: str) -> list[str]:
+    """10 new recovery codes; the old ones stop working."""
+    codes = recovery.new_codes()
+    changed = member.with_changes(recovery_code_hashes=frozenset(recovery.hash_code(c) for c in codes))
+    writes = services.store.staff_writes().save_member(changed, member.version)
+    writes.audit(member.member_id, "staff_recovery_codes_renewed", request_id)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return codes
+
+
+# --- sign-in ---------------------------------------------------------------------------------------------------
+
+
+def _claim(services: Services, email: str):
+    seen = services.store.staff_throttle(email)
+    try:
+        return services.store.claim_staff_check(email, seen, lock_after, FAILURE_MEMORY)
+    except AccountLocked as locked:
+        raise StaffLocked(locked.retry_after) from None
+
+
+def _refused(
+    services: Services, member: StaffMember | None, claim, error: DomainError, request_id: str, event: str, **details
+):
+    """A wrong password or code: audited on the member (when there is one); the lock this failure set, if any, is
+    what the answer says (429 with Retry-After), as for students."""
+    if member is not None:
+        services.store.record_staff_event(member.member_id, event, request_id, **details)
+        if claim.locked_until:
+            services.store.record_staff_event(
+                member.member_id, "staff_locked", request_id, until=claim.locked_until.isoformat()
+            )
+    if claim.locked_until:
+        raise StaffLocked(retry_after_seconds(claim.locked_until, services.clock.now()))
+    raise error
+
+
+def _new_session(services: Services, member: StaffMember, stage: Stage) -> Opened:
+    now = services.clock.now()
+    idle, absolute = limits(
+        stage, now, services.settings.staff_session_idle_minutes, services.settings.staff_session_hours
+    )
+    return Opened(new_token(), StaffSession(member.member_id, member.credential_version, stage, idle, absolute, now))
+
+
+def sign_in(services: Services, email: str, password: str, request_id: str) -> Opened:
+    """The first step: address and password. Answers a `second_factor` session (a code is awaited), or an
+    `enrolment` one for a member who accepted the invitation but left before enrolling the application."""
+    email = normalize_email(email)
+    claim = _claim(services, email)
+    member = services.store.staff_member_by_email(email) if len(email) <= EMAIL_MAX else None
+    if member is None or not member.password_hash:
+        burn_verify_time(password)
+        _refused(services, None, claim, InvalidStaffCredentials(), request_id, "")
+    if not verify_password(member.password_hash, password):
+        _refused(services, member, claim, InvalidStaffCredentials(), request_id, "staff_sign_in_failed")
+    services.store.release_staff_check(email, claim)
+    if member.status is StaffStatus.DISABLED:
+        raise StaffDisabled()
+    stage = Stage.SECOND_FACTOR if member.enrolled else Stage.ENROLMENT
+    opened = _new_session(services, member, stage)
+    services.store.staff_writes().put_session(hash_token(opened.token), opened.session).commit()
+    return opened
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    opened: Opened
+    recovery_codes_left: int | None  # a recovery code was used: how many remain (None: a TOTP code)
+
+
+def second_step(services: Services, token: str | None, code: str, request_id: str) -> SignedIn:
+    """The second step: a TOTP code (of a step later than the last accepted one: never the same code twice) or a
+    recovery code (single use). Failures count in the lock-out; success opens the full session."""
+    member = _live(services, token, Stage.SECOND_FACTOR)[1]
+    claim = _claim(services, member.email)
+    left = None
+    accepted = False
+    if recovery.looks_like_recovery_code(code):
+        left = services.store.use_recovery_code(member.member_id, recovery.hash_code(code), member.credential_version)
+        accepted = left is not None
+    elif member.totp_secret_sealed and totp.looks_like_code(code):
+        secret = services.staff_secrets.open(member.member_id, member.totp_secret_sealed)
+        step = totp.accepted_step(secret, code, services.clock.now(), member.totp_last_step)
+        accepted = step is not None and services.store.take_totp_step(member.member_id, step, member.credential_version)
+    if not accepted:
+        _refused(
+            services,
+            member,
+            claim,
+            InvalidStaffCode(fields={"code": InvalidStaffCode.message}),
+            request_id,
+            "staff_code_refused",
+            at="sign_in",
+        )
+    services.store.release_staff_check(member.email, claim)
+    opened = _new_session(services, member, Stage.FULL)
+    writes = services.store.staff_writes().put_session(hash_token(opened.token), opened.session)
+    writes.delete_session(hash_token(token or "")).clear_login_failures(member.email)
+    if left is None:
+        writes.audit(member.member_id, "staff_signed_in", request_id, method="totp")
+    else:
+        writes.audit(member.member_id, "staff_signed_in", request_id, method="recovery_code", remaining=str(left))
+    writes.commit()
+    return SignedIn(opened, left)
+
+
+def _live(services: Services, token: str | None, stage: Stage) -> tuple[StaffSession, StaffMember]:
+    if not token or not looks_like_token(token):
+        raise StaffNotAuthenticated()
+    token_hash = hash_token(token)
+    session = services.store.get_staff_session(token_hash)
+    if session is None or session.stage is not stage:
+        raise StaffNotAuthenticated()
+    member = services.store.get_staff_member(session.member_id)
+    if member is None or member.credential_version != session.credential_version:
+        raise StaffNotAuthenticated()
+    if member.status is StaffStatus.DISABLED:
+        raise StaffNotAuthenticated()
+    if stage is Stage.FULL and member.status is not StaffStatus.ACTIVE:
+        raise StaffNotAuthenticated()
+    now = services.clock.now()
+    if stage is Stage.FULL and now - session.refreshed_at >= timedelta(minutes=1):
+        idle = now + timedelta(minutes=services.settings.staff_session_idle_minutes)
+        services.store.refresh_staff_session(token_hash, min(idle, session.absolute_expires_at), now)
+    return session, member
+
+
+def authenticate_staff(services: Services, token: str | None, stage: Stage = Stage.FULL) -> StaffMember:
+    """The member of a live staff session of `stage` (the school pages: `full`); StaffNotAuthenticated otherwise,
+    also for a disabled member or one whose password changed since."""
+    return _live(services, token, stage)[1]
+
+
+def sign_out(services: Services, token: str | None, request_id: str) -> None:
+    if not token or not looks_like_token(token):
+        return
+    session = services.store.get_staff_session(hash_token(token))
+    services.store.delete_staff_session(hash_token(token))
+    if session is not None:
+        services.store.record_staff_event(session.member_id, "staff_signed_out", request_id)
+
+
+# --- ops and administrators ------------------------------------------------------------------------------------
+
+
+def disable(
+    services: Services, member_id: str, actor: str, request_id: str, by_member: StaffMember | None = None
+) -> StaffMember:
+    """Disable a member: no more sign-in, every session stops at its next request (credential_version bumped).
+    An administrator may disable only a member all of whose roles are at schools they administer."""
+    member = services.store.get_staff_member(member_id) if looks_like_member_id(member_id) else None
+    if member is None:
+        raise StaffNotFound()
+    if by_member is not None:
+        if not member.roles:
+            raise StaffNotFound()
+        for uai in member.roles:
+            authorize(by_member, uai, Action.MANAGE_STAFF)
+    if member.status is StaffStatus.DISABLED:
+        return member
+    disabled = member.with_changes(status=StaffStatus.DISABLED, credential_version=member.credential_version + 1)
+    writes = services.store.staff_writes().save_member(disabled, member.version)
+    writes.audit(member.member_id, "staff_disabled", request_id, by=actor)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return disabled
+
+
+def looks_like_member_id(raw: str) -> bool:
+    return len(raw) == 2 * MEMBER_ID_BYTES and all(c in "0123456789abcdef" for c in raw)
+
+
+def school_staff(services: Services, uai: str, by_member: StaffMember | None = None) -> list[StaffMember]:
+    """A school's staff, by name (ops; or an administrator of that school)."""
+    normalized = schools.normalize_uai(uai)
+    if normalized is None:
+        raise InvalidRequest(schools.UAI_MESSAGE, fields={"uai": schools.UAI_MESSAGE})
+    if by_member is not None:
+        authorize(by_member, normalized, Action.MANAGE_STAFF)
+    return services.store.school_staff(normalized)
