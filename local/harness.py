@@ -19,12 +19,14 @@ from urllib.parse import parse_qs, urlsplit
 from local import template
 from local.events import sqs_event
 from local.invoke import Functions
+from local.streams import OutboxStream, sqs_failure_sink
 
 REGION = "eu-west-3"
 SENDER = "noreply@ent.example.fr"
 MAIL_IDENTITY = "ent.example.fr"
 MAIL_QUEUE = "MailQueue"  # the queue of template.yaml that MAIL_QUEUE_URL names
 LOGOUT_QUEUE = "LogoutQueue"  # … and LOGOUT_QUEUE_URL
+FAILED_EVENTS_QUEUE = "FailedEventsQueue"  # … and FAILED_EVENTS_QUEUE_URL (the outbox's failures too)
 NEW_PASSWORD = "Soleil-Vert-2026"  # noqa: S105 (a test password)
 BIRTH_DATE = "2011-05-14"
 CODE_LINK = re.compile(r'href="([^"]*[?&]code=[^"]*)"')
@@ -63,8 +65,10 @@ def moto_signing_keys():
     variables = template.load()["Globals"]["Function"]["Environment"]["Variables"]
     signing_key = resolve(variables["OIDC_SIGNING_KEY"], "", "", keys)
     published = tuple(key for key in resolve(variables["OIDC_PUBLISHED_KEYS"], "", "", keys).split(",") if key)
+    link_key = resolve(variables["MAIL_LINK_KEY"], "", "", keys)
     staff_key = resolve(template.functions()["SchoolConsoleFunction"].environment["STAFF_SECRETS_KEY"], "", "", keys)
-    return kms, {"oidc_signing_key": signing_key, "oidc_published_keys": published, "staff_secrets_key": staff_key}
+    settings = {"oidc_signing_key": signing_key, "oidc_published_keys": published, "staff_secrets_key": staff_key}
+    return kms, {**settings, "mail_link_key": link_key}
 
 
 def code_in(html: str) -> str:
@@ -101,6 +105,9 @@ class Stack:
     provisional_of: dict[str, str] = field(default_factory=dict)  # identifier → the provisional password issued
     endpoint: str | None = None
     admin_caller: str | None = OPS_CALLER  # who signs the /api/admin/ requests (None: nobody, as locally)
+    outbox: Any = None  # local.streams.OutboxStream: the table's stream handed to the outbox's sender
+    # Deliver the outbox after each request, as the stream's consumer would within a moment (False: by hand).
+    deliver_outbox_after_requests: bool = True
 
     @classmethod
     def start(
@@ -136,12 +143,13 @@ class Stack:
             mail_sender=SENDER,
             mail_queue_url=queue_urls[MAIL_QUEUE],
             logout_queue_url=queue_urls[LOGOUT_QUEUE],
+            failed_events_queue_url=queue_urls[FAILED_EVENTS_QUEUE],
             admin_principals=(OPS_ROLE,),
             **signing,
         )
         services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses, sqs=sqs, kms=kms)
         services_module.use(services)
-        return cls(
+        stack = cls(
             services,
             clock,
             ddb,
@@ -153,6 +161,14 @@ class Stack:
             endpoint=endpoint,
             **extra,
         )
+        stack.outbox = OutboxStream(
+            ddb,
+            table,
+            stack.functions.invoke,
+            sqs_failure_sink(sqs, queue_urls[FAILED_EVENTS_QUEUE]),
+            endpoint=endpoint,
+        )
+        return stack
 
     def stop(self) -> None:
         from ent_accounts import services as services_module
@@ -180,6 +196,8 @@ class Stack:
         answer = self.functions.invoke_http(method, url, headers=headers, body=body, user_arn=signer)
         if answer is None:
             raise LookupError(f"no function serves {method} {url}")
+        if self.deliver_outbox_after_requests and self.outbox is not None:
+            self.deliver_outbox()
         return answer
 
     def expect(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
@@ -191,8 +209,15 @@ class Stack:
 
     def dynamodb_requests(self, action) -> tuple[Any, list[str]]:
         """`action`'s result and the DynamoDB requests it sent, in order (a botocore event hook on the store's
-        client)."""
-        return requests_of(self.ddb, action)
+        client). The outbox is delivered after, not counted: its sender is another function."""
+        auto, self.deliver_outbox_after_requests = self.deliver_outbox_after_requests, False
+        try:
+            measured = requests_of(self.ddb, action)
+        finally:
+            self.deliver_outbox_after_requests = auto
+        if auto and self.outbox is not None:
+            self.deliver_outbox()
+        return measured
 
     def kms_requests(self, action) -> tuple[Any, list[str]]:
         """`action`'s result and the KMS requests it sent, in order (Sign, GetPublicKey…), on the signer's client."""
@@ -205,9 +230,17 @@ class Stack:
         mails = [message for message in self.sent if to is None or to in message.destinations["ToAddresses"]]
         return code_in(mails[-1].body)
 
+    def deliver_outbox(self) -> dict[str, int]:
+        """Hand the new outbox items of the table's stream to their sender, as OutboxConsumer does (retries, then the
+        failed-events queue)."""
+        return self.outbox.deliver()
+
     def deliver_queued_mail(self) -> dict[str, int]:
-        """`drain` the mail queue."""
-        return self.drain(MAIL_QUEUE)
+        """`drain` the mail queue (then the outbox its consumer wrote to, unless delivered by hand)."""
+        drained = self.drain(MAIL_QUEUE)
+        if self.deliver_outbox_after_requests and self.outbox is not None:
+            self.deliver_outbox()
+        return drained
 
     def deliver_logout_notices(self) -> dict[str, int]:
         """`drain` the logout queue (single logout's notices)."""

@@ -5,7 +5,9 @@ import of the handler, one request at a time, like a Lambda container; up to `in
 all are busy, waited for beyond) → HTTP answer, headers and body in one write on a TCP_NODELAY socket (no Nagle
 stall on kept-alive connections). The /_dev/ routes exist only here, never in the template. What a request queues
 (the forgotten-password mail, the logout notices of single logout) is handed to the queue's consumer by a background
-thread (local/queues.py), as another warm container of that function would take it in AWS.
+thread (local/queues.py), as another warm container of that function would take it in AWS; the outbox items a
+transaction wrote (the validation mail, the address change's, the reset link) are read from the table's stream by
+another (local/streams.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class LocalService:
         }
         self._environment()
         self.queues = self._queues()
+        from local.streams import DeadLetters
+
+        self.dead_letters = DeadLetters()  # the failed-events queue: what the outbox's sender gives up on
         self.mail_queue = self.queues["MailQueue"]
         self.logout_queue = self.queues["LogoutQueue"]
         from ent_accounts import services as services_module
@@ -65,12 +70,13 @@ class LocalService:
             self.clock,
             dynamodb=backend.dynamodb,
             ses=backend.ses,
-            sqs=LocalSqs(self.queues),
+            sqs=LocalSqs({**self.queues, "FailedEventsQueue": self.dead_letters}),
             kms=backend.kms,
         )
         services_module.use(self.services)
         self.mailbox = Mailbox(self.clock)
         self.mailbox.watch(backend.ses)
+        self.outbox = self._outbox()
         # The demo ENT (/_dev/rp/): a relying party calling this server over HTTP, on the server's clock.
         self.relying_party = demo_rp.DemoRelyingParty(url, now=self.clock.now)
         # The demo CAS service (/_dev/cas/): a CAS client calling this server over HTTP.
@@ -113,6 +119,31 @@ class LocalService:
             )
         return queues
 
+    def _outbox(self):
+        """The table's stream handed to the outbox's sender (template.yaml, OutboxConsumer) by a background thread,
+        through the consumer's own warm container (its lock)."""
+        from local import template
+        from local.streams import OutboxPoller, OutboxStream
+
+        consumer = template.stream_consumer()
+        # The stream consumer's own warm instance, as for the queues.
+        own = Instances(lambda function=consumer.function: self.functions.start_instance(function), 1)
+
+        def invoke(function: str, event: dict) -> Any:
+            with own.take() as handler:
+                return handler(event, LambdaContext(function))
+
+        endpoint = self.backend.dynamodb.meta.endpoint_url
+        local_endpoint = None if "amazonaws.com" in endpoint else endpoint  # moto in-process answers AWS's own
+        stream = OutboxStream(
+            self.backend.dynamodb,
+            self.backend.table_name,
+            invoke,
+            lambda message: self.dead_letters.put(json.dumps(message)),
+            endpoint=local_endpoint,
+        )
+        return OutboxPoller(stream)
+
     def invoke(self, logical_id: str, event: dict) -> Any:
         """`event` handled by a free warm instance of the function (one started if none is free, up to the limit;
         else the first to be free)."""
@@ -121,6 +152,7 @@ class LocalService:
 
     def stop(self) -> None:
         """Stop the queues' threads (what is still waiting is dropped, as the in-memory AWS is)."""
+        self.outbox.stop()
         for queue in self.queues.values():
             queue.stop()
 
@@ -179,6 +211,7 @@ class LocalService:
         if event_type not in ("Bounce", "Complaint"):
             raise ValueError("type must be Bounce or Complaint")
         self.mail_queue.wait_idle(MAILBOX_WAIT)
+        self.outbox.flush(MAILBOX_WAIT)
         sent = self.mailbox.last_request_to(to)
         if sent is None:
             raise LookupError(f"no mail was sent to {to!r}")
@@ -291,9 +324,11 @@ def make_handler(service: LocalService):
         def _dev(self, path: str, body: bytes | None) -> None:
             if self.command == "GET" and path == "/_dev/mail":
                 service.mail_queue.wait_idle(MAILBOX_WAIT)  # a mail queued a moment ago is shown, not missed
+                service.outbox.flush(MAILBOX_WAIT)
                 self._send(200, [("Content-Type", "text/html; charset=utf-8")], service.mailbox.page().encode())
             elif self.command == "GET" and path == "/_dev/mail.json":
                 service.mail_queue.wait_idle(MAILBOX_WAIT)
+                service.outbox.flush(MAILBOX_WAIT)
                 self._json(200, service.mailbox.as_json())
             elif path == "/_dev/clock" and self.command in ("GET", "POST"):
                 try:

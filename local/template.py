@@ -96,7 +96,7 @@ def functions(path: Path = TEMPLATE) -> dict[str, Function]:
         if resource["Type"] == "AWS::Lambda::EventSourceMapping":
             props = resource["Properties"]
             target = props["FunctionName"]
-            if isinstance(target, dict) and target.get("Ref") in found:
+            if isinstance(target, dict) and target.get("Ref") in found and not _is_stream(props["EventSourceArn"]):
                 found[target["Ref"]].queues.append(_queue_of(props["EventSourceArn"]))
     return found
 
@@ -130,9 +130,45 @@ def queue_consumers(path: Path = TEMPLATE) -> dict[str, Consumer]:
     for resource in load(path)["Resources"].values():
         if resource["Type"] == "AWS::Lambda::EventSourceMapping":
             props = resource["Properties"]
+            if _is_stream(props["EventSourceArn"]):
+                continue  # the table's stream: stream_consumer()
             consumer = Consumer(props["FunctionName"]["Ref"], int(props.get("BatchSize", 10)))
             found[_queue_of(props["EventSourceArn"])] = consumer
     return found
+
+
+def _is_stream(arn: Any) -> bool:
+    return isinstance(arn, dict) and "Fn::GetAtt" in arn and arn["Fn::GetAtt"][1] == "StreamArn"
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """The event source mapping of the table's stream (the outbox): what local/streams.py emulates."""
+
+    function: str
+    batch_size: int
+    filters: tuple[dict[str, Any], ...]  # the FilterCriteria patterns (a record passes if one matches)
+    max_retry_attempts: int
+    failure_queue: str | None  # the OnFailure destination's logical id
+
+
+def stream_consumer(path: Path = TEMPLATE) -> StreamConsumer | None:
+    for resource in load(path)["Resources"].values():
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        props = resource["Properties"]
+        if not _is_stream(props["EventSourceArn"]):
+            continue
+        patterns = tuple(json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", []))
+        destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return StreamConsumer(
+            props["FunctionName"]["Ref"],
+            int(props.get("BatchSize", 100)),
+            patterns,
+            int(props.get("MaximumRetryAttempts", -1)),
+            _queue_of(destination) if destination else None,
+        )
+    return None
 
 
 def queue_properties(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
@@ -184,6 +220,10 @@ def table_definition(logical_id: str = "AccountsTable", path: Path = TEMPLATE) -
     }
     if props.get("GlobalSecondaryIndexes"):
         definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        # CloudFormation's StreamSpecification has only the view type; CreateTable also wants the switch.
+        view = props["StreamSpecification"]["StreamViewType"]
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
     return definition
 
 

@@ -143,6 +143,10 @@ def test_every_function_runs_from_the_pruned_layer_alone(tmp_path, aws_endpoint)
         MAIL_CONFIGURATION_SET="",
         MAIL_QUEUE_URL=queues["MailQueue"],
         LOGOUT_QUEUE_URL=queues["LogoutQueue"],
+        # The outbox's link codes (a first connection with an address derives its link's code hash with it).
+        MAIL_LINK_KEY=template.create_kms_key(
+            boto3.client("kms", region_name="eu-west-3", endpoint_url=aws_endpoint), "MailLinkKey"
+        ),
         POWERTOOLS_METRICS_DISABLED="true",
         ADMIN_PRINCIPALS="arn:aws:iam::123456789012:role/layer-smoke",  # the smoke's admin calls sign as this role
     )

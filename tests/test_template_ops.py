@@ -160,7 +160,8 @@ def test_logout_notices_are_retried_about_five_minutes_then_kept_in_the_failed_e
     assert 4 * 60 <= (queue["RedrivePolicy"]["maxReceiveCount"] - 1) * queue["VisibilityTimeout"] <= 6 * 60
     assert template.functions()[mapping["FunctionName"]["Ref"]].queues == ["LogoutQueue"]
     mappings = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert sorted(m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings) == ["LogoutQueue", "MailQueue"]
+    sources = sorted(m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings)
+    assert sources == ["AccountsTable", "LogoutQueue", "MailQueue"]  # the table's stream: the outbox
 
 
 def test_the_functions_that_end_sessions_know_the_logout_queue():

@@ -75,6 +75,7 @@ def test_a_forgotten_password_is_answered_then_its_mail_arrives_from_the_queue(s
     status, _, _ = service.invoke_http("POST", "/api/password/forgot", headers, body, "127.0.0.1", 1)
     assert status == 202
     assert service.mail_queue.wait_idle(timeout=10)  # the background thread handed the message to the function
+    service.outbox.flush(timeout=10)  # … which wrote the link and its mail to the outbox, sent from the stream
     [mail] = service.mailbox.newest_first()
     assert mail.to == ["jeanne@laposte.net"] and "Réinitialisation" in mail.subject and "?code=" in mail.html
 

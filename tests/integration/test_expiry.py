@@ -195,7 +195,9 @@ def test_expired_accounts_are_deleted_together_as_many_as_a_transaction_holds(wo
     # The shards' queries, then 2 transactions for 35 accounts.
     assert calls == ["Query"] * world.services.settings.expiry_shards + ["TransactWriteItems"] * 2
     left = [i for i in world.items() if i.get("identifier", {}).get("S", "").startswith("eleve")]
-    assert [i["pk"]["S"] for i in left if i.get("purpose", {}).get("S") != "challenge"] == []
+    # (Their validation mails, sent, stay in the outbox a week, then TTL removes them: no account is named there.)
+    kept = [i for i in left if i.get("purpose", {}).get("S") != "challenge" and not i["pk"]["S"].startswith("OUTBOX#")]
+    assert [i["pk"]["S"] for i in kept] == []
     for name in names:
         assert [e["type"] for e in audit_events(world.store, name)] == ["first_connection", "account_expired"]
 

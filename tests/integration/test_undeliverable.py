@@ -208,36 +208,37 @@ def refusing_address(world):
     return stubber
 
 
-def test_first_connection_with_an_address_ses_refuses_asks_for_another_and_stores_nothing(world):
+def test_first_connection_with_an_address_ses_refuses_marks_it_and_asks_for_another(world):
+    """The mail leaves from the outbox after the first connection committed: SES refusing the address marks it on
+    the account as a bounce would, and the student is asked for another one (the same one is refused at once)."""
     provisional = world.provision("jdupont12")
     token = challenge(world, "jdupont12", provisional)
     body = {"challenge_token": token, "new_password": NEW_PASSWORD, "birth_date": "2011-05-14", "email": TYPO}
     with refusing_address(world):
         answer = world.call("POST", "/api/first-connection", body)
-    assert answer.status == 400 and answer.json()["error"] == "email_undeliverable"
-    assert answer.json()["fields"] == {
-        "email": "Nos mails ne peuvent pas être remis à cette adresse : vérifie-la ou indique une autre adresse mail."
-    }
-    assert world.store.get_account("jdupont12").status == "PROVISIONED"
-    # The same challenge, another address: it works.
-    assert world.call("POST", "/api/first-connection", {**body, "email": CORRECTED}).status == 200
-
-
-def test_resend_and_address_change_to_an_address_ses_refuses_name_their_field(world):
-    first_connection(world, "jdupont12", world.provision("jdupont12"), email=CORRECTED)
-    with refusing_address(world):
-        answer = resend(world, TYPO)
+    assert answer.status == 200 and answer.json()["status"] == "pending_validation"
+    account = world.store.get_account("jdupont12")
+    assert account.undeliverable_email == TYPO and account.undeliverable_reason == "bounce"
+    outbox = [i for i in world.items() if i["pk"]["S"].startswith("OUTBOX#")]
+    assert [(i["state"]["S"], i["last_error"]["S"]) for i in outbox] == [("failed", "undeliverable")]
+    answer = resend(world, TYPO)
     assert answer.status == 400 and set(answer.json()["fields"]) == {"email"}
-    assert world.store.get_account("jdupont12").email == CORRECTED
+    assert resend(world, CORRECTED).status == 202
+    assert world.mails()[-1].to == [CORRECTED]
 
+
+def test_an_address_change_to_an_address_ses_refuses_is_marked_and_refused_next_time(world):
     world.provision("amartin")
     activate(world, "amartin", email="adam@laposte.net")
     token = login(world, "amartin", NEW_PASSWORD).json()["session_token"]
     body = {"current_password": NEW_PASSWORD, "new_email": TYPO, "new_email_confirmation": TYPO}
     with refusing_address(world):
         answer = world.call("POST", "/api/account/email", body, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status == 202 and answer.json()["status"] == "confirmation_sent"
+    account = world.store.get_account("amartin")
+    assert account.pending_email == TYPO and account.undeliverable_email == TYPO
+    answer = world.call("POST", "/api/account/email", body, headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 400 and set(answer.json()["fields"]) == {"new_email"}
-    assert world.store.get_account("amartin").pending_email is None
 
 
 def test_a_non_ascii_mailbox_name_is_refused_before_ses_is_asked(world):

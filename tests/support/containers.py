@@ -17,6 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 8  # concurrent requests the races send: as many containers as Lambda would start for them
+CONTAINERS_LINK_KEY = b"containers-share-one-mail-link-key"
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Containers:
     def __init__(self, endpoint: str, size: int = SIZE) -> None:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter, like a new container
         self.size = size
+        self.delivered: list[dict] = []  # the mails the outbox sent after the last race
         self.barrier = context.Barrier(size)
         self.results = context.Queue()
         self.inboxes = [context.Queue() for _ in range(size)]
@@ -55,7 +57,12 @@ class Containers:
     def at_once(self, world, requests: list[Request]) -> list[Outcome]:
         """Send `requests` (exactly one per container) at the same moment, at the world's frozen time."""
         assert len(requests) == self.size, f"a race takes {self.size} requests"
+        from ent_accounts.outbox import MailLinkKey
+
         instant = world.clock.now().isoformat()
+        # The outbox items the race writes carry codes of the containers' shared key: the test's sender uses it too.
+        world.deliver_outbox()
+        world.services.link_key = MailLinkKey("", local_key=CONTAINERS_LINK_KEY)
         for index, (inbox, request) in enumerate(zip(self.inboxes, requests, strict=True)):
             inbox.put((index, world.store.table_name, instant, request))
         outcomes: dict[int, Outcome] = {}
@@ -65,6 +72,12 @@ class Containers:
                 raise RuntimeError(f"a container failed: {detail}")
             index, outcome = detail
             outcomes[index] = outcome
+        sent = len(world.sent)
+        world.deliver_outbox()  # what the stream's consumer does once the race's transactions committed
+        self.delivered = [
+            {"to": list(message.destinations["ToAddresses"]), "subject": message.subject, "html": message.body}
+            for message in world.sent[sent:]
+        ]
         return [outcomes[index] for index in range(self.size)]
 
     def stop(self) -> None:
@@ -91,6 +104,7 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
 
         from ent_accounts import services as services_module
         from ent_accounts.clock import FrozenClock
+        from ent_accounts.outbox import MailLinkKey
         from ent_accounts.services import Services
         from ent_accounts.settings import Settings
         from ent_accounts.store import client_config
@@ -120,6 +134,9 @@ def _container(endpoint: str, inbox, results, barrier) -> None:
                 settings = Settings(table_name=table, mail_sender=SENDER, admin_principals=(OPS_ROLE,))
                 services = Services.from_settings(settings, clock, dynamodb=ddb, ses=ses)
                 install_signer(services)  # the token endpoint's ID tokens: a key in memory, not KMS
+                # The outbox's link codes: one key for every container and the test (as Lambda's share the KMS key);
+                # the test delivers the outbox after the race (`at_once`), the containers send nothing themselves.
+                services.link_key = MailLinkKey("", local_key=CONTAINERS_LINK_KEY)
                 built[table] = Stack(services, clock, ddb, functions, sent=sent)
             services_module.use(built[table].services)
             before = len(sent)

@@ -55,6 +55,8 @@ class Account:
     # Set once the account is linked to a parent or a child (store/families.py); never cleared. The sweep's delete
     # is conditional on its absence, so an expiring account with links is deleted with them (flows/expiry.py).
     linked: bool = False
+    # The outbox mail (its id) holding the latest validation link sent: the pending page says if it could not leave.
+    validation_mail_id: str | None = None
     version: int = 0
 
     @property

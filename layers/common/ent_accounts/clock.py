@@ -14,6 +14,12 @@ class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0) + self.offset
 
+    def sleep(self, seconds: float) -> None:
+        """Wait (the outbox's sender, pacing its retries to SES's sending rate)."""
+        import time
+
+        time.sleep(seconds)
+
 
 class FrozenClock(Clock):
     """A clock that moves only when told to (tests)."""
@@ -31,6 +37,10 @@ class FrozenClock(Clock):
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """Tests never wait: the time moves instead."""
+        self._now += timedelta(seconds=seconds)
 
 
 def epoch(moment: datetime) -> int:

@@ -137,6 +137,7 @@ class Mailer:
         # The stack's SES configuration set: its event destination publishes bounces and complaints.
         self.configuration_set = configuration_set
         self._client = client
+        self._max_send_rate: float | None = None
 
     @property
     def client(self):
@@ -190,6 +191,19 @@ class Mailer:
             raise MailUnavailable() from None
         metrics.count(metrics.MAILS_SENT)
         logger.info("mail sent", extra={"subject": mail.subject, "kind": mail.kind})
+
+    def max_send_rate(self) -> float:
+        """SES's sending rate for this account (mails per second), read once per container; 1 when SES does not
+        say (a new production account starts at 1/s, the sandbox too)."""
+        if self._max_send_rate is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                quota = self.client.get_account().get("SendQuota", {})
+                self._max_send_rate = float(quota.get("MaxSendRate") or 1.0)
+            except (ClientError, BotoCoreError, ValueError, NotImplementedError):  # moto has no GetAccount
+                return 1.0
+        return self._max_send_rate
 
     def send_notice(self, mail: Mail) -> bool:
         """A notice that must not undo what already happened if it cannot leave (logged, answered normally)."""

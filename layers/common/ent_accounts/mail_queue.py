@@ -34,3 +34,21 @@ class MailQueue(Queue):
             reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
             logger.warning("mail not queued", extra={"reason": reason, "kind": message.get("kind")})
             raise ServiceBusy() from None
+
+
+class FailedEvents(Queue):
+    """The failed-events queue (FAILED_EVENTS_QUEUE_URL, alarmed): the outbox's sender puts there the mails that could
+    not leave after their attempts, for someone to look at. Without a URL (a local run without it) it only logs."""
+
+    def send(self, message: dict[str, str]) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        logger.error("mail could not leave", extra=message)
+        if not self.queue_url:
+            return
+        try:
+            self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(message, separators=(",", ":")))
+        except (ClientError, BotoCoreError) as error:
+            reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            logger.warning("failed mail not recorded in the failed-events queue", extra={"reason": reason})
+            raise ServiceBusy() from None

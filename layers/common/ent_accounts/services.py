@@ -15,8 +15,9 @@ from typing import Any
 from ent_accounts.clock import Clock
 from ent_accounts.local_aws_guard import refuse_real_aws_under_sam_local
 from ent_accounts.mail import Mailer
-from ent_accounts.mail_queue import MailQueue
+from ent_accounts.mail_queue import FailedEvents, MailQueue
 from ent_accounts.oidc.signing import TokenSigner
+from ent_accounts.outbox import MailLinkKey
 from ent_accounts.settings import Settings, current_settings
 from ent_accounts.sso.logout_notifications import LogoutQueue
 from ent_accounts.staff.secrets import StaffSecrets
@@ -32,6 +33,8 @@ class Services:
     mail_queue: MailQueue  # mail sent off the request path (the local server gives its in-memory queue)
     signer: TokenSigner  # ID and logout tokens, signed by the KMS key of OIDC_SIGNING_KEY
     logout_queue: LogoutQueue  # the clients to tell that a session ended (single logout), off the request path
+    link_key: MailLinkKey  # the link codes of outbox mails (outbox.py), from the KMS key of MAIL_LINK_KEY
+    failed_events: FailedEvents  # where the outbox's sender puts a mail that could not leave
     staff_secrets: StaffSecrets  # the staff members' TOTP secrets, sealed by the KMS key of STAFF_SECRETS_KEY
 
     @classmethod
@@ -64,8 +67,12 @@ class Services:
         if logout_queue is None:
             logout_queue = LogoutQueue(settings.logout_queue_url, client=sqs)
         signer = TokenSigner(settings.oidc_signing_key, settings.oidc_published_keys, client=kms)
+        link_key = MailLinkKey(settings.mail_link_key, client=kms)
+        failed_events = FailedEvents(settings.failed_events_queue_url, client=sqs)
         staff_secrets = StaffSecrets(settings.staff_secrets_key, client=kms)
         return cls(
+            link_key=link_key,
+            failed_events=failed_events,
             settings=settings,
             clock=clock,
             store=store,

@@ -195,6 +195,12 @@ class Settings(FromEnvironment):
     # How long a service ticket may wait for its validation: the service validates it at once, in the request the
     # browser brings it (CAS 3.0 §3.1.1 recommends at most five minutes).
     cas_ticket_seconds: int = variable("CAS_TICKET_SECONDS", 10, _count)
+    # --- The outbox (flows/outbox.py) ---
+    # The KMS HMAC key (ARN) deriving the link codes of outbox mails from their ids; empty: a key made by this process
+    # (a test or a local run in one process; two processes would not agree on the codes).
+    mail_link_key: str = variable("MAIL_LINK_KEY", "", _key_arn)
+    # Where the sender puts a mail that could not leave after its attempts (the failed-events queue, alarmed).
+    failed_events_queue_url: str = variable("FAILED_EVENTS_QUEUE_URL", "")
     # The SQS queue of single-logout notifications (back-channel logout tokens); empty where nothing queues.
     logout_queue_url: str = variable("LOGOUT_QUEUE_URL", "")
     # --- school staff (staff/, flows/staff.py) ---

@@ -6,17 +6,18 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-from ent_accounts.accounts import Account, same_address
+from ent_accounts.accounts import Account, ascii_address, same_address
 from ent_accounts.clock import iso
-from ent_accounts.codes import Code, Purpose, hash_token, new_token
+from ent_accounts.codes import Code, Purpose
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
 from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
 from ent_accounts.flows.credentials import check_password, notify_password_changed, replace_password
 from ent_accounts.flows.sessions import SignedIn, open_session
 from ent_accounts.links import Links
-from ent_accounts.mail import compose
+from ent_accounts.outbox import EMAIL_CHANGE, EMAIL_CHANGE_NOTICE, OutboxMail, new_outbox_id
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
+from ent_accounts.store import Conflict, Transaction
 from ent_accounts.wording import Say
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
@@ -53,8 +54,9 @@ def request_email_change(
     links: Links,
     request_id: str,
 ) -> Account:
-    """Send a confirmation link to the new address and a notice to the old one; the address changes on the link.
-    The account as now stored (its address waiting for confirmation) is returned.
+    """Mail a confirmation link to the new address and a notice to the old one (through the outbox, once the change
+    is stored); the address changes on the link. The account as now stored (its address waiting for confirmation) is
+    returned.
     """
     if not same_address(new_email, confirmation):
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
@@ -65,34 +67,37 @@ def request_email_change(
     if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
         raise TooManyRequests()
 
-    code = send_email_change(services, account, new_email, links, "new_email")
-    tx = services.store.transaction().put_code(code).save_account(account).clear_login_failures(account.identifier)
-    # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
-    tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
-    if account.email and account.email_verified and can_receive(account, account.email):
-        services.mailer.send_notice(
-            compose(
-                "email_change_notice",
-                account.email,
-                identifier=account.identifier,
-                first_name=account.first_name,
-                audience=account.role,
-            )
-        )
+    tx = services.store.transaction()
+    queue_email_change(services, tx, account, new_email, links, request_id, "new_email")
+    tx.save_account(account).clear_login_failures(account.identifier)
+    try:
+        # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
+        tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
+    except Conflict:
+        # Another change won meanwhile: the password was still right, and forgets the failures (its own claim among
+        # them) as the change would have.
+        services.store.clear_login_failures(account.identifier)
+        raise
     return account
 
 
-def send_email_change(services: Services, account: Account, new_email: str, links: Links, field: str) -> Code:
-    """Make `new_email` the account's address waiting for confirmation and mail it its link; the code to store.
+def queue_email_change(
+    services: Services, tx: Transaction, account: Account, new_email: str, links: Links, request_id: str, field: str
+) -> None:
+    """Make `new_email` the account's address waiting for confirmation, and write into `tx`'s outbox its link's mail
+    (and the notice to the validated address, when there is one that receives mail): they leave once, and only if,
+    `tx` commits. Call it before `tx.save_account(account)`.
 
     The link works only while the credentials it was asked with are current: a password change or reset (which also
     drops the waiting address) voids it, so someone who once knew the password cannot take the account through it.
-    AddressUndeliverable names the form's `field`.
+    AddressUndeliverable names the form's `field` (an address SES could never send to: not ASCII).
     """
-    token = new_token()
+    if not ascii_address(new_email).isascii():
+        raise AddressUndeliverable(field, audience=account.role)
+    outbox_id = new_outbox_id()
     expires_at = services.clock.now() + timedelta(hours=services.settings.email_change_link_hours)
     code = Code(
-        hash_token(token),
+        services.link_key.code_hash(outbox_id),
         Purpose.EMAIL_CHANGE,
         account.identifier,
         expires_at,
@@ -101,21 +106,21 @@ def send_email_change(services: Services, account: Account, new_email: str, link
     )
     account.pending_email = new_email
     account.forget_stale_undeliverable()
-    link = links.email_validation(token)
-    confirmation = compose(
-        "email_change",
-        new_email,
-        identifier=account.identifier,
-        first_name=account.first_name,
-        audience=account.role,
-        link=link,
-        expires_at=expires_at,
+    fields = {"expires_at": iso(expires_at), "first_name": account.first_name or "", "audience": account.role}
+    tx.put_code(code).put_outbox(
+        OutboxMail(outbox_id, EMAIL_CHANGE, account.identifier, new_email, links.base_url, request_id, fields)
     )
-    try:
-        services.mailer.send(confirmation)
-    except AddressUndeliverable as refused:
-        raise refused.for_field(field, account.role) from None
-    return code
+    if account.email and account.email_verified and can_receive(account, account.email):
+        notice = OutboxMail(
+            new_outbox_id(),
+            EMAIL_CHANGE_NOTICE,
+            account.identifier,
+            account.email,
+            links.base_url,
+            request_id,
+            {"first_name": account.first_name or "", "audience": account.role},
+        )
+        tx.put_outbox(notice)
 
 
 def change_password(

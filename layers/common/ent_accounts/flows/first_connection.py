@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, same_address, validation_deadline
 from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
-from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable
+from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import (
     AlreadyCompleted,
     DomainError,
@@ -17,12 +17,11 @@ from ent_accounts.errors import (
     ServiceBusy,
     TooManyRequests,
 )
-from ent_accounts.flows.account_settings import send_email_change
+from ent_accounts.flows.account_settings import queue_email_change
 from ent_accounts.flows.credentials import check_password, claim_check, record_failure, refuse
-from ent_accounts.flows.validation_mail import new_validation_code, send_validation_mail
+from ent_accounts.flows.validation_mail import queue_validation_mail
 from ent_accounts.links import Links
 from ent_accounts.lockout import Throttle
-from ent_accounts.mail import compose
 from ent_accounts.passwords import hash_password, policy_error, provisional_matches
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
@@ -172,28 +171,25 @@ def _complete(
     account.birth_date = birth_date
     # The first connection signs in: the failures of this identifier are forgotten with it.
     tx = store.transaction().use_code(challenge.code_hash).clear_login_failures(account.identifier)
-    code = None  # the code of the link mailed, when there is an address to confirm
     kept = account.email_verified and account.email and (not email or same_address(email, account.email))
 
     if email and not kept:
         if not store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
             raise TooManyRequests()
-        # Mail first, then commit: if SES refuses, nothing is stored and the same challenge can try again
-        # (with another address when SES refused this one).
         if account.email_verified:
-            # A school reset kept the validated address: the new one is an address change, confirmed by its link,
-            # and the account stays active (it never goes back to the 3-month deadline).
+            # A school reset kept the validated address: the new one is an address change, confirmed by its link
+            # (and the validated address hears of it), and the account stays active (it never goes back to the
+            # 3-month deadline). Both mails go to the outbox in this transaction.
             account.status = Status.ACTIVE
-            code = send_email_change(services, account, email, links, "email")
+            queue_email_change(services, tx, account, email, links, request_id, "email")
         else:
+            # The validation mail goes to the outbox in this transaction: it leaves once, and only if, it commits.
             account.status = Status.PENDING_VALIDATION
             account.email, account.email_verified = email, False
             account.forget_stale_undeliverable()
             account.validation_deadline = validation_deadline(now, services.settings.validation_months)
-            token, code = new_validation_code(account, email)
-            account.validation_code_hashes = {code.code_hash}
-            send_validation_mail(services, account, token, links)
-        tx.put_code(code)
+            account.validation_code_hashes = set()
+            queue_validation_mail(services, tx, account, links, request_id)
     else:
         account.status = Status.ACTIVE  # without an address, or with the validated one the school reset kept
 
@@ -206,38 +202,22 @@ def _complete(
         current = store.get_account(account.identifier)
         if current is None or current.status is Status.PROVISIONED:
             raise InvalidChallenge() from None  # the school reset the password meanwhile: log in again
-        # Most often a double click: the other submission of this form won, and this one's mail is already sent.
-        return same_submission_again(services, account.identifier, new_password, email, request_id, code)
-    if code is not None and code.purpose is Purpose.EMAIL_CHANGE and can_receive(account, account.email):
-        # As for every address change: the validated address hears of it.
-        notice = compose("email_change_notice", account.email, identifier=account.identifier, audience=account.role)
-        services.mailer.send_notice(notice)
+        # Most often a double click: the other submission of this form won; this one wrote nothing, so its mail
+        # never existed, and the winner's is on its way. Both submissions get the pending page.
+        return same_submission_again(services, account.identifier, new_password, email, request_id)
     return FirstConnectionResult(account.status, account.validation_deadline, account)
 
 
 def same_submission_again(
-    services: Services,
-    identifier: str,
-    new_password: str,
-    email: str | None,
-    request_id: str,
-    mailed_code: Code | None = None,
+    services: Services, identifier: str, new_password: str, email: str | None, request_id: str
 ) -> FirstConnectionResult:
     """A first connection submitted again once done (a double click, a browser retry): the same password and address
     get the same answer as the first submission, not an error. The password is checked as a login checks it (lock-out,
-    failures counted), so this is no way to guess it. When this submission's mail already went out, its link is made
-    to work as well. Anything else is AlreadyCompleted, as before."""
+    failures counted), so this is no way to guess it. Anything else is AlreadyCompleted, as before."""
     try:
         account = check_password(services, identifier, new_password, request_id)
     except DomainError:
         raise AlreadyCompleted() from None
     if account.email != email or account.status is Status.PROVISIONED:
         raise AlreadyCompleted()
-    if mailed_code is not None and account.status is Status.PENDING_VALIDATION:
-        account.validation_code_hashes.add(mailed_code.code_hash)
-        code = replace(mailed_code, expires_at=account.validation_deadline)  # the account's deadline, to the second
-        try:
-            services.store.transaction().put_code(code).save_account(account).commit()
-        except Conflict:
-            raise AlreadyCompleted() from None
     return FirstConnectionResult(account.status, account.validation_deadline, account)

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 from ent_accounts import metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier, same_address
-from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token, new_token
+from ent_accounts.clock import iso
+from ent_accounts.codes import Code, Purpose, hash_token, looks_like_token
 from ent_accounts.deliverability import can_receive
-from ent_accounts.errors import AddressUndeliverable, InvalidOrExpiredCode, ServiceBusy, TooManyRequests
+from ent_accounts.errors import InvalidOrExpiredCode, ServiceBusy, TooManyRequests
 from ent_accounts.flows.credentials import notify_password_changed, replace_password
 from ent_accounts.links import Links
-from ent_accounts.mail import compose
 from ent_accounts.mail_queue import PASSWORD_RESET
+from ent_accounts.outbox import PASSWORD_RESET as PASSWORD_RESET_MAIL
+from ent_accounts.outbox import OutboxMail, new_outbox_id
 from ent_accounts.services import Services
 from ent_accounts.store import Conflict
 
@@ -35,11 +37,9 @@ def request_password_reset(services: Services, identifier: str, links: Links, re
 def send_password_reset(services: Services, identifier: str, links: Links, request_id: str) -> str:
     """Mail a reset link when the account has a validated address that receives mail; otherwise record why not.
 
-    Run from the mail queue; the outcome ("sent", or why nothing was sent) is for the log and the metrics. SES being
-    unavailable raises MailUnavailable (nothing stored): the queue hands the message over again, and that attempt
-    counts in the address's daily allowance again (an outage can spend it sooner, never send more). The mail leaves
-    before its code is stored, as everywhere (docs/DESIGN.md, "Mail before commit"): if storing then fails, the
-    queue sends a second mail whose link works.
+    Run from the mail queue; the outcome ("sent": written to the outbox with its code, or why nothing was sent) is
+    for the log and the metrics. The outbox's sender sends it (SES throttling retried there); a mail it could not
+    send at all is marked failed there.
     """
     store = services.store
     account = store.get_account(identifier)
@@ -57,33 +57,22 @@ def send_password_reset(services: Services, identifier: str, links: Links, reque
         # mailbox has this daily one.
         store.record_event(identifier, "password_reset_refused_address_limit", request_id)
         return _refused("address_limit")
-    now = services.clock.now()
-    token = new_token()
-    expires_at = now + timedelta(minutes=services.settings.reset_link_minutes)
+    # The link's mail goes to the outbox in the transaction that stores its code: it leaves once, and only if, the
+    # code is stored (flows/outbox.py), so a queued request handed over twice stores and mails once each time at most.
+    expires_at = services.clock.now() + timedelta(minutes=services.settings.reset_link_minutes)
+    outbox_id = new_outbox_id()
     code = Code(
-        hash_token(token),
+        services.link_key.code_hash(outbox_id),
         Purpose.PASSWORD_RESET,
         identifier,
         expires_at,
         account.email,
         credential_version=account.credential_version,
     )
-    link = links.password_reset(token)
-    mail = compose(
-        "password_reset",
-        account.email,
-        identifier=identifier,
-        first_name=account.first_name,
-        audience=account.role,
-        link=link,
-        expires_at=expires_at,
-    )
-    try:
-        services.mailer.send(mail)
-    except AddressUndeliverable:
-        store.record_event(identifier, "password_reset_refused_undeliverable", request_id)
-        return _refused("undeliverable")
-    store.transaction().put_code(code).audit(identifier, "password_reset_requested", request_id).commit()
+    fields = {"expires_at": iso(expires_at), "first_name": account.first_name or "", "audience": account.role}
+    mail = OutboxMail(outbox_id, PASSWORD_RESET_MAIL, identifier, account.email, links.base_url, request_id, fields)
+    tx = store.transaction().put_code(code).put_outbox(mail)
+    tx.audit(identifier, "password_reset_requested", request_id).commit()
     metrics.count(metrics.RESET_MAILS_SENT)
     return "sent"
 

@@ -13,7 +13,7 @@ throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (
 clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), staff.py (school
 staff: members, e-mail claims, roles by school, staff sessions and audit events), transaction.py,
 clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
-tickets.py (CAS service tickets), transaction.py,
+tickets.py (CAS service tickets), outbox.py (mails to send), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
 ValueRefused, StoreFailure).
 """
@@ -28,6 +28,7 @@ from ent_accounts.cas.tickets import ServiceTicket
 from ent_accounts.codes import Code
 from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.outbox import OutboxMail, OutboxState
 from ent_accounts.principals import Grant
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
@@ -45,6 +46,7 @@ from ent_accounts.store import (
     expiry,
     families,
     iam_grants,
+    outbox,
     people,
     school_index,
     sessions,
@@ -412,6 +414,17 @@ class Store(Table):
         iam_grants.delete_grant(self, principal, expected_version, event)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
+
+    # --- the outbox (store/outbox.py) --------------------------------------------------------------
+
+    def get_outbox_mail(self, outbox_id: str) -> OutboxMail | None:
+        return outbox.get_outbox_mail(self, outbox_id)
+
+    def claim_outbox_mail(self, outbox_id: str) -> OutboxMail | None:
+        return outbox.claim(self, outbox_id)
+
+    def finish_outbox_mail(self, outbox_id: str, state: OutboxState, error: str | None = None) -> None:
+        outbox.finish(self, outbox_id, state, error)
 
     def transaction(self) -> Transaction:
         return Transaction(self)

@@ -209,6 +209,7 @@ def _account_attributes(account: Account) -> dict:
         "created_at": iso(account.created_at) if account.created_at else None,
         "created_by": account.created_by,
         "subject": account.subject,
+        "validation_mail_id": account.validation_mail_id,
     }
     item = {key: {"S": value} for key, value in values.items() if value}
     item["email_verified"] = {"BOOL": account.email_verified}
@@ -270,6 +271,7 @@ def account_from_item(item: dict) -> Account:
         created_at=_instant(item, "created_at"),
         created_by=text("created_by"),
         subject=text("subject"),
+        validation_mail_id=text("validation_mail_id"),
         linked=item.get("linked", {}).get("BOOL", False),
         version=int(item["version"]["N"]),
     )

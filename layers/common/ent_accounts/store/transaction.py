@@ -15,6 +15,7 @@ from ent_accounts.clock import epoch
 from ent_accounts.codes import Code
 from ent_accounts.errors import ServiceBusy
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
+from ent_accounts.outbox import OutboxMail
 from ent_accounts.sessions import MAX_CAS_LOGINS, CasLogin, Session
 from ent_accounts.store.accounts import account_item, account_key, counter_key
 from ent_accounts.store.audit import audit_item
@@ -23,6 +24,7 @@ from ent_accounts.store.codes import code_key as one_time_code_key
 from ent_accounts.store.errors import Cancelled, Conflict
 from ent_accounts.store.families import link_writes, mark_linked_write, unlink_writes
 from ent_accounts.store.grants import access_token_item, code_item, code_key, sign_in_key
+from ent_accounts.store.outbox import outbox_item
 from ent_accounts.store.people import claim_write, release_write
 from ent_accounts.store.sessions import cas_login_value, session_item, session_key
 from ent_accounts.store.table import Table
@@ -138,6 +140,15 @@ class Transaction:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         return self.add(name or f"code {code.code_hash}", {"Put": put})
+
+    def put_outbox(self, mail: OutboxMail, name: str | None = None) -> Transaction:
+        """A mail to send once this transaction commits (the stream hands it to the sender)."""
+        put = {
+            "TableName": self.table.table_name,
+            "Item": outbox_item(mail, self.table.clock.now()),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self.add(name or f"outbox {mail.outbox_id}", {"Put": put})
 
     def use_code(self, code_hash: str, name: str | None = None) -> Transaction:
         """Mark a code used; fails if it was already used (a code works once)."""

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from ent_accounts import links
 from ent_accounts.errors import InvalidOrExpiredCode, NotAuthenticated
+from ent_accounts.flows.outbox import validation_mail_state
 from ent_accounts.flows.sessions import authenticate
 from ent_accounts.flows.validation import validate_email
 from ent_accounts.flows.validation_mail import resend_to_account, resend_validation_mail
@@ -108,6 +109,8 @@ def get_pending_page():
         errors={},
         values={},
         cookies=waiting.cookies,
+        # The validation mail could not leave yet (SES refused it so far) or at all: the page says so.
+        mail_state=validation_mail_state(services(), account.validation_mail_id),
         **waiting.context,
     )
 
