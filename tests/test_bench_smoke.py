@@ -1,5 +1,6 @@
-"""`python -m bench --quick` keeps working: it exits 0 and writes every section. No timing is asserted: a
-benchmark prints numbers, it does not pass or fail on them."""
+"""`python -m bench --quick`, `python -m bench.local_server` and `python -m bench.rentree --smoke` keep working: they
+exit 0 and write what they measure. No timing is asserted: a benchmark prints numbers, it does not pass or fail on
+them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = [
@@ -69,3 +72,33 @@ def test_the_local_server_benchmark_runs_the_readme_command():
     assert "run command to 'Listening'" in done.stdout and "POST /api/login" in done.stdout
     assert "4 clients logging in at once:" in done.stdout and "while those logins run" in done.stdout
     assert "over one kept-alive connection" in done.stdout
+
+
+def test_the_rentree_runs_in_smoke_mode(tmp_path):
+    """One server on DynamoDB Local, one school of 10 students: every step of the day answers, no error."""
+    from local.dynamodb_local import available
+
+    if reason := available():
+        pytest.skip(reason)
+    output = tmp_path / "rentree.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.rentree", "--smoke", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert report["mode"] == "smoke" and report["servers"] == 1 and report["students_per_school"] == 10
+    assert report["errors"] == [], report["errors"]
+    operations = report["operations"]
+    assert set(operations) == {"import", "provisional login", "first connection", "validation", "login"}
+    for figures in operations.values():
+        assert set(figures) == {"count", "per_second", "p50_ms", "p95_ms", "p99_ms", "errors"}
+        assert figures["errors"] == 0
+    assert operations["import"]["count"] == 1
+    # Every validation mail a first connection queued was sent, and each reached the mailbox once.
+    assert report["mails"]["queued"] == operations["first connection"]["count"] == report["mails"]["sent"]
+    assert "| operation | count | per second | p50 ms | p95 ms | p99 ms | errors |" in done.stdout
