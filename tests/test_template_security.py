@@ -122,6 +122,35 @@ def test_only_functions_that_mail_may_send_mail():
     }
 
 
+# Import the code that derives outbox link codes, but never run it: the OpenAPI function builds the document from
+# every router; the sweep's reminders carry a random code of their own (flows/expiry.py).
+LINK_KEY_IMPORTED_ONLY = {"OpenApiFunction", "ExpireAccountsFunction"}
+
+
+def test_every_function_that_derives_a_mail_link_code_may_use_the_link_key():
+    """A handler whose imports reach code calling `services.link_key` (KMS GenerateMac with MailLinkKey) holds
+    MailLinkPolicy: without it the address change or the validation mail fails with AccessDenied in AWS, which moto
+    does not check."""
+    from tests.unit.test_architecture import ROOT, graph, modules
+
+    known, edges = modules(ROOT), graph(ROOT)
+    derivers = {name for name, path in known.items() if "link_key." in path.read_text(encoding="utf-8")}
+    missing = []
+    for logical_id, resource in SOURCE["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function" or logical_id in LINK_KEY_IMPORTED_ONLY:
+            continue
+        handler = "functions." + resource["Properties"]["CodeUri"].strip("/").split("/")[-1] + ".app"
+        reached, stack = set(), [handler]
+        while stack:
+            name = stack.pop()
+            if name not in reached:
+                reached.add(name)
+                stack.extend(edges.get(name, ()))
+        if reached & derivers and {"Ref": "MailLinkPolicy"} not in resource["Properties"].get("Policies", []):
+            missing.append(logical_id)
+    assert derivers and missing == []
+
+
 def test_the_table_is_encrypted_recoverable_retained_and_protected_in_prod():
     assert posture.table_problems(SOURCE) == []
 
