@@ -10,7 +10,7 @@ from ent_accounts.accounts import Account, ascii_address, same_address
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
-from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
+from ent_accounts.errors import AddressUndeliverable, InvalidRequest, ServiceBusy, TooManyRequests
 from ent_accounts.flows.credentials import check_password, notify_password_changed, replace_password
 from ent_accounts.flows.sessions import SignedIn, open_session
 from ent_accounts.links import Links
@@ -73,9 +73,9 @@ def request_email_change(
     try:
         # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
         tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
-    except Conflict:
-        # Another change won meanwhile: the password was still right, and forgets the failures (its own claim among
-        # them) as the change would have.
+    except (Conflict, ServiceBusy):
+        # Another change won meanwhile (or kept this one in flight past its retries): the password was still right,
+        # and forgets the failures (its own claim among them) as the change would have.
         services.store.clear_login_failures(account.identifier)
         raise
     return account
