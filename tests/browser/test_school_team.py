@@ -9,9 +9,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from ent_accounts.staff import totp
-from tests.browser.helpers import check, open_latest_mail_link
-from tests.browser.test_staff_console import PASSWORD, server_now
+from tests.browser.helpers import accept_invitation_with_totp, check
 
 
 def test_an_administrator_invites_from_the_team_page(chromium, server):
@@ -25,17 +23,7 @@ def test_an_administrator_invites_from_the_team_page(chromium, server):
     assert invited.status == 201, invited.text
     context = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    open_latest_mail_link(page, email)
-    page.wait_for_url(re.compile(r"/etablissement/invitation\?code="))
-    page.locator("#new_password").fill(PASSWORD)
-    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Continuer").click()
-    page.wait_for_url(re.compile(r"/etablissement/activation-code$"))
-    secret = page.locator("#secret").inner_text().replace(" ", "")
-    page.get_by_label("Code affiché par l'application").fill(totp.code_at(secret, server_now(server)))
-    page.get_by_role("button", name="Valider").click()
-    page.get_by_role("link", name="J'ai noté mes codes : continuer").click()
-    page.wait_for_url(re.compile(r"/etablissement$"))
+    accept_invitation_with_totp(page, server, email)
     page.get_by_role("link", name=f"Établissement {uai}").click()
 
     page.get_by_role("navigation", name="Menu de l'établissement").get_by_role("link", name="Équipe").click()

@@ -14,9 +14,7 @@ import uuid
 import pypdf
 from playwright.sync_api import expect
 
-from ent_accounts.staff import totp
-from tests.browser.helpers import check, first_connection, open_latest_mail_link, sign_in
-from tests.browser.test_staff_console import PASSWORD, server_now
+from tests.browser.helpers import accept_invitation_with_totp, check, first_connection, sign_in
 
 STUDENT_PASSWORD = "Soleil-Vert-2026"
 HEADER = "NOM;PRENOM;DATE NAISS;DIVISION\r\n"
@@ -61,17 +59,7 @@ def test_a_secretarys_day(chromium, server, tmp_path):
     page = context.new_page()
 
     # First sign-in: password, TOTP application (its code from the key shown, on the server's clock), codes.
-    open_latest_mail_link(page, email)
-    page.wait_for_url(re.compile(r"/etablissement/invitation\?code="))
-    page.locator("#new_password").fill(PASSWORD)
-    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Continuer").click()
-    page.wait_for_url(re.compile(r"/etablissement/activation-code$"))
-    secret = page.locator("#secret").inner_text().replace(" ", "")
-    page.get_by_label("Code affiché par l'application").fill(totp.code_at(secret, server_now(server)))
-    page.get_by_role("button", name="Valider").click()
-    page.get_by_role("link", name="J'ai noté mes codes : continuer").click()
-    page.wait_for_url(re.compile(r"/etablissement$"))
+    accept_invitation_with_totp(page, server, email)
     check(page, "console-home-1280px", "Accueil de la console")
 
     page.get_by_role("link", name=f"Établissement {uai}").click()
