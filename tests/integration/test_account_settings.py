@@ -175,3 +175,22 @@ def test_an_address_typed_twice_with_capitals_is_the_same_address(active):
     assert different.json()["fields"] == {"new_email_confirmation": "Les deux adresses ne sont pas identiques."}
     malformed = change_email(active, headers, "jeanne@laposte.net", "jeanne@")
     assert malformed.status == 400 and set(malformed.json()["fields"]) == {"new_email_confirmation"}
+
+
+def test_a_right_password_refused_for_another_reason_is_no_failed_login(active):
+    """The lock-out counts wrong passwords only: a change refused after the current password was proven right (a
+    weak new password, the hour's mails spent) leaves the counter at 0, as a lock-out after four such refusals would
+    lock a student out of an account whose password they know."""
+    headers = signed_in(active, "jdupont12")
+    for _ in range(3):
+        weak = active.call(
+            "POST",
+            "/api/account/password",
+            {"current_password": NEW_PASSWORD, "new_password": "faible"},
+            headers=headers,
+        )
+        assert weak.status == 400
+    for n in range(active.services.settings.mails_per_hour + 2):
+        change_email(active, headers, f"n{n}@laposte.net")
+    assert change_email(active, headers, "encore@laposte.net").status == 429
+    assert login_throttle(active.store, "jdupont12").failures == 0

@@ -10,14 +10,19 @@ from ent_accounts.accounts import Account, ascii_address, same_address
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
-from ent_accounts.errors import AddressUndeliverable, InvalidRequest, ServiceBusy, TooManyRequests
-from ent_accounts.flows.credentials import check_password, notify_password_changed, replace_password
+from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
+from ent_accounts.flows.credentials import (
+    check_password,
+    failures_forgotten_on_refusal,
+    notify_password_changed,
+    replace_password,
+)
 from ent_accounts.flows.sessions import SignedIn, open_session
 from ent_accounts.links import Links
 from ent_accounts.outbox import EMAIL_CHANGE, EMAIL_CHANGE_NOTICE, OutboxMail, new_outbox_id
 from ent_accounts.services import Services
 from ent_accounts.sessions import Session
-from ent_accounts.store import Conflict, Transaction
+from ent_accounts.store import Transaction
 from ent_accounts.wording import Say
 
 SAME_ADDRESSES = "Les deux adresses ne sont pas identiques."
@@ -61,23 +66,17 @@ def request_email_change(
     if not same_address(new_email, confirmation):
         raise InvalidRequest(SAME_ADDRESSES, fields={"new_email_confirmation": SAME_ADDRESSES})
     account = _check_password(services, signed_in, current_password, request_id)
-    if account.email and same_address(account.email, new_email) and account.email_verified:
-        raise InvalidRequest(ALREADY_YOURS, fields={"new_email": ALREADY_YOURS}, audience=account.role)
-    refuse_if_known_undeliverable(account, new_email, "new_email")
-    if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
-        raise TooManyRequests()
-
-    tx = services.store.transaction()
-    queue_email_change(services, tx, account, new_email, links, request_id, "new_email")
-    tx.save_account(account).clear_login_failures(account.identifier)
-    try:
+    with failures_forgotten_on_refusal(services, account.identifier):
+        if account.email and same_address(account.email, new_email) and account.email_verified:
+            raise InvalidRequest(ALREADY_YOURS, fields={"new_email": ALREADY_YOURS}, audience=account.role)
+        refuse_if_known_undeliverable(account, new_email, "new_email")
+        if not services.store.take_mail_allowance(account.identifier, services.settings.mails_per_hour):
+            raise TooManyRequests()
+        tx = services.store.transaction()
+        queue_email_change(services, tx, account, new_email, links, request_id, "new_email")
+        tx.save_account(account).clear_login_failures(account.identifier)
         # Sent again when cancelled only by a write in flight (a failed login counted at that moment).
         tx.audit(account.identifier, "email_change_requested", request_id).commit(retries=2)
-    except (Conflict, ServiceBusy):
-        # Another change won meanwhile (or kept this one in flight past its retries): the password was still right,
-        # and forgets the failures (its own claim among them) as the change would have.
-        services.store.clear_login_failures(account.identifier)
-        raise
     return account
 
 
@@ -128,9 +127,10 @@ def change_password(
 ) -> tuple[str, Session]:
     """Change the password; every session ends, and the caller gets a new one."""
     account = _check_password(services, signed_in, current_password, request_id)
-    replace_password(account, new_password)
-    tx = services.store.transaction().save_account(account).clear_login_failures(account.identifier)
-    tx.audit(account.identifier, "password_changed", request_id).commit(retries=2)
+    with failures_forgotten_on_refusal(services, account.identifier):
+        replace_password(account, new_password)
+        tx = services.store.transaction().save_account(account).clear_login_failures(account.identifier)
+        tx.audit(account.identifier, "password_changed", request_id).commit(retries=2)
     notify_password_changed(services, account)
     return open_session(services, account)
 

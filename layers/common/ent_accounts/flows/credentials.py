@@ -3,6 +3,9 @@ not), and replacing one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
 from ent_accounts import lockout, metrics
 from ent_accounts.accounts import Account, Status, normalize_identifier
 from ent_accounts.deliverability import can_receive
@@ -65,6 +68,21 @@ def check_password(
     elif forget_failures:
         store.clear_login_failures(identifier)
     return account
+
+
+@contextmanager
+def failures_forgotten_on_refusal(services: Services, identifier: str) -> Iterator[None]:
+    """For a request whose password was just proven right (`check_password(..., forget_failures=False)`) and whose
+    own write forgets the failures: if anything refuses the request before that write lands (a weak new password, the
+    hour's mail allowance, another change winning the race, DynamoDB busy), the failures are forgotten all the same,
+    so a right password never stays counted toward the lock-out. The refusal is raised unchanged."""
+    try:
+        yield
+    except Exception:
+        # The refusal matters more than a failed clear: the claim then ages out with FAILURE_MEMORY.
+        with suppress(Exception):
+            services.store.clear_login_failures(identifier)
+        raise
 
 
 def claim_check(services: Services, identifier: str, throttle: Throttle) -> Throttle:

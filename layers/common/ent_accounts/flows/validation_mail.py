@@ -8,7 +8,7 @@ from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose, hash_token, new_token
 from ent_accounts.deliverability import refuse_if_known_undeliverable
 from ent_accounts.errors import AddressUndeliverable, NotPending, TooManyRequests
-from ent_accounts.flows.credentials import check_password
+from ent_accounts.flows.credentials import check_password, failures_forgotten_on_refusal
 from ent_accounts.links import Links
 from ent_accounts.outbox import VALIDATION, OutboxMail, new_outbox_id
 from ent_accounts.services import Services
@@ -56,7 +56,8 @@ def resend_validation_mail(
 ) -> None:
     """Send the validation mail again (the JSON API): the identifier and password prove who asks."""
     account = check_password(services, identifier, password, request_id, forget_failures=False)
-    resend_to_account(services, account, email, links, request_id, forget_failures=True)
+    with failures_forgotten_on_refusal(services, account.identifier):
+        resend_to_account(services, account, email, links, request_id, forget_failures=True)
 
 
 def resend_to_account(
@@ -106,3 +107,5 @@ def resend_to_account(
             raise NotPending() from None
         if current.email != account.email:
             raise
+        if forget_failures:  # the other click's write may have landed before this one's password check claimed
+            store.clear_login_failures(account.identifier)
