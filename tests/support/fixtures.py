@@ -38,20 +38,92 @@ def _atomic_moto_requests() -> None:
     DynamoHandler.call_action = atomic_call_action
 
 
+def _moto_transactions_back_up_each_table_once() -> None:
+    """moto 5.2.5's TransactWriteItems deep-copies the whole table once per item of the transaction, as a backup to
+    restore if the transaction is cancelled: a 100-item transaction on a table of 1,000 items copies it 100 times
+    (an import of 60 families took 53 s). One copy per table gives the same backup (nothing changes the table between
+    those copies), so the same behaviour, in a fraction of the time. Requests are serialised (above), so swapping the
+    module's `copy` for the length of one call is seen by no other request."""
+    import copy
+
+    from moto.dynamodb import models
+
+    if not hasattr(models.DynamoDBBackend, "transact_write_items"):
+        return
+    transact_write_items = models.DynamoDBBackend.transact_write_items
+
+    class OneBackupPerTable:
+        def __init__(self) -> None:
+            self.backups: dict[int, Any] = {}
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if not isinstance(value, models.Table):  # items: copied each time, as moto does
+                return copy.deepcopy(value, memo)
+            if id(value) not in self.backups:  # the table stays alive (in self.tables) for the whole call
+                self.backups[id(value)] = copy.deepcopy(value, memo)
+            return self.backups[id(value)]
+
+    def backed_up_once(self, transact_items):
+        models.copy = OneBackupPerTable()
+        try:
+            return transact_write_items(self, transact_items)
+        finally:
+            models.copy = copy
+
+    models.DynamoDBBackend.transact_write_items = backed_up_once
+
+
 _atomic_moto_requests()
+_moto_transactions_back_up_each_table_once()
 moto_kms.install()  # Sign with MessageType DIGEST, key states, as AWS documents them (the harness installs it too)
 
 
+class RecycledDynamoDBLocal:
+    """This test process's DynamoDB Local, started again (before a test) once RECYCLE_AFTER tables have
+    been made on it. DynamoDB Local slows down with every stream-enabled table ever created, deleted or not (a put
+    took 4 ms after 40 tables, 11 ms after 200: `python -m bench.dynamodb_local_tables`, BENCHMARKS.md), and each
+    test makes its own table; a fresh engine is 3 s of Java start-up."""
+
+    RECYCLE_AFTER = 60
+
+    def __init__(self) -> None:
+        self.server: dynamodb_local.DynamoDBLocal | None = None
+        self.tables = 0
+        self.bound = 0  # modules whose processes hold the endpoint: no restart until they end
+
+    def endpoint(self, may_restart: bool) -> str:
+        """The engine's endpoint; a fresh engine first when this one holds enough tables and nothing in this process
+        is bound to it (a module's processes: `dynamodb_local_endpoint`)."""
+        if self.server is None or (may_restart and self.tables >= self.RECYCLE_AFTER):
+            self.stop()
+            self.server, self.tables = dynamodb_local.DynamoDBLocal(), 0
+        return self.server.endpoint
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
 @pytest.fixture(scope="session")
-def dynamodb_local_endpoint():
+def dynamodb_local_engine():
     reason = dynamodb_local.available()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the DynamoDB Local tests: {reason}")
         pytest.skip(reason)
-    server = dynamodb_local.DynamoDBLocal()
-    yield server.endpoint
-    server.stop()
+    engine = RecycledDynamoDBLocal()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="module")
+def dynamodb_local_endpoint(dynamodb_local_engine):
+    """The engine this module's processes (and its tests' worlds) share: not replaced until the module ends."""
+    endpoint = dynamodb_local_engine.endpoint(may_restart=not dynamodb_local_engine.bound)
+    dynamodb_local_engine.bound += 1
+    yield endpoint
+    dynamodb_local_engine.bound -= 1
 
 
 @pytest.fixture(params=["moto", "dynamodb_local"])
@@ -134,7 +206,7 @@ def real_engine(world) -> World:
     return world
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def containers(dynamodb_local_endpoint):
     """Eight warm Lambda containers (processes) on the session's DynamoDB Local: `containers.at_once(world, …)`."""
     from tests.support.containers import Containers
@@ -178,7 +250,11 @@ _MOTO_LOCK = threading.RLock()
 
 @pytest.fixture
 def world(backend, clock, functions, request) -> World:
-    endpoint = request.getfixturevalue("dynamodb_local_endpoint") if backend == "dynamodb_local" else None
+    endpoint = None
+    if backend == "dynamodb_local":
+        engine = request.getfixturevalue("dynamodb_local_engine")
+        endpoint = engine.endpoint(may_restart=not engine.bound)
+        engine.tables += 1
     # On DynamoDB Local, requests go to the real engine (moto only serves SES) and must stay concurrent.
     atomic = atomic_moto_requests() if backend == "moto" else nullcontext()
     with mock_aws(), atomic:
