@@ -39,7 +39,8 @@ from bench.local_server import FIRST_NAMES, NEW_PASSWORD, Client, _start
 
 OPERATIONS = ("import", "provisional login", "first connection", "validation", "login")
 BATCH = 30  # students whose first connections are made before their mails are read
-MAILBOX_READS = 3  # reads of the mailboxes before a missing validation mail is an error
+MAIL_WAIT_SECONDS = 5.0  # how long a batch's validation mails may take to arrive (more when SES is throttled)
+DRAIN_SECONDS = 120.0  # after the rush, how long the outbox has to send what is still queued
 _LINK = re.compile(r'href="([^"]+valider-adresse-mail[^"]+)"')
 
 
@@ -64,8 +65,9 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 class Rush:
     """The clients' shared state: each server's port, the timings, the errors, the students at each step."""
 
-    def __init__(self, ports: list[int], seconds: float, students: int) -> None:
+    def __init__(self, ports: list[int], seconds: float, students: int, mail_wait: float = MAIL_WAIT_SECONDS) -> None:
         self.ports = ports
+        self.mail_wait = mail_wait
         self.students = students
         self.started = time.perf_counter()
         self.deadline = self.started + seconds
@@ -137,9 +139,9 @@ class Rush:
             if not addresses or not self.open():
                 continue
             links = self._links(set(addresses))
-            for _ in range(MAILBOX_READS - 1):  # a busy server's mailbox shows what was sent within its wait
-                if len(links) == len(addresses):
-                    break
+            waited_until = time.perf_counter() + self.mail_wait  # the outbox sends after the answer, paced by SES
+            while len(links) < len(addresses) and time.perf_counter() < waited_until:
+                time.sleep(0.25)
                 links |= self._links(set(addresses) - set(links))
             for address, identifier in addresses.items():
                 if address not in links:
@@ -244,7 +246,16 @@ class Rush:
         return {"seconds": round(elapsed, 1), "operations": operations, "errors": self.errors}
 
 
-def run(servers: int, seconds: float, schools: int, students: int, clients: int, instances: int | None) -> dict:
+def run(
+    servers: int,
+    seconds: float,
+    schools: int,
+    students: int,
+    clients: int,
+    instances: int | None,
+    ses_rate: float | None = None,
+) -> dict:
+    """`ses_rate`: SES's sending rate for the whole account (mails a second), shared out between the servers."""
     from local.dynamodb_local import DynamoDBLocal, available, free_port
 
     if reason := available():
@@ -255,6 +266,8 @@ def run(servers: int, seconds: float, schools: int, students: int, clients: int,
         ports = []
         with tempfile.TemporaryDirectory(prefix="bench-rentree-") as data_dir:
             backend = ["--dynamodb-local", "--dynamodb-endpoint", engine.endpoint, "--data-dir", data_dir, "--no-demo"]
+            if ses_rate:
+                backend += ["--ses-max-send-rate", str(ses_rate / servers)]
             for _ in range(servers):
                 port = free_port()
                 process, _, output = _start(port, backend, instances)
@@ -262,7 +275,8 @@ def run(servers: int, seconds: float, schools: int, students: int, clients: int,
                 if "Listening on" not in output:
                     raise SystemExit("a server did not start:\n" + output)
                 ports.append(port)
-            rush = Rush(ports, seconds, students)
+            mail_wait = MAIL_WAIT_SECONDS + (2 * BATCH / ses_rate if ses_rate else 0)
+            rush = Rush(ports, seconds, students, mail_wait)
             with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="client") as pool:
                 # Schools are imported by their own threads (each then hands its students to the pool), so the
                 # pool's clients are never all waiting for a school's first connections.
@@ -276,13 +290,24 @@ def run(servers: int, seconds: float, schools: int, students: int, clients: int,
                     thread.join()
             elapsed = time.perf_counter() - rush.started
             figures = rush.report(elapsed)
+            sent, drained = rush.mails_sent(), time.perf_counter()
+            while sent < rush.mails_queued and time.perf_counter() - drained < DRAIN_SECONDS:
+                time.sleep(0.5)
+                sent = rush.mails_sent()
             figures |= {
                 "servers": servers,
                 "schools": schools,
                 "students_per_school": students,
                 "clients": clients,
                 "instances_per_function": instances,
-                "mails": {"queued": rush.mails_queued, "sent": rush.mails_sent()},
+                "ses_rate": ses_rate,
+                "mails": {
+                    "queued": rush.mails_queued,
+                    "sent": sent,
+                    "all_sent_after_rush_s": round(time.perf_counter() - drained, 1)
+                    if sent >= rush.mails_queued
+                    else None,
+                },
                 "students_validated": len(rush.validated),
             }
             return figures
@@ -313,7 +338,9 @@ def table(figures: dict) -> str:
     mails = figures["mails"]
     lines += [
         "",
-        f"mails queued {mails['queued']}, sent {mails['sent']}; students validated {figures['students_validated']}",
+        f"SES: {figures['ses_rate'] or 'unlimited'} mails/s; mails queued {mails['queued']}, sent {mails['sent']}"
+        f" (the last {mails['all_sent_after_rush_s']} s after the rush); "
+        f"students validated {figures['students_validated']}",
         f"errors: {len(figures['errors'])}",
     ]
     lines += [f"  {error}" for error in figures["errors"][:50]]
@@ -329,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=200, help="students per school")
     parser.add_argument("--clients", type=int, default=8, help="clients at once")
     parser.add_argument("--instances", type=int, help="warm instances per function (the server's --instances)")
+    parser.add_argument(
+        "--ses-rate",
+        type=float,
+        help="SES's sending rate for the account, mails a second (shared by the servers); beyond it SES throttles",
+    )
     parser.add_argument("--output", type=Path, help="write the report as JSON there")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -337,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--servers, --schools, --students, --clients and --seconds must be positive")
     if args.students > 2000:
         parser.error("--students: a school imports at most 2000 accounts at once")
-    figures = run(args.servers, args.seconds, args.schools, args.students, args.clients, args.instances)
+    if args.ses_rate is not None and args.ses_rate <= 0:
+        parser.error("--ses-rate must be positive")
+    figures = run(args.servers, args.seconds, args.schools, args.students, args.clients, args.instances, args.ses_rate)
     figures["mode"] = "smoke" if args.smoke else "full"
     print(table(figures), flush=True)
     if args.output:

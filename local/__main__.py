@@ -43,11 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-demo", action="store_true", help="no demo accounts, no demo ENT client, no demo CAS service"
     )
+    parser.add_argument(
+        "--ses-max-send-rate",
+        type=float,
+        help="hold the embedded SES to this many mails a second, refusing the rest as SES throttles "
+        "(TooManyRequestsException): the outbox's retries then pace the mails, as in a production account",
+    )
     args = parser.parse_args(argv)
     if args.dynamodb_endpoint and not args.dynamodb_local:
         parser.error("--dynamodb-endpoint goes with --dynamodb-local")
     if args.instances is not None and args.instances < 1:
         parser.error("--instances must be at least 1")
+    if args.ses_max_send_rate is not None and (args.aws or args.ses_max_send_rate <= 0):
+        parser.error("--ses-max-send-rate is a positive rate, for the embedded SES (not with --aws)")
 
     # A terminated server (SIGTERM: tests, process managers) must stop DynamoDB Local with it, not leave an orphaned
     # Java process. While the backend starts, a stop request (SIGTERM or Ctrl+C) is only noted, and acted on once
@@ -85,6 +93,10 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
     from local.server import LocalService, serve
 
     url = f"http://{args.host}:{args.port}"
+    if args.ses_max_send_rate:
+        from local.ses_rate import SendingRate
+
+        SendingRate(args.ses_max_send_rate).install(backend.ses)
     service = LocalService(backend, url, instances=args.instances)
     server = serve(service, args.host, args.port)
 
@@ -94,6 +106,8 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
         f"  Mailbox:  {url}/_dev/mail",
         f"  OpenAPI:  {url}/api/openapi.json",
     ]
+    if args.ses_max_send_rate:
+        lines.append(f"  SES:      at most {args.ses_max_send_rate:g} mails a second (the rest refused as throttled)")
     if not args.no_demo and not args.aws:
         from local.demo import (
             CAS_PATH,
