@@ -231,3 +231,13 @@ def test_the_readme_deploy_section_lists_every_parameter_and_output():
         assert alarm in section, alarm
     assert "https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html" in section
     assert "sam build && sam deploy --guided --config-env dev" in section
+
+
+def test_prod_is_deployed_with_the_stage_throttle_an_academie_s_morning_needs():
+    """The template's default stage throttle (100 requests/s) would refuse 9 requests in 10 at 8 a.m. in September
+    (≈ 1,350/s, BENCHMARKS.md): prod is deployed with twice the peak."""
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    overrides = dict(item.split("=", 1) for item in config["prod"]["deploy"]["parameters"]["parameter_overrides"])
+    assert int(overrides["ApiRateLimit"]) >= 2 * 1350 and int(overrides["ApiBurstLimit"]) >= int(
+        overrides["ApiRateLimit"]
+    )
