@@ -105,9 +105,42 @@ def test_the_sweep_retries_runs_alone_and_its_failures_are_kept():
     schedule = sweep["Events"]["Daily"]["Properties"]
     assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0 and schedule["DeadLetterConfig"] == {"Arn": queue_arn}
     # EventBridge may write to the queue only for this rule (its name is fixed so the policy can say so).
-    [statement] = RESOURCES["FailedEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    rule_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
-    assert rule_arn.endswith("rule/" + schedule["Name"]["Fn::Sub"])
+    assert schedule["Name"]["Fn::Sub"] in scheduled_dead_letter_rules()
+
+
+def scheduled_dead_letter_rules() -> list[str]:
+    """The rules whose failed events EventBridge may put in the failed-events queue (one statement each)."""
+    statements = RESOURCES["FailedEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    rules = []
+    for statement in statements:
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Action"] == "sqs:SendMessage"
+        rule_arn = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+        rules.append(rule_arn.split(":rule/", 1)[1])
+    return rules
+
+
+def test_the_outbox_sweep_runs_every_five_minutes_on_the_outbox_sender_and_its_failures_are_kept():
+    """The mails the stream no longer hands over are swept by the function that sends the outbox (its handler tells
+    a schedule from a stream batch), with no permission more; a run that fails its retries is kept in the
+    failed-events queue, whose alarm rings."""
+    from ent_accounts.outbox import LEASE_SECONDS, SWEEP_AFTER_SECONDS
+
+    function = RESOURCES["PasswordResetFunction"]["Properties"]
+    consumer = RESOURCES["OutboxConsumer"]["Properties"]
+    assert consumer["FunctionName"] == {"Ref": "PasswordResetFunction"}
+    schedule = function["Events"]["OutboxSweep"]
+    assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == "rate(5 minutes)"
+    assert SWEEP_AFTER_SECONDS == 300 and SWEEP_AFTER_SECONDS > LEASE_SECONDS  # a claim it finds has run out
+    queue_arn = {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+    properties = schedule["Properties"]
+    assert properties["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert properties["DeadLetterConfig"] == {"Arn": queue_arn}
+    assert properties["Name"]["Fn::Sub"] in scheduled_dead_letter_rules()
+    retries = function["EventInvokeConfig"]
+    assert retries["DestinationConfig"]["OnFailure"] == {"Type": "SQS", "Destination": queue_arn}
+    assert retries["MaximumEventAgeInSeconds"] <= 300  # never older than the next run
+    assert template.functions()["PasswordResetFunction"].schedules == ["rate(5 minutes)"]
 
 
 def test_mail_events_retry_and_keep_their_failures_too():

@@ -186,6 +186,28 @@ def test_the_mailbox_gets_at_most_its_daily_allowance_apart_from_reset_links(fam
     assert len(reminders(family, before)) == per_day + 1
 
 
+def test_a_request_whose_mail_ses_refused_at_first_spends_the_daily_allowance_once(family):
+    """SES refusing to send (throttling, an outage): the queue hands the message over again, up to its
+    maxReceiveCount, and the mail leaves at the last try. The mailbox's daily allowance was taken once for that
+    request, not at each try: the day's other requests still get their mails, up to the allowance."""
+    per_day = family.services.settings.reset_mails_per_address_per_day
+    family.clock.set((family.clock.now() + timedelta(days=1)).replace(hour=0, minute=5))
+    before = len(family.mails())
+    family.services.mailer.sender = "noreply@unverified.example.com"  # SES refuses an unverified sender
+    assert family.call("POST", "/api/identifier/forgot", {"email": FAMILY}).status == 202
+    for _ in range(4):  # the queue's first four receives: SES refuses, the message goes back
+        family.deliver_queued_mail()
+    assert reminders(family, before) == [] and family.queued("FailedEventsQueue") == []
+    family.services.mailer.sender = "noreply@ent.example.fr"
+    family.deliver_queued_mail()  # its fifth and last receive: it leaves
+    assert len(reminders(family, before)) == 1
+    for _ in range(per_day):
+        family.clock.advance(minutes=61)  # a new hour: the hourly allowance is not what stops it
+        assert forgot(family, FAMILY).status == 202
+    assert len(reminders(family, before)) == per_day  # the first request counted once, then per_day - 1 more
+    assert audit_events(family.store, "pdupont")[-1]["type"] == "identifier_reminder_refused_address_limit"
+
+
 def test_neither_the_address_nor_the_identifiers_are_logged(family, log_lines):
     forgot(family, FAMILY)
     forgot(family, "personne@laposte.net")

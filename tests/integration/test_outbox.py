@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
+from ent_accounts.clock import epoch
 from ent_accounts.flows.outbox import deliver_outbox_mail
 from ent_accounts.outbox import MAX_ATTEMPTS
+from local.events import scheduled_event
 from local.streams import stream_event
 from tests.integration.helpers import NEW_PASSWORD, challenge, first_connection
 from tests.support.browser import Browser
@@ -140,24 +142,189 @@ def test_when_the_mail_cannot_leave_the_pending_page_says_so_and_the_failed_even
     assert world.call("POST", "/api/validate-email", {"code": code_in(world.mails()[0].html)}).status == 200
 
 
-def test_a_record_the_sender_cannot_handle_is_retried_then_goes_to_the_failed_events_queue(world):
-    """KMS not answering for the link's code (the sender fails outright): the mail is given back each time, the
-    stream tries again MaximumRetryAttempts times, then the record's position goes to the failed-events queue (the
-    mapping's OnFailure), whose alarm rings; nothing was sent."""
+BROKEN_KEY = "arn:aws:kms:eu-west-3:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def test_a_sender_that_keeps_failing_marks_the_mail_failed_and_the_pending_page_says_so(world):
+    """KMS not answering for the link's code (the sender fails outright, not an SES refusal): each attempt counts,
+    and after MAX_ATTEMPTS the mail is failed as an SES refusal's would be: the failed-events queue gets it, the
+    pending page says it could not leave (not "it will be sent again" forever), and the student asks again."""
+    provisional = world.provision("jdupont12", birth_date=date(2011, 5, 14))
+    world.deliver_outbox_after_requests = False
+    browser = Browser(world)
+    browser.get("/connexion")
+    browser.post("/connexion", {"identifier": "jdupont12", "password": provisional})
+    form = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD, "birth_date": "2011-05-14"}
+    assert "Compte en attente de validation" in browser.post("/premiere-connexion", {**form, "email": EMAIL}).text
+    key_arn, world.services.link_key.key_arn = world.services.link_key.key_arn, BROKEN_KEY
+    world.deliver_outbox()
+    (item,) = outbox_items(world)
+    assert (item["state"]["S"], item["last_error"]["S"]) == ("pending", "sender_error")
+    page = browser.get("/compte-en-attente")
+    assert "Le mail n'a pas encore pu partir : il sera renvoyé automatiquement" in html.unescape(page.text)
+    for _ in range(MAX_ATTEMPTS - 1):
+        world.deliver_outbox()
+    (item,) = outbox_items(world)
+    assert (item["state"]["S"], item["last_error"]["S"]) == ("failed", "sender_error")
+    assert int(item["attempts"]["N"]) == MAX_ATTEMPTS
+    assert "expiry_shard" not in item and "next_event_at" not in item  # out of the sweep's index
+    [failure] = world.queued("FailedEventsQueue")
+    assert (failure["kind"], failure["error"], failure["mail"]) == ("outbox_mail_failed", "sender_error", "validation")
+    assert world.deliver_outbox()["waiting"] == 0  # the stream moved past it, before its own retries ran out
+    assert len(world.queued("FailedEventsQueue")) == 1  # not the stream's RetryAttemptsExhausted too
+    page = browser.get("/compte-en-attente")
+    assert "n'a pas pu partir" in html.unescape(page.text) and "Renvoyer le mail" in page.text
+    assert world.mails() == []
+    world.services.link_key.key_arn = key_arn  # KMS is back
+    world.deliver_outbox_after_requests = True
+    page = browser.post("/compte-en-attente", {"action": "resend"})
+    assert "Un nouveau mail de validation vient d" in html.unescape(page.text)
+    assert [mail.to for mail in world.mails()] == [[EMAIL]]
+    assert world.call("POST", "/api/validate-email", {"code": code_in(world.mails()[0].html)}).status == 200
+
+
+# --- the outbox sweep: mails the stream no longer hands over ----------------------------------------------------------
+
+
+def run_outbox_sweep(world) -> dict:
+    """The sweep's schedule (template.yaml, OutboxSweep), on the function that sends the outbox."""
+    return world.functions.invoke("PasswordResetFunction", scheduled_event())
+
+
+def stranded_mail(world) -> str:
+    """A first connection whose validation mail the stream has not handed over yet; its outbox id."""
     world.deliver_outbox_after_requests = False
     first_connection(world, "jdupont12", world.provision("jdupont12"), email=EMAIL)
-    world.services.link_key.key_arn = "arn:aws:kms:eu-west-3:123456789012:key/00000000-0000-0000-0000-000000000000"
-    retries = world.outbox.consumer.max_retry_attempts
-    assert retries == 10
-    for _ in range(retries + 1):
+    (item,) = outbox_items(world)
+    return item["pk"]["S"].removeprefix("OUTBOX#")
+
+
+def validates(world, mail) -> bool:
+    return world.call("POST", "/api/validate-email", {"code": code_in(mail.html)}).json()["status"] == "validated"
+
+
+def test_a_mail_left_sending_by_a_dead_sender_is_sent_once_by_the_sweep_after_the_stream_gave_up(world):
+    """A sender claims the mail and dies (no finish): its lease (a minute) outlasts the stream's retries (a pause of
+    about a second each), whose record then goes to the failed-events queue and is never read again. The sweep,
+    once the lease ran out, sends the mail, once."""
+    outbox_id = stranded_mail(world)
+    assert world.store.claim_outbox_mail(outbox_id) is not None  # the sender that dies holding it
+    for _ in range(world.outbox.consumer.max_retry_attempts + 1):
         world.deliver_outbox()
     (failure,) = world.queued("FailedEventsQueue")
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
-    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert world.deliver_outbox()["waiting"] == 0  # the stream is done with it
     (item,) = outbox_items(world)
-    assert (item["state"]["S"], item["last_error"]["S"]) == ("pending", "sender_error")
-    assert world.mails() == []
-    assert world.deliver_outbox()["waiting"] == 0  # the stream moved past it
+    assert item["state"]["S"] == "sending" and world.mails() == []
+    assert run_outbox_sweep(world)["sent"] == 0  # its lease still holds: not before
+    world.clock.advance(minutes=5)
+    summary = run_outbox_sweep(world)
+    assert (summary["due_found"], summary["sent"]) == (1, 1)
+    assert [mail.to for mail in world.mails()] == [[EMAIL]]
+    (item,) = outbox_items(world)
+    assert item["state"]["S"] == "sent" and "expiry_shard" not in item and "next_event_at" not in item
+    world.clock.advance(minutes=5)
+    assert run_outbox_sweep(world)["due_found"] == 0  # out of the index: never read again
+    assert len(world.mails()) == 1 and validates(world, world.mails()[0])
+
+
+def test_a_mail_left_pending_is_sent_once_by_the_sweep(world, log_lines):
+    """The stream never handed the mail over (sam local has no stream; a mapping disabled or behind): five minutes
+    on, the sweep sends it, once; the stream's late record then sends nothing more."""
+    stranded_mail(world)
+    world.clock.advance(minutes=4)
+    assert run_outbox_sweep(world)["due_found"] == 0  # young: the stream's, not the sweep's
+    world.clock.advance(minutes=1)
+    summary = run_outbox_sweep(world)
+    assert summary == {**summary, "due_found": 1, "sent": 1, "not_yet_sent": 0, "errors": 0}
+    assert [mail.to for mail in world.mails()] == [[EMAIL]]
+    assert run_outbox_sweep(world)["due_found"] == 0
+    world.deliver_outbox()  # the stream's record, at last
+    assert len(world.mails()) == 1 and validates(world, world.mails()[0])
+    assert [line["sent"] for line in log_lines.json() if line.get("message") == "outbox swept"] == [0, 1, 0]
+
+
+def test_a_mail_ses_refuses_is_swept_again_until_it_fails(world):
+    """SES refusing the sweep's attempts too: each counts, the next run tries again, and the last marks it failed
+    (the pending page says so) and tells the failed-events queue; nothing more is read after."""
+    stranded_mail(world)
+    ses_throttling(world, rate=None)
+    for _ in range(MAX_ATTEMPTS):
+        world.clock.advance(minutes=5)
+        run_outbox_sweep(world)
+    (item,) = outbox_items(world)
+    assert (item["state"]["S"], int(item["attempts"]["N"])) == ("failed", MAX_ATTEMPTS)
+    assert [m["kind"] for m in world.queued("FailedEventsQueue")] == ["outbox_mail_failed"]
+    world.clock.advance(minutes=5)
+    assert run_outbox_sweep(world)["due_found"] == 0 and world.mails() == []
+
+
+def test_the_sweep_and_the_stream_at_once_send_one_mail(world):
+    """The stream hands the mail over while the sweep is sending it, and the sweep finds it while the stream is
+    sending it: the claim is conditional, one of them sends, the other sends nothing (and the stream, handing it over
+    again, finds it sent)."""
+    for sweep_first in (True, False):
+        world.clock.advance(minutes=1)
+        identifier = "sweepfirst" if sweep_first else "streamfirst"
+        world.deliver_outbox_after_requests = False
+        first_connection(world, identifier, world.provision(identifier), email=f"{identifier}@laposte.net")
+        world.clock.advance(minutes=5)  # due for the sweep, and the stream's record still waiting
+        mailer, store = world.services.mailer, world.services.store
+        send, inner = mailer.send, {}
+        # What the sweep reads of the index before the stream's claim (an index read is eventually consistent: it
+        # may still list the mail a moment after the claim moved it on).
+        read_before = list(store.due_outbox_ids(world.clock.now()))
+        assert len(read_before) == 1
+        store.due_outbox_ids = lambda now, read_before=read_before: iter(read_before)
+
+        def racing_send(mail, send=send, sweep_first=sweep_first, inner=inner):
+            if not inner:  # the other one arrives while the first is sending
+                inner["answer"] = world.deliver_outbox() if sweep_first else run_outbox_sweep(world)
+            return send(mail)
+
+        mailer.send = racing_send
+        try:
+            outer = run_outbox_sweep(world) if sweep_first else world.deliver_outbox()
+        finally:
+            mailer.send = send
+            del store.due_outbox_ids
+        if sweep_first:
+            assert outer["sent"] == 1 and inner["answer"]["waiting"] == 1  # the stream's claim refused: later
+        else:
+            assert outer["delivered"] == 1 and inner["answer"]["sent"] == 0 and inner["answer"]["not_yet_sent"] == 1
+        world.deliver_outbox()
+        assert world.deliver_outbox()["waiting"] == 0
+        assert run_outbox_sweep(world)["due_found"] == 0
+        sent = [mail for mail in world.mails() if mail.to == [f"{identifier}@laposte.net"]]
+        assert len(sent) == 1 and validates(world, sent[0])
+    assert world.queued("FailedEventsQueue") == []
+
+
+def test_the_account_sweep_and_the_outbox_sweep_read_only_their_own_keys(world):
+    """Pending accounts and unsent mails share the sparse index, each under keys of its own: the account sweep run
+    with a stranded mail in the index reads and changes only the accounts, the outbox sweep only the mail."""
+    from tests.integration.test_expiry import DEADLINE, items_read_by_queries, make_pending, run_sweep
+
+    make_pending(world, "expire1")  # its mail sent at once
+    world.clock.set(DEADLINE.replace(second=1) - timedelta(minutes=10))
+    world.deliver_outbox_after_requests = False
+    make_pending(world, "recent")  # its mail stranded; the account's deadline is 3 months on
+    world.clock.set(DEADLINE.replace(second=1))
+    (mail,) = [i for i in outbox_items(world) if i["state"]["S"] == "pending"]
+    assert mail["expiry_shard"]["S"].startswith("OUTBOX#") and int(mail["next_event_at"]["N"]) < epoch(
+        world.clock.now()
+    )
+    reads = items_read_by_queries(world)
+    summary = run_sweep(world)
+    assert (summary["due_found"], summary["deleted"], summary["skipped"]) == (1, 1, 0)
+    assert reads["items"] == 1  # the expired account only
+    assert [i for i in outbox_items(world) if i["pk"] == mail["pk"]] == [mail]  # untouched
+    account = world.store.get_account("recent")
+    reads = items_read_by_queries(world)
+    assert run_outbox_sweep(world)["sent"] == 1
+    assert reads["items"] == 1  # the mail only, not the pending account beside it in the index
+    assert world.store.get_account("recent") == account
+    assert [m.to for m in world.mails()][-1] == ["recent@laposte.net"]
 
 
 def test_the_filter_hands_over_only_new_outbox_items():

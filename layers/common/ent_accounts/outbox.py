@@ -26,8 +26,15 @@ PASSWORD_RESET = "password_reset"  # noqa: S105 (a mail kind: the forgotten pass
 EMAIL_CHANGE = "email_change"  # the confirmation link of a new address
 EMAIL_CHANGE_NOTICE = "email_change_notice"  # the notice to the validated address that a change was asked
 
-MAX_ATTEMPTS = 5  # SES refusals to send (throttling, quota, outage) before the mail is marked failed
+MAX_ATTEMPTS = 5  # attempts that did not send (SES refused, or the sender failed) before the mail is marked failed
 LEASE_SECONDS = 60  # a claim older than this was a sender that died mid-way: the mail may be claimed again
+# The outbox sweep (flows/outbox.py, `sweep_outbox`) re-delivers a mail still unsent this long after its creation or
+# its latest claim: one the stream never handed over, gave up on, or whose sender died holding it (longer than the
+# lease, so that a claim it finds has run out).
+SWEEP_AFTER_SECONDS = 300
+# The sweep's keys in the sparse index the account sweep reads too (`pending-by-next-event`): `OUTBOX#<n>`, n below
+# this (the accounts' are plain numbers, so neither sweep reads the other's). Only ever raised: an item keeps its key.
+SWEEP_SHARDS = 4
 SENT_KEPT_DAYS = 7  # a sent (or failed) item stays this long for the pending page, then TTL removes it
 
 
@@ -35,7 +42,7 @@ class OutboxState(StrEnum):
     PENDING = "pending"  # waiting to be sent (or to be tried again)
     SENDING = "sending"  # claimed by a sender until `lease_until`
     SENT = "sent"
-    FAILED = "failed"  # SES refused it MAX_ATTEMPTS times, or refused the address: the pending page says so
+    FAILED = "failed"  # not sent after MAX_ATTEMPTS attempts, or SES refused the address: the pending page says so
 
 
 @dataclass

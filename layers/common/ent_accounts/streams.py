@@ -21,6 +21,15 @@ def is_stream_event(event: Any) -> bool:
     return bool(records) and all(record.get("eventSource") == "aws:dynamodb" for record in records)
 
 
+def is_scheduled_event(event: Any) -> bool:
+    """Whether an EventBridge schedule sent this event (the outbox sweep, template.yaml: OutboxSweep)."""
+    return (
+        isinstance(event, dict)
+        and event.get("source") == "aws.events"
+        and event.get("detail-type") == ("Scheduled Event")
+    )
+
+
 def outbox_id_of(record: dict) -> str:
     return record["dynamodb"]["Keys"]["pk"]["S"].removeprefix("OUTBOX#")
 

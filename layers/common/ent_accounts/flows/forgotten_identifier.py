@@ -53,7 +53,9 @@ def send_identifier_reminder(services: Services, address: str, links: Links, req
     accounts = store.accounts_of_mailbox(address, MAX_LISTED)
     if not accounts:
         return _refused("no_account")
-    if not store.take_identifiers_mail_allowance(address, services.settings.reset_mails_per_address_per_day):
+    # Taken once per request: the queue handing the message over again after SES refused to send spends nothing.
+    per_day = services.settings.reset_mails_per_address_per_day
+    if not store.take_identifiers_mail_allowance(address, per_day, request_id):
         for account in accounts:
             store.record_event(account.identifier, "identifier_reminder_refused_address_limit", request_id)
         return _refused("address_limit")

@@ -3,12 +3,19 @@ stream) is rendered, sent through SES and marked sent, at most once however ofte
 
 SES refusing to send now (throttling, the daily quota, an outage) never reaches the student: their request answered
 when its transaction committed. The mail stays pending and `NotYetSent` asks the stream to hand it over again after
-a pause paced to the account's sending rate; after MAX_ATTEMPTS it is marked failed (the pending page tells the
-student, who can ask for it again), and put in the failed-events queue, whose alarm rings.
+a pause paced to the account's sending rate; the sender failing otherwise (KMS not answering for the link's code, a
+bug) gives it back too. Either way, after MAX_ATTEMPTS it is marked failed (the pending page tells the student, who
+can ask for it again), and put in the failed-events queue, whose alarm rings.
+
+A mail the stream no longer hands over (its retries ran out while a dead sender's lease held it, or it never came) is
+found by the outbox sweep (`sweep_outbox`, every 5 minutes) and delivered the same way: the claim is conditional, so
+the sweep and the stream racing send it at most once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from ent_accounts.deliverability import BOUNCE
@@ -16,6 +23,7 @@ from ent_accounts.errors import AddressUndeliverable, MailUnavailable
 from ent_accounts.flows.mail_events import mark_undeliverable
 from ent_accounts.links import Links
 from ent_accounts.mail import Mail, compose, validation_mail
+from ent_accounts.observability import logger
 from ent_accounts.outbox import (
     EMAIL_CHANGE,
     EMAIL_CHANGE_NOTICE,
@@ -58,18 +66,70 @@ def deliver_outbox_mail(services: Services, outbox_id: str) -> str:
         return "undeliverable"
     except MailUnavailable:
         if mail.attempts >= MAX_ATTEMPTS:
-            store.finish_outbox_mail(outbox_id, OutboxState.FAILED, "unavailable")
-            services.failed_events.send({"kind": "outbox_mail_failed", "outbox_id": outbox_id, "mail": mail.kind})
-            return "failed"
+            return _failed(services, mail, "unavailable")
         store.finish_outbox_mail(outbox_id, OutboxState.PENDING, "unavailable")
         raise NotYetSent(outbox_id, retry_pause(services, mail.attempts)) from None
     except Exception:
-        # Anything else (KMS not answering for the link's code, a bug): given back, and the stream tries again; past
-        # the mapping's retries its record goes to the failed-events queue.
+        # Anything else (KMS not answering for the link's code, a bug): given back, and the stream (or the sweep)
+        # tries again; the claim counted the attempt, and the last one marks it failed as an SES refusal does.
+        if mail.attempts >= MAX_ATTEMPTS:
+            logger.exception("outbox mail not sent", extra={"attempts": mail.attempts})
+            return _failed(services, mail, "sender_error")
         store.finish_outbox_mail(outbox_id, OutboxState.PENDING, "sender_error")
         raise
     store.finish_outbox_mail(outbox_id, OutboxState.SENT)
     return "sent"
+
+
+def _failed(services: Services, mail: OutboxMail, error: str) -> str:
+    """The mail's last attempt did not send it: failed (the pending page says so), and the failed-events queue told."""
+    services.store.finish_outbox_mail(mail.outbox_id, OutboxState.FAILED, error)
+    message = {"kind": "outbox_mail_failed", "outbox_id": mail.outbox_id, "mail": mail.kind, "error": error}
+    services.failed_events.send(message)
+    return "failed"
+
+
+@dataclass
+class OutboxSweepSummary:
+    due_found: int = 0  # unsent mails whose sweep time had come (a few may have been sent a moment before)
+    sent: int = 0
+    already_done: int = 0  # sent or failed meanwhile (by the stream, or another run)
+    failed: int = 0  # their last attempt: failed, the failed-events queue told
+    undeliverable: int = 0
+    not_yet_sent: int = 0  # SES refused, or a live sender holds it: the next run looks again
+    errors: int = 0  # the sender failed (given back, counted toward MAX_ATTEMPTS)
+    left: int = 0  # not tried: the run's time was up (the next run finds them)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def sweep_outbox(services: Services, out_of_time: Callable[[], bool] = lambda: False) -> OutboxSweepSummary:
+    """Deliver the mails stranded in the outbox: pending SWEEP_AFTER_SECONDS after their creation or their latest
+    attempt, or claimed by a sender that died (its lease ran out). Read from the sparse index's outbox keys (no
+    Scan); each goes through `deliver_outbox_mail`, whose conditional claim keeps a mail the stream hands over at the
+    same moment from leaving twice. No pause here (NotYetSent): the next run comes in 5 minutes. `out_of_time`: the
+    run stops before the function's timeout, leaving the rest to the next run."""
+    summary = OutboxSweepSummary()
+    for outbox_id in services.store.due_outbox_ids(services.clock.now()):
+        summary.due_found += 1
+        if out_of_time():
+            summary.left += 1
+            continue
+        logger.set_correlation_id(outbox_id)
+        try:
+            outcome = deliver_outbox_mail(services, outbox_id)
+        except NotYetSent:
+            summary.not_yet_sent += 1
+            continue
+        except Exception:
+            logger.exception("outbox mail not sent by the sweep")
+            summary.errors += 1
+            continue
+        finally:
+            logger.set_correlation_id(None)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return summary
 
 
 def retry_pause(services: Services, attempts: int) -> float:

@@ -288,9 +288,10 @@ class Store(Table):
         """Count a forgotten-password mail to this address today; False when the day's allowance is spent."""
         return allowances.take_address_allowance(self, address, per_day)
 
-    def take_identifiers_mail_allowance(self, address: str, per_day: int) -> bool:
-        """Count a forgotten-identifier mail to this address today; False when the day's allowance is spent."""
-        return allowances.take_address_allowance(self, address, per_day, allowances.IDENTIFIERS)
+    def take_identifiers_mail_allowance(self, address: str, per_day: int, request_id: str) -> bool:
+        """Count a forgotten-identifier mail to this address today, once per request however often its message is
+        handed over again; False when the day's allowance is spent."""
+        return allowances.take_address_allowance(self, address, per_day, allowances.IDENTIFIERS, taker=request_id)
 
     def take_anonymous_address_allowance(self, address: str, per_hour: int) -> bool:
         """Count a request anyone may make about this address in the current hour; False when it is spent."""
@@ -425,6 +426,10 @@ class Store(Table):
 
     def finish_outbox_mail(self, outbox_id: str, state: OutboxState, error: str | None = None) -> None:
         outbox.finish(self, outbox_id, state, error)
+
+    def due_outbox_ids(self, now: datetime) -> Iterator[str]:
+        """The unsent mails the outbox sweep must deliver now, from the sparse index's outbox keys."""
+        return outbox.due_outbox_ids(self, now)
 
     def transaction(self) -> Transaction:
         return Transaction(self)

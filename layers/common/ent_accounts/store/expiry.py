@@ -11,14 +11,13 @@ from ent_accounts.clock import epoch, from_epoch
 from ent_accounts.store.accounts import account_key
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.errors import Conflict
-from ent_accounts.store.table import Table
+from ent_accounts.store.table import EXPIRY_INDEX, Table
 from ent_accounts.store.transaction import Transaction
-
-EXPIRY_INDEX = "pending-by-next-event"
 
 
 def due_pending_accounts(table: Table, now: datetime) -> Iterator[DueAccount]:
-    """Pending accounts with a reminder or their deletion due, from the sparse index: reads grow with those only."""
+    """Pending accounts with a reminder or their deletion due, from the sparse index: reads grow with those only.
+    The accounts' keys only ("0" … expiry_shards - 1): the outbox's mails share the index under "OUTBOX#<n>"."""
     for shard in range(table.expiry_shards):
         items = table.query_items(
             IndexName=EXPIRY_INDEX,

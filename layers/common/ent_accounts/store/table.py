@@ -15,6 +15,9 @@ from ent_accounts.store.errors import translated
 
 TRANSACTION_WRITES = 100  # DynamoDB's limit on the writes of one TransactWriteItems
 BATCH_GET_KEYS = 100  # DynamoDB's limit on the keys of one BatchGetItem
+# The sparse index of the sweeps (HASH expiry_shard, RANGE next_event_at): pending accounts under the keys "0", "1", …
+# (store/expiry.py), unsent outbox mails under "OUTBOX#0", … (store/outbox.py). Each sweep queries its own keys only.
+EXPIRY_INDEX = "pending-by-next-event"
 
 
 def client_config():
