@@ -31,7 +31,7 @@ from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.console.reissue import reissue_page_for
 from ent_accounts.errors import DomainError, InvalidRequest, NotFound
 from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
-from ent_accounts.flows.staff import disable, invite, school_staff
+from ent_accounts.flows.staff import disable, invite, school_role_offers, school_staff
 from ent_accounts.observability import logger
 from ent_accounts.services import services
 from ent_accounts.staff.members import (
@@ -483,9 +483,13 @@ class TeamRow:
     role_label: str
     status_label: str
     may_disable: bool  # not oneself, not already disabled
+    sort_key: tuple[str, str]
 
 
-def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: int = 200, **context) -> Response:
+def _team_rows(uai: str, member: StaffMember) -> list[TeamRow]:
+    """The school's members, and the roles it offered to existing accounts as pending invitations (the names and
+    address as typed): an administrator cannot tell an offer from a new address's invitation."""
+    members = school_staff(services(), uai, by_member=member)
     rows = [
         TeamRow(
             one.member_id,
@@ -494,9 +498,29 @@ def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: i
             ROLE_LABELS[one.roles[uai]],
             TEAM_STATUS[one.status],
             one.member_id != member.member_id and one.status is not StaffStatus.DISABLED,
+            (one.last_name.casefold(), one.first_name.casefold()),
         )
-        for one in school_staff(services(), uai, by_member=member)
+        for one in members
     ]
+    listed = {one.member_id for one in members}
+    rows += [
+        TeamRow(
+            offer.member_id,
+            f"{offer.first_name} {offer.last_name}",
+            offer.email,
+            ROLE_LABELS[offer.role],
+            TEAM_STATUS[StaffStatus.INVITED],
+            False,
+            (offer.last_name.casefold(), offer.first_name.casefold()),
+        )
+        for offer in school_role_offers(services(), uai, by_member=member)
+        if offer.member_id not in listed
+    ]
+    return sorted(rows, key=lambda row: row.sort_key)
+
+
+def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    rows = _team_rows(uai, member)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("notice", None)
@@ -520,7 +544,7 @@ def post_team_invite(uai: str):
     allowed = _allowed(member, uai, Action.MANAGE_STAFF)
     fields = _form()
     values = {name: fields.get(name, "").strip() for name in TEAM_LABELS}
-    if any(one.email == normalize_email(values["email"]) for one in school_staff(services(), uai, by_member=member)):
+    if any(row.email == normalize_email(values["email"]) for row in _team_rows(uai, member)):
         return _team_page(uai, member, allowed, 400, errors={"email": ALREADY_MEMBER}, values=values)
     here = request_context(router)
     try:
@@ -541,12 +565,12 @@ def post_team_invite(uai: str):
         if not errors:
             errors = {"email": refused.message_for(PARENT)}
         return _team_page(uai, member, allowed, 400, errors=errors, values=values)
-    logger.info("staff invited by staff", extra={"uai": uai, "new": invited.new, "by": actor(member)})
-    if invited.expires_at is None:
-        notice = f"{invited.member.email} a désormais un rôle dans l'établissement : son compte existait déjà."
-    else:
-        notice = f"Invitation envoyée à {invited.member.email}."
-    return _team_page(uai, member, allowed, notice=notice)
+    logger.info(
+        "staff invited by staff",
+        extra={"uai": uai, "new": invited.new, "offered": invited.offered, "by": actor(member)},
+    )
+    # One notice whatever the address was (new, invited, staff elsewhere, disabled): the page never tells.
+    return _team_page(uai, member, allowed, notice=f"Invitation envoyée à {invited.member.email}.")
 
 
 @router.post("/etablissement/<uai>/equipe/desactiver", include_in_schema=False)
