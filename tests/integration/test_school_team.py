@@ -3,6 +3,7 @@ by the invitee) and disables; the other roles get a 403 and another school's adm
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -28,6 +29,11 @@ def invitation(email=NEWCOMER, role="gestionnaire", first_name="Paul", last_name
     return {"email": email, "first_name": first_name, "last_name": last_name, "role": role}
 
 
+def said(page) -> str:
+    """The page's HTML with its entities read (an apostrophe is &#39; in it)."""
+    return html.unescape(page.text)
+
+
 def member_id_of(world, email):
     return world.store.staff_member_by_email(email).member_id
 
@@ -38,7 +44,7 @@ def test_an_administrator_invites_and_the_invitee_accepts(world):
     assert f'href="/etablissement/{UAI}/equipe"' in dashboard.text and "Équipe" in dashboard.text
     page = browser.get(f"/etablissement/{UAI}/equipe")
     assert page.status == 200 and "Claire Martin" in page.text and ADMIN in page.text
-    assert page.text.count('name="membre"') == 0  # oneself: no button
+    assert "Retirer de l'équipe" not in said(page)  # oneself: no button
     done = browser.post(f"/etablissement/{UAI}/equipe", invitation())
     assert done.status == 200 and f"Invitation envoyée à {NEWCOMER}" in done.text
     assert "Paul Roux" in done.text and "Gestionnaire" in done.text
@@ -86,13 +92,15 @@ def test_a_manager_and_a_reader_get_403_and_nothing_is_created(world):
         browser.get(f"/etablissement/{UAI}")
         forged = browser.post(f"/etablissement/{UAI}/equipe", invitation(email="zoe@ac-montpellier.fr"))
         assert forged.status == 403
-        forged = browser.post(f"/etablissement/{UAI}/equipe/desactiver", {"membre": member_id_of(world, NEWCOMER)})
+        forged = browser.post(f"/etablissement/{UAI}/equipe/retirer", {"membre": member_id_of(world, NEWCOMER)})
         assert forged.status == 403
+        asked = browser.get(f"/etablissement/{UAI}/equipe/retirer?membre={member_id_of(world, NEWCOMER)}")
+        assert asked.status == 403
     assert world.store.staff_member_by_email("zoe@ac-montpellier.fr") is None
-    assert world.store.staff_member_by_email(NEWCOMER).status is StaffStatus.INVITED
+    assert world.store.staff_member_by_email(NEWCOMER).roles == {UAI: Role.LECTEUR}
 
 
-def test_another_schools_administrator_can_neither_invite_nor_disable_there(world):
+def test_another_schools_administrator_can_neither_invite_nor_remove_there(world):
     other_admin = staff(world, uai=OTHER, email="admin.b@ac-paris.fr")
     other_admin.get(f"/etablissement/{OTHER}/equipe")
     other_admin.post(f"/etablissement/{OTHER}/equipe", invitation(email="bob@ac-paris.fr", role="lecteur"))
@@ -104,27 +112,58 @@ def test_another_schools_administrator_can_neither_invite_nor_disable_there(worl
     assert answer.status == 404 and "Paul" not in answer.text
     assert world.store.staff_member_by_email("zoe@ac-montpellier.fr") is None
     bob = member_id_of(world, "bob@ac-paris.fr")
-    for path in (f"/etablissement/{OTHER}/equipe/desactiver", f"/etablissement/{UAI}/equipe/desactiver"):
+    for path in (f"/etablissement/{OTHER}/equipe/retirer", f"/etablissement/{UAI}/equipe/retirer"):
         browser.get(f"/etablissement/{UAI}/equipe")
         assert browser.post(path, {"membre": bob}).status == 404, path
-    assert world.store.get_staff_member(bob).status is StaffStatus.ACTIVE
+        assert browser.get(f"{path}?membre={bob}").status == 404, path
+    assert world.store.get_staff_member(bob).roles == {OTHER: Role.LECTEUR}
 
 
-def test_disabling_a_member_ends_their_access_but_not_oneself(world):
+def test_removing_a_member_ends_their_access_here_only_and_never_oneself(world):
+    bob = staff_elsewhere(world)
     browser = staff(world)
     browser.get(f"/etablissement/{UAI}/equipe")
     browser.post(f"/etablissement/{UAI}/equipe", invitation(role="lecteur"))
     reader, _, _ = enrol(world, email=NEWCOMER)
+    invite(world, email=BOB, uai=UAI, role="gestionnaire")  # ops gave Bob a role here too
     assert reader.get(f"/etablissement/{UAI}/comptes").status == 200
     page = browser.get(f"/etablissement/{UAI}/equipe")
-    assert page.text.count('name="membre"') == 1  # the reader's button, not one's own
-    done = browser.post(f"/etablissement/{UAI}/equipe/desactiver", {"membre": member_id_of(world, NEWCOMER)})
-    assert done.status == 200 and f"Le compte de {NEWCOMER} est désactivé" in done.text
-    assert re.search(r"Paul Roux</th>\s*<td>[^<]+</td>\s*<td>Lecteur</td>\s*<td>Désactivé</td>", done.text)
-    assert "Connexion du personnel" in reader.get(f"/etablissement/{UAI}/comptes").text
-    mine = browser.post(f"/etablissement/{UAI}/equipe/desactiver", {"membre": member_id_of(world, ADMIN)})
-    assert mine.status == 400 and "votre propre compte" in mine.text
-    assert world.store.staff_member_by_email(ADMIN).status is StaffStatus.ACTIVE
+    assert said(page).count("Retirer de l'équipe") == 2  # the reader's and Bob's, not one's own
+    asked = browser.get(f"/etablissement/{UAI}/equipe/retirer?membre={member_id_of(world, NEWCOMER)}")
+    assert asked.status == 200 and "Retirer Paul Roux de l'équipe de l'établissement ?" in said(asked)
+    assert "autres établissements" not in asked.text  # the reader has no other school
+    assert reader.get(f"/etablissement/{UAI}/comptes").status == 200  # asking removes nothing
+    done = browser.post(f"/etablissement/{UAI}/equipe/retirer", {"membre": member_id_of(world, NEWCOMER)})
+    assert done.status == 200 and f"{NEWCOMER} ne fait plus partie de l'équipe de l'établissement" in said(done)
+    assert "Paul Roux" not in done.text
+    assert reader.get(f"/etablissement/{UAI}/comptes").status == 404
+    assert world.store.staff_member_by_email(NEWCOMER).status is StaffStatus.ACTIVE  # not disabled
+    removed = [e for e in world.store.staff_events(member_id_of(world, NEWCOMER)) if e["type"] == "staff_role_removed"]
+    assert removed[-1]["by"] == f"staff:{member_id_of(world, ADMIN)}" and removed[-1]["uai"] == UAI
+    # Bob keeps his other school: the page says so without naming it, and he still works there.
+    asked = browser.get(f"/etablissement/{UAI}/equipe/retirer?membre={member_id_of(world, BOB)}")
+    assert "Son compte reste ouvert pour ses autres établissements." in asked.text and OTHER not in asked.text
+    browser.post(f"/etablissement/{UAI}/equipe/retirer", {"membre": member_id_of(world, BOB)})
+    assert bob.get(f"/etablissement/{UAI}/comptes").status == 404
+    assert bob.get(f"/etablissement/{OTHER}/comptes").status == 200
+    mine = browser.post(f"/etablissement/{UAI}/equipe/retirer", {"membre": member_id_of(world, ADMIN)})
+    assert mine.status == 400 and "vous retirer vous-même" in mine.text
+    assert browser.get(f"/etablissement/{UAI}/equipe/retirer?membre={member_id_of(world, ADMIN)}").status == 400
+    assert browser.get(f"/etablissement/{UAI}/comptes").status == 200
+    assert browser.get(f"/etablissement/{UAI}/equipe/retirer?membre=zz").status == 404
+
+
+def test_removing_a_pending_offer_voids_its_link(world):
+    staff_elsewhere(world)
+    browser = staff(world)
+    browser.get(f"/etablissement/{UAI}/equipe")
+    browser.post(f"/etablissement/{UAI}/equipe", invitation(email=BOB, first_name="Robert"))
+    link = code_in(offer_mails(world)[-1].html)
+    asked = browser.get(f"/etablissement/{UAI}/equipe/retirer?membre={member_id_of(world, BOB)}")
+    assert "Retirer Robert Roux de l'équipe" in said(asked) and "autres établissements" not in asked.text
+    done = browser.post(f"/etablissement/{UAI}/equipe/retirer", {"membre": member_id_of(world, BOB)})
+    assert f"{BOB} ne fait plus partie de l'équipe" in said(done) and "Robert Roux" not in done.text
+    assert Browser(world).get(f"/etablissement/role?code={link}").status == 410
 
 
 def test_the_team_forms_refuse_a_post_without_the_token(world):

@@ -612,19 +612,13 @@ def sign_out(services: Services, token: str | None, request_id: str) -> None:
 # --- ops and administrators ------------------------------------------------------------------------------------
 
 
-def disable(
-    services: Services, member_id: str, actor: str, request_id: str, by_member: StaffMember | None = None
-) -> StaffMember:
-    """Disable a member: no more sign-in, every session stops at its next request (credential_version bumped).
-    An administrator may disable only a member all of whose roles are at schools they administer."""
+def disable(services: Services, member_id: str, actor: str, request_id: str) -> StaffMember:
+    """Disable a member (ops only: the IAM routes and the CLI): no more sign-in anywhere, every session stops at its
+    next request (credential_version bumped). A school's administrator removes a member from their school only
+    (`remove_from_school`)."""
     member = services.store.get_staff_member(member_id) if looks_like_member_id(member_id) else None
     if member is None:
         raise StaffNotFound()
-    if by_member is not None:
-        if not member.roles:
-            raise StaffNotFound()
-        for uai in member.roles:
-            authorize(by_member, uai, Action.MANAGE_STAFF)
     if member.status is StaffStatus.DISABLED:
         return member
     disabled = member.with_changes(status=StaffStatus.DISABLED, credential_version=member.credential_version + 1)
@@ -635,6 +629,68 @@ def disable(
     except Conflict:
         raise ChangedMeanwhileStaff() from None
     return disabled
+
+
+class NotYourself(DomainError):
+    status = 400
+    code = "invalid_request"
+    message = "Vous ne pouvez pas vous retirer vous-même de l'équipe de l'établissement."
+
+
+@dataclass(frozen=True)
+class TeamMate:
+    """Someone on a school's team page: a member with a role there, or an existing account offered one."""
+
+    member_id: str
+    name: str
+    email: str
+    elsewhere: bool  # a role at another school too (said without naming it; never for an offer)
+    offer: RoleOffer | None = None
+    member: StaffMember | None = None
+
+
+def team_mate(services: Services, uai: str, member_id: str, by_member: StaffMember) -> TeamMate:
+    """The member (or pending offer) `member_id` of the school's team, as its administrator may see it; NotYourself
+    for oneself, StaffNotFound when not on this school's team."""
+    normalized = schools.normalize_uai(uai) or ""
+    authorize(by_member, normalized, Action.MANAGE_STAFF)
+    if member_id == by_member.member_id:
+        raise NotYourself()
+    if not looks_like_member_id(member_id):
+        raise StaffNotFound()
+    member = services.store.get_staff_member(member_id)
+    if member is not None and normalized in member.roles:
+        name = f"{member.first_name} {member.last_name}"
+        return TeamMate(member_id, name, member.email, len(member.roles) > 1, member=member)
+    offer = services.store.staff_role_offer(normalized, member_id)
+    if offer is None:
+        raise StaffNotFound()
+    return TeamMate(member_id, f"{offer.first_name} {offer.last_name}", offer.email, False, offer=offer)
+
+
+def remove_from_school(
+    services: Services, uai: str, member_id: str, actor: str, request_id: str, by_member: StaffMember
+) -> TeamMate:
+    """An administrator takes a member off their school's team: the role there goes (the member saved without it at
+    the version read, the role item deleted, `staff_role_removed` audited), the account stays as it is for its other
+    schools; a pending offer is withdrawn. Never oneself."""
+    mate = team_mate(services, uai, member_id, by_member)
+    normalized = schools.normalize_uai(uai) or ""
+    if mate.member is not None:
+        member = mate.member
+        kept = member.with_changes(
+            roles={school: role for school, role in member.roles.items() if school != normalized}
+        )
+        writes = services.store.staff_writes().save_member(kept, member.version).delete_role(normalized, member_id)
+        writes.audit(member_id, "staff_role_removed", request_id, by=actor, uai=normalized)
+    else:
+        writes = services.store.staff_writes().delete_offer(normalized, member_id)
+        writes.audit(member_id, "staff_role_offer_cancelled", request_id, by=actor, uai=normalized)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return mate
 
 
 def looks_like_member_id(raw: str) -> bool:
