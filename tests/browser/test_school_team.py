@@ -1,5 +1,6 @@
 """The school's team page in Chromium: reachable from the console's menu by an administrator, accessible (axe),
-its invitation form's errors next to their field, the invitation said on the page."""
+its invitation form's errors next to their field, the invitation said on the page, a member taken off the team
+after a confirmation page."""
 
 from __future__ import annotations
 
@@ -40,5 +41,10 @@ def test_an_administrator_invites_from_the_team_page(chromium, server):
     page.get_by_label("Adresse mail professionnelle").fill(newcomer)
     page.get_by_role("button", name="Envoyer l'invitation").click()
     expect(page.get_by_text(f"Invitation envoyée à {newcomer}.")).to_be_visible()
-    expect(page.get_by_role("button", name="Désactiver Paul Roux")).to_be_visible()
+    page.get_by_role("link", name="Retirer de l'équipe Paul Roux").click()
+    expect(page.get_by_role("heading", name="Retirer Paul Roux de l'équipe de l'établissement ?")).to_be_visible()
+    check(page, "console-team-remove-1280px", "Retirer")
+    page.get_by_role("button", name="Retirer Paul Roux de l'équipe").click()
+    expect(page.get_by_text(f"{newcomer} ne fait plus partie de l'équipe de l'établissement.")).to_be_visible()
+    expect(page.get_by_role("link", name="Retirer de l'équipe Paul Roux")).to_have_count(0)
     context.close()

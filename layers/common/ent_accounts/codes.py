@@ -18,6 +18,7 @@ class Purpose(StrEnum):
     EMAIL_CHANGE = "email_change"
     PASSWORD_RESET = "password_reset"  # noqa: S105
     STAFF_INVITATION = "staff_invitation"  # a school staff member's invitation link (identifier: the member's id)
+    STAFF_ROLE_OFFER = "staff_role_offer"  # a role offered to an existing member (identifier: their id; `uai`)
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Code:
     used: bool = False
     credential_version: int | None = None  # a reset link works only while the password it replaces is current
     wrong_attempts: int = 0  # wrong answers given with it (birth dates with a challenge): it dies after a few
+    uai: str | None = None  # the school a staff role offer is for (its offer item: store/staff.py)
 
 
 def new_token() -> str:

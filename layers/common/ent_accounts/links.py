@@ -32,6 +32,7 @@ STAFF_HOME = "/etablissement"
 STAFF_LOGIN = "/etablissement/connexion"
 STAFF_CODE = "/etablissement/code"
 STAFF_INVITATION = "/etablissement/invitation"
+STAFF_ROLE_OFFER = "/etablissement/role"
 STAFF_ENROLMENT = "/etablissement/activation-code"
 STAFF_RECOVERY_CODES = "/etablissement/codes-de-secours"
 STAFF_LOGOUT = "/etablissement/deconnexion"
@@ -88,6 +89,10 @@ class Links:
     def staff_invitation(self, token: str) -> str:
         """The link of a staff member's invitation mail."""
         return self.with_code(STAFF_INVITATION, token)
+
+    def staff_role_offer(self, token: str) -> str:
+        """The link of a role offer's mail (a school's administrator invited an existing member)."""
+        return self.with_code(STAFF_ROLE_OFFER, token)
 
     def forgot_password(self) -> str:
         return self.page(FORGOT_PASSWORD)

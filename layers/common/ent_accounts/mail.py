@@ -39,6 +39,7 @@ SUBJECTS = {
     "email_change_notice": "Message des services en ligne – Changement d'adresse mail demandé",
     "school_reset": "Message des services en ligne – Nouveau mot de passe provisoire donné par l'établissement",
     "staff_invitation": "Message des services en ligne – Invitation à la console de l'établissement",
+    "staff_role_offer": "Message des services en ligne – Nouveau rôle proposé dans la console de l'établissement",
     "identifier_reminder": "Message des services en ligne – Identifiant oublié",
 }
 

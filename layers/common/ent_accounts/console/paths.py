@@ -56,8 +56,12 @@ class SchoolPaths:
         return f"{self.base}/equipe"
 
     @property
-    def team_disable(self) -> str:
-        return f"{self.team}/desactiver"
+    def team_remove(self) -> str:
+        """Where the confirmation page posts: a member taken off the school's team."""
+        return f"{self.team}/retirer"
+
+    def team_remove_confirmation(self, member_id: str) -> str:
+        return f"{self.team_remove}?{urlencode({'membre': member_id})}"
 
     def chase(self, weeks: int | None = None) -> str:
         path = f"{self.base}/a-relancer"

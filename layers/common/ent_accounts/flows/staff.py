@@ -27,6 +27,7 @@ from ent_accounts.staff.members import (
     ROLE_LABELS,
     Action,
     Role,
+    RoleOffer,
     StaffMember,
     StaffStatus,
     authorize,
@@ -83,6 +84,15 @@ class InvalidInvitation(DomainError):
     )
 
 
+class InvalidRoleOffer(DomainError):
+    status = 410
+    code = "invalid_or_expired_code"
+    message = (
+        "Ce lien n'est pas valide, a déjà servi, a expiré ou a été remplacé par une proposition plus récente. "
+        "Demandez une nouvelle proposition à l'administrateur de la console de l'établissement."
+    )
+
+
 class StaffNotFound(DomainError):
     status = 404
     code = "not_found"
@@ -93,7 +103,8 @@ class StaffNotFound(DomainError):
 class Invited:
     member: StaffMember
     expires_at: datetime | None  # None: the member was already active; no invitation was mailed
-    new: bool  # a new member (False: a role added to an existing one)
+    new: bool  # a new member (False: a role added to an existing one, or offered to it)
+    offered: bool = False  # an administrator's invitation of an existing member: a role offer, not the role
 
 
 @dataclass(frozen=True)
@@ -148,8 +159,13 @@ def invite(
 ) -> Invited:
     """Invite a member to a school with a role, by ops (`by_member` None: the IAM routes) or by an administrator
     of that school (`authorize(by_member, uai, "manage_staff")`). A new address gets an account and a single-use
-    invitation link (STAFF_INVITATION_HOURS, 72 h) by mail; an address already known gets the role at that school
-    (a member may hold roles in several schools), and the link again while it has not accepted."""
+    invitation link (STAFF_INVITATION_HOURS, 72 h) by mail.
+
+    An address already known: from ops, it gets the role at that school (a member may hold roles in several
+    schools), and the link again while it has not accepted. From an administrator, an account with a role
+    elsewhere (or none left, once active) gets a role *offer* by mail (`_offer_role`), the role only once accepted;
+    a disabled account gets nothing; the administrator is told exactly what a new address would have been told
+    (`Invited.offered` is never said on the page). An invited account with no role anywhere is invited again."""
     email, uai, parsed_role = _checked_invitation(email, first_name, last_name, uai, role)
     if by_member is not None:
         authorize(by_member, uai, Action.MANAGE_STAFF)
@@ -178,6 +194,14 @@ def invite(
             raise ChangedMeanwhileStaff() from None
         _mail_invitation(services, links, member, token, expires_at, uai)
         return Invited(member, expires_at, new=True)
+    if (
+        by_member is not None
+        and uai not in existing.roles
+        and (existing.roles or existing.status is not StaffStatus.INVITED)
+    ):
+        return _offer_role(
+            services, links, existing, uai, parsed_role, first_name, last_name, email, actor, request_id, by_member
+        )
     if existing.status is StaffStatus.DISABLED:
         raise InvalidRequest(
             "Ce compte a été désactivé : il ne peut pas recevoir de nouveau rôle.",
@@ -199,6 +223,116 @@ def invite(
     if invited_again:
         _mail_invitation(services, links, member, token, expires_at, uai)
     return Invited(member, expires_at if invited_again else None, new=False)
+
+
+def _offer_role(
+    services: Services,
+    links: Links,
+    existing: StaffMember,
+    uai: str,
+    role: Role,
+    first_name: str,
+    last_name: str,
+    email: str,
+    actor: str,
+    request_id: str,
+    by_member: StaffMember,
+) -> Invited:
+    """An administrator invited an address that already has an account without a role here: the role is offered
+    (an item listed on the team page as a pending invitation, and a single-use link mailed to the member), never
+    attached without the member's say. A newer offer replaces the older one, and voids its link. A disabled
+    account gets the same item (so that the team page shows what it shows for a new address) but no link and no
+    mail: it can never be accepted."""
+    expires_at = services.clock.now() + timedelta(hours=services.settings.staff_invitation_hours)
+    token = new_token()
+    disabled = existing.status is StaffStatus.DISABLED
+    offer = RoleOffer(
+        uai=uai,
+        member_id=existing.member_id,
+        email=email,
+        first_name=schools.tidy(first_name),
+        last_name=schools.tidy(last_name),
+        role=role,
+        code_hash=hash_token(token),
+        expires_at=expires_at,
+        offered_by=actor,
+    )
+    writes = services.store.staff_writes().put_offer(offer)
+    if disabled:
+        writes.audit(existing.member_id, "staff_role_offer_withheld", request_id, by=actor, uai=uai, role=role.value)
+    else:
+        code = Code(offer.code_hash, Purpose.STAFF_ROLE_OFFER, existing.member_id, expires_at, uai=uai)
+        writes.put_code(code)
+        writes.audit(existing.member_id, "staff_role_offered", request_id, by=actor, uai=uai, role=role.value)
+    writes.commit()
+    if not disabled:
+        mail = compose(
+            "staff_role_offer",
+            existing.email,
+            identifier=existing.email,
+            first_name=existing.first_name,
+            link=links.staff_role_offer(token),
+            expires_at=expires_at,
+            uai=uai,
+            role_label=ROLE_LABELS[role].lower(),
+        )
+        services.mailer.send(mail)
+    return Invited(existing, expires_at, new=False, offered=True)
+
+
+@dataclass(frozen=True)
+class PendingOffer:
+    offer: RoleOffer
+    member: StaffMember
+
+
+def role_offer(services: Services, token: str | None) -> PendingOffer:
+    """The offer an unused, unexpired role-offer link is for; InvalidRoleOffer when it was used, has expired, was
+    replaced by a newer offer or cancelled, or the member was disabled meanwhile."""
+    if not token or not looks_like_token(token):
+        raise InvalidRoleOffer()
+    code_hash = hash_token(token)
+    code = services.store.get_code(code_hash)
+    if code is None or code.purpose is not Purpose.STAFF_ROLE_OFFER or code.used or not code.uai:
+        raise InvalidRoleOffer()
+    if code.expires_at <= services.clock.now():
+        raise InvalidRoleOffer()
+    offer = services.store.staff_role_offer(code.uai, code.identifier)
+    if offer is None or offer.code_hash != code_hash or offer.expires_at <= services.clock.now():
+        raise InvalidRoleOffer()
+    member = services.store.get_staff_member(code.identifier)
+    if member is None or member.status is StaffStatus.DISABLED:
+        raise InvalidRoleOffer()
+    return PendingOffer(offer, member)
+
+
+def accept_role_offer(services: Services, token: str, request_id: str) -> PendingOffer:
+    """The member takes the role offered: in one transaction, the offer removed if still the one of this link, the
+    member saved with the role at the version read, the role item, the link spent, the grant audited."""
+    for attempt in range(2):
+        pending = role_offer(services, token)
+        offer, member = pending.offer, pending.member
+        granted = member.with_changes(roles={**member.roles, offer.uai: offer.role})
+        writes = services.store.staff_writes().delete_offer(offer.uai, member.member_id, offer.code_hash)
+        writes.save_member(granted, member.version).put_role(offer.uai, member.member_id, offer.role)
+        writes.use_code(offer.code_hash)
+        writes.audit(
+            member.member_id,
+            "staff_role_granted",
+            request_id,
+            by=offer.offered_by,
+            uai=offer.uai,
+            role=offer.role.value,
+            accepted="yes",
+        )
+        try:
+            writes.commit()
+        except Conflict:
+            if attempt:
+                raise ChangedMeanwhileStaff() from None
+            continue  # read again: used, replaced or cancelled meanwhile is then said as such
+        return PendingOffer(offer, granted)
+    raise ChangedMeanwhileStaff()  # pragma: no cover (the loop returns or raises)
 
 
 class ChangedMeanwhileStaff(DomainError):
@@ -478,19 +612,13 @@ def sign_out(services: Services, token: str | None, request_id: str) -> None:
 # --- ops and administrators ------------------------------------------------------------------------------------
 
 
-def disable(
-    services: Services, member_id: str, actor: str, request_id: str, by_member: StaffMember | None = None
-) -> StaffMember:
-    """Disable a member: no more sign-in, every session stops at its next request (credential_version bumped).
-    An administrator may disable only a member all of whose roles are at schools they administer."""
+def disable(services: Services, member_id: str, actor: str, request_id: str) -> StaffMember:
+    """Disable a member (ops only: the IAM routes and the CLI): no more sign-in anywhere, every session stops at its
+    next request (credential_version bumped). A school's administrator removes a member from their school only
+    (`remove_from_school`)."""
     member = services.store.get_staff_member(member_id) if looks_like_member_id(member_id) else None
     if member is None:
         raise StaffNotFound()
-    if by_member is not None:
-        if not member.roles:
-            raise StaffNotFound()
-        for uai in member.roles:
-            authorize(by_member, uai, Action.MANAGE_STAFF)
     if member.status is StaffStatus.DISABLED:
         return member
     disabled = member.with_changes(status=StaffStatus.DISABLED, credential_version=member.credential_version + 1)
@@ -503,8 +631,78 @@ def disable(
     return disabled
 
 
+class NotYourself(DomainError):
+    status = 400
+    code = "invalid_request"
+    message = "Vous ne pouvez pas vous retirer vous-même de l'équipe de l'établissement."
+
+
+@dataclass(frozen=True)
+class TeamMate:
+    """Someone on a school's team page: a member with a role there, or an existing account offered one."""
+
+    member_id: str
+    name: str
+    email: str
+    elsewhere: bool  # a role at another school too (said without naming it; never for an offer)
+    offer: RoleOffer | None = None
+    member: StaffMember | None = None
+
+
+def team_mate(services: Services, uai: str, member_id: str, by_member: StaffMember) -> TeamMate:
+    """The member (or pending offer) `member_id` of the school's team, as its administrator may see it; NotYourself
+    for oneself, StaffNotFound when not on this school's team."""
+    normalized = schools.normalize_uai(uai) or ""
+    authorize(by_member, normalized, Action.MANAGE_STAFF)
+    if member_id == by_member.member_id:
+        raise NotYourself()
+    if not looks_like_member_id(member_id):
+        raise StaffNotFound()
+    member = services.store.get_staff_member(member_id)
+    if member is not None and normalized in member.roles:
+        name = f"{member.first_name} {member.last_name}"
+        return TeamMate(member_id, name, member.email, len(member.roles) > 1, member=member)
+    offer = services.store.staff_role_offer(normalized, member_id)
+    if offer is None:
+        raise StaffNotFound()
+    return TeamMate(member_id, f"{offer.first_name} {offer.last_name}", offer.email, False, offer=offer)
+
+
+def remove_from_school(
+    services: Services, uai: str, member_id: str, actor: str, request_id: str, by_member: StaffMember
+) -> TeamMate:
+    """An administrator takes a member off their school's team: the role there goes (the member saved without it at
+    the version read, the role item deleted, `staff_role_removed` audited), the account stays as it is for its other
+    schools; a pending offer is withdrawn. Never oneself."""
+    mate = team_mate(services, uai, member_id, by_member)
+    normalized = schools.normalize_uai(uai) or ""
+    if mate.member is not None:
+        member = mate.member
+        kept = member.with_changes(
+            roles={school: role for school, role in member.roles.items() if school != normalized}
+        )
+        writes = services.store.staff_writes().save_member(kept, member.version).delete_role(normalized, member_id)
+        writes.audit(member_id, "staff_role_removed", request_id, by=actor, uai=normalized)
+    else:
+        writes = services.store.staff_writes().delete_offer(normalized, member_id)
+        writes.audit(member_id, "staff_role_offer_cancelled", request_id, by=actor, uai=normalized)
+    try:
+        writes.commit()
+    except Conflict:
+        raise ChangedMeanwhileStaff() from None
+    return mate
+
+
 def looks_like_member_id(raw: str) -> bool:
     return len(raw) == 2 * MEMBER_ID_BYTES and all(c in "0123456789abcdef" for c in raw)
+
+
+def school_role_offers(services: Services, uai: str, by_member: StaffMember) -> list[RoleOffer]:
+    """The roles this school's administrators offered to existing members and not accepted yet (the team page
+    lists them as pending invitations)."""
+    normalized = schools.normalize_uai(uai) or ""
+    authorize(by_member, normalized, Action.MANAGE_STAFF)
+    return services.store.school_role_offers(normalized)
 
 
 def school_staff(services: Services, uai: str, by_member: StaffMember | None = None) -> list[StaffMember]:

@@ -90,6 +90,22 @@ class StaffMember:
         return replace(self, **changes)
 
 
+@dataclass(frozen=True)
+class RoleOffer:
+    """A role at a school offered by one of its administrators to a member who already has an account (a role
+    elsewhere, or an invitation pending): it is theirs only once they accept it through the link mailed to them."""
+
+    uai: str
+    member_id: str
+    email: str  # the address as the administrator typed it (case-folded): the team page shows it
+    first_name: str  # the names as typed, shown on the team page (never the member's own, kept elsewhere)
+    last_name: str
+    role: Role
+    code_hash: str  # the link's: a newer offer replaces it, and with it the older link
+    expires_at: datetime
+    offered_by: str  # actor(administrator)
+
+
 def normalize_email(raw: str) -> str:
     """The form an address is stored, compared and claimed in: stripped and case-folded."""
     return raw.strip().casefold()

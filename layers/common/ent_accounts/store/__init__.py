@@ -34,7 +34,7 @@ from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
 from ent_accounts.sso.sign_in import PendingSignIn
-from ent_accounts.staff.members import StaffMember
+from ent_accounts.staff.members import RoleOffer, StaffMember
 from ent_accounts.staff.sessions import StaffSession
 from ent_accounts.store import (
     accounts,
@@ -357,6 +357,13 @@ class Store(Table):
 
     def school_staff(self, uai: str) -> list[StaffMember]:
         return staff.school_staff(self, uai)
+
+    def staff_role_offer(self, uai: str, member_id: str) -> RoleOffer | None:
+        return staff.get_offer(self, uai, member_id)
+
+    def school_role_offers(self, uai: str) -> list[RoleOffer]:
+        """The roles this school offered to existing members and they have not accepted (one Query)."""
+        return staff.school_offers(self, uai)
 
     def staff_throttle(self, email: str) -> Throttle:
         """The lock-out counter of a staff address (password and codes alike)."""

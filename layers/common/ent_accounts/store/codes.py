@@ -24,6 +24,7 @@ def get_code(table: Table, code_hash: str) -> Code | None:
         used=item.get("used", {}).get("BOOL", False),
         credential_version=int(item["credential_version"]["N"]) if "credential_version" in item else None,
         wrong_attempts=int(item.get("wrong_attempts", {}).get("N", "0")),
+        uai=item.get("uai", {}).get("S"),
     )
 
 
@@ -50,4 +51,6 @@ def code_item(code: Code) -> dict:
         item["email"] = {"S": code.email}
     if code.credential_version is not None:
         item["credential_version"] = {"N": str(code.credential_version)}
+    if code.uai:
+        item["uai"] = {"S": code.uai}
     return item

@@ -6,6 +6,7 @@ their sessions and audit events.
 | member | `pk=STAFF#<id>`, `sk=MEMBER` |
 | e-mail claim | `pk=STAFFEMAIL#<SHA-256 of the case-folded e-mail>`, `sk=STAFFEMAIL` (member_id): one per address |
 | role at a school | `pk=STAFFROLE#<UAI>`, `sk=MEMBER#<id>` (role): a school's staff is one Query |
+| role offered | `pk=STAFFROLE#<UAI>`, `sk=OFFER#<id>` (role, names as typed, link's hash; `expires_at`, TTL) |
 | session | `pk=STAFFSESSION#<SHA-256 of the token>`, `sk=STAFFSESSION`: never read as a student's session, nor back |
 | audit event | `pk=STAFF#<id>`, `sk=EVENT#<time>#<id>` |
 | lock-out counter | store/throttles.py's, under the identifier `staff:<e-mail>` (no student identifier has a colon) |
@@ -22,7 +23,7 @@ from contextlib import suppress
 
 from ent_accounts.clock import epoch, from_epoch, iso
 from ent_accounts.codes import Code
-from ent_accounts.staff.members import Role, StaffMember, StaffStatus
+from ent_accounts.staff.members import Role, RoleOffer, StaffMember, StaffStatus
 from ent_accounts.staff.sessions import StaffSession, Stage
 from ent_accounts.store.audit import audit_item
 from ent_accounts.store.errors import ConditionFailed, Conflict
@@ -45,6 +46,38 @@ def email_claim_key(email: str) -> dict:
 
 def role_key(uai: str, member_id: str) -> dict:
     return {"pk": {"S": f"STAFFROLE#{uai}"}, "sk": {"S": f"MEMBER#{member_id}"}}
+
+
+def offer_key(uai: str, member_id: str) -> dict:
+    return {"pk": {"S": f"STAFFROLE#{uai}"}, "sk": {"S": f"OFFER#{member_id}"}}
+
+
+def offer_item(offer: RoleOffer) -> dict:
+    return {
+        **offer_key(offer.uai, offer.member_id),
+        "member_id": {"S": offer.member_id},
+        "email": {"S": offer.email},
+        "first_name": {"S": offer.first_name},
+        "last_name": {"S": offer.last_name},
+        "role": {"S": offer.role.value},
+        "code_hash": {"S": offer.code_hash},
+        "expires_at": {"N": str(epoch(offer.expires_at))},
+        "offered_by": {"S": offer.offered_by or "-"},
+    }
+
+
+def offer_from_item(item: dict) -> RoleOffer:
+    return RoleOffer(
+        uai=item["pk"]["S"].removeprefix("STAFFROLE#"),
+        member_id=item["member_id"]["S"],
+        email=item["email"]["S"],
+        first_name=item["first_name"]["S"],
+        last_name=item["last_name"]["S"],
+        role=Role(item["role"]["S"]),
+        code_hash=item["code_hash"]["S"],
+        expires_at=from_epoch(int(item["expires_at"]["N"])),
+        offered_by=item.get("offered_by", {}).get("S", ""),
+    )
 
 
 def staff_session_key(token_hash: str) -> dict:
@@ -153,12 +186,35 @@ class StaffWrites:
         self.tx.add(f"role {uai} {member_id}", {"Put": {"TableName": self.table.table_name, "Item": item}})
         return self
 
+    def delete_role(self, uai: str, member_id: str) -> StaffWrites:
+        delete = {"TableName": self.table.table_name, "Key": role_key(uai, member_id)}
+        self.tx.add(f"role {uai} {member_id}", {"Delete": delete})
+        return self
+
+    def put_offer(self, offer: RoleOffer) -> StaffWrites:
+        """The offer, replacing any earlier one to this member at this school (and so voiding its link)."""
+        self.tx.add(
+            f"offer {offer.uai} {offer.member_id}",
+            {"Put": {"TableName": self.table.table_name, "Item": offer_item(offer)}},
+        )
+        return self
+
+    def delete_offer(self, uai: str, member_id: str, code_hash: str | None = None) -> StaffWrites:
+        """Remove the offer; with `code_hash`, only if it is still the offer of that link (else the transaction
+        fails: the link was replaced by a newer offer, or the offer cancelled)."""
+        delete: dict = {"TableName": self.table.table_name, "Key": offer_key(uai, member_id)}
+        if code_hash is not None:
+            delete["ConditionExpression"] = "code_hash = :hash"
+            delete["ExpressionAttributeValues"] = {":hash": {"S": code_hash}}
+        self.tx.add(f"offer {uai} {member_id}", {"Delete": delete})
+        return self
+
     def put_code(self, code: Code) -> StaffWrites:
         self.tx.put_code(code)
         return self
 
     def use_code(self, code_hash: str) -> StaffWrites:
-        self.tx.use_code(code_hash, name="invitation")
+        self.tx.use_code(code_hash, name="code")
         return self
 
     def put_session(self, token_hash: str, session: StaffSession) -> StaffWrites:
@@ -206,14 +262,31 @@ def school_staff(table: Table, uai: str) -> list[StaffMember]:
     ids = [
         item["member_id"]["S"]
         for item in table.query_items(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"STAFFROLE#{uai}"}},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :members)",
+            ExpressionAttributeValues={":pk": {"S": f"STAFFROLE#{uai}"}, ":members": {"S": "MEMBER#"}},
             ConsistentRead=True,
         )
     ]
     members = [member_from_item(item) for item in table.batch_get(member_key(member_id) for member_id in ids)]
     members = [member for member in members if uai in member.roles]
     return sorted(members, key=lambda member: (member.last_name.casefold(), member.first_name.casefold()))
+
+
+def get_offer(table: Table, uai: str, member_id: str) -> RoleOffer | None:
+    item = table.get(offer_key(uai, member_id))
+    return None if item is None else offer_from_item(item)
+
+
+def school_offers(table: Table, uai: str) -> list[RoleOffer]:
+    """The roles offered at this school and not accepted yet (expired ones included until TTL removes them)."""
+    return [
+        offer_from_item(item)
+        for item in table.query_items(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :offers)",
+            ExpressionAttributeValues={":pk": {"S": f"STAFFROLE#{uai}"}, ":offers": {"S": "OFFER#"}},
+            ConsistentRead=True,
+        )
+    ]
 
 
 def take_totp_step(table: Table, member_id: str, step: int, credential_version: int) -> bool:

@@ -206,6 +206,40 @@ def post_invitation():
     return form.post(check, call, lambda opened: _to(links.STAFF_ENROLMENT, [_opened_cookie(opened)]))
 
 
+# --- a role offered by a school's administrator to an existing member --------------------------------------------
+
+
+def _offer_page(pending: flows.PendingOffer, code: str, status: int = 200, **context) -> Response:
+    role_label = ROLE_LABELS[pending.offer.role]
+    context.setdefault("errors", {})
+    return _staff_page(
+        "staff/role_offer.html",
+        status,
+        offer=pending.offer,
+        member=pending.member,
+        role_label=role_label,
+        code=code,
+        **context,
+    )
+
+
+@router.get(links.STAFF_ROLE_OFFER, include_in_schema=False)
+def get_role_offer():
+    code = (router.current_event.query_string_parameters or {}).get("code", "")
+    return _offer_page(flows.role_offer(services(), code), code)  # used, expired, replaced: its own page (410)
+
+
+@router.post(links.STAFF_ROLE_OFFER, include_in_schema=False)
+def post_role_offer():
+    form = FormPage(router)
+    code = form.fields.get("code", "")
+    pending = flows.role_offer(services(), code)
+    if not form.genuine:
+        return _offer_page(pending, code, 403, errors={"_form": EXPIRED_FORM})
+    accepted = flows.accept_role_offer(services(), code, request_context(router).request_id)
+    return _offer_page(accepted, code, accepted=True)
+
+
 def _enrolment_member() -> StaffMember | None:
     try:
         return flows.authenticate_staff(services(), staff_token(router.current_event), Stage.ENROLMENT)

@@ -31,7 +31,15 @@ from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.console.reissue import reissue_page_for
 from ent_accounts.errors import DomainError, InvalidRequest, NotFound
 from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
-from ent_accounts.flows.staff import disable, invite, school_staff
+from ent_accounts.flows.staff import (
+    NotYourself,
+    StaffNotFound,
+    invite,
+    remove_from_school,
+    school_role_offers,
+    school_staff,
+    team_mate,
+)
 from ent_accounts.observability import logger
 from ent_accounts.services import services
 from ent_accounts.staff.members import (
@@ -466,12 +474,7 @@ TEAM_STATUS = {
     StaffStatus.DISABLED: "Désactivé",
 }
 ALREADY_MEMBER = "Cette personne fait déjà partie de l'équipe de l'établissement."
-NOT_YOURSELF = "Vous ne pouvez pas désactiver votre propre compte."
 NOT_HERE = "Ce membre ne fait pas partie de l'équipe de l'établissement."
-ELSEWHERE = (
-    "Ce membre a aussi un rôle dans un autre établissement que vous n'administrez pas : seule l'équipe de la "
-    "plateforme peut le désactiver."
-)
 TEAM_LABELS = {"email": "Adresse mail", "first_name": "Prénom", "last_name": "Nom", "role": "Rôle"}
 
 
@@ -482,10 +485,14 @@ class TeamRow:
     email: str
     role_label: str
     status_label: str
-    may_disable: bool  # not oneself, not already disabled
+    may_remove: bool  # anyone but oneself
+    sort_key: tuple[str, str]
 
 
-def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: int = 200, **context) -> Response:
+def _team_rows(uai: str, member: StaffMember) -> list[TeamRow]:
+    """The school's members, and the roles it offered to existing accounts as pending invitations (the names and
+    address as typed): an administrator cannot tell an offer from a new address's invitation."""
+    members = school_staff(services(), uai, by_member=member)
     rows = [
         TeamRow(
             one.member_id,
@@ -493,10 +500,30 @@ def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: i
             one.email,
             ROLE_LABELS[one.roles[uai]],
             TEAM_STATUS[one.status],
-            one.member_id != member.member_id and one.status is not StaffStatus.DISABLED,
+            one.member_id != member.member_id,
+            (one.last_name.casefold(), one.first_name.casefold()),
         )
-        for one in school_staff(services(), uai, by_member=member)
+        for one in members
     ]
+    listed = {one.member_id for one in members}
+    rows += [
+        TeamRow(
+            offer.member_id,
+            f"{offer.first_name} {offer.last_name}",
+            offer.email,
+            ROLE_LABELS[offer.role],
+            TEAM_STATUS[StaffStatus.INVITED],
+            True,
+            (offer.last_name.casefold(), offer.first_name.casefold()),
+        )
+        for offer in school_role_offers(services(), uai, by_member=member)
+        if offer.member_id not in listed
+    ]
+    return sorted(rows, key=lambda row: row.sort_key)
+
+
+def _team_page(uai: str, member: StaffMember, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    rows = _team_rows(uai, member)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("notice", None)
@@ -520,7 +547,7 @@ def post_team_invite(uai: str):
     allowed = _allowed(member, uai, Action.MANAGE_STAFF)
     fields = _form()
     values = {name: fields.get(name, "").strip() for name in TEAM_LABELS}
-    if any(one.email == normalize_email(values["email"]) for one in school_staff(services(), uai, by_member=member)):
+    if any(row.email == normalize_email(values["email"]) for row in _team_rows(uai, member)):
         return _team_page(uai, member, allowed, 400, errors={"email": ALREADY_MEMBER}, values=values)
     here = request_context(router)
     try:
@@ -541,29 +568,49 @@ def post_team_invite(uai: str):
         if not errors:
             errors = {"email": refused.message_for(PARENT)}
         return _team_page(uai, member, allowed, 400, errors=errors, values=values)
-    logger.info("staff invited by staff", extra={"uai": uai, "new": invited.new, "by": actor(member)})
-    if invited.expires_at is None:
-        notice = f"{invited.member.email} a désormais un rôle dans l'établissement : son compte existait déjà."
-    else:
-        notice = f"Invitation envoyée à {invited.member.email}."
-    return _team_page(uai, member, allowed, notice=notice)
+    logger.info(
+        "staff invited by staff",
+        extra={"uai": uai, "new": invited.new, "offered": invited.offered, "by": actor(member)},
+    )
+    # One notice whatever the address was (new, invited, staff elsewhere, disabled): the page never tells.
+    return _team_page(uai, member, allowed, notice=f"Invitation envoyée à {invited.member.email}.")
 
 
-@router.post("/etablissement/<uai>/equipe/desactiver", include_in_schema=False)
+def _team_mate(uai: str, member: StaffMember, member_id: str):
+    try:
+        return team_mate(services(), uai, member_id, member)
+    except (NotFound, StaffNotFound):  # not on this school's team (or another school's id): said as such
+        raise NotFound(NOT_HERE) from None
+
+
+@router.get("/etablissement/<uai>/equipe/retirer", include_in_schema=False)
 @_signed_in
-def post_team_disable(uai: str):
+def get_team_remove(uai: str):
+    """Asked first: "Retirer X de l'équipe de l'établissement ?", with the button that does it."""
+    member = _member()
+    allowed = _allowed(member, uai, Action.MANAGE_STAFF)
+    member_id = (router.current_event.query_string_parameters or {}).get("membre", "")
+    try:
+        mate = _team_mate(uai, member, member_id)
+    except NotYourself as refused:
+        return _team_page(uai, member, allowed, 400, problem=refused.message)
+    return _page("equipe_retrait.html", uai, allowed, mate=mate)
+
+
+@router.post("/etablissement/<uai>/equipe/retirer", include_in_schema=False)
+@_signed_in
+def post_team_remove(uai: str):
     member = _member()
     allowed = _allowed(member, uai, Action.MANAGE_STAFF)
     fields = _form()
-    member_id = fields.get("membre", "")
-    target = next((one for one in school_staff(services(), uai, by_member=member) if one.member_id == member_id), None)
-    if target is None:
-        raise NotFound(NOT_HERE)
-    if target.member_id == member.member_id:
-        return _team_page(uai, member, allowed, 400, problem=NOT_YOURSELF)
     try:
-        disabled = disable(services(), target.member_id, actor(member), request_context(router).request_id, member)
-    except NotFound:  # a role at a school this administrator does not administer
-        return _team_page(uai, member, allowed, 403, problem=ELSEWHERE)
-    logger.info("staff disabled by staff", extra={"uai": uai, "by": actor(member)})
-    return _team_page(uai, member, allowed, notice=f"Le compte de {disabled.email} est désactivé.")
+        removed = remove_from_school(
+            services(), uai, fields.get("membre", ""), actor(member), request_context(router).request_id, member
+        )
+    except NotYourself as refused:
+        return _team_page(uai, member, allowed, 400, problem=refused.message)
+    except (NotFound, StaffNotFound):
+        raise NotFound(NOT_HERE) from None
+    logger.info("staff removed from a school by staff", extra={"uai": uai, "by": actor(member)})
+    notice = f"{removed.email} ne fait plus partie de l'équipe de l'établissement."
+    return _team_page(uai, member, allowed, notice=notice)
