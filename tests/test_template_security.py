@@ -151,6 +151,26 @@ def test_every_function_that_derives_a_mail_link_code_may_use_the_link_key():
     assert derivers and missing == []
 
 
+def test_the_staff_secrets_key_is_used_only_with_a_member_as_encryption_context():
+    """Every statement letting a function use StaffSecretsKey requires the encryption context to be the member's id:
+    ForAllValues:StringEquals alone would also let a call with no context at all through (it holds for an empty
+    set), so a Null condition requires one."""
+    statements = [
+        statement
+        for resource in SOURCE["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+        for policy in resource["Properties"].get("Policies", [])
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+        if statement.get("Resource") == {"Fn::GetAtt": ["StaffSecretsKey", "Arn"]}
+    ]
+    assert statements
+    for statement in statements:
+        condition = statement["Condition"]
+        assert condition["ForAllValues:StringEquals"] == {"kms:EncryptionContextKeys": ["staff_member"]}
+        assert condition["Null"] == {"kms:EncryptionContextKeys": "false"}
+
+
 def test_the_table_is_encrypted_recoverable_retained_and_protected_in_prod():
     assert posture.table_problems(SOURCE) == []
 

@@ -246,3 +246,51 @@ def test_the_staff_route_refuses_bad_input_in_french(world, body):
     answer = world.call("POST", "/api/admin/staff", body)
     assert answer.status == 400 and answer.json()["fields"], answer.text
     assert not world.mails()
+
+
+def test_a_change_saved_from_before_a_sign_in_cannot_write_a_used_code_back(world):
+    """Taking a TOTP step or a recovery code moves the member's version: a change computed from an earlier read
+    (another request, saved at that read's version) is refused, so it never writes back the older step or the used
+    code, which would make them work again."""
+    from ent_accounts.store import Conflict
+
+    invite(world)
+    _, secret, codes = enrol(world)
+    read_before = world.store.staff_member_by_email(EMAIL)
+    world.clock.advance(seconds=30)
+    sign_in(world, EMAIL, secret)  # takes the next step
+    stale = world.store.staff_writes().save_member(
+        read_before.with_changes(first_name="Claire-Marie"), read_before.version
+    )
+    with pytest.raises(Conflict):
+        stale.commit()
+    read_before = world.store.staff_member_by_email(EMAIL)
+    sign_in(world, EMAIL, code=codes[0])
+    stale = world.store.staff_writes().save_member(read_before, read_before.version)
+    with pytest.raises(Conflict):
+        stale.commit()
+    _, page = sign_in(world, EMAIL, code=codes[0])
+    assert page.status == 401  # still used
+
+
+def test_kms_not_answering_at_the_second_step_charges_no_attempt(world, monkeypatch):
+    """The TOTP secret is opened (KMS Decrypt) before the attempt is claimed in the lock-out: a KMS outage answers
+    503 in French and leaves the counter as it was, so an outage never locks staff out."""
+    from ent_accounts.errors import ServiceBusy
+    from tests.support.store_helpers import login_throttle
+
+    invite(world)
+    _, secret, _ = enrol(world)
+    world.clock.advance(seconds=30)
+    before = login_throttle(world.store, f"staff:{EMAIL}").failures
+
+    def kms_down(*_):
+        raise ServiceBusy()
+
+    monkeypatch.setattr(world.services.staff_secrets, "open", kms_down)
+    _, page = sign_in(world, EMAIL, secret)
+    assert page.status == 503 and "Traceback" not in page.text
+    assert login_throttle(world.store, f"staff:{EMAIL}").failures == before
+    monkeypatch.undo()
+    _, page = sign_in(world, EMAIL, secret)
+    assert "Bonjour Claire" in page.text

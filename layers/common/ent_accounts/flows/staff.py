@@ -430,8 +430,9 @@ def confirm_enrolment(services: Services, member: StaffMember, code: str, old_to
     recovery codes and a full session (the enrolment one ends)."""
     if not member.totp_pending_sealed:
         raise ChangedMeanwhileStaff()
-    claim = _claim(services, member.email)
+    # KMS first: when it cannot answer (503), no attempt has been charged to the lock-out.
     secret = services.staff_secrets.open(member.member_id, member.totp_pending_sealed)
+    claim = _claim(services, member.email)
     step = totp.accepted_step(secret, code, services.clock.now(), 0)
     if step is None:
         _refused(
@@ -541,14 +542,18 @@ def second_step(services: Services, token: str | None, code: str, request_id: st
     """The second step: a TOTP code (of a step later than the last accepted one: never the same code twice) or a
     recovery code (single use). Failures count in the lock-out; success opens the full session."""
     member = _live(services, token, Stage.SECOND_FACTOR)[1]
+    by_recovery_code = recovery.looks_like_recovery_code(code)
+    secret = None
+    if not by_recovery_code and member.totp_secret_sealed and totp.looks_like_code(code):
+        # KMS first: when it cannot answer (503), no attempt has been charged to the lock-out.
+        secret = services.staff_secrets.open(member.member_id, member.totp_secret_sealed)
     claim = _claim(services, member.email)
     left = None
     accepted = False
-    if recovery.looks_like_recovery_code(code):
+    if by_recovery_code:
         left = services.store.use_recovery_code(member.member_id, recovery.hash_code(code), member.credential_version)
         accepted = left is not None
-    elif member.totp_secret_sealed and totp.looks_like_code(code):
-        secret = services.staff_secrets.open(member.member_id, member.totp_secret_sealed)
+    elif secret is not None:
         step = totp.accepted_step(secret, code, services.clock.now(), member.totp_last_step)
         accepted = step is not None and services.store.take_totp_step(member.member_id, step, member.credential_version)
     if not accepted:

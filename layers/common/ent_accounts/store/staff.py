@@ -295,9 +295,16 @@ def take_totp_step(table: Table, member_id: str, step: int, credential_version: 
     try:
         table.update(
             member_key(member_id),
-            "SET totp_last_step = :step",
+            # The version moves too: a change saved from an earlier read of the member (save_member) then fails
+            # instead of writing the older step back, which would let a used code work again.
+            "SET totp_last_step = :step ADD version :one",
             "totp_last_step < :step AND #status = :active AND credential_version = :cv",
-            {":step": {"N": str(step)}, ":active": {"S": "ACTIVE"}, ":cv": {"N": str(credential_version)}},
+            {
+                ":step": {"N": str(step)},
+                ":active": {"S": "ACTIVE"},
+                ":cv": {"N": str(credential_version)},
+                ":one": {"N": "1"},
+            },
             ExpressionAttributeNames={"#status": "status"},
         )
     except ConditionFailed:
@@ -311,9 +318,10 @@ def use_recovery_code(table: Table, member_id: str, code_hash: str, credential_v
     try:
         answer = table.update(
             member_key(member_id),
-            "DELETE recovery_code_hashes :code",
+            "DELETE recovery_code_hashes :code ADD version :one",  # as take_totp_step: no used code written back
             "contains(recovery_code_hashes, :hash) AND #status = :active AND credential_version = :cv",
             {
+                ":one": {"N": "1"},
                 ":code": {"SS": [code_hash]},
                 ":hash": {"S": code_hash},
                 ":active": {"S": "ACTIVE"},
