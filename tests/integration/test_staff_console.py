@@ -294,3 +294,16 @@ def test_kms_not_answering_at_the_second_step_charges_no_attempt(world, monkeypa
     monkeypatch.undo()
     _, page = sign_in(world, EMAIL, secret)
     assert "Bonjour Claire" in page.text
+
+
+def test_an_invitation_sent_again_voids_the_earlier_link(world):
+    """Invited again (the first mail lost, or sent to a shared mailbox): only the latest link opens the invitation,
+    so a link someone else may have read stops working as soon as a new one is sent."""
+    invite(world)
+    first = invitation_code(world, EMAIL)
+    invite(world)
+    second = invitation_code(world, EMAIL)
+    assert first != second
+    assert Browser(world).get(f"/etablissement/invitation?code={first}").status == 410
+    assert Browser(world).get(f"/etablissement/invitation?code={second}").status == 200
+    enrol(world)  # with the latest link

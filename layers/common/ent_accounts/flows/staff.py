@@ -184,6 +184,7 @@ def invite(
             roles={uai: parsed_role},
             created_at=now,
             created_by=actor,
+            invitation_hash=code.code_hash,
         )
         code.identifier = member.member_id
         writes = services.store.staff_writes().create_member(member).put_code(code)
@@ -207,12 +208,16 @@ def invite(
             "Ce compte a été désactivé : il ne peut pas recevoir de nouveau rôle.",
             fields={"email": "Ce compte a été désactivé."},
         )
-    member = existing.with_changes(roles={**existing.roles, uai: parsed_role})
+    invited_again = existing.status is StaffStatus.INVITED
+    # Invited again: the new link replaces the earlier ones (invitation_member accepts only the latest).
+    member = existing.with_changes(
+        roles={**existing.roles, uai: parsed_role},
+        invitation_hash=code.code_hash if invited_again else existing.invitation_hash,
+    )
     writes = (
         services.store.staff_writes().save_member(member, existing.version).put_role(uai, member.member_id, parsed_role)
     )
     writes.audit(member.member_id, "staff_role_granted", request_id, by=actor, uai=uai, role=parsed_role.value)
-    invited_again = existing.status is StaffStatus.INVITED
     if invited_again:
         code.identifier = member.member_id
         writes.put_code(code)
@@ -367,6 +372,8 @@ def invitation_member(services: Services, token: str | None) -> StaffMember:
     member = services.store.get_staff_member(code.identifier)
     if member is None or member.status is not StaffStatus.INVITED:
         raise InvalidInvitation()
+    if member.invitation_hash and member.invitation_hash != code.code_hash:
+        raise InvalidInvitation()  # an earlier link: a re-invitation replaced it
     return member
 
 

@@ -78,6 +78,7 @@ class StaffMember:
     totp_last_step: int = 0  # the RFC 6238 time step of the last code accepted: that step and earlier are refused
     recovery_code_hashes: frozenset[str] = frozenset()  # SHA-256 of the recovery codes not used yet
     credential_version: int = 1  # bumped by a password change or a disabling: older sessions stop working
+    invitation_hash: str | None = None  # the latest invitation link's code hash: only that link accepts
     created_at: datetime | None = None
     created_by: str = ""
     version: int = 1  # optimistic lock of every write of the item

@@ -113,6 +113,8 @@ def member_item(member: StaffMember) -> dict:
         item["recovery_code_hashes"] = {"SS": sorted(member.recovery_code_hashes)}
     if member.created_at:
         item["created_at"] = {"S": iso(member.created_at)}
+    if member.invitation_hash:
+        item["invitation_hash"] = {"S": member.invitation_hash}
     return item
 
 
@@ -135,6 +137,7 @@ def member_from_item(item: dict) -> StaffMember:
         credential_version=int(item["credential_version"]["N"]),
         created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
         created_by=item.get("created_by", {}).get("S", ""),
+        invitation_hash=item.get("invitation_hash", {}).get("S"),
         version=int(item["version"]["N"]),
     )
 
