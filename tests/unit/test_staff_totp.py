@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -100,6 +101,12 @@ def test_recovery_codes_are_ten_distinct_and_hashed_alike_however_typed():
     assert len(set(codes)) == 10
     code = codes[0]
     assert recovery.looks_like_recovery_code(code.lower().replace("-", " "))
-    assert recovery.hash_code(code) == recovery.hash_code(code.lower().replace("-", ""))
-    assert recovery.hash_code(code) != code and len(recovery.hash_code(code)) == 64
+    secret, member_id = totp.new_secret(), "a" * 24
+    stored = recovery.hash_code(secret, member_id, code)
+    assert stored == recovery.hash_code(secret, member_id, code.lower().replace("-", ""))
+    assert stored != code and len(stored) == 64
+    # Keyed: neither another member's nor another secret's hash of the same code matches, nor its plain SHA-256.
+    assert stored != recovery.hash_code(secret, "b" * 24, code)
+    assert stored != recovery.hash_code(totp.new_secret(), member_id, code)
+    assert stored != hashlib.sha256(recovery.normalize(code).encode()).hexdigest()
     assert not recovery.looks_like_recovery_code("123456")

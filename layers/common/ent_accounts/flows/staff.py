@@ -458,7 +458,7 @@ def confirm_enrolment(services: Services, member: StaffMember, code: str, old_to
         totp_secret_sealed=member.totp_pending_sealed,
         totp_pending_sealed=None,
         totp_last_step=step,
-        recovery_code_hashes=frozenset(recovery.hash_code(c) for c in codes),
+        recovery_code_hashes=frozenset(recovery.hash_code(secret, member.member_id, c) for c in codes),
     )
     opened = _new_session(services, active, Stage.FULL)
     writes = services.store.staff_writes().save_member(active, member.version)
@@ -473,8 +473,12 @@ def confirm_enrolment(services: Services, member: StaffMember, code: str, old_to
 
 def regenerate_recovery_codes(services: Services, member: StaffMember, request_id: str) -> list[str]:
     """10 new recovery codes; the old ones stop working."""
+    if not member.totp_secret_sealed:
+        raise ChangedMeanwhileStaff()
+    secret = services.staff_secrets.open(member.member_id, member.totp_secret_sealed)  # the codes' key
     codes = recovery.new_codes()
-    changed = member.with_changes(recovery_code_hashes=frozenset(recovery.hash_code(c) for c in codes))
+    hashes = frozenset(recovery.hash_code(secret, member.member_id, c) for c in codes)
+    changed = member.with_changes(recovery_code_hashes=hashes)
     writes = services.store.staff_writes().save_member(changed, member.version)
     writes.audit(member.member_id, "staff_recovery_codes_renewed", request_id)
     try:
@@ -551,14 +555,16 @@ def second_step(services: Services, token: str | None, code: str, request_id: st
     member = _live(services, token, Stage.SECOND_FACTOR)[1]
     by_recovery_code = recovery.looks_like_recovery_code(code)
     secret = None
-    if not by_recovery_code and member.totp_secret_sealed and totp.looks_like_code(code):
-        # KMS first: when it cannot answer (503), no attempt has been charged to the lock-out.
+    if member.totp_secret_sealed and (by_recovery_code or totp.looks_like_code(code)):
+        # KMS first (the TOTP secret also keys the recovery codes' hashes): when it cannot answer (503), no attempt
+        # has been charged to the lock-out.
         secret = services.staff_secrets.open(member.member_id, member.totp_secret_sealed)
     claim = _claim(services, member.email)
     left = None
     accepted = False
-    if by_recovery_code:
-        left = services.store.use_recovery_code(member.member_id, recovery.hash_code(code), member.credential_version)
+    if by_recovery_code and secret is not None:
+        code_hash = recovery.hash_code(secret, member.member_id, code)
+        left = services.store.use_recovery_code(member.member_id, code_hash, member.credential_version)
         accepted = left is not None
     elif secret is not None:
         step = totp.accepted_step(secret, code, services.clock.now(), member.totp_last_step)

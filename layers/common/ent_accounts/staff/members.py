@@ -76,7 +76,7 @@ class StaffMember:
     totp_secret_sealed: bytes | None = None  # the TOTP secret encrypted by KMS (staff/secrets.py); never in clear
     totp_pending_sealed: bytes | None = None  # the secret being enrolled (shown, not yet confirmed by a code)
     totp_last_step: int = 0  # the RFC 6238 time step of the last code accepted: that step and earlier are refused
-    recovery_code_hashes: frozenset[str] = frozenset()  # SHA-256 of the recovery codes not used yet
+    recovery_code_hashes: frozenset[str] = frozenset()  # HMAC (staff/recovery.py) of the codes not used yet
     credential_version: int = 1  # bumped by a password change or a disabling: older sessions stop working
     invitation_hash: str | None = None  # the latest invitation link's code hash: only that link accepts
     created_at: datetime | None = None

@@ -1,11 +1,14 @@
 """Recovery codes: the way in when the phone with the TOTP application is lost. Ten are made at enrolment, shown
-once, and stored as SHA-256 hashes; each works once (its hash is removed by a conditional write), its use is
-audited, and the page says how many remain. Ten characters from an alphabet without look-alikes (about 52 bits):
-a code cannot be guessed within the lock-out's limit of attempts, so a fast hash is enough."""
+once, and stored only as HMAC-SHA256 under the member's TOTP secret (which the table holds encrypted by KMS) over the
+member's id and the code: each works once (its hash is removed by a conditional write), its use is audited, and the
+page says how many remain. Ten characters from an alphabet without look-alikes (about 50 bits): a code cannot be
+guessed within the lock-out's limit of attempts, and a copy of the table alone cannot be searched offline for them
+(it would need KMS to open the key)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 COUNT = 10
@@ -31,5 +34,8 @@ def looks_like_recovery_code(raw: str) -> bool:
     return len(code) == LENGTH and all(c in ALPHABET for c in code)
 
 
-def hash_code(raw: str) -> str:
-    return hashlib.sha256(normalize(raw).encode("ascii")).hexdigest()
+def hash_code(totp_secret: str, member_id: str, raw: str) -> str:
+    """The stored form of a recovery code: keyed by the member's TOTP secret (base32, in clear only in memory), over
+    the member's id and the code as normalized (so however it is typed)."""
+    message = f"{member_id}:{normalize(raw)}".encode("ascii")
+    return hmac.new(totp_secret.encode("ascii"), message, hashlib.sha256).hexdigest()

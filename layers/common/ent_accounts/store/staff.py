@@ -12,7 +12,7 @@ their sessions and audit events.
 | lock-out counter | store/throttles.py's, under the identifier `staff:<e-mail>` (no student identifier has a colon) |
 
 The TOTP secret is stored only encrypted by KMS (`totp_secret`, binary; `totp_pending` while enrolling); the
-recovery codes only as SHA-256 hashes; the password as argon2id.
+recovery codes only as HMAC-SHA256 under the member's TOTP secret (staff/recovery.py); the password as argon2id.
 """
 
 from __future__ import annotations
