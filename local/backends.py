@@ -233,7 +233,26 @@ def start_dynamodb_local(data_dir: Path = DATA_DIR, endpoint: str | None = None)
             server.stop()
 
     kms, keys = _embedded_kms()
+    if server is None:
+        _share_mail_link_key(keys, endpoint)
     return Backend("dynamodb-local", LOCAL_TABLE, dynamodb, _embedded_ses(), stop=stop, kms=kms, keys=keys)
+
+
+def _share_mail_link_key(keys: dict[str, str], endpoint: str) -> None:
+    """Servers sharing one DynamoDB Local share its stream, so a mail written by one may be sent by another: as in
+    AWS, where the stack has one MailLinkKey, they need the same link key, or the link's code the sender derives
+    would not match the hash the writer stored. Each server's moto KMS gets the same HMAC key material, derived from
+    the shared endpoint (a local, throw-away key; AWS's never leaves KMS)."""
+    import hashlib
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.kms.models import kms_backends
+
+    if "MailLinkKey" not in keys:
+        return
+    backend = kms_backends[DEFAULT_ACCOUNT_ID][REGION]
+    key = backend.keys[backend.any_id_to_key_id(keys["MailLinkKey"])]
+    key.key_material = hashlib.sha256(f"ent-accounts local mail link key {endpoint}".encode()).digest()
 
 
 def start_aws(table_name: str | None) -> Backend:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from local.dynamodb_local import available
@@ -60,6 +63,25 @@ def test_two_servers_share_one_dynamodb_local():
             "POST", "/api/login", {"identifier": account["identifier"], "password": account["provisional_password"]}
         )
         assert answer.json()["status"] == "first_connection_required"
+        # Its first connection on the second server writes the validation mail to the shared table's outbox; either
+        # server's stream consumer may send it, and its link opens on the first: one mail link key for all of them.
+        body = {
+            "challenge_token": answer.json()["challenge_token"],
+            "new_password": "Tigre-Violet-Nuage-42",
+            "birth_date": "2011-03-02",
+            "email": "lou.partage@laposte.net",
+        }
+        assert second.request("POST", "/api/first-connection", body).json()["status"] == "pending_validation"
+        links = []
+        for _ in range(40):
+            mails = [mail for server in servers for mail in server.request("GET", "/_dev/mail.json").json()]
+            links = [re.search(r'href="[^"]*valider-adresse-mail\?code=([^"&]+)', mail["html"]) for mail in mails]
+            if links := [found.group(1) for found in links if found]:
+                break
+            time.sleep(0.25)
+        [code] = links
+        validated = first.request("POST", "/api/validate-email", {"code": code})
+        assert validated.status == 200, validated.text
         while servers:
             servers.pop().stop()
         assert engine.process.poll() is None  # the servers left the shared engine running
