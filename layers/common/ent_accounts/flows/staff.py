@@ -271,17 +271,7 @@ def _offer_role(
         writes.audit(existing.member_id, "staff_role_offered", request_id, by=actor, uai=uai, role=role.value)
     writes.commit()
     if not disabled:
-        mail = compose(
-            "staff_role_offer",
-            existing.email,
-            identifier=existing.email,
-            first_name=existing.first_name,
-            link=links.staff_role_offer(token),
-            expires_at=expires_at,
-            uai=uai,
-            role_label=ROLE_LABELS[role].lower(),
-        )
-        services.mailer.send(mail)
+        _mail_link(services, "staff_role_offer", existing, links.staff_role_offer(token), expires_at, uai, role)
     return Invited(existing, expires_at, new=False, offered=True)
 
 
@@ -349,15 +339,23 @@ class ChangedMeanwhileStaff(DomainError):
 def _mail_invitation(
     services: Services, links: Links, member: StaffMember, token: str, expires_at: datetime, uai: str
 ) -> None:
+    link = links.staff_invitation(token)
+    _mail_link(services, "staff_invitation", member, link, expires_at, uai, member.roles[uai])
+
+
+def _mail_link(
+    services: Services, kind: str, member: StaffMember, link: str, expires_at: datetime, uai: str, role: Role
+) -> None:
+    """A staff mail carrying a single-use link (an invitation, a role offer) for a role at `uai`."""
     mail = compose(
-        "staff_invitation",
+        kind,
         member.email,
         identifier=member.email,
         first_name=member.first_name,
-        link=links.staff_invitation(token),
+        link=link,
         expires_at=expires_at,
         uai=uai,
-        role_label=ROLE_LABELS[member.roles[uai]].lower(),
+        role_label=ROLE_LABELS[role].lower(),
     )
     services.mailer.send(mail)
 
