@@ -217,6 +217,9 @@ def test_a_forged_post_is_refused_and_nothing_is_checked(world):
         ("GET", "/etablissement/code", 303),
         ("GET", "/etablissement/activation-code", 303),
         ("GET", "/etablissement/codes-de-secours", 303),
+        ("GET", "/etablissement/role", 410),
+        ("GET", "/etablissement/role?code=" + "x" * 43, 410),
+        ("GET", "/etablissement/role?code=a&code=b", 410),
     ],
 )
 def test_links_without_their_session_or_code_answer_in_french_never_500(world, method, url, status):
