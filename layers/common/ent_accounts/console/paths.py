@@ -51,6 +51,11 @@ class SchoolPaths:
         return f"{self.base}/lettres"
 
     @property
+    def contact(self) -> str:
+        """The school's name and contact, which its students' and parents' pages show (administrators edit it)."""
+        return f"{self.base}/coordonnees"
+
+    @property
     def team(self) -> str:
         """The school's staff (administrators only): the list, the invitation form."""
         return f"{self.base}/equipe"

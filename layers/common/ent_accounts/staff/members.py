@@ -38,6 +38,7 @@ class Action(StrEnum):
     RESET = "reset"
     DELETE = "delete"
     MANAGE_STAFF = "manage_staff"
+    EDIT_CONTACT = "edit_contact"  # the school's name and contact, shown to its students and parents
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -11,9 +11,8 @@ codes.py, people.py (person claims), families.py (parent-child links), school_in
 backfill), sessions.py,
 throttles.py (failed logins), allowances.py (mail limits), audit.py, expiry.py (the sweep),
 clients.py (the registry of the services that sign people in), tickets.py (CAS service tickets), staff.py (school
-staff: members, e-mail claims, roles by school, staff sessions and audit events), transaction.py,
-clients.py (the registry of the services that sign people in), iam_grants.py (the schools of IAM callers),
-tickets.py (CAS service tickets), outbox.py (mails to send), transaction.py,
+staff: members, e-mail claims, roles by school, staff sessions and audit events), iam_grants.py (the schools of IAM
+callers), school_contacts.py (a school's name and contact), outbox.py (mails to send), transaction.py,
 errors.py (what callers may catch: Conflict, IdentifierTaken, ClientExists, ServiceUrlTaken, StoreUnavailable,
 ValueRefused, StoreFailure).
 """
@@ -30,6 +29,7 @@ from ent_accounts.lockout import Throttle
 from ent_accounts.oidc.grants import AccessToken, AuthorizationCode
 from ent_accounts.outbox import OutboxMail, OutboxState
 from ent_accounts.principals import Grant
+from ent_accounts.school_contact import SchoolContact
 from ent_accounts.schools import SchoolAccount
 from ent_accounts.sessions import Session
 from ent_accounts.sso.clients import Client
@@ -48,6 +48,7 @@ from ent_accounts.store import (
     iam_grants,
     outbox,
     people,
+    school_contacts,
     school_index,
     sessions,
     staff,
@@ -420,6 +421,17 @@ class Store(Table):
     def delete_grant(self, principal: str, expected_version: int, event: AuditEvent) -> None:
         """Delete a grant still at `expected_version`, with its audit event; Conflict when it changed meanwhile."""
         iam_grants.delete_grant(self, principal, expected_version, event)
+
+    # --- a school's contact (store/school_contacts.py) ---------------------------------------------------------
+
+    def school_contact(self, uai: str, consistent: bool = False) -> SchoolContact | None:
+        """The school's name and contact (one GetItem; eventually consistent unless asked), if it wrote one."""
+        return school_contacts.get_contact(self, uai, consistent)
+
+    def put_school_contact(self, contact: SchoolContact, expected_version: int, event: AuditEvent) -> None:
+        """Write the contact if the stored one is still at `expected_version` (0: none), with its audit event;
+        Conflict when it changed meanwhile."""
+        school_contacts.put_contact(self, contact, expected_version, event)
 
     # --- transactions and the expiry sweep ------------------------------------------------------
 

@@ -36,7 +36,14 @@ def _plain_origin(origin: str) -> bool:
 
 
 def page_for(router, template: str, status: int = 200, **context) -> Response:
-    """A page answering the request `router` is handling, its forms with their CSRF token (and cookie)."""
+    """A page answering the request `router` is handling, its forms with their CSRF token (and cookie). A page about
+    an account (`account`) names that account's school as the one to ask, with its contact (the footer)."""
+    account = context.get("account")
+    if account is not None and "school_contact" not in context:
+        from ent_accounts.flows.school_contact import contact_for_pages
+        from ent_accounts.services import services
+
+        context["school_contact"] = contact_for_pages(services(), getattr(account, "uai", None))
     return page(template, status, event=router.current_event, root=request_context(router).root, **context)
 
 

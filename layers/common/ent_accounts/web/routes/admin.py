@@ -29,6 +29,7 @@ from ent_accounts.flows.school import (
     school_family,
     unlink_by_school,
 )
+from ent_accounts.flows.school_contact import contact_for_pages
 from ent_accounts.idempotency import checked_key, run_once
 from ent_accounts.observability import logger
 from ent_accounts.principals import LOCAL, Scope
@@ -204,10 +205,10 @@ def post_letters(body: LettersRequest):
         identifiers=body.identifiers,
     )
     children = children_lines(services(), [one.account for one in issued])
-    letters = [
-        admin_views.letter(one, login_url(), body.school_name, children.get(one.account.identifier, ()))
-        for one in issued
-    ]
+    # The name the caller gives, else the one the school's contact holds (its administrators write it).
+    contact = body.school_name is None and contact_for_pages(services(), body.uai)
+    name = body.school_name or (contact.name if contact else None)
+    letters = [admin_views.letter(one, login_url(), name, children.get(one.account.identifier, ())) for one in issued]
     file_name = admin_views.letters_file_name(body.uai, body.school_class)
     return Response(
         status_code=200,

@@ -145,7 +145,7 @@ def get_first_connection_page():
     waiting = pending_view(router.current_event)  # its service's origin: the form may end there
     account = found[1]
     return first_connection_page(
-        account.identifier, found[2], {}, waiting.cookies, audience=account.role, **waiting.context
+        account.identifier, found[2], {}, waiting.cookies, audience=account.role, account=account, **waiting.context
     )
 
 
@@ -164,6 +164,7 @@ def post_first_connection_page():
         identifier=account.identifier,
         until=until,
         audience=account.role,
+        account=account,
     )
     here = request_context(router)
 

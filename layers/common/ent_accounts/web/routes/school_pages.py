@@ -31,6 +31,13 @@ from ent_accounts.console.paths import SchoolPaths
 from ent_accounts.console.reissue import reissue_page_for
 from ent_accounts.errors import DomainError, InvalidRequest, NotFound
 from ent_accounts.flows.school import children_lines, delete_by_school, reissue_letters, reset_by_school
+from ent_accounts.flows.school_contact import (
+    ContactChangedMeanwhile,
+    ContactRefused,
+    contact_for_pages,
+    current_contact,
+    update_contact,
+)
 from ent_accounts.flows.staff import (
     NotYourself,
     StaffNotFound,
@@ -87,16 +94,24 @@ def _allowed(member: StaffMember, uai: str, action: Action) -> frozenset[str]:
 
 
 def _page(template: str, uai: str, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    contact = contact_for_pages(services(), uai)
     return page_for(
         router,
         f"etablissement/{template}",
         status,
         school=SchoolPaths(uai),
+        school_name=contact.name if contact else None,
         allowed=allowed,
         staff=True,
         staff_signed_in=True,
         **context,
     )
+
+
+def _school_name(uai: str) -> str | None:
+    """The school's name as its contact says (the letters print it), if it wrote one."""
+    contact = contact_for_pages(services(), uai)
+    return contact.name if contact else None
 
 
 def _form() -> dict[str, str]:
@@ -163,7 +178,7 @@ def post_reset(uai: str, identifier: str):
     here = request_context(router)
     issued = reset_by_school(services(), uai, identifier, here.request_id, actor(member))
     logger.info("account reset by staff", extra={"uai": uai, "by": actor(member)})
-    letter = admin_views.letter(issued, here.links.login())
+    letter = admin_views.letter(issued, here.links.login(), _school_name(uai))
     return Response(
         status_code=200,
         content_type="application/pdf",
@@ -366,6 +381,7 @@ def post_import_letters(uai: str):
     member = _member()
     _allowed(member, uai, Action.IMPORT)
     _, answer = _imported(uai, member, _large_form())
+    name = _school_name(uai)
     letters = [
         Letter(
             uai=uai,
@@ -377,6 +393,7 @@ def post_import_letters(uai: str):
             provisional_password=one["provisional_password"],
             valid_until=datetime.fromisoformat(one["provisional_expires_at"].replace("Z", "+00:00")),
             login_url=answer["login_url"],
+            school_name=name,
             children=tuple(
                 child_line(child.get("first_name", ""), child.get("last_name", ""), child.get("class"))
                 for child in one.get("children") or []
@@ -417,7 +434,7 @@ def get_reminders(uai: str):
 
     _allowed(_member(), uai, Action.LIST)
     query = router.current_event.query_string_parameters or {}
-    reminders = reminder_letters_for(services(), uai, request_context(router).links.login(), query)
+    reminders = reminder_letters_for(services(), uai, request_context(router).links.login(), query, _school_name(uai))
     if not reminders:  # a tampered link, or everybody validated meanwhile: no PDF without a page
         raise NotFound(NOBODY_TO_REMIND)
     return Response(
@@ -451,8 +468,9 @@ def post_letters(uai: str):
     here = request_context(router)
     issued = reissue_letters(services(), uai, here.request_id, actor(member), school_class=school_class, role=role)
     children = children_lines(services(), [one.account for one in issued])
+    name = _school_name(uai)
     letters = [
-        admin_views.letter(one, here.links.login(), None, children.get(one.account.identifier, ())) for one in issued
+        admin_views.letter(one, here.links.login(), name, children.get(one.account.identifier, ())) for one in issued
     ]
     logger.info("letters reissued by staff", extra={"uai": uai, "letters": len(letters), "by": actor(member)})
     return Response(
@@ -614,3 +632,57 @@ def post_team_remove(uai: str):
     logger.info("staff removed from a school by staff", extra={"uai": uai, "by": actor(member)})
     notice = f"{removed.email} ne fait plus partie de l'équipe de l'établissement."
     return _team_page(uai, member, allowed, notice=notice)
+
+
+# --- the school's contact (everyone reads it; administrators change it) -------------------------------------------
+
+CONTACT_LABELS = {
+    "name": "Nom de l'établissement",
+    "phone": "Téléphone",
+    "email": "Adresse mail",
+    "web_page": "Site de l'établissement",
+    "hours": "Où et quand s'adresser",
+}
+CONTACT_SAVED = "Les coordonnées sont enregistrées : les pages des élèves et des parents les montrent."
+
+
+def _contact_page(uai: str, allowed: frozenset[str], status: int = 200, **context) -> Response:
+    contact = context.pop("contact", None) or current_contact(services(), uai)
+    context.setdefault("errors", {})
+    context.setdefault("values", {field: getattr(contact, field) or "" for field in CONTACT_LABELS})
+    context.setdefault("notice", None)
+    context.setdefault("problem", None)
+    return _page(
+        "coordonnees.html", uai, allowed, status, contact=contact, version=contact.version, labels=CONTACT_LABELS,
+        **context,
+    )  # fmt: skip
+
+
+@router.get("/etablissement/<uai>/coordonnees", include_in_schema=False)
+@_signed_in
+def get_contact(uai: str):
+    return _contact_page(uai, _allowed(_member(), uai, Action.LIST))
+
+
+@router.post("/etablissement/<uai>/coordonnees", include_in_schema=False)
+@_signed_in
+def post_contact(uai: str):
+    member = _member()
+    allowed = _allowed(member, uai, Action.EDIT_CONTACT)
+    fields = _form()
+    values = {name: fields.get(name, "")[:1024] for name in CONTACT_LABELS}
+    try:
+        version = int(fields.get("version", ""))
+    except ValueError:
+        version = -1
+    if version < 0:  # not this page's form: shown again as stored
+        raise InvalidRequest("Ce formulaire n'est pas celui de la page : rechargez-la et recommencez.")
+    here = request_context(router)
+    try:
+        saved = update_contact(services(), uai, values, version, actor(member), here.request_id)
+    except ContactRefused as refused:
+        return _contact_page(uai, allowed, 400, errors=refused.fields_for(PARENT), values=values)
+    except ContactChangedMeanwhile as refused:  # the stored one shown, what was typed lost only on purpose
+        return _contact_page(uai, allowed, 409, problem=refused.message_for(PARENT))
+    logger.info("school contact updated by staff", extra={"uai": uai, "by": actor(member)})
+    return _contact_page(uai, allowed, contact=saved, notice=CONTACT_SAVED)
