@@ -13,6 +13,7 @@ ROOT = "/"
 LOGIN = "/connexion"
 LOGOUT = "/deconnexion"
 FIRST_CONNECTION = "/premiere-connexion"
+FIRST_CONNECTION_CANCEL = "/premiere-connexion/annuler"
 PENDING = "/compte-en-attente"
 DESK = "/bureau"
 MY_ACCOUNT = "/mon-compte"
@@ -54,6 +55,14 @@ ENDED_NOTICES = {
     "session": (
         "La session a pris fin (après un moment sans activité, ou fermée depuis un autre appareil) : il faut se "
         "connecter de nouveau pour continuer."
+    ),
+    "annulation": (
+        "Première connexion annulée : rien n'a été enregistré. Le mot de passe provisoire du courrier reste valable "
+        "pour recommencer."
+    ),
+    "validation": (
+        "L'adresse mail est validée et le compte est prêt : il reste à se connecter avec l'identifiant et le mot de "
+        "passe personnel pour accéder aux services."
     ),
 }
 

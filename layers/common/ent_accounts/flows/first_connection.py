@@ -82,6 +82,14 @@ def challenged_account(services: Services, challenge_token: str) -> tuple[Code, 
     return challenge, account
 
 
+def cancel_first_connection(services: Services, challenge_token: str) -> None:
+    """The person leaves the form: the challenge is deleted (nothing else changes), so the browser, maybe a shared
+    one, cannot go on without the provisional password. A first connection completing at that instant loses its
+    conditional use of the challenge and is refused as expired; an unknown token deletes nothing."""
+    if looks_like_token(challenge_token):
+        services.store.transaction().delete_code(hash_token(challenge_token)).commit(retries=2)
+
+
 def _check_still_valid(challenge: Code, account: Account) -> None:
     if challenge.used or challenge.credential_version != account.credential_version:
         raise InvalidChallenge()  # used, or the school reset the password since

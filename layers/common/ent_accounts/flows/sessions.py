@@ -145,6 +145,21 @@ def _authenticate(
     return account, throttle
 
 
+def pending_session_state(services: Services, token: str | None) -> str | None:
+    """What became of a pending session refused for a full-session page: "pending" while its account still waits
+    for validation (the page to show is the pending one), "validated" once the link was followed (in this browser
+    or another: the password is asked again, as a pending session never opens the services), else None."""
+    if not token or not looks_like_token(token):
+        return None
+    session = services.store.get_session(hash_token(token))
+    if session is None or session.scope != "pending":
+        return None
+    account = services.store.get_account(session.identifier)
+    if account is None or account.credential_version != session.credential_version:
+        return None
+    return {Status.PENDING_VALIDATION: "pending", Status.ACTIVE: "validated"}.get(account.status)
+
+
 def seconds_left(session: Session, now: datetime) -> int:
     """How long the session may live from `now` at most (its absolute limit): the session cookie's lifetime."""
     return max(0, int((session.absolute_expires_at - now).total_seconds()))

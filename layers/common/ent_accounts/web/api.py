@@ -148,6 +148,7 @@ def create_app(*routers) -> APIGatewayRestResolver:
         return page(
             "message.html",
             status,
+            event=app.current_event,  # its logout form's token; a browser holding a session is offered the way out
             root=request_context(app).root,
             title=title,
             text=body["message"],

@@ -8,6 +8,8 @@ from ent_accounts import links
 from ent_accounts.templates import render
 from ent_accounts.web.context import request_context
 from ent_accounts.web.csrf import csrf_token
+from ent_accounts.web.session import COOKIE as SESSION_COOKIE
+from ent_accounts.web.session import cookie_value
 from ent_accounts.web.static import asset_version
 from ent_accounts.wording import audience_of, resolved
 
@@ -66,6 +68,10 @@ def page(
     Messages given as `Say`s (a form's errors, a notice, the text of a message page) are worded here, once, for
     the page's audience (its `audience`, else its `account`'s role, else the audience `error` names; else nobody is
     known: the neutral form)."""
+    if event is not None and not context.get("staff"):
+        # A page that does not read the session (help, the footer's pages, a 404, the login page) still offers the
+        # way out and back to a browser holding one: its cookie is enough to show them (logout works either way).
+        context.setdefault("has_session", cookie_value(event, SESSION_COOKIE) is not None)
     audience = audience_of(context) or getattr(error, "audience", None)
     context = {name: resolved(value, audience) for name, value in context.items()}
     cookies = list(cookies)

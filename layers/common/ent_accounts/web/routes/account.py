@@ -9,7 +9,7 @@ from ent_accounts.clock import iso
 from ent_accounts.errors import DomainError, NotAuthenticated
 from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
 from ent_accounts.flows.desk import children_of, services_page
-from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check
+from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check, pending_session_state
 from ent_accounts.services import services
 from ent_accounts.sso.logout import ending_session
 from ent_accounts.web.api import json_response
@@ -114,9 +114,17 @@ def _signed_in_page(for_password_check: bool = False):
     try:
         return (signed_in_for_password_check() if for_password_check else signed_in()), None
     except NotAuthenticated:
+        token = session_token(router.current_event)
+        here = request_context(router).links
+        # A pending session's page is the pending one; once its address is validated, the password is asked again.
+        state = pending_session_state(services(), token)
+        if state == "pending":
+            return None, redirect(here.page(links.PENDING))
+        if state == "validated":
+            return None, redirect(here.login("validation"), [cleared_session_cookie()])
         # A browser that still holds a session cookie had a session that ended (idle, logged out elsewhere).
-        ended = "session" if session_token(router.current_event) else None
-        return None, redirect(request_context(router).links.login(ended), [cleared_session_cookie()] if ended else [])
+        ended = "session" if token else None
+        return None, redirect(here.login(ended), [cleared_session_cookie()] if ended else [])
 
 
 def _my_account(account, status: int = 200, **context):

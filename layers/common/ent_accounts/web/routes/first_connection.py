@@ -7,6 +7,7 @@ from ent_accounts.accounts import Status
 from ent_accounts.clock import iso
 from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge
 from ent_accounts.flows.first_connection import (
+    cancel_first_connection,
     challenge_and_account,
     challenged_account,
     complete_first_connection,
@@ -195,3 +196,14 @@ def post_first_connection_page():
         return redirect(here.links.page(after), cookies)
 
     return form.post(check, call, done, refused)
+
+
+@router.post(links.FIRST_CONNECTION_CANCEL, include_in_schema=False)
+def post_cancel_first_connection():
+    """ "Annuler": the challenge forgotten, its cookie cleared, and the login page says nothing was changed. A post
+    that is not our page's (no CSRF token) changes nothing and shows the form again."""
+    here = request_context(router)
+    if not FormPage(router).genuine:
+        return redirect(here.links.page(links.FIRST_CONNECTION))
+    cancel_first_connection(services(), cookie_value(router.current_event, CHALLENGE_COOKIE) or "")
+    return redirect(here.links.login("annulation"), [cleared_challenge_cookie()])

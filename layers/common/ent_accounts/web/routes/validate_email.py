@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from ent_accounts import links
 from ent_accounts.errors import InvalidOrExpiredCode, NotAuthenticated
 from ent_accounts.flows.outbox import validation_mail_state
-from ent_accounts.flows.sessions import authenticate
+from ent_accounts.flows.sessions import authenticate, pending_session_state
 from ent_accounts.flows.validation import validate_email
 from ent_accounts.flows.validation_mail import resend_to_account, resend_validation_mail
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
-from ent_accounts.web.forms import REQUIRED, FormPage, checked
+from ent_accounts.web.forms import REQUIRED, FormPage, checked, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     ResendValidationMailRequest,
@@ -24,7 +24,7 @@ from ent_accounts.web.schemas import (
     documented,
     normalize_email,
 )
-from ent_accounts.web.session import session_token
+from ent_accounts.web.session import cleared_session_cookie, session_token
 from ent_accounts.web.sign_in import pending as pending_view
 
 router = Router()
@@ -91,6 +91,9 @@ def _pending_account():
     try:
         return authenticate(services(), session_token(router.current_event), scope="pending"), None
     except NotAuthenticated:
+        token = session_token(router.current_event)
+        if pending_session_state(services(), token) == "validated":  # validated meanwhile, maybe elsewhere
+            return None, redirect(request_context(router).links.login("validation"), [cleared_session_cookie()])
         message = page_for(router, "message.html", 401, title="Compte en attente de validation", text=NOT_SIGNED_IN)
         return None, message
 
