@@ -116,6 +116,7 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
             ensure_demo_accounts,
             ensure_demo_cas_service,
             ensure_demo_client,
+            ensure_demo_contact,
         )
 
         lines.append("  Demo accounts (identifier / provisional password / birth date):")
@@ -124,6 +125,8 @@ def _serve(args: argparse.Namespace, backend, started: float) -> int:
             lines.append(
                 f"    {demo.identifier:<10} {password:<14} {demo.birth_date or '-':<10} {demo.name}, {demo.role}"
             )
+        school_name = ensure_demo_contact(service.services)
+        lines.append(f"  Demo school: {DEMO_SCHOOL}, {school_name} (its contact in the pages' footer)")
         client, secret = ensure_demo_client(service.services, url)
         service.relying_party.configure(client.client_id, secret)
         lines.append(f"  Demo ENT: {url}{RP_PATH}/ (a relying party on this server: single sign-on by hand)")

@@ -15,6 +15,7 @@ from ent_accounts.errors import ClientNotFound
 from ent_accounts.flows import clients as registry
 from ent_accounts.flows.provisioning import create_accounts
 from ent_accounts.flows.school import reset_by_school
+from ent_accounts.flows.school_contact import current_contact, update_contact
 from ent_accounts.schools import NewAccount
 from ent_accounts.services import Services
 from ent_accounts.sso.clients import Client
@@ -74,6 +75,24 @@ def ensure_demo_accounts(services: Services) -> list[DemoAccount]:
             )
         )
     return shown
+
+
+DEMO_CONTACT = {
+    "name": "Collège de démonstration",
+    "phone": "04 67 00 00 00",
+    "email": "secretariat@college-demo.example.fr",
+    "web_page": "https://college-demo.example.fr",
+    "hours": "Secrétariat : du lundi au vendredi de 8 h à 17 h",
+}
+
+
+def ensure_demo_contact(services: Services) -> str:
+    """The demo school's name and contact, as its administrator writes them in the console (kept if already
+    written, e.g. changed by hand on /etablissement/0341234A/coordonnees)."""
+    stored = current_contact(services, DEMO_SCHOOL)
+    if stored.version:
+        return stored.name
+    return update_contact(services, DEMO_SCHOOL, DEMO_CONTACT, 0, ACTOR, "demo").name
 
 
 def _key(row: NewAccount) -> tuple[str, str, str]:

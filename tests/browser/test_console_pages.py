@@ -15,6 +15,7 @@ from ent_accounts.console.listing import account_list
 from ent_accounts.console.reissue import reissue_page
 from ent_accounts.console.uploads import ACCEPT, confirmation_fields, import_outcome, import_preview
 from ent_accounts.flows.provisioning import ImportResult, Issued
+from ent_accounts.school_contact import SchoolContact
 from ent_accounts.web.pages import page as render_page
 from tests.browser.conftest import axe_violations, screenshot
 from tests.support.console_accounts import NOW, SCHOOL, school, student
@@ -46,6 +47,27 @@ def pages() -> dict[str, tuple[str, dict]]:
         ),
         "lettres": ("lettres.html", {"view": reissue_page(school(), NOW, SCHOOL)}),
         "a-relancer": ("a_relancer.html", {"view": chase_list(school(), NOW, SCHOOL, {}, MANAGER)}),
+        "coordonnees-erreurs": ("coordonnees.html", contact_form(editable=True)),
+        "coordonnees-lecture": ("coordonnees.html", contact_form(editable=False)),
+    }
+
+
+def contact_form(editable: bool) -> dict:
+    """The contact page as an administrator gets it after a refused save, and as another role reads it."""
+    from ent_accounts.web.routes.school_pages import CONTACT_LABELS
+
+    contact = SchoolContact(uai="0341234A", name="Collège Jean Moulin", phone="04 67 12 34 56", hours="8 h – 17 h",
+                            version=2)  # fmt: skip
+    errors = {"phone": "Le numéro de téléphone doit comporter 10 chiffres.", "web_page": "Commence par https://"}
+    return {
+        "contact": contact,
+        "version": contact.version,
+        "labels": CONTACT_LABELS,
+        "errors": errors if editable else {},
+        "values": {"name": contact.name, "phone": "12", "web_page": "college.fr"} if editable else {},
+        "notice": None,
+        "problem": None,
+        "allowed_extra": ("edit_contact",) if editable else (),
     }
 
 
@@ -53,8 +75,9 @@ def pages() -> dict[str, tuple[str, dict]]:
 @pytest.mark.parametrize("name", sorted(pages()))
 def test_the_console_page_has_no_serious_accessibility_violation(chromium, server, name, width):
     template, context = pages()[name]
+    allowed = MANAGER | set(context.pop("allowed_extra", ()))
     html = render_page(
-        f"etablissement/{template}", csrf_token="t", school=SCHOOL, allowed=MANAGER, school_name="Collège Jean Moulin",
+        f"etablissement/{template}", csrf_token="t", school=SCHOOL, allowed=allowed, school_name="Collège Jean Moulin",
         **context,
     ).body  # fmt: skip
     browser = chromium.new_context(base_url=server.url, locale="fr-FR", viewport={"width": width, "height": 900})
