@@ -28,7 +28,8 @@ def test_forgotten_password(page, server):
 
     open_latest_mail_link(page, "jeanne@laposte.net")
     page.wait_for_url(re.compile(r"/reinitialiser-mot-de-passe\?code="))
-    check(page, "reinitialiser-mot-de-passe", "Choisir un nouveau mot de passe")
+    check(page, "reinitialiser-mot-de-passe", "Choisis ton nouveau mot de passe")  # a student: "tu"
+    expect(page.get_by_text("Compte concerné : jdupont")).to_be_visible()
     page.get_by_label("Nouveau mot de passe").fill("Nouveau-Mot-2")
     page.get_by_label("Confirmation du mot de passe").fill("Nouveau-Mot-2")
     page.get_by_role("button", name="Valider").click()

@@ -55,7 +55,7 @@ def test_the_leaflet_path_over_http(server):
     # A forgotten password: answered at once; the mail leaves from the queue, and the mailbox waits for it.
     assert server.request("POST", "/api/password/forgot", {"identifier": "jdupont"}).status == 202
     mail = mail_to(server, "jeanne@laposte.net")
-    assert mail["subject"] == "Message des services en ligne – Réinitialisation de votre mot de passe"
+    assert mail["subject"] == "Message des services en ligne – Réinitialisation du mot de passe"
     code = re.search(r"code=([\w-]+)", link_of(mail)).group(1)
     assert server.request("POST", "/api/password/reset", {"code": code, "new_password": "Nouveau-Mot-2"}).status == 200
     assert login(server, "jdupont", "Nouveau-Mot-2").status == 200

@@ -119,7 +119,7 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(active)
         headers=headers,
     )
     assert ok.status == 200
-    assert active.mails()[notice_count].subject.endswith("Votre mot de passe a été modifié")
+    assert active.mails()[notice_count].subject.endswith("– Mot de passe modifié")
 
 
 @pytest.mark.parametrize(

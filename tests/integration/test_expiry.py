@@ -146,7 +146,7 @@ def test_reminders_a_month_and_a_week_before_each_sent_once(world):
     assert run_sweep(world)["due_found"] == 0  # nothing more until the week before
     reminder = world.mails()[-1]
     assert reminder.to == ["jdupont12@laposte.net"]
-    assert reminder.subject == "Message des services en ligne – Votre compte sera bientôt supprimé"
+    assert reminder.subject == "Message des services en ligne – Compte bientôt supprimé"
     assert "28 février 2027" in reminder.html
     world.clock.set(datetime(2027, 2, 21, 14, 37, tzinfo=UTC))
     assert run_sweep(world)["reminders_sent"] == 1

@@ -231,7 +231,7 @@ def test_the_address_change_page(world):
         "/mon-compte/adresse",
         {"current_password": "Mauvais-Mot-1", "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},
     )
-    assert field_error(page, "current_password") == "Identifiant ou mot de passe incorrect."
+    assert field_error(page, "current_password") == "Ton mot de passe actuel est incorrect."  # no identifier typed
     page = browser.post(
         "/mon-compte/adresse",
         {"current_password": NEW_PASSWORD, "new_email": "a@laposte.net", "new_email_confirmation": "a@laposte.net"},

@@ -120,7 +120,7 @@ def test_reset_by_api_ends_sessions_lifts_the_lock_and_sends_a_notice(accounts):
     assert answer.status == 200 and answer.json() == {"status": "password_changed"}
     assert accounts.call("GET", "/api/account", headers={"Authorization": f"Bearer {session}"}).status == 401
     assert login(accounts, "validated", "Nouveau-Mot-2").status == 200
-    assert accounts.mails()[-1].subject == "Message des services en ligne – Votre mot de passe a été modifié"
+    assert accounts.mails()[-1].subject == "Message des services en ligne – Mot de passe modifié"
 
 
 def test_reused_expired_forged_and_superseded_links(accounts):

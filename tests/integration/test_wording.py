@@ -13,6 +13,7 @@ from ent_accounts import passwords
 from ent_accounts.accounts import Role
 from tests.integration.helpers import NEW_PASSWORD
 from tests.support.browser import Browser
+from tests.support.links import code_in
 from tests.unit.test_wording import addressing
 
 PROVISIONAL = "Kpzw-Mqrt-4821"  # a provisional password the password rules accept, to be offered as the new one
@@ -295,9 +296,85 @@ def test_the_validation_and_reset_mails_speak_to_their_reader(world, role, said,
     world.deliver_queued_mail()
     validation, reset = world.mails()
     assert validation.subject == "Message des services en ligne – Activation de votre compte"
-    assert reset.subject == "Message des services en ligne – Réinitialisation de votre mot de passe"
+    assert reset.subject == "Message des services en ligne – Réinitialisation du mot de passe"
     for mail in (validation, reset):
         text = html.unescape(mail.html.split("</title>")[1])  # the title is the subject again
         assert not re.search(not_said, text, re.IGNORECASE), re.search(not_said, text, re.IGNORECASE)
     assert said[0] in html.unescape(validation.html)
     assert all(words in html.unescape(reset.html) for words in said[1:])
+
+
+def test_no_mail_subject_addresses_its_reader_but_the_leaflets(world):
+    """A student's mails say "tu" inside; their subjects say neither "tu" nor "vous" (the same for every reader),
+    but for the activation's: the leaflet's words, which the letter tells the student to look for."""
+    leaflet = "Message des services en ligne – Activation de votre compte"
+    identifier = provision(world, Role.STUDENT)
+    world.activate(identifier, "jeanne@laposte.net", password=NEW_PASSWORD)
+    world.call("POST", "/api/password/forgot", {"identifier": identifier})
+    world.deliver_queued_mail()
+    token = world.call("POST", "/api/login", {"identifier": identifier, "password": NEW_PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['session_token']}"}
+    body = {
+        "current_password": NEW_PASSWORD,
+        "new_email": "lea@laposte.net",
+        "new_email_confirmation": "lea@laposte.net",
+    }
+    assert world.call("POST", "/api/account/email", body, headers=headers).status == 202
+    body = {"current_password": NEW_PASSWORD, "new_password": "Nouveau-Mot-2"}
+    assert world.call("POST", "/api/account/password", body, headers=headers).status == 200
+    subjects = {mail.subject for mail in world.mails()}
+    assert subjects == {
+        leaflet,
+        "Message des services en ligne – Réinitialisation du mot de passe",
+        "Message des services en ligne – Confirmation de la nouvelle adresse mail",
+        "Message des services en ligne – Changement d'adresse mail demandé",
+        "Message des services en ligne – Mot de passe modifié",
+    }
+    assert [subject for subject in subjects if subject != leaflet and addressing(subject)] == []
+    for mail in world.mails():  # the HTML part's title is the subject's own words
+        assert f"<title>{mail.subject.removeprefix('Message des services en ligne – ')}</title>" in html.unescape(
+            mail.html
+        )
+
+
+@pytest.mark.parametrize(
+    ("role", "said"),
+    [
+        (Role.STUDENT, "donne ta date de naissance"),
+        (Role.PARENT, "indiquez votre propre date de naissance (celle que connaît l'établissement, pas celle de votre"),
+    ],
+)
+def test_the_first_connection_says_whose_birth_date_it_asks(world, fixed_provisional, role, said):
+    text = re.sub(r"\s+", " ", visible_text(at_first_connection(world, role).page))
+    assert said in text and "date de naissance demandée" not in text
+
+
+@pytest.mark.parametrize(
+    ("role", "first", "again"),
+    [
+        (
+            Role.STUDENT,
+            "Ton adresse mail a été modifiée.",
+            "Cette adresse mail est déjà confirmée : c'est celle de ton",
+        ),
+        (
+            Role.PARENT,
+            "Votre adresse mail a été modifiée.",
+            "Cette adresse mail est déjà confirmée : c'est celle de votre",
+        ),
+    ],
+)
+def test_an_address_change_link_opened_twice_says_the_address_is_already_confirmed(world, role, first, again):
+    browser = signed_in(world, role)
+    browser.get("/mon-compte")
+    new = "nouvelle.adresse@laposte.net"
+    page = browser.post(
+        "/mon-compte/adresse", {"current_password": NEW_PASSWORD, "new_email": new, "new_email_confirmation": new}
+    )
+    assert page.status == 200
+    [link] = [mail for mail in world.mails() if mail.to == [new]]
+    pages = [Browser(world).get(f"/valider-adresse-mail?code={code_in(link.html)}") for _ in range(2)]
+    assert first in visible_text(pages[0])
+    text = visible_text(pages[1])
+    assert pages[1].status == 200 and again in text
+    assert "déjà validé" not in text

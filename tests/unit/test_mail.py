@@ -233,7 +233,7 @@ def body(part: str) -> str:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_a_student_reads_every_mail_with_tu_under_the_leaflets_subject(kind):
     mail = compose(kind, "eleve@laposte.net", identifier="jdupont12", first_name="Léa", audience="eleve", **KINDS[kind])
-    assert mail.subject == SUBJECTS[kind]  # the leaflet's words, whoever reads them
+    assert mail.subject == SUBJECTS[kind]  # the same words whoever reads them (tests/integration/test_wording.py)
     for part in (mail.text, mail.html):
         text = body(part)
         assert not VOUS.search(text), VOUS.search(text)

@@ -16,7 +16,11 @@ from ent_accounts.templates import environment
 from ent_accounts.wording import Say, audience_of, resolved, text_for
 
 # A word that addresses the reader, in either register (the check over every neutral sentence).
-ADDRESSING = re.compile(r"\b(tu|ton|ta|tes|toi|te|vous|votre|vos)\b|\bt'", re.IGNORECASE)
+# A verb said to the reader with its pronoun after it ("saisissez-la", "connecte-toi") addresses the reader as well.
+ADDRESSING = re.compile(
+    r"\b(tu|ton|ta|tes|toi|te|vous|votre|vos)\b|\bt'|\b\w+(?:ez|es|is|e)-(?:la|le|les|lui|leur|en|y|moi)\b",
+    re.IGNORECASE,
+)
 GREETING = Say("Bonjour, tu es là.", "Bonjour, vous êtes là.", "Bonjour.")
 
 
@@ -35,6 +39,12 @@ def test_each_audience_gets_its_form_and_anybody_else_the_neutral_one():
 def test_the_check_finds_either_register_but_not_inside_a_quoted_title():
     assert addressing("Connecte-toi avec ton identifiant, t'as vu ?") == ["toi", "ton", "t'"]
     assert addressing("Vos enfants") == ["Vos"]
+    assert addressing("Si une adresse a été validée, saisissez-la ; écris-le ; donne-la.") == [
+        "saisissez-la",
+        "écris-le",
+        "donne-la",
+    ]
+    assert addressing("Au-delà de celle-là, c'est-à-dire peut-être.") == []
     assert addressing("L'objet « Activation de votre compte » est à chercher.") == []
 
 

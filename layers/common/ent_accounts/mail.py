@@ -30,12 +30,14 @@ class Mail:
     identifier: str = ""  # the account the mail is about: a message tag, so bounces find their account
 
 
+# Impersonal (read by students and parents alike, before the mail is opened), but for the activation's, which is the
+# leaflet's « Message des services en ligne – Activation de votre compte » word for word.
 SUBJECTS = {
     "validation": "Message des services en ligne – Activation de votre compte",
-    "reminder": "Message des services en ligne – Votre compte sera bientôt supprimé",
-    "password_reset": "Message des services en ligne – Réinitialisation de votre mot de passe",
-    "password_changed": "Message des services en ligne – Votre mot de passe a été modifié",
-    "email_change": "Message des services en ligne – Confirmation de votre nouvelle adresse mail",
+    "reminder": "Message des services en ligne – Compte bientôt supprimé",
+    "password_reset": "Message des services en ligne – Réinitialisation du mot de passe",
+    "password_changed": "Message des services en ligne – Mot de passe modifié",
+    "email_change": "Message des services en ligne – Confirmation de la nouvelle adresse mail",
     "email_change_notice": "Message des services en ligne – Changement d'adresse mail demandé",
     "school_reset": "Message des services en ligne – Nouveau mot de passe provisoire donné par l'établissement",
     "staff_invitation": "Message des services en ligne – Invitation à la console de l'établissement",
@@ -63,8 +65,9 @@ def compose(
     naming the account: a parent with several children's accounts on one address knows which one it is about.
 
     Its body speaks to `audience`, the role of the account's holder (wording.py): "tu" to a student, "vous" to a
-    parent. A mail to no account's holder (school staff) keeps the leaflet's "vous"; the subjects are the leaflet's
-    whoever reads them."""
+    parent. A mail to no account's holder (school staff) keeps the leaflet's "vous". A subject is the same for every
+    reader, so it addresses nobody (SUBJECTS), but for the activation's: the leaflet's own words, which the letter
+    tells its reader to look for."""
     context.update(identifier=identifier, first_name=first_name, audience=PARENT if audience is None else audience)
     return Mail(
         to=to,

@@ -10,7 +10,7 @@ from ent_accounts.accounts import Account, ascii_address, same_address
 from ent_accounts.clock import iso
 from ent_accounts.codes import Code, Purpose
 from ent_accounts.deliverability import can_receive, refuse_if_known_undeliverable, undeliverable_view
-from ent_accounts.errors import AddressUndeliverable, InvalidRequest, TooManyRequests
+from ent_accounts.errors import AddressUndeliverable, InvalidCredentials, InvalidRequest, TooManyRequests
 from ent_accounts.flows.credentials import (
     check_password,
     failures_forgotten_on_refusal,
@@ -30,6 +30,12 @@ ALREADY_YOURS = Say(
     "C'est déjà l'adresse de ton compte.",
     "C'est déjà l'adresse de votre compte.",
     "C'est déjà l'adresse de ce compte.",
+)
+# Said next to the current password of a signed-in form: no identifier was typed there, unlike at the login.
+WRONG_CURRENT_PASSWORD = Say(
+    "Ton mot de passe actuel est incorrect.",
+    "Votre mot de passe actuel est incorrect.",
+    "Le mot de passe actuel est incorrect.",
 )
 
 
@@ -135,12 +141,38 @@ def change_password(
     return open_session(services, account)
 
 
-def _check_password(services: Services, signed_in: SignedIn, password: str, request_id: str) -> Account:
+def check_current_password(services: Services, signed_in: SignedIn, password: str, request_id: str) -> None:
+    """Only check the current password, for a form of « gérer son compte » refused for its other fields (a weak or
+    mistyped new password, an address that is not one), so that the page says at once whether the current password
+    is right too; InvalidCredentials (WRONG_CURRENT_PASSWORD) or AccountLocked, and nothing changes.
+
+    It is checked exactly as the change would check it, and its outcome counts the same: a wrong current password is
+    a guess like any other and counts toward the lock-out (its holder sent it, and would only have sent it again with
+    the corrected form, told nothing in between); a right one forgets the failures, as every proven password does.
+    So checking it early never counts a failure the change would not, nor lets a guess go uncounted, and the student
+    learns every mistake at the first try instead of one per try. A form sent without it is not checked."""
+    _check_password(services, signed_in, password, request_id, forget_failures=True)
+
+
+def _check_password(
+    services: Services, signed_in: SignedIn, password: str, request_id: str, forget_failures: bool = False
+) -> Account:
     """The signed-in account, once its current password is proven (against the account and counter as the session
     check read them, when it read the counter). A copy is returned to change: the caller's stays as stored (a page
-    shows it after a refusal). The failures are forgotten by the caller's transaction, not by a write of their own."""
+    shows it after a refusal). The failures are forgotten by the caller's transaction, not by a write of their own,
+    unless `forget_failures`. A wrong password says so in the words of a signed-in form (WRONG_CURRENT_PASSWORD, also
+    next to `current_password`), not the login's, which names an identifier."""
     account, throttle = signed_in.account, signed_in.throttle
     already_read = (copy.deepcopy(account), throttle) if throttle is not None else None
-    return check_password(
-        services, account.identifier, password, request_id, already_read=already_read, forget_failures=False
-    )
+    try:
+        return check_password(
+            services,
+            account.identifier,
+            password,
+            request_id,
+            already_read=already_read,
+            forget_failures=forget_failures,
+        )
+    except InvalidCredentials:
+        fields = {"current_password": WRONG_CURRENT_PASSWORD}
+        raise InvalidCredentials(WRONG_CURRENT_PASSWORD, fields=fields, audience=account.role) from None

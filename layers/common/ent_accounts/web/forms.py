@@ -94,11 +94,17 @@ class FormPage:
         """The steps of every post: the CSRF token, then `check(errors)` (fills in a message per wrong field, None
         for a right one, and returns what `call` needs), then `call` (the use case), then `done(its result)` (the
         next page). A forged post is 403, wrong fields 400, the use case's refusal its own status: each shows the
-        page again. `refused` shows a refusal otherwise; by default its fields, or its message next to `field`."""
+        page again. `refused` shows a refusal otherwise; by default its fields, or its message next to `field`.
+        `check` may raise a DomainError itself (a lock-out met by a password it checks along with the other fields):
+        the page again with that refusal's status and headers, its message next to `field` among those found."""
         if not self.genuine:
             return self.again(403, {"_form": EXPIRED_FORM})
         errors: dict[str, str | None] = {}
-        checked = check(errors)
+        try:
+            checked = check(errors)
+        except DomainError as error:
+            found = {**errors, **field_errors(error, field)}  # in the form's order, when `check` named the field
+            return self.again(error.status, {name: message for name, message in found.items() if message}, error)
         if wrong := {name: message for name, message in errors.items() if message}:
             return self.again(400, wrong)
         try:

@@ -6,15 +6,21 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from ent_accounts import links
 from ent_accounts.accounts import same_address
 from ent_accounts.clock import iso
-from ent_accounts.errors import DomainError, NotAuthenticated
-from ent_accounts.flows.account_settings import SAME_ADDRESSES, account_view, change_password, request_email_change
+from ent_accounts.errors import DomainError, InvalidCredentials, NotAuthenticated
+from ent_accounts.flows.account_settings import (
+    SAME_ADDRESSES,
+    account_view,
+    change_password,
+    check_current_password,
+    request_email_change,
+)
 from ent_accounts.flows.desk import children_of, services_page
 from ent_accounts.flows.sessions import authenticate, authenticate_for_password_check, pending_session_state
 from ent_accounts.services import services
 from ent_accounts.sso.logout import ending_session
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
-from ent_accounts.web.forms import PASSWORDS_DIFFER, REQUIRED, FormPage, checked, field_errors, redirect
+from ent_accounts.web.forms import REQUIRED, FormPage, checked, field_errors, redirect
 from ent_accounts.web.pages import page_for
 from ent_accounts.web.schemas import (
     AccountResponse,
@@ -149,6 +155,18 @@ def get_my_account():
     return away or _my_account(account)
 
 
+def _current_password_too(signed_in, errors: dict, field: str, password: str) -> None:
+    """Every error at once (issue 18): a form of this page refused for its other fields still says whether its
+    current password is right, checked and counted as the change itself would (flows/account_settings.py:
+    check_current_password, which says why that is fair to the lock-out). A lock-out met there is raised, for the
+    form to show with its status."""
+    if password and any(errors.values()):
+        try:
+            check_current_password(services(), signed_in, password, request_context(router).request_id)
+        except InvalidCredentials as wrong:
+            errors[field] = wrong.fields.get("current_password", wrong.message)
+
+
 @router.post(links.MY_ADDRESS, include_in_schema=False)
 def post_my_address():
     signed_in, away = _signed_in_page(for_password_check=True)
@@ -159,13 +177,18 @@ def post_my_address():
     here = request_context(router)
 
     def check(errors):
-        if not form.fields.get("current_password"):
-            errors["current_password"] = REQUIRED
-        typed = form.values["new_email"]
+        password = form.fields.get("current_password", "")
+        errors["current_password"] = None if password else REQUIRED  # first: the form's order
+        typed, again = form.values["new_email"], form.values["new_email_confirmation"]
         new_email, errors["new_email"] = checked(normalize_email, typed) if typed else (None, REQUIRED)
-        confirmation, _ = checked(normalize_email, form.values["new_email_confirmation"])
-        if new_email and not (confirmation and same_address(confirmation, new_email)):
+        if new_email:
+            confirmation, _ = checked(normalize_email, again)
+            differ = not (confirmation and same_address(confirmation, new_email))
+        else:  # not an address: the two compared as typed, so that a different confirmation is said too
+            differ = bool(typed) and typed.casefold() != again.casefold()
+        if differ:
             errors["new_email_confirmation"] = SAME_ADDRESSES
+        _current_password_too(signed_in, errors, "current_password", password)
         return new_email
 
     def call(new_email):
@@ -180,12 +203,15 @@ def post_my_password():
     signed_in, away = _signed_in_page(for_password_check=True)
     if away:
         return away
-    form = FormPage(router, "my_account.html", account=signed_in.account, signed_in=True)
+    account = signed_in.account
+    form = FormPage(router, "my_account.html", account=account, signed_in=True)
 
     def check(errors):
-        errors.update({name: REQUIRED for name in ("password_current", "new_password") if not form.fields.get(name)})
-        if not errors and form.fields["new_password"] != form.fields.get("new_password_confirmation", ""):
-            errors["new_password_confirmation"] = PASSWORDS_DIFFER
+        # Every error at once, as the first connection's form: the password rules and the confirmation together.
+        current = form.fields.get("password_current", "")
+        errors["password_current"] = None if current else REQUIRED
+        form.new_password(errors, account.identifier, (account.first_name, account.last_name))
+        _current_password_too(signed_in, errors, "password_current", current)
 
     def call(_):
         current, new = form.fields["password_current"], form.fields["new_password"]
@@ -201,7 +227,7 @@ def post_my_password():
         token, session = opened
         return _my_account(signed_in.account, password_changed=True, cookies=[session_cookie(token, session)])
 
-    return form.post(check, call, done, refused)
+    return form.post(check, call, done, refused, field="password_current")
 
 
 @router.post(links.LOGOUT, include_in_schema=False)

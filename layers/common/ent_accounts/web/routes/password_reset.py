@@ -79,14 +79,28 @@ def post_forgot_page():
     return form.post(check, call, lambda _: page_for(router, "forgot_password.html", done=True, message=FORGOT_ANSWER))
 
 
+def _reset_account(code: str):
+    """The account a reset link's code is for, or None (forged, used, expired, or the password changed since)."""
+    try:
+        return usable_reset_code(services(), code)[1]
+    except InvalidOrExpiredCode:
+        return None
+
+
+def _link_fails():
+    # Nobody is known from a link that does not work: the page stays impersonal (no account, no audience).
+    return page_for(router, "password_reset.html", 410, valid=False)
+
+
 @router.get(links.PASSWORD_RESET, include_in_schema=False)
 def get_reset_page(code: Annotated[str, Query()] = ""):
-    """The page a reset mail's link opens: a form for the new password, or why the link does not work."""
-    try:
-        usable_reset_code(services(), code)
-    except InvalidOrExpiredCode:
-        return page_for(router, "password_reset.html", 410, valid=False)
-    return page_for(router, "password_reset.html", valid=True, code=code, errors={})
+    """The page a reset mail's link opens: a form for the new password, or why the link does not work. The code
+    names its account: the page says which one (a parent may share the address with children) in its holder's
+    register."""
+    account = _reset_account(code)
+    if account is None:
+        return _link_fails()
+    return page_for(router, "password_reset.html", valid=True, code=code, errors={}, account=account)
 
 
 @router.post(links.PASSWORD_RESET, include_in_schema=False)
@@ -94,16 +108,25 @@ def post_reset_form():
     """The form of that page (works without JavaScript)."""
     form = FormPage(router, "password_reset.html", valid=True)
     code = form.context["code"] = form.fields.get("code", "")
+    account = form.context["account"] = _reset_account(code)
+    if account is None and form.genuine:  # a forged post is refused as such (403) by form.post
+        return _link_fails()
+
+    def check(errors):  # reached with an account only: a post without one is refused above, or as forged
+        return form.new_password(errors, account.identifier, (account.first_name, account.last_name))
 
     def refused(error: DomainError):
         if isinstance(error, InvalidOrExpiredCode):
-            return page_for(router, "password_reset.html", 410, valid=False)
+            return _link_fails()
         return form.again(error.status, field_errors(error), error)
 
     def call(password):
-        reset_password(services(), code, password, request_context(router).request_id)
+        return reset_password(services(), code, password, request_context(router).request_id)
 
-    return form.post(form.new_password, call, lambda _: page_for(router, "password_reset.html", done=True), refused)
+    def done(changed):
+        return page_for(router, "password_reset.html", done=True, account=changed)
+
+    return form.post(check, call, done, refused)
 
 
 @router.post(
