@@ -427,6 +427,9 @@ def test_the_personal_data_page_gives_the_retention_the_service_applies(world, m
     )
     text = html.unescape(Browser(world).get("/donnees-personnelles").text)
     assert "400 jours" in text and "3 mois après le premier mail de validation" in text
+    # Every retention the README gives, from the stack's own settings.
+    for said in ("valable 3 mois", "dans les 15 minutes", "60 minutes", "72 heures", "oublié 24 heures"):
+        assert said in text, said
     login = Browser(world).get("/connexion").text
     assert 'href="/accessibilite">Accessibilité : partiellement conforme</a>' in login
 

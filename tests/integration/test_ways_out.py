@@ -140,3 +140,15 @@ def test_a_cancel_forged_by_another_page_leaves_the_first_connection_open(world)
     page = browser.post("/premiere-connexion/annuler", {}, csrf=False)
     assert 'action="/premiere-connexion"' in page.text  # back to the form, which still works
     assert "__Host-first_connection" in browser.cookies
+
+
+def test_a_bookmarked_logout_address_offers_the_logout_and_never_logs_out_by_itself(world):
+    browser = signed_in(world)
+    page = browser.get("/deconnexion")
+    assert page.status == 200 and "<h1>Se déconnecter</h1>" in page.text
+    assert browser.get("/bureau").status == 200 and "<h1>Bureau</h1>" in browser.page.text  # still signed in
+    browser.get("/deconnexion")
+    after = browser.post("/deconnexion", {})
+    assert "Déconnexion effectuée" in said(after)
+    page = Browser(world).get("/deconnexion")  # nobody signed in: the login page
+    assert "<h1>Connexion</h1>" in page.text

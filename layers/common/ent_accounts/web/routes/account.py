@@ -230,6 +230,15 @@ def post_my_password():
     return form.post(check, call, done, refused, field="password_current")
 
 
+@router.get(links.LOGOUT, include_in_schema=False)
+def get_logout_page():
+    """A bookmarked or typed logout address: the page with the logout button (a GET never logs out, or any site's
+    link could); without a session, the login page."""
+    if session_token(router.current_event) is None:
+        return redirect(request_context(router).links.login())
+    return page_for(router, "logout.html")
+
+
 @router.post(links.LOGOUT, include_in_schema=False)
 def post_logout_page():
     if FormPage(router).genuine:  # a forged post must not sign anybody out

@@ -4,6 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
+from ent_accounts.lockout import FAILURE_MEMORY
 from ent_accounts.services import services
 from ent_accounts.web.api import error_body, json_response
 from ent_accounts.web.pages import page_for
@@ -52,6 +53,11 @@ def _footer_page(template: str, **context):
         publisher_contact=settings.publisher_contact,
         validation_months=settings.validation_months,
         session_hours=settings.session_hours,
+        provisional_password_months=settings.provisional_password_months,
+        challenge_minutes=settings.challenge_minutes,
+        reset_link_minutes=settings.reset_link_minutes,
+        email_change_link_hours=settings.email_change_link_hours,
+        failure_memory_hours=int(FAILURE_MEMORY.total_seconds() // 3600),
         session_idle_minutes=settings.session_idle_minutes,
         audit_retention_days=settings.audit_retention_days,
         log_retention_days=settings.log_retention_days,
