@@ -206,7 +206,15 @@ def logout_endpoint():
         fields = confirmation_fields(params)
         # Chromium applies CSP form-action to the redirect that follows the form's post (web/pages.py).
         leads_to = (urlunsplit((*urlsplit(answer.redirect)[:2], "", "", "")),) if answer.redirect else ()
-        return page_for(router, "logout_confirmation.html", fields=fields, stay=here.links.desk(), form_action=leads_to)
+        # The page's own button answers the service; the header's logout (which would not) is left out here.
+        return page_for(
+            router,
+            "logout_confirmation.html",
+            fields=fields,
+            stay=here.links.desk(),
+            form_action=leads_to,
+            has_session=False,
+        )
     cookies = [cleared_session_cookie(), cleared_sign_in_cookie()]
     if answer.redirect:
         status = 303 if posted else 302
