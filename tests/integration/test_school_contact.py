@@ -119,8 +119,10 @@ def test_refused_fields_are_said_next_to_each_field_and_nothing_is_saved(world):
     page = save(admin, {**CONTACT, "hours": "x" * 201})
     assert page.status == 400 and "au plus 200 caractères" in field_error(page, "hours")
     assert world.store.school_contact(UAI, consistent=True) is None
-    page = admin.post(f"/etablissement/{UAI}/coordonnees", {**CONTACT, "version": "pas-un-nombre"})
-    assert page.status == 400 and "rechargez-la" in said(page)
+    for forged in ("pas-un-nombre", "-1", "9" * 39, "١٢"):  # 39 digits: more than DynamoDB's numbers hold
+        admin.get(f"/etablissement/{UAI}/coordonnees")
+        page = admin.post(f"/etablissement/{UAI}/coordonnees", {**CONTACT, "version": forged})
+        assert page.status == 400 and "rechargez-la" in said(page), forged
     assert world.store.school_contact(UAI, consistent=True) is None
 
 

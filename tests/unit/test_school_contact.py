@@ -77,3 +77,38 @@ def test_every_refused_field_is_named_at_once():
     assert errors["phone"] == PHONE_MESSAGE and errors["email"] == EMAIL_MESSAGE
     assert "une seule ligne" in errors["name"] and "une seule ligne" in errors["hours"]
     assert checked_contact("0341234A", {})[1] == {"name": "Le nom de l'établissement est obligatoire."}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["secretariat?cc=pirate%40evil.example@college.fr", "a&body=x@college.fr", "a=b@college.fr", "a@college.fr?cc=b"],
+)
+def test_an_address_that_would_add_recipients_or_a_body_to_the_mailto_link_is_refused(typed):
+    from ent_accounts.school_contact import email_address
+
+    with pytest.raises(ValueError, match="adresse mail n'est pas valide"):
+        email_address(typed)
+
+
+def test_a_failed_read_leaves_the_pages_with_the_general_words_and_is_not_retried_at_each_view():
+    """Whatever the table answers, the footer's details never fail a page; the failure is kept as long as a copy."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from ent_accounts.clock import FrozenClock
+    from ent_accounts.flows.school_contact import contact_for_pages
+    from ent_accounts.store import StoreFailure
+
+    class Refusing:
+        reads = 0
+
+        def school_contact(self, uai, consistent=False):
+            Refusing.reads += 1
+            raise StoreFailure("AccessDeniedException")
+
+    clock = FrozenClock(datetime(2026, 9, 1, 8, tzinfo=UTC))
+    services = SimpleNamespace(clock=clock, store=Refusing())
+    assert contact_for_pages(services, "0341234A") is None
+    assert contact_for_pages(services, "0341234A") is None and Refusing.reads == 1
+    clock.advance(minutes=5)
+    assert contact_for_pages(services, "0341234A") is None and Refusing.reads == 2

@@ -99,7 +99,9 @@ def phone_number(raw: str) -> str:
 def email_address(raw: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
-    if len(raw) > EMAIL_MAX_LENGTH:
+    # Only the characters an institutional address uses before the @: the pages link to it as mailto:, where ?, &,
+    # = or % would add recipients or a body to the mail a student writes.
+    if len(raw) > EMAIL_MAX_LENGTH or not re.fullmatch(r"[A-Za-z0-9._+-]+@[^?&=%#\s/]+", raw):
         raise ValueError(EMAIL_MESSAGE)
     try:
         return validate_email(raw, check_deliverability=False).normalized

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from ent_accounts.errors import ChangedMeanwhile, InvalidRequest
+from ent_accounts.observability import logger
 from ent_accounts.school_contact import SchoolContact, checked_contact
-from ent_accounts.store import AuditEvent, Conflict, StoreUnavailable
+from ent_accounts.store import AuditEvent, Conflict
 
 if TYPE_CHECKING:
     from ent_accounts.services import Services
@@ -52,8 +53,9 @@ def contact_for_pages(services: Services, uai: str | None) -> SchoolContact | No
         return copy[1]
     try:
         contact = services.store.school_contact(uai)
-    except StoreUnavailable:
-        return copy[1] if copy is not None else None
+    except Exception as failed:  # a footer's details never fail a page (DESIGN.md, "school contact")
+        logger.warning("school contact unread", extra={"uai": uai, "error": type(failed).__name__})
+        contact = copy[1] if copy is not None else None
     if len(copies) >= MAX_SCHOOLS:
         copies.clear()
     copies[uai] = (now, contact)
@@ -79,6 +81,7 @@ def update_contact(
     try:
         services.store.put_school_contact(contact, expected_version, event)
     except Conflict:
+        forget(services.store, uai)  # this container's copy is behind the save that won: read it again
         raise ContactChangedMeanwhile() from None
     forget(services.store, uai)
     return contact

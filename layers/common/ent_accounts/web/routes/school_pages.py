@@ -671,10 +671,8 @@ def post_contact(uai: str):
     allowed = _allowed(member, uai, Action.EDIT_CONTACT)
     fields = _form()
     values = {name: fields.get(name, "")[:1024] for name in CONTACT_LABELS}
-    try:
-        version = int(fields.get("version", ""))
-    except ValueError:
-        version = -1
+    raw_version = fields.get("version", "")
+    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) <= 12 else -1
     if version < 0:  # not this page's form: shown again as stored
         raise InvalidRequest("Ce formulaire n'est pas celui de la page : rechargez-la et recommencez.")
     here = request_context(router)
