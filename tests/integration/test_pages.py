@@ -170,10 +170,13 @@ def test_the_first_connection_page_says_its_time_limit_and_a_late_form_keeps_wha
     assert "à envoyer avant 14 h 15" in page.text
     world.clock.advance(minutes=16)
     late = {"new_password": NEW_PASSWORD, "new_password_confirmation": NEW_PASSWORD}
-    page = browser.post("/premiere-connexion", {**late, "birth_date": "14/05/2011", "email": "jeanne@laposte.net"})
+    assert 'name="identifier" value="jdupont12"' in page.text  # the form carries its account's identifier
+    typed = {**late, "identifier": "JDupont12", "birth_date": "14/05/2011", "email": "jeanne@laposte.net"}
+    page = browser.post("/premiere-connexion", typed)
     text = html.unescape(page.text)
     assert "<h1>Connexion</h1>" in text and "La date de naissance et l'adresse mail saisies sont gardées" in text
     assert NEW_PASSWORD not in text and 'value="14/05/2011"' in text  # kept in the form, never the password
+    assert re.search(r'<input[^>]*name="identifier"[^>]*value="jdupont12"', text)  # only the password to type
     page = browser.post(
         "/connexion",
         {

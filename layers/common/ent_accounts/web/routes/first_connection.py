@@ -3,7 +3,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ent_accounts import links
-from ent_accounts.accounts import Status
+from ent_accounts.accounts import Status, normalize_identifier
 from ent_accounts.clock import iso
 from ent_accounts.errors import AlreadyCompleted, DomainError, InvalidChallenge
 from ent_accounts.flows.first_connection import (
@@ -21,6 +21,7 @@ from ent_accounts.web.forms import (
     birth_date_from_form,
     checked,
     field_errors,
+    identifier_error,
     redirect,
 )
 from ent_accounts.web.pages import page_for
@@ -115,15 +116,17 @@ def first_connection_page(identifier: str, until, values: dict, cookies=(), stat
 
 
 def _too_late(form: FormPage):
-    """The form came after its time: the login page, the birth date and address typed kept in the form (never the
-    passwords), so that logging in again with the provisional password brings them back."""
+    """The form came after its time: the login page with the identifier filled in, the birth date and address typed
+    kept in the form (never the passwords), so that logging in again with the provisional password brings them
+    back."""
     kept = {name: form.fields.get(name, "")[:MAX_KEPT] for name in KEPT}
+    identifier = normalize_identifier(form.fields.get("identifier", ""))
     return page_for(
         router,
         "login.html",
         400,
         errors={},
-        values={},
+        values={"identifier": identifier} if identifier_error(identifier) is None else {},
         notice=TOO_LATE,
         kept={name: value for name, value in kept.items() if value.strip()},
         **pending_view(router.current_event).context,
