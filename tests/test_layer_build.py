@@ -272,13 +272,17 @@ for name in ("eleves.xlsx", "eleves.ods"):
     school_file = read_school_file(name, open(plan["files"][name], "rb").read())
     answers[name] = [school_file.kind, [row.birth_date for row in school_file.rows]]
 answers["calamine"] = sys.modules["python_calamine"].__file__
+from ent_accounts.staff.enrolment_qr import enrolment_qr_svg
+answers["qr_code"] = enrolment_qr_svg("otpauth://totp/ENT:a@b.fr?secret=ABCDEFGH")[:26]
+answers["segno"] = sys.modules["segno"].__file__
 print(json.dumps(answers))
 """
 
 
-def test_the_admin_layer_reads_schools_workbooks_alone(tmp_path):
-    """python-calamine (the workbooks' reader) from the admin layer as sam build makes it, the reader from the common
-    layer, in a Python without site-packages: an .xlsx and an .ods read, their date cells kept."""
+def test_the_admin_layer_reads_schools_workbooks_and_draws_the_enrolment_qr_code_alone(tmp_path):
+    """python-calamine (the workbooks' reader) and segno (the staff enrolment's QR code) from the admin layer as sam
+    build makes it, the code from the common layer, in a Python without site-packages: an .xlsx and an .ods read,
+    their date cells kept; a QR code drawn."""
     from tests.support import school_files
 
     arch = os.uname().machine
@@ -301,6 +305,8 @@ def test_the_admin_layer_reads_schools_workbooks_alone(tmp_path):
     assert result.returncode == 0, result.stderr[-4000:]
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert answers.pop("calamine").startswith(str(admin_layer))
+    assert answers.pop("segno").startswith(str(admin_layer))
+    assert answers.pop("qr_code") == '<svg viewBox="0 0 148 148"'
     born = [born.isoformat() for _, _, born, _ in school_files.CLASS_4B]
     assert answers == {
         "eleves.xlsx": ["classeur Excel (.xlsx), feuille « Élèves »", [*born, "2012-08-09"]],

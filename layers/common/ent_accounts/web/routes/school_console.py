@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from markupsafe import Markup
 
 from ent_accounts import links
 from ent_accounts.console.paths import SchoolPaths
@@ -21,6 +22,7 @@ from ent_accounts.errors import AccountLocked, DomainError
 from ent_accounts.flows import staff as flows
 from ent_accounts.services import services
 from ent_accounts.staff import totp
+from ent_accounts.staff.enrolment_qr import enrolment_qr_svg
 from ent_accounts.staff.members import ROLE_LABELS, StaffMember
 from ent_accounts.staff.sessions import Stage
 from ent_accounts.templates import french_time
@@ -249,10 +251,13 @@ def _enrolment_member() -> StaffMember | None:
 
 def _enrolment_context(member: StaffMember) -> dict:
     secret = flows.enrolment_secret(services(), member)
+    uri = totp.provisioning_uri(secret, member.email)
     return {
         "member": member,
         "grouped_secret": totp.grouped(secret),
-        "uri": totp.provisioning_uri(secret, member.email),
+        "uri": uri,
+        # segno's own markup: the URI is drawn as modules, never written into it as text (the title is ours).
+        "qr_code": Markup(enrolment_qr_svg(uri)),  # noqa: S704
     }
 
 
