@@ -262,3 +262,17 @@ def test_a_member_of_two_schools_has_each_schools_role_in_it(world):
     assert world.store.get_account("pdurand10") == before
     browser.get(f"/etablissement/{UAI}/comptes/jdupont12")
     assert letters_pdf(browser.post(f"/etablissement/{UAI}/comptes/jdupont12/reinitialiser", {}))
+
+
+def test_a_uai_typed_in_lower_case_opens_the_schools_pages_at_their_address(world):
+    school_with_students(world)
+    browser = staff(world, role="gestionnaire")
+    typed = world.call("GET", "/etablissement/0341234a/comptes?q=jeanne&classe=4e+B", headers=browser._headers())
+    assert typed.status == 301
+    assert typed.header("Location").endswith(f"/etablissement/{UAI}/comptes?q=jeanne&classe=4e+B")
+    listing = browser.get("/etablissement/0341234a/comptes?q=jeanne")
+    assert listing.status == 200 and "Dupont" in listing.text and "Martin</" not in listing.text
+    answer = browser.post("/etablissement/0341234a/comptes/jdupont12/reinitialiser", {})  # a form sent so
+    assert answer.status == 200 and answer.header("Content-Type") == "application/pdf"
+    assert browser.get("/etablissement/0751234b").status == 404  # another school's, in any case
+    assert world.call("GET", "/etablissement/0341234aa", headers=browser._headers()).status == 404  # no UAI at all

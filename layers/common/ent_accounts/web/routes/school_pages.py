@@ -16,7 +16,7 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -48,6 +48,7 @@ from ent_accounts.flows.staff import (
     team_mate,
 )
 from ent_accounts.observability import logger
+from ent_accounts.schools import normalize_uai
 from ent_accounts.services import services
 from ent_accounts.staff.members import (
     ROLE_ACTIONS,
@@ -126,16 +127,32 @@ def _to_sign_in() -> Response:
 
 
 def _signed_in(handler):
-    """The route, or the sign-in page when the session is missing or ended."""
+    """The route, or the sign-in page when the session is missing or ended. A UAI typed in lower case (0341234a) is
+    the school's: a page opened so moves to its canonical address, a form sent so is taken as the school's."""
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
+        typed = kwargs.get("uai")
+        canonical = normalize_uai(typed)
+        if typed is not None and canonical and canonical != typed:
+            if router.current_event.http_method == "GET":
+                return _to_canonical(typed, canonical)
+            kwargs["uai"] = canonical
         try:
             return handler(*args, **kwargs)
         except _SignIn:
             return _to_sign_in()
 
     return wrapped
+
+
+def _to_canonical(typed: str, canonical: str) -> Response:
+    """301 to the same page under the upper-case UAI, its query kept (bookmarks and typed addresses converge)."""
+    event = router.current_event
+    path = event.path.replace(f"{links.STAFF_HOME}/{typed}", f"{links.STAFF_HOME}/{canonical}", 1)
+    query = event.multi_value_query_string_parameters or {}
+    search = f"?{urlencode(query, doseq=True)}" if query else ""
+    return Response(status_code=301, headers={"Location": request_context(router).links.page(path) + search}, body="")
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
