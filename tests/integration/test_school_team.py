@@ -11,7 +11,7 @@ import pytest
 from ent_accounts.staff.members import Role, StaffStatus
 from tests.support.browser import Browser
 from tests.support.links import code_in
-from tests.support.staff import enrol, field_error, invite
+from tests.support.staff import enrol, field_error, invite, sign_in
 
 UAI = "0341234A"
 OTHER = "0751234B"
@@ -49,7 +49,7 @@ def test_an_administrator_invites_and_the_invitee_accepts(world):
     assert done.status == 200 and f"Invitation envoyée à {NEWCOMER}" in done.text
     assert "Paul Roux" in done.text and "Gestionnaire" in done.text
     assert re.search(
-        r"Paul Roux</th>\s*<td>[^<]+</td>\s*<td>Gestionnaire</td>\s*<td>Invitation envoyée</td>", done.text
+        r"Paul Roux</th>\s*<td>[^<]+</td>\s*<td>Gestionnaire</td>\s*<td>Invitation envoyée, lien valable", done.text
     )
     assert [mail for mail in world.mails() if NEWCOMER in mail.to]
     newcomer, _, _ = enrol(world, email=NEWCOMER)
@@ -191,7 +191,8 @@ def offer_mails(world, email=BOB):
 
 
 def row(page, name, role, status):
-    return re.search(rf"{name}</th>\s*<td>[^<]+</td>\s*<td>{role}</td>\s*<td>{status}</td>", page.text)
+    """The team table's row of `name`, whose status cell begins with `status`."""
+    return re.search(rf"{name}</th>\s*<td>[^<]+</td>\s*<td>{role}</td>\s*<td>{status}[^<]*</td>", said(page))
 
 
 def test_inviting_staff_of_another_school_offers_the_role_which_they_accept(world):
@@ -287,3 +288,30 @@ def test_ops_still_give_an_existing_member_the_role_at_once(world):
     flows.disable(world.services, gone, "ops", "test")
     with pytest.raises(InvalidRequest):  # ops are told (the team page never is)
         invite(world, email=BOB, uai="0599999X", role="lecteur")
+
+
+def test_the_team_page_says_until_when_an_invitation_works_and_when_it_ended(world):
+    """A new address's invitation and an offer to staff elsewhere, in the same words: valid until (Paris time),
+    then expired with the way to send it again; sent again, valid anew."""
+    from datetime import UTC, datetime
+
+    world.clock.set(datetime(2026, 12, 4, 9, 30, tzinfo=UTC))  # 10 h 30 in Paris
+    staff_elsewhere(world)
+    invite(world, email=ADMIN, uai=UAI, role="administrateur")
+    browser, secret, _ = enrol(world, email=ADMIN)
+    browser.get(f"/etablissement/{UAI}/equipe")
+    browser.post(f"/etablissement/{UAI}/equipe", invitation())
+    page = browser.post(f"/etablissement/{UAI}/equipe", invitation(email=BOB, role="lecteur", first_name="Robert"))
+    until = "Invitation envoyée, lien valable jusqu'au 7 décembre 2026 à 10 h 30"
+    assert row(page, "Paul Roux", "Gestionnaire", until) and row(page, "Robert Roux", "Lecteur", until)
+
+    world.clock.advance(hours=72, seconds=1)
+    browser = Browser(world)
+    sign_in(world, ADMIN, secret, browser=browser)  # three days later: a new staff session
+    page = browser.get(f"/etablissement/{UAI}/equipe")
+    ended = "Invitation expirée le 7 décembre 2026 à 10 h 30 : à renvoyer avec le formulaire d'invitation"
+    assert row(page, "Paul Roux", "Gestionnaire", ended) and row(page, "Robert Roux", "Lecteur", ended)
+
+    page = browser.post(f"/etablissement/{UAI}/equipe", invitation())  # sent again: a new link, valid 72 h
+    assert row(page, "Paul Roux", "Gestionnaire", "Invitation envoyée, lien valable jusqu'au 10 décembre 2026")
+    assert row(page, "Robert Roux", "Lecteur", "Invitation expirée")

@@ -185,6 +185,7 @@ def invite(
             created_at=now,
             created_by=actor,
             invitation_hash=code.code_hash,
+            invitation_expires_at=expires_at,
         )
         code.identifier = member.member_id
         writes = services.store.staff_writes().create_member(member).put_code(code)
@@ -213,6 +214,7 @@ def invite(
     member = existing.with_changes(
         roles={**existing.roles, uai: parsed_role},
         invitation_hash=code.code_hash if invited_again else existing.invitation_hash,
+        invitation_expires_at=expires_at if invited_again else existing.invitation_expires_at,
     )
     writes = (
         services.store.staff_writes().save_member(member, existing.version).put_role(uai, member.member_id, parsed_role)

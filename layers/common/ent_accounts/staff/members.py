@@ -80,6 +80,7 @@ class StaffMember:
     recovery_code_hashes: frozenset[str] = frozenset()  # HMAC (staff/recovery.py) of the codes not used yet
     credential_version: int = 1  # bumped by a password change or a disabling: older sessions stop working
     invitation_hash: str | None = None  # the latest invitation link's code hash: only that link accepts
+    invitation_expires_at: datetime | None = None  # that link's end (the team page says until when it works)
     created_at: datetime | None = None
     created_by: str = ""
     version: int = 1  # optimistic lock of every write of the item

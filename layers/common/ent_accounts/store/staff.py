@@ -115,6 +115,8 @@ def member_item(member: StaffMember) -> dict:
         item["created_at"] = {"S": iso(member.created_at)}
     if member.invitation_hash:
         item["invitation_hash"] = {"S": member.invitation_hash}
+    if member.invitation_expires_at:
+        item["invitation_expires_at"] = {"S": iso(member.invitation_expires_at)}
     return item
 
 
@@ -122,6 +124,7 @@ def member_from_item(item: dict) -> StaffMember:
     from datetime import datetime
 
     created = item.get("created_at", {}).get("S")
+    invitation_ends = item.get("invitation_expires_at", {}).get("S")  # absent from items written before it
     return StaffMember(
         member_id=item["member_id"]["S"],
         email=item["email"]["S"],
@@ -138,6 +141,9 @@ def member_from_item(item: dict) -> StaffMember:
         created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
         created_by=item.get("created_by", {}).get("S", ""),
         invitation_hash=item.get("invitation_hash", {}).get("S"),
+        invitation_expires_at=datetime.fromisoformat(invitation_ends.replace("Z", "+00:00"))
+        if invitation_ends
+        else None,
         version=int(item["version"]["N"]),
     )
 

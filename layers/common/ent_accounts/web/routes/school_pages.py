@@ -60,6 +60,7 @@ from ent_accounts.staff.members import (
     authorize,
     normalize_email,
 )
+from ent_accounts.templates import french_datetime
 from ent_accounts.web import admin_views
 from ent_accounts.web.context import request_context
 from ent_accounts.web.csrf import csrf_valid
@@ -522,6 +523,22 @@ class TeamRow:
     status_label: str
     may_remove: bool  # anyone but oneself
     sort_key: tuple[str, str]
+    may_invite_again: bool = False  # an invitation whose link ended: the form sends a new one
+
+
+def _invitation_ended(expires_at: datetime | None) -> bool:
+    """Its link no longer works (an invitation written before its end was kept may be sent again too)."""
+    return expires_at is None or expires_at <= services().clock.now()
+
+
+def _invitation_status(expires_at: datetime | None) -> str:
+    """An invitation's or a role offer's state, in the same words for both (an administrator never learns that the
+    address was already staff elsewhere): until when its link works, or that it ended and may be sent again."""
+    if expires_at is None:
+        return TEAM_STATUS[StaffStatus.INVITED]
+    if _invitation_ended(expires_at):
+        return f"Invitation expirée le {french_datetime(expires_at)} : à renvoyer avec le formulaire d'invitation"
+    return f"Invitation envoyée, lien valable jusqu'au {french_datetime(expires_at)}"
 
 
 def _team_rows(uai: str, member: StaffMember) -> list[TeamRow]:
@@ -534,9 +551,12 @@ def _team_rows(uai: str, member: StaffMember) -> list[TeamRow]:
             f"{one.first_name} {one.last_name}",
             one.email,
             ROLE_LABELS[one.roles[uai]],
-            TEAM_STATUS[one.status],
+            _invitation_status(one.invitation_expires_at)
+            if one.status is StaffStatus.INVITED
+            else TEAM_STATUS[one.status],
             one.member_id != member.member_id,
             (one.last_name.casefold(), one.first_name.casefold()),
+            one.status is StaffStatus.INVITED and _invitation_ended(one.invitation_expires_at),
         )
         for one in members
     ]
@@ -547,9 +567,10 @@ def _team_rows(uai: str, member: StaffMember) -> list[TeamRow]:
             f"{offer.first_name} {offer.last_name}",
             offer.email,
             ROLE_LABELS[offer.role],
-            TEAM_STATUS[StaffStatus.INVITED],
+            _invitation_status(offer.expires_at),
             True,
             (offer.last_name.casefold(), offer.first_name.casefold()),
+            _invitation_ended(offer.expires_at),
         )
         for offer in school_role_offers(services(), uai, by_member=member)
         if offer.member_id not in listed
@@ -582,7 +603,8 @@ def post_team_invite(uai: str):
     allowed = _allowed(member, uai, Action.MANAGE_STAFF)
     fields = _form()
     values = {name: fields.get(name, "").strip() for name in TEAM_LABELS}
-    if any(row.email == normalize_email(values["email"]) for row in _team_rows(uai, member)):
+    email = normalize_email(values["email"])
+    if any(row.email == email and not row.may_invite_again for row in _team_rows(uai, member)):
         return _team_page(uai, member, allowed, 400, errors={"email": ALREADY_MEMBER}, values=values)
     here = request_context(router)
     try:
