@@ -2,7 +2,8 @@
 service, for ops. See README, "Which schools an IAM caller may act on".
 
 A grant names an IAM role (every session of it holds the grant) or an IAM user, and its schools or all of them;
-`set` replaces what the identity held. Only an identity holding every school (the AdminPrincipals parameter, or a
+`set` replaces what the identity held, `change` adds schools and takes others away, keeping the rest (a change made
+meanwhile by someone else is kept too). Only an identity holding every school (the AdminPrincipals parameter, or a
 grant with --all-schools) may change or list grants; `me` says what the identity running the command holds.
 """
 
@@ -15,7 +16,13 @@ from ent_admin.api import ApiError, Client
 from ent_admin.common import Stop, confirm
 
 PATH = "/api/admin/grants"
-OPTIONS = {"principal": "--principal", "schools": "--uai", "all_schools": "--all-schools"}
+OPTIONS = {
+    "principal": "--principal",
+    "schools": "--uai",
+    "all_schools": "--all-schools",
+    "add": "--add",
+    "remove": "--remove",
+}
 
 
 def add_commands(commands) -> None:
@@ -41,6 +48,22 @@ def add_commands(commands) -> None:
     )
     schools.add_argument("--all-schools", action="store_true", help="tous les établissements (exploitation)")
     _json_option(setting)
+
+    change = sub.add_parser(
+        "change",
+        help="ajouter des établissements à une identité IAM ou lui en retirer, en gardant les autres",
+        description="Ajouter des établissements à l'autorisation d'une identité IAM ou lui en retirer ; les autres "
+        "restent, même ceux qu'un autre aurait donnés entre-temps.",
+    )
+    change.set_defaults(command=change_grant)
+    _principal_option(change)
+    change.add_argument(
+        "--add", action="append", default=[], metavar="UAI", help="un établissement à ajouter (répétable)"
+    )
+    change.add_argument(
+        "--remove", action="append", default=[], metavar="UAI", help="un établissement à retirer (répétable)"
+    )
+    _json_option(change)
 
     listing = sub.add_parser("list", help="lister les identités IAM autorisées et leurs établissements")
     listing.set_defaults(command=list_grants)
@@ -72,6 +95,16 @@ def _json_option(parser) -> None:
 def set_grant(args, client: Client, out) -> None:
     body = {"principal": args.principal, "schools": args.uais or [], "all_schools": args.all_schools}
     stored = _call(client, "PUT", PATH, body)
+    if args.json:
+        _print_json(stored, out)
+        return
+    print(f"{stored['arn']} : {_schools(stored)}.", file=out)
+
+
+def change_grant(args, client: Client, out) -> None:
+    if not args.add and not args.remove:
+        raise Stop("Donnez au moins un établissement à ajouter (--add) ou à retirer (--remove).", 2)
+    stored = _call(client, "PATCH", PATH, {"principal": args.principal, "add": args.add, "remove": args.remove})
     if args.json:
         _print_json(stored, out)
         return

@@ -159,7 +159,7 @@ def test_only_the_school_routes_need_a_signature():
                 assert "credentials" not in integration, (method, path)
             else:
                 assert "security" not in operation, (method, path)
-    assert seen == 21  # 8 school routes (links included), 6 client registry routes, 4 grants routes, 3 staff routes
+    assert seen == 22  # 8 school routes (links included), 6 client registry routes, 5 grants routes, 3 staff routes
     body = translated["Resources"]["Api"]["Properties"]["Body"]
     binary = set(body["x-amazon-apigateway-binary-media-types"])
     assert binary & {"application/pdf", "*/*"}  # the letters' PDF leaves as bytes

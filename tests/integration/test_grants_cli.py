@@ -56,3 +56,19 @@ def test_a_principal_the_service_cannot_grant_is_told_in_the_options_words(world
     assert code == 2 and "--uai : « 12 »" in err
     code, _ = run(world, "grants", "remove", "--principal", ROLE, "--oui")
     assert code == 1 and "Aucune autorisation n'est enregistrée pour ce principal." in capsys.readouterr().err
+
+
+def test_ops_add_a_school_to_an_integration_and_take_one_back_keeping_the_others(world, capsys):
+    code, out = run(world, "grants", "set", "--principal", ROLE, "--uai", UAI)
+    assert code == 0
+    code, out = run(world, "grants", "change", "--principal", ROLE, "--add", OTHER_UAI.lower(), "--add", "0311234C")
+    assert (code, out) == (0, f"{ROLE} : 3 établissements (0311234C, {UAI}, {OTHER_UAI}).\n")
+    code, out = run(world, "grants", "change", "--principal", ROLE, "--remove", UAI, "--json")
+    assert code == 0 and json.loads(out)["schools"] == ["0311234C", OTHER_UAI] and json.loads(out)["version"] == 3
+    code, _ = run(world, "grants", "change", "--principal", ROLE)
+    assert code == 2 and "--add" in capsys.readouterr().err
+    code, _ = run(world, "grants", "change", "--principal", ROLE, "--remove", "0311234C", "--remove", OTHER_UAI)
+    err = capsys.readouterr().err
+    assert code == 2 and "--remove : Il ne lui resterait aucun établissement" in err
+    code, _ = run(world, "grants", "change", "--principal", ROLE, "--add", "12")
+    assert code == 2 and "--add : « 12 »" in capsys.readouterr().err

@@ -8,8 +8,8 @@
   bootstrap, which no write to the table can take away;
 - any other principal holds what its grant says (store/iam_grants.py), or nothing without one.
 
-Managing grants (set, remove, list) needs every school: a caller limited to its schools can neither widen its own
-grant nor see who else may act where. Each change is audited (`by`: the caller's ARN; the schools before and
+Managing grants (set, change, remove, list) needs every school: a caller limited to its schools can neither widen
+its own grant nor see who else may act where. Each change is audited (`by`: the caller's ARN; the schools before and
 after) in the change's transaction.
 
 **The grant a warm container read is trusted for at most `LIFETIME` (30 s)**, per store, per principal, like the
@@ -39,6 +39,12 @@ LIFETIME = timedelta(seconds=30)
 MAX_SCHOOLS = 5000  # an académie's schools, several times over; 8 characters each, far below an item's 400 KB
 SCHOOLS_MESSAGE = "Donnez au moins un établissement (UAI), ou bien tous les établissements (all_schools), pas les deux."
 TOO_MANY_MESSAGE = f"Au plus {MAX_SCHOOLS} établissements par autorisation : donnez plutôt tous les établissements."
+NO_CHANGE_MESSAGE = "Donnez au moins un établissement à ajouter (add) ou à retirer (remove)."
+HOLDS_ALL_MESSAGE = (
+    "Cette identité agit sur tous les établissements : donnez-lui plutôt ses établissements à la place (set)."
+)
+NONE_LEFT_MESSAGE = "Il ne lui resterait aucun établissement : retirez plutôt son autorisation (remove)."
+CHANGE_ATTEMPTS = 8  # as many changes at once as the races send; each lost write is read and applied again
 
 _copies: WeakKeyDictionary[Store, dict[str, tuple[datetime, Grant | None]]] = WeakKeyDictionary()
 
@@ -117,6 +123,64 @@ def set_grant(
     return grant
 
 
+def change_grant_schools(
+    services: Services, scope: Scope, arn: str, add: Iterable[str], remove: Iterable[str], request_id: str
+) -> Grant:
+    """Add schools to `arn`'s grant and take others from it, keeping the rest (a grant is made if it has none);
+    returns the grant as stored. Unlike `set_grant`, it needs no version: the change is applied to the grant as it
+    is when written, so another change made meanwhile (another operator, another container) is kept, never
+    overwritten: the write is conditional on the version read, and read again and applied again when it lost."""
+    require_all_schools(scope)
+    principal = _principal(arn)
+    added, removed = _uais(add, "add"), _uais(remove, "remove")
+    if not added and not removed:
+        raise InvalidRequest(NO_CHANGE_MESSAGE, fields={"add": NO_CHANGE_MESSAGE})
+    if both := added & removed:
+        message = f"{', '.join(sorted(both))} : à la fois ajouté et retiré."
+        raise InvalidRequest(message, fields={"remove": message})
+    for _ in range(CHANGE_ATTEMPTS):
+        current = services.store.get_grant(principal)
+        if current is not None and current.all_schools:
+            raise InvalidRequest(HOLDS_ALL_MESSAGE, fields={"add" if added else "remove": HOLDS_ALL_MESSAGE})
+        before = current.schools if current else frozenset()
+        wanted = (before | added) - removed
+        if not wanted:
+            raise InvalidRequest(NONE_LEFT_MESSAGE, fields={"remove": NONE_LEFT_MESSAGE})
+        if len(wanted) > MAX_SCHOOLS:
+            raise InvalidRequest(TOO_MANY_MESSAGE, fields={"add": TOO_MANY_MESSAGE})
+        if current is not None and wanted == before:
+            return current  # already so: nothing written, nothing audited
+        version = current.version if current else 0
+        now = services.clock.now()
+        grant = Grant(
+            principal=principal,
+            arn=current.arn if current else arn.strip(),
+            schools=frozenset(wanted),
+            all_schools=False,
+            created_by=current.created_by if current else scope.caller,
+            created_at=current.created_at if current else now,
+            updated_by=scope.caller,
+            updated_at=now,
+            version=version + 1,
+        )
+        details = {
+            "by": scope.caller,
+            "arn": grant.arn,
+            "schools": _described(grant),
+            "previous": _described(current),
+            "added": ",".join(sorted(wanted - before)),
+            "removed": ",".join(sorted(before - wanted)),
+        }
+        try:
+            services.store.put_grant(grant, version, AuditEvent("grant_changed", request_id, details))
+            return grant
+        except Conflict:
+            continue  # changed meanwhile: apply this change to what it is now
+        finally:
+            forget(services.store)
+    raise GrantChangedMeanwhile()
+
+
 def remove_grant(services: Services, scope: Scope, arn: str, request_id: str) -> None:
     """Take every school from `arn` (its grant goes; the audit events stay)."""
     require_all_schools(scope)
@@ -160,15 +224,21 @@ def _schools(uais: Iterable[str], all_schools: bool) -> frozenset[str]:
     raw = [uai for uai in uais if uai and uai.strip()]
     if all_schools == bool(raw):
         raise InvalidRequest(SCHOOLS_MESSAGE, fields={"schools": SCHOOLS_MESSAGE})
+    wanted = _uais(raw, "schools")
+    if len(wanted) > MAX_SCHOOLS:
+        raise InvalidRequest(TOO_MANY_MESSAGE, fields={"schools": TOO_MANY_MESSAGE})
+    return wanted
+
+
+def _uais(uais: Iterable[str], field: str) -> frozenset[str]:
+    """The UAIs given (normalised, blanks left out); the first malformed one refused, named, under `field`."""
     wanted = set()
-    for uai in raw:
+    for uai in (uai for uai in uais if uai and uai.strip()):
         code = school_codes.normalize_uai(uai)
         if code is None:
             message = f"« {uai.strip()[:20]} » : {school_codes.UAI_MESSAGE}"
-            raise InvalidRequest(message, fields={"schools": message})
+            raise InvalidRequest(message, fields={field: message})
         wanted.add(code)
-    if len(wanted) > MAX_SCHOOLS:
-        raise InvalidRequest(TOO_MANY_MESSAGE, fields={"schools": TOO_MANY_MESSAGE})
     return frozenset(wanted)
 
 

@@ -39,6 +39,16 @@ class GrantRequest(BaseModel):
     )
 
 
+class GrantChange(BaseModel):
+    """Schools added to a principal's grant and others taken from it, the rest kept (no version needed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    principal: Principal
+    add: list[Uai] = Field(default_factory=list, max_length=MAX_SCHOOLS, description="Codes UAI à ajouter")
+    remove: list[Uai] = Field(default_factory=list, max_length=MAX_SCHOOLS, description="Codes UAI à retirer")
+
+
 class GrantView(BaseModel):
     principal: str = Field(description="La clé : le rôle sans son chemin, ou l'utilisateur")
     arn: str = Field(description="L'ARN tel qu'il a été donné")

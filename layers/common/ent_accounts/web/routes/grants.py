@@ -16,7 +16,7 @@ from ent_accounts.principals import Grant, caller_principal
 from ent_accounts.services import services
 from ent_accounts.web.api import json_response
 from ent_accounts.web.context import request_context
-from ent_accounts.web.grant_schemas import CallerScope, GrantList, GrantRequest, GrantView
+from ent_accounts.web.grant_schemas import CallerScope, GrantChange, GrantList, GrantRequest, GrantView
 from ent_accounts.web.routes.admin import scope
 from ent_accounts.web.schemas import documented, error_responses
 
@@ -86,6 +86,21 @@ def put_grant(body: GrantRequest):
     )
     schools = "all" if grant.all_schools else len(grant.schools)
     logger.info("grant set", extra={"principal": grant.principal, "schools": schools, "by": scope().caller})
+    return json_response(200, grant_view(grant))
+
+
+@router.patch(
+    "/api/admin/grants",
+    summary="Ajouter des établissements à une identité IAM ou lui en retirer, en gardant les autres",
+    responses=documented(200, "L'autorisation enregistrée", GrantView, 400, 403, 409),
+)
+def patch_grant(body: GrantChange):
+    grant = iam_grants.change_grant_schools(
+        services(), scope(), body.principal, body.add, body.remove, request_context(router).request_id
+    )
+    logger.info(
+        "grant changed", extra={"principal": grant.principal, "schools": len(grant.schools), "by": scope().caller}
+    )
     return json_response(200, grant_view(grant))
 
 
